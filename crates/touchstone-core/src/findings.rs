@@ -1,0 +1,314 @@
+//! Findings: the interface between automated checks and the verdict engine.
+//!
+//! A finding is one observation made by a check: a stable check id, a
+//! severity, the provisions and test units it bears on, whether it supports
+//! a PASS or a FAIL of those, where it was seen, a message and an excerpt of
+//! the evidence. Built-in firmware and network checks produce findings;
+//! external tools can produce the same JSON and feed it to
+//! `touchstone assess --findings FILE.json`.
+//!
+//! The wire format is versioned by its `schema` field ([`FINDINGS_SCHEMA`]).
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::Severity;
+
+/// The schema identifier written in, and required of, every findings file.
+pub const FINDINGS_SCHEMA: &str = "touchstone.findings/v1";
+
+/// A findings file: a schema version, the producing tool and the findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingSet {
+    /// Always `touchstone.findings/v1` for this version of the format.
+    pub schema: String,
+    /// The tool that produced the findings, for provenance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<Tool>,
+    /// The findings themselves.
+    pub findings: Vec<Finding>,
+}
+
+impl FindingSet {
+    /// An empty set in the current schema.
+    pub fn new(tool: Option<Tool>) -> FindingSet {
+        FindingSet {
+            schema: FINDINGS_SCHEMA.to_owned(),
+            tool,
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// Name and version of the tool that produced a findings file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// Tool name.
+    pub name: String,
+    /// Tool version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// One observation made by an automated check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// Stable check identifier, for instance `fw-telnetd-enabled`. Never reused.
+    pub check: String,
+    /// How bad the observation is when it supports a failure.
+    pub severity: Severity,
+    /// Whether the observation supports a PASS or a FAIL of what it bears on.
+    #[serde(default = "Supports::default_fail")]
+    pub supports: Supports,
+    /// EN 303 645 provisions the finding bears on, for instance `5.1-1`.
+    #[serde(default)]
+    pub provisions: Vec<String>,
+    /// TS 103 701 test units the finding bears on, for instance `5.1-1-2b`.
+    #[serde(default)]
+    pub test_units: Vec<String>,
+    /// Where the observation was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// One sentence saying what was observed.
+    pub message: String,
+    /// An excerpt of the evidence (a line of a file, a banner, a hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// What a finding supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Supports {
+    /// The observation shows that a criterion holds.
+    Pass,
+    /// The observation shows that a criterion does not hold.
+    Fail,
+    /// Evidence for the assessor without a judgement (an inventory, a banner).
+    Info,
+    /// The check could not run; the affected test units stay undecided.
+    Error,
+}
+
+impl Supports {
+    fn default_fail() -> Supports {
+        Supports::Fail
+    }
+
+    /// The lowercase name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Supports::Pass => "pass",
+            Supports::Fail => "fail",
+            Supports::Info => "info",
+            Supports::Error => "error",
+        }
+    }
+}
+
+/// Where a finding was observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Location {
+    /// A path inside a firmware image.
+    Firmware {
+        /// The image file as given to the tool.
+        image: String,
+        /// Absolute path inside the image's root filesystem.
+        path: String,
+        /// The chain of layers that led to the file, outermost first,
+        /// for instance `["uimage@0x0", "gzip@0x40", "cpio@0x0"]`.
+        #[serde(default)]
+        layers: Vec<String>,
+        /// Byte offset inside the file, where it matters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        offset: Option<u64>,
+    },
+    /// A network endpoint of the device under test.
+    Network {
+        /// Host address or name.
+        host: String,
+        /// Port, if the observation is about one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        /// `tcp` or `udp`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transport: Option<String>,
+        /// Service name, for instance `ssh`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+    },
+    /// A document or web page (a policy, a manual, an ICS entry).
+    Document {
+        /// File path or URL.
+        uri: String,
+    },
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Firmware {
+                image,
+                path,
+                layers,
+                offset,
+            } => {
+                write!(f, "{image}")?;
+                for layer in layers {
+                    write!(f, " > {layer}")?;
+                }
+                write!(f, " : {path}")?;
+                if let Some(offset) = offset {
+                    write!(f, " @ {offset:#x}")?;
+                }
+                Ok(())
+            }
+            Location::Network {
+                host,
+                port,
+                transport,
+                service,
+            } => {
+                let host = if host.contains(':') && !host.starts_with('[') {
+                    format!("[{host}]")
+                } else {
+                    host.clone()
+                };
+                write!(f, "{host}")?;
+                if let Some(port) = port {
+                    write!(f, ":{port}")?;
+                }
+                if let Some(transport) = transport {
+                    write!(f, "/{transport}")?;
+                }
+                if let Some(service) = service {
+                    write!(f, " ({service})")?;
+                }
+                Ok(())
+            }
+            Location::Document { uri } => f.write_str(uri),
+        }
+    }
+}
+
+/// A findings file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FindingsError {
+    /// The text is not valid JSON or does not have the expected shape.
+    #[error("{source_name}:{line}:{column}: {message}")]
+    Syntax {
+        /// File name or other label of the input.
+        source_name: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The `schema` field names a version this tool does not read.
+    #[error(
+        "{source_name}: unsupported findings schema `{found}`, expected `{FINDINGS_SCHEMA}`\nhint: regenerate the file with a current tool, or set \"schema\": \"{FINDINGS_SCHEMA}\" if it already follows that format"
+    )]
+    Schema {
+        /// File name or other label of the input.
+        source_name: String,
+        /// The schema string found.
+        found: String,
+    },
+}
+
+/// Parse a findings file. `source_name` labels the input in error messages.
+pub fn parse_findings(text: &str, source_name: &str) -> Result<FindingSet, FindingsError> {
+    let set: FindingSet = serde_json::from_str(text).map_err(|e| FindingsError::Syntax {
+        source_name: source_name.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })?;
+    if set.schema != FINDINGS_SCHEMA {
+        return Err(FindingsError::Schema {
+            source_name: source_name.to_owned(),
+            found: set.schema,
+        });
+    }
+    Ok(set)
+}
+
+/// serde_json appends " at line L column C"; we print the position up front instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_a_firmware_finding() {
+        let text = r#"{
+          "schema": "touchstone.findings/v1",
+          "findings": [{
+            "check": "fw-telnetd-enabled",
+            "severity": "high",
+            "provisions": ["5.6-1"],
+            "test_units": ["5.6-1-2b"],
+            "location": {"kind": "firmware", "image": "fw.bin", "path": "/etc/inittab", "layers": ["squashfs@0x0"]},
+            "message": "telnetd starts at boot",
+            "evidence": "::respawn:/usr/sbin/telnetd -F"
+          }]
+        }"#;
+        let set = parse_findings(text, "f.json").expect("valid findings");
+        assert_eq!(set.findings[0].supports, Supports::Fail);
+        assert_eq!(
+            set.findings[0].location.as_ref().map(ToString::to_string),
+            Some("fw.bin > squashfs@0x0 : /etc/inittab".to_owned())
+        );
+        let again = serde_json::to_string(&set).expect("serializes");
+        assert_eq!(parse_findings(&again, "again").expect("reparses"), set);
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let text = "{\n  \"schema\": \"touchstone.findings/v1\",\n  \"findings\": [{\"check\": 3}]\n}";
+        let err = parse_findings(text, "bad.json").expect_err("must fail");
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.json:3:"), "{msg}");
+        assert!(msg.contains("expected a string"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let text = r#"{"schema": "touchstone.findings/v1", "findings": [{"check": "x", "severity": "low", "message": "m", "sevrity": 1}]}"#;
+        let msg = parse_findings(text, "f").expect_err("typo").to_string();
+        assert!(msg.contains("unknown field `sevrity`"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_schema_gets_a_hint() {
+        let text = r#"{"schema": "other/v9", "findings": []}"#;
+        let msg = parse_findings(text, "f").expect_err("schema").to_string();
+        assert!(msg.contains("unsupported findings schema `other/v9`"));
+        assert!(msg.contains("hint:"));
+    }
+
+    #[test]
+    fn ipv6_network_locations_are_bracketed() {
+        let loc = Location::Network {
+            host: "fd00::2".into(),
+            port: Some(443),
+            transport: Some("tcp".into()),
+            service: Some("https".into()),
+        };
+        assert_eq!(loc.to_string(), "[fd00::2]:443/tcp (https)");
+    }
+}

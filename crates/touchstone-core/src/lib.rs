@@ -1,0 +1,15 @@
+//! Domain types shared by every Touchstone crate.
+//!
+//! This crate does no IO. It defines the vocabulary the rest of the
+//! workspace speaks: [`Severity`], the normative and tool verdicts
+//! ([`Verdict`]), and [`Finding`], the interface through which automated
+//! checks (built in or external) feed evidence into the verdict engine.
+
+pub mod findings;
+pub mod text;
+pub mod verdict;
+
+pub use findings::{
+    FINDINGS_SCHEMA, Finding, FindingSet, FindingsError, Location, Supports, parse_findings,
+};
+pub use verdict::{Severity, Verdict};
