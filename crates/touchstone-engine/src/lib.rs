@@ -1,1 +1,295 @@
-//! placeholder
+//! The verdict engine.
+//!
+//! Pure logic, no IO: given the catalogue, a validated project and the
+//! findings of automated checks, [`assess`] derives the test plan from the
+//! ICS, merges manual evidence records and findings into a verdict per test
+//! case, and aggregates them to provisions, categories and the whole
+//! assessment.
+//!
+//! The rules, in the order they apply:
+//!
+//! 1. **Plan.** A provision answered `N/A` (validated: conditional, and a
+//!    condition or feature does not hold) is not applicable and none of its
+//!    test cases run. A mandatory provision answered `N` is a declared
+//!    non-conformity: FAIL without testing. A recommendation answered `N` is
+//!    not tested; its justification is assessed by the reporting provision
+//!    (4-1 or 5.0-1). Everything answered `Y` is planned.
+//! 2. **Reporting provision.** Its test case is evaluated from the ICS
+//!    itself: PASS when every recommendation answered `N` or `N/A` carries a
+//!    justification, FAIL otherwise.
+//! 3. **Test cases.** Manual records and findings are attached to the test
+//!    cases they name (findings that name only a provision go to the
+//!    provision's functional test cases). A FAIL from any source fails the
+//!    case, unless a manual PASS covers the same scope, in which case the
+//!    contradiction makes the case inconclusive until an assessor settles it.
+//!    A case passes only when every one of its units has passing evidence
+//!    and none has failing evidence. Without evidence a conceptual case
+//!    needs manual assessment and a functional one is "not run" when the
+//!    provision can be assessed automatically.
+//! 4. **Aggregation.** A provision, category or assessment fails if any
+//!    part fails and passes only if every applicable part passes; otherwise
+//!    it carries the most pressing pending state (see [`Verdict::combine`]).
+//! 5. **Scores** count only evaluated items (PASS or FAIL); coverage, the
+//!    share of applicable items evaluated, is always reported beside them.
+
+mod evaluate;
+
+use serde::Serialize;
+use touchstone_catalog::{CaseKind, Catalog, Edition, Modal, UnitKind};
+use touchstone_core::{Finding, Severity, Verdict};
+use touchstone_project::{Project, Support};
+
+pub use evaluate::assess;
+
+/// A finding together with the file or check run it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourcedFinding {
+    /// Where the finding was read from (a file name, or `firmware scan`).
+    pub source: String,
+    /// The finding.
+    pub finding: Finding,
+}
+
+/// The result of an assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    /// The edition assessed against.
+    pub edition: Edition,
+    /// Per provision, in catalogue order.
+    pub provisions: Vec<ProvisionResult>,
+    /// Per category, in catalogue order.
+    pub categories: Vec<CategoryResult>,
+    /// The whole assessment.
+    pub overall: Overall,
+    /// Every finding considered, indexed by the `findings` fields of results.
+    pub findings: Vec<SourcedFinding>,
+    /// Remarks about the inputs (findings that match nothing, contradictions).
+    pub notes: Vec<String>,
+}
+
+/// Why a provision is or is not in the test plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Plan {
+    /// Answered `Y`: its test cases run.
+    Tested,
+    /// Answered `N/A`: nothing runs.
+    NotApplicable,
+    /// Mandatory answered `N`: a declared non-conformity.
+    DeclaredNonConformity,
+    /// Recommendation answered `N`: not tested, justified under the reporting provision.
+    DeclaredNotImplemented,
+    /// No ICS answer (only possible for projects that did not validate).
+    Unanswered,
+}
+
+/// The verdict on one provision.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionResult {
+    /// Provision id.
+    pub id: String,
+    /// Category id.
+    pub category: String,
+    /// Short title.
+    pub title: String,
+    /// One-sentence paraphrase.
+    pub summary: String,
+    /// Mandatory or recommendation.
+    pub modal: Modal,
+    /// Status in Annex B notation.
+    pub status: String,
+    /// The ICS answer.
+    pub support: Option<Support>,
+    /// The ICS detail.
+    pub detail: String,
+    /// How the provision entered the plan.
+    pub plan: Plan,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Severity when failed.
+    pub severity: Option<Severity>,
+    /// Why the verdict is what it is.
+    pub reason: String,
+    /// Test cases.
+    pub cases: Vec<CaseResult>,
+    /// Indices of findings that bear on the provision but on none of its cases.
+    pub findings: Vec<usize>,
+}
+
+/// The verdict on one test case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// Test case id.
+    pub id: String,
+    /// Conceptual, functional or mixed.
+    pub kind: CaseKind,
+    /// Purpose.
+    pub purpose: String,
+    /// True when taken from an older TS edition (unverified for this one).
+    pub carried_over: bool,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Severity when failed.
+    pub severity: Option<Severity>,
+    /// Why.
+    pub reason: String,
+    /// Units.
+    pub units: Vec<UnitResult>,
+    /// Ids of manual records about this case.
+    pub records: Vec<String>,
+    /// Indices of findings attached to this case.
+    pub findings: Vec<usize>,
+}
+
+/// The state of one test unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitResult {
+    /// Unit id.
+    pub id: String,
+    /// Conceptual or functional.
+    pub kind: UnitKind,
+    /// IXIT tables used (names of the project's TS edition).
+    pub ixit: Vec<String>,
+    /// Units or cases reused.
+    pub refs: Vec<String>,
+    /// What the unit looks at.
+    pub focus: Option<String>,
+    /// The verdict on this unit's evidence alone.
+    pub verdict: Verdict,
+    /// Ids of records covering this unit.
+    pub records: Vec<String>,
+    /// Indices of findings naming this unit.
+    pub findings: Vec<usize>,
+}
+
+/// Counts of verdicts over a set of items.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// PASS.
+    pub pass: usize,
+    /// FAIL.
+    pub fail: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Not run.
+    pub not_run: usize,
+    /// Needs manual assessment.
+    pub needs_manual: usize,
+    /// Inconclusive.
+    pub inconclusive: usize,
+    /// Error.
+    pub error: usize,
+}
+
+impl Tally {
+    /// Count verdicts.
+    pub fn of(verdicts: impl IntoIterator<Item = Verdict>) -> Tally {
+        let mut t = Tally::default();
+        for v in verdicts {
+            match v {
+                Verdict::Pass => t.pass += 1,
+                Verdict::Fail => t.fail += 1,
+                Verdict::NotApplicable => t.not_applicable += 1,
+                Verdict::NotRun => t.not_run += 1,
+                Verdict::NeedsManual => t.needs_manual += 1,
+                Verdict::Inconclusive => t.inconclusive += 1,
+                Verdict::Error => t.error += 1,
+            }
+        }
+        t
+    }
+
+    /// Count for one verdict.
+    pub fn get(&self, v: Verdict) -> usize {
+        match v {
+            Verdict::Pass => self.pass,
+            Verdict::Fail => self.fail,
+            Verdict::NotApplicable => self.not_applicable,
+            Verdict::NotRun => self.not_run,
+            Verdict::NeedsManual => self.needs_manual,
+            Verdict::Inconclusive => self.inconclusive,
+            Verdict::Error => self.error,
+        }
+    }
+
+    /// Items that apply (everything but not applicable).
+    pub fn applicable(&self) -> usize {
+        self.pass + self.fail + self.not_run + self.needs_manual + self.inconclusive + self.error
+    }
+
+    /// Items with a normative verdict.
+    pub fn evaluated(&self) -> usize {
+        self.pass + self.fail
+    }
+
+    /// The score: passed over evaluated, in percent; `None` when nothing was evaluated.
+    pub fn score(&self) -> Option<f64> {
+        let e = self.evaluated();
+        (e > 0).then(|| 100.0 * self.pass as f64 / e as f64)
+    }
+
+    /// Coverage: evaluated over applicable, in percent; `None` when nothing applies.
+    pub fn coverage(&self) -> Option<f64> {
+        let a = self.applicable();
+        (a > 0).then(|| 100.0 * self.evaluated() as f64 / a as f64)
+    }
+}
+
+/// The verdict on one category.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryResult {
+    /// Category id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Combined verdict of its provisions.
+    pub verdict: Verdict,
+    /// Provision verdicts.
+    pub provisions: Tally,
+    /// Test case verdicts.
+    pub cases: Tally,
+}
+
+/// The verdict on the whole assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overall {
+    /// PASS only when every applicable provision passed; FAIL when any failed.
+    pub verdict: Verdict,
+    /// All provisions.
+    pub provisions: Tally,
+    /// Mandatory provisions.
+    pub mandatory: Tally,
+    /// Recommendations.
+    pub recommendations: Tally,
+    /// All test cases.
+    pub cases: Tally,
+    /// Highest severity among failures.
+    pub worst_severity: Option<Severity>,
+}
+
+impl Assessment {
+    /// Whether anything failed at or above `threshold`.
+    pub fn fails_at(&self, threshold: Severity) -> bool {
+        self.provisions.iter().any(|p| {
+            p.verdict == Verdict::Fail && p.severity.unwrap_or(Severity::High) >= threshold
+        })
+    }
+
+    /// The provision results that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &ProvisionResult> {
+        self.provisions
+            .iter()
+            .filter(|p| p.verdict == Verdict::Fail)
+    }
+}
+
+/// Inputs to [`assess`].
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The catalogue.
+    pub catalog: &'a Catalog,
+    /// The validated project.
+    pub project: &'a Project,
+    /// Findings from files and built-in checks.
+    pub findings: &'a [SourcedFinding],
+}

@@ -1,1 +1,176 @@
-//! placeholder
+//! Assessment projects on disk.
+//!
+//! A project is a directory meant to live in git and be reviewed like code:
+//!
+//! | file | content |
+//! |---|---|
+//! | `touchstone.toml` | device identification, edition, conditions and features that hold, findings files |
+//! | `ics.toml` | the ICS: Support `Y`/`N`/`N/A` and a detail for every provision |
+//! | `ixit.toml` | IXIT entries per table |
+//! | `evidence.toml` | manual evidence records with hashed attachments |
+//!
+//! [`parse`] is pure: it validates texts against the catalogue and returns
+//! the [`Project`] plus [`Diagnostic`]s with file, line and column.
+//! [`load`] reads a directory and hashes attachments; it is the only IO here.
+//! [`scaffold`] writes the template files `touchstone init` creates.
+
+mod diag;
+pub mod files;
+mod fs;
+pub mod scaffold;
+pub mod schema;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use touchstone_catalog::{Catalog, Edition, Provision};
+
+pub use diag::{Diagnostic, Level};
+pub use files::{Device, PROJECT_SCHEMA, RecordVerdict, Support};
+pub use fs::{hash_file, load, write_atomically};
+pub use validate::{AttachmentHasher, Sources, parse};
+
+/// File names inside a project directory.
+pub const PROJECT_FILE: &str = "touchstone.toml";
+/// The ICS file.
+pub const ICS_FILE: &str = "ics.toml";
+/// The IXIT file.
+pub const IXIT_FILE: &str = "ixit.toml";
+/// The manual evidence file.
+pub const EVIDENCE_FILE: &str = "evidence.toml";
+
+/// A validated assessment project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// The edition assessed against.
+    pub edition: Edition,
+    /// The device under test.
+    pub device: Device,
+    /// Numbered conditions and whether they hold.
+    pub conditions: BTreeMap<u32, bool>,
+    /// Lettered features and whether they are present.
+    pub features: BTreeMap<String, bool>,
+    /// ICS answers by provision id.
+    pub ics: BTreeMap<String, IcsAnswer>,
+    /// IXIT entries.
+    pub ixit: Vec<IxitEntry>,
+    /// Manual evidence records.
+    pub records: Vec<Record>,
+    /// Findings files named by the project, relative to it.
+    pub findings_files: Vec<String>,
+}
+
+/// One ICS answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IcsAnswer {
+    /// Y, N or N/A.
+    pub support: Support,
+    /// Measures, reason or rationale.
+    pub detail: String,
+    /// IXIT entry ids.
+    pub ixit: Vec<String>,
+}
+
+/// One IXIT entry (or the single record of a single-record table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IxitEntry {
+    /// The table's name in the project's TS edition.
+    pub table: String,
+    /// Entry id (absent for single-record tables).
+    pub id: Option<String>,
+    /// Field values by key.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// One manual evidence record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// Record id.
+    pub id: String,
+    /// Test case id.
+    pub test_case: String,
+    /// Unit ids covered; empty means the whole test case.
+    pub units: Vec<String>,
+    /// The assessor's verdict.
+    pub verdict: RecordVerdict,
+    /// Who assessed.
+    pub assessor: String,
+    /// When (`YYYY-MM-DD`).
+    pub date: String,
+    /// What was done and observed.
+    pub notes: String,
+    /// Supporting files.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// Path relative to the project.
+    pub path: String,
+    /// SHA-256 recorded in the project (verified on load).
+    pub sha256: String,
+    /// What it shows.
+    pub description: Option<String>,
+}
+
+/// Why a provision does or does not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicability {
+    /// True when every condition holds and every feature is present.
+    pub applies: bool,
+    /// Conditions and features that do not hold, as `condition 3` / `feature g`.
+    pub unmet: Vec<String>,
+}
+
+impl Project {
+    /// Whether a provision applies, given the declared conditions and features.
+    ///
+    /// Undeclared conditions and features count as holding: a provision is
+    /// only excused by an explicit declaration.
+    pub fn applicability(&self, provision: &Provision) -> Applicability {
+        let mut unmet = Vec::new();
+        for c in &provision.conditions {
+            if self.conditions.get(c) == Some(&false) {
+                unmet.push(format!("condition {c}"));
+            }
+        }
+        for f in &provision.features {
+            if self.features.get(f) == Some(&false) {
+                unmet.push(format!("feature {f}"));
+            }
+        }
+        Applicability {
+            applies: unmet.is_empty(),
+            unmet,
+        }
+    }
+
+    /// The ICS answer for a provision.
+    pub fn answer(&self, provision: &str) -> Option<&IcsAnswer> {
+        self.ics.get(provision)
+    }
+
+    /// Records about a test case.
+    pub fn records_for<'a>(&'a self, test_case: &'a str) -> impl Iterator<Item = &'a Record> {
+        self.records
+            .iter()
+            .filter(move |r| r.test_case == test_case)
+    }
+
+    /// An IXIT entry by id.
+    pub fn ixit_entry(&self, id: &str) -> Option<&IxitEntry> {
+        self.ixit.iter().find(|e| e.id.as_deref() == Some(id))
+    }
+
+    /// The entries of one IXIT table (by either edition's name).
+    pub fn ixit_entries<'a>(
+        &'a self,
+        catalog: &'a Catalog,
+        table: &'a str,
+    ) -> impl Iterator<Item = &'a IxitEntry> {
+        let canonical = catalog.ixit_name(self.edition, table);
+        self.ixit.iter().filter(move |e| e.table == canonical)
+    }
+}

@@ -1,1 +1,23 @@
-//! placeholder
+//! The versioned report model and its renderers.
+//!
+//! [`build`] turns an assessment into a [`Report`]; every output format is
+//! rendered from that one model, so totals agree across formats:
+//!
+//! | format | function |
+//! |---|---|
+//! | terminal summary | [`terminal::render`] |
+//! | JSON (`touchstone.report/v1`) | [`json::render`], schema [`json::schema`] |
+//! | Markdown | [`markdown::render`] |
+//! | self-contained HTML | [`html::render`] |
+//!
+//! Renderers are pure functions from the model to text.
+
+mod build;
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod model;
+pub mod terminal;
+
+pub use build::{ReportInputs, build};
+pub use model::{REPORT_SCHEMA, Report};

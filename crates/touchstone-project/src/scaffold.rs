@@ -1,0 +1,195 @@
+//! Templates written by `touchstone init`.
+//!
+//! The templates are valid projects: every provision is answered `Y` with an
+//! empty detail (validation lists those as still to describe), every
+//! condition and feature is declared as holding, and the IXIT and evidence
+//! files carry commented examples of every table and field.
+
+use std::fmt::Write as _;
+
+use touchstone_catalog::{Catalog, Edition, Records};
+
+use crate::files::{Device, PROJECT_SCHEMA};
+use crate::{EVIDENCE_FILE, ICS_FILE, IXIT_FILE, PROJECT_FILE};
+
+/// The files of a new project, as `(file name, content)` pairs.
+pub fn scaffold(
+    catalog: &Catalog,
+    edition: Edition,
+    device: &Device,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (PROJECT_FILE, project(catalog, edition, device)),
+        (ICS_FILE, ics(catalog, edition)),
+        (IXIT_FILE, ixit(catalog, edition)),
+        (EVIDENCE_FILE, evidence()),
+    ]
+}
+
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn project(catalog: &Catalog, edition: Edition, device: &Device) -> String {
+    let standard = catalog.standard(edition);
+    let mut out = String::new();
+    let _ = writeln!(out, "# Touchstone assessment project: {edition}.");
+    let _ = writeln!(
+        out,
+        "# Editors: schema/project.schema.json (`touchstone schema project`)."
+    );
+    let _ = writeln!(out, "schema = {}", quote(PROJECT_SCHEMA));
+    let _ = writeln!(out, "standard = {}", quote(edition.version()));
+    let _ = writeln!(
+        out,
+        "# Findings files (JSON, touchstone.findings/v1) fed into every assessment."
+    );
+    let _ = writeln!(out, "findings = []\n");
+    let _ = writeln!(out, "[device]");
+    let _ = writeln!(out, "maker = {}", quote(&device.maker));
+    let _ = writeln!(out, "model = {}", quote(&device.model));
+    let _ = writeln!(
+        out,
+        "hardware_version = {}",
+        quote(&device.hardware_version)
+    );
+    let _ = writeln!(
+        out,
+        "firmware_version = {}",
+        quote(&device.firmware_version)
+    );
+    if let Some(d) = &device.description {
+        let _ = writeln!(out, "description = {}", quote(d));
+    }
+    let _ = writeln!(
+        out,
+        "\n# Which conditions of the status column hold for this device."
+    );
+    let _ = writeln!(
+        out,
+        "# A conditional provision may be answered N/A only when one of its conditions is false."
+    );
+    let _ = writeln!(out, "[conditions]");
+    for c in &standard.conditions {
+        let _ = writeln!(out, "{} = true  # {}", c.number, c.text);
+    }
+    if !standard.features.is_empty() {
+        let _ = writeln!(out, "\n# Which features (capabilities) the device has.");
+        let _ = writeln!(out, "[features]");
+        for f in &standard.features {
+            let _ = writeln!(out, "{} = true  # {}", f.letter, f.text);
+        }
+    }
+    out
+}
+
+fn ics(catalog: &Catalog, edition: Edition) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Implementation Conformance Statement (ICS) for {edition}."
+    );
+    let _ = writeln!(
+        out,
+        "# support: Y (supported), N (not supported) or N/A (only for conditional provisions"
+    );
+    let _ = writeln!(
+        out,
+        "# whose condition or feature does not hold). detail: the measures taken (Y), the"
+    );
+    let _ = writeln!(
+        out,
+        "# reason (N) or the rationale (N/A). Every recommendation answered N or N/A needs"
+    );
+    let _ = writeln!(
+        out,
+        "# a justification. ixit: ids of IXIT entries that describe the implementation."
+    );
+    let mut category = "";
+    for p in catalog.provisions(edition) {
+        if p.category != category {
+            category = &p.category;
+            let title = catalog
+                .category(edition, category)
+                .map_or("", |c| c.title.as_str());
+            let _ = writeln!(out, "\n# --- {category} {title} ---");
+        }
+        let _ = writeln!(
+            out,
+            "\n# {} [{}] {}: {}",
+            p.id,
+            p.status(),
+            p.title,
+            p.summary
+        );
+        let _ = writeln!(out, "[{}]", quote(&p.id));
+        let _ = writeln!(out, "support = \"Y\"");
+        let _ = writeln!(out, "detail = \"\"");
+    }
+    out
+}
+
+fn ixit(catalog: &Catalog, edition: Edition) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Implementation eXtra Information for Testing (IXIT)."
+    );
+    let _ = writeln!(
+        out,
+        "# Uncomment and fill one block per entry. Ids must be unique in the project;"
+    );
+    let _ = writeln!(
+        out,
+        "# the ICS `ixit` lists and reference fields point at them."
+    );
+    for t in catalog.ixit_tables() {
+        let name = t.name_for(edition);
+        let title = match edition {
+            Edition::V3_1_3 => t.title_v2.as_deref().unwrap_or(&t.title),
+            Edition::V2_1_1 => &t.title,
+        };
+        let _ = writeln!(out, "\n# {name}: {title}. {}", t.describes);
+        match t.records {
+            Records::Many => {
+                let _ = writeln!(out, "# [[{}]]", quote(name));
+            }
+            Records::Single => {
+                let _ = writeln!(out, "# [{}]", quote(name));
+            }
+        }
+        let prefix = name.split_once('-').map_or(name, |(_, n)| n);
+        for f in t.fields_for(edition) {
+            let example = if f.key == "id" {
+                format!("{prefix}-1")
+            } else if let Some(r) = &f.refs {
+                let target = catalog.ixit_name(edition, r);
+                let p = target.split_once('-').map_or(target, |(_, n)| n);
+                format!("{p}-1")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "# {} = {}  # {}", f.key, quote(&example), f.name);
+        }
+    }
+    out
+}
+
+fn evidence() -> String {
+    "# Manual evidence records: one [[record]] per assessed test case (or some of its units).\n\
+     # verdict: PASS, FAIL or INCONCLUSIVE. Attachments are hashed with SHA-256 so that any\n\
+     # later change to the file shows up in validation (`touchstone hash FILE` prints a hash).\n\
+     #\n\
+     # [[record]]\n\
+     # id = \"EV-001\"\n\
+     # test_case = \"5.1-1-1\"\n\
+     # units = [\"a\"]            # optional: only these units\n\
+     # verdict = \"PASS\"\n\
+     # assessor = \"Name of the assessor\"\n\
+     # date = 2026-01-31\n\
+     # notes = \"What was examined and what was observed.\"\n\
+     # [[record.attachment]]\n\
+     # path = \"evidence/screenshot.png\"\n\
+     # sha256 = \"...\"\n"
+        .to_owned()
+}

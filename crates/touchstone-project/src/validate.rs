@@ -1,0 +1,941 @@
+//! Parsing and validation of project files against the catalogue.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use touchstone_catalog::{Catalog, Edition, IxitTable, Modal, Records};
+use touchstone_core::text::{line_col, nearest};
+
+use crate::files::{
+    EvidenceFile, IcsFile, IxitFile, PROJECT_SCHEMA, ProjectFile, RecordRow, Support,
+};
+use crate::{
+    Attachment, Diagnostic, EVIDENCE_FILE, ICS_FILE, IXIT_FILE, IcsAnswer, IxitEntry, PROJECT_FILE,
+    Project, Record,
+};
+
+/// The texts of a project's files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    /// `touchstone.toml`.
+    pub project: &'a str,
+    /// `ics.toml`, if present.
+    pub ics: Option<&'a str>,
+    /// `ixit.toml`, if present.
+    pub ixit: Option<&'a str>,
+    /// `evidence.toml`, if present.
+    pub evidence: Option<&'a str>,
+}
+
+/// Hash an attachment given its path relative to the project: lowercase hex SHA-256, or why not.
+pub type AttachmentHasher<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
+
+struct Ctx<'a> {
+    catalog: &'a Catalog,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn error(
+        &mut self,
+        file: &str,
+        text: &str,
+        span: Option<Range<usize>>,
+        msg: String,
+    ) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::error(
+            file,
+            span.map(|s| line_col(text, s.start)),
+            msg,
+        ));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    fn warning(
+        &mut self,
+        file: &str,
+        text: &str,
+        span: Option<Range<usize>>,
+        msg: String,
+    ) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::warning(
+            file,
+            span.map(|s| line_col(text, s.start)),
+            msg,
+        ));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+}
+
+fn hint(d: &mut Diagnostic, text: impl Into<String>) {
+    d.hint = Some(text.into());
+}
+
+/// Turn a TOML parse error into a diagnostic with position and hint.
+fn syntax(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
+    let pos = e.span().map(|s| line_col(text, s.start));
+    let message = e.message().trim().to_owned();
+    let h = if message.contains("unknown field") {
+        "check the spelling; `touchstone init` writes a template with every field, and `touchstone schema` gives a JSON Schema for editors"
+    } else if message.contains("unknown variant") {
+        "use one of the values listed above, exactly as written"
+    } else if message.contains("missing field") {
+        "add the field; `touchstone init` writes a template with every required field"
+    } else {
+        "the file must be valid TOML (https://toml.io); check quotes, brackets and commas near this position"
+    };
+    Diagnostic::error(file, pos, format!("expected {}", describe(&message))).with_hint(h)
+}
+
+/// Make serde's messages read as "expected ...".
+fn describe(message: &str) -> String {
+    let m = message.trim_end_matches('.');
+    if let Some(rest) = m.strip_prefix("invalid type: ") {
+        // "invalid type: integer `3`, expected a string"
+        if let Some((found, want)) = rest.split_once(", expected ") {
+            return format!("{want}, found {found}");
+        }
+    }
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        if let Some((field, want)) = rest.split_once(", expected ") {
+            return format!("{want}, found unknown field {field}");
+        }
+    }
+    if let Some(rest) = m.strip_prefix("unknown variant ") {
+        if let Some((found, want)) = rest.split_once(", expected ") {
+            return format!("{want}, found {found}");
+        }
+    }
+    if let Some(field) = m.strip_prefix("missing field ") {
+        return format!("field {field}, which is missing");
+    }
+    format!("valid TOML: {m}")
+}
+
+/// Validate a project's texts; `hasher` checks attachments.
+///
+/// Returns the project when there are no errors (warnings allowed) and every diagnostic found.
+pub fn parse(
+    sources: &Sources<'_>,
+    catalog: &Catalog,
+    hasher: &mut AttachmentHasher<'_>,
+) -> (Option<Project>, Vec<Diagnostic>) {
+    let mut ctx = Ctx {
+        catalog,
+        diags: Vec::new(),
+    };
+    let project_file = match toml::from_str::<ProjectFile>(sources.project) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            ctx.diags.push(syntax(PROJECT_FILE, sources.project, &e));
+            None
+        }
+    };
+    let header = project_file
+        .as_ref()
+        .and_then(|p| check_header(&mut ctx, sources.project, p));
+
+    let ics = match sources.ics {
+        None => {
+            ctx.diags.push(
+                Diagnostic::error(ICS_FILE, None, "the project has no ICS file").with_hint(
+                    "`touchstone init` scaffolds `ics.toml` with a row for every provision",
+                ),
+            );
+            None
+        }
+        Some(text) => match toml::from_str::<IcsFile>(text) {
+            Ok(f) => Some((text, f)),
+            Err(e) => {
+                ctx.diags.push(syntax(ICS_FILE, text, &e));
+                None
+            }
+        },
+    };
+    let ixit = sources
+        .ixit
+        .and_then(|text| match toml::from_str::<IxitFile>(text) {
+            Ok(f) => Some((text, f)),
+            Err(e) => {
+                ctx.diags.push(syntax(IXIT_FILE, text, &e));
+                None
+            }
+        });
+    let evidence = sources
+        .evidence
+        .and_then(|text| match toml::from_str::<EvidenceFile>(text) {
+            Ok(f) => Some((text, f)),
+            Err(e) => {
+                ctx.diags.push(syntax(EVIDENCE_FILE, text, &e));
+                None
+            }
+        });
+
+    // Everything below needs the edition.
+    let Some((project_file, edition, conditions, features)) = header else {
+        return (None, ctx.diags);
+    };
+    let ixit_entries = ixit
+        .map(|(text, file)| check_ixit(&mut ctx, edition, text, file))
+        .unwrap_or_default();
+    let ics_answers = ics
+        .map(|(text, file)| {
+            check_ics(
+                &mut ctx,
+                edition,
+                &conditions,
+                &features,
+                &ixit_entries,
+                text,
+                file,
+            )
+        })
+        .unwrap_or_default();
+    let records = evidence
+        .map(|(text, file)| check_evidence(&mut ctx, edition, text, file, hasher))
+        .unwrap_or_default();
+
+    let findings_files = project_file
+        .findings
+        .iter()
+        .map(|f| f.get_ref().clone())
+        .collect();
+    for f in &project_file.findings {
+        if !is_inside(f.get_ref()) {
+            ctx.error(
+                PROJECT_FILE,
+                sources.project,
+                Some(f.span()),
+                format!(
+                    "expected a path inside the project, found `{}`",
+                    f.get_ref()
+                ),
+            );
+        }
+    }
+
+    let project = Project {
+        edition,
+        device: project_file.device,
+        conditions,
+        features,
+        ics: ics_answers,
+        ixit: ixit_entries,
+        records,
+        findings_files,
+    };
+    let ok = !ctx.diags.iter().any(Diagnostic::is_error);
+    (ok.then_some(project), ctx.diags)
+}
+
+type Header = (
+    ProjectFile,
+    Edition,
+    BTreeMap<u32, bool>,
+    BTreeMap<String, bool>,
+);
+
+fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header> {
+    let f = PROJECT_FILE;
+    if p.schema.get_ref() != PROJECT_SCHEMA {
+        let d = ctx.error(
+            f,
+            text,
+            Some(p.schema.span()),
+            format!(
+                "expected schema `{PROJECT_SCHEMA}`, found `{}`",
+                p.schema.get_ref()
+            ),
+        );
+        hint(
+            d,
+            "this version of Touchstone reads project files of that schema only",
+        );
+    }
+    let Some(edition) = Edition::parse(p.standard.get_ref()) else {
+        let d = ctx.error(
+            f,
+            text,
+            Some(p.standard.span()),
+            format!(
+                "expected the EN 303 645 edition `2.1.1` or `3.1.3`, found `{}`",
+                p.standard.get_ref()
+            ),
+        );
+        hint(d, "UK PSTI pins 2.1.1; use 3.1.3 for the current edition");
+        return None;
+    };
+    let standard = ctx.catalog.standard(edition);
+    let mut conditions = BTreeMap::new();
+    for (key, holds) in &p.conditions {
+        let known = key
+            .get_ref()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| standard.conditions.iter().any(|c| c.number == *n));
+        match known {
+            Some(n) => {
+                conditions.insert(n, *holds);
+            }
+            None => {
+                let numbers: Vec<String> = standard
+                    .conditions
+                    .iter()
+                    .map(|c| c.number.to_string())
+                    .collect();
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(key.span()),
+                    format!(
+                        "expected a condition of {edition} ({}), found `{}`",
+                        numbers.join(", "),
+                        key.get_ref()
+                    ),
+                );
+                hint(
+                    d,
+                    "conditions are numbered as in the status column of Annex B; `touchstone catalog conditions` lists them",
+                );
+            }
+        }
+    }
+    for c in &standard.conditions {
+        if !conditions.contains_key(&c.number) {
+            ctx.warning(
+                f,
+                text,
+                None,
+                format!(
+                    "condition {} ({}) is not declared; it is taken to hold",
+                    c.number, c.text
+                ),
+            );
+        }
+    }
+    let mut features = BTreeMap::new();
+    for (key, present) in &p.features {
+        if standard.features.iter().any(|x| &x.letter == key.get_ref()) {
+            features.insert(key.get_ref().clone(), *present);
+        } else {
+            let d = ctx.error(
+                f,
+                text,
+                Some(key.span()),
+                format!(
+                    "expected a feature letter of {edition}, found `{}`",
+                    key.get_ref()
+                ),
+            );
+            if standard.features.is_empty() {
+                hint(
+                    d,
+                    "EN 303 645 V2.1.1 has no lettered features: remove the [features] table",
+                );
+            } else {
+                hint(
+                    d,
+                    "features are lettered a to aa; `touchstone catalog conditions --standard 3.1.3` lists them",
+                );
+            }
+        }
+    }
+    for x in &standard.features {
+        if !features.contains_key(&x.letter) {
+            ctx.warning(
+                f,
+                text,
+                None,
+                format!(
+                    "feature {} ({}) is not declared; it is taken to be present",
+                    x.letter, x.text
+                ),
+            );
+        }
+    }
+    Some((p.clone(), edition, conditions, features))
+}
+
+fn check_ics(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    conditions: &BTreeMap<u32, bool>,
+    features: &BTreeMap<String, bool>,
+    ixit: &[IxitEntry],
+    text: &str,
+    file: IcsFile,
+) -> BTreeMap<String, IcsAnswer> {
+    let f = ICS_FILE;
+    let catalog = ctx.catalog;
+    let mut answers = BTreeMap::new();
+    for (key, row) in file {
+        let id = key.get_ref();
+        let Some(provision) = catalog.provision(edition, id) else {
+            let d = ctx.error(
+                f,
+                text,
+                Some(key.span()),
+                format!("expected a provision id of {edition}, found unknown `{id}`"),
+            );
+            let other = Edition::ALL.into_iter().find(|e| *e != edition);
+            let void = catalog.standard(edition).voids.iter().find(|v| &v.id == id);
+            if let Some(v) = void {
+                hint(
+                    d,
+                    format!(
+                        "{id} is void in {edition}: answer {} instead",
+                        v.replaced_by.join(" and ")
+                    ),
+                );
+            } else if let Some(near) = nearest(
+                id,
+                catalog.provisions(edition).iter().map(|p| p.id.as_str()),
+            ) {
+                hint(d, format!("did you mean `{near}`?"));
+            } else if let Some(o) = other.filter(|o| catalog.provision(*o, id).is_some()) {
+                hint(
+                    d,
+                    format!("{id} exists in {o}; check `standard` in touchstone.toml"),
+                );
+            } else {
+                hint(d, "`touchstone catalog provisions` lists the ids");
+            }
+            continue;
+        };
+        let span = row.span();
+        let row = row.into_inner();
+        let support = *row.support.get_ref();
+        let applicability = {
+            let mut unmet = Vec::new();
+            for c in &provision.conditions {
+                if conditions.get(c) == Some(&false) {
+                    unmet.push(format!("condition {c}"));
+                }
+            }
+            for x in &provision.features {
+                if features.get(x) == Some(&false) {
+                    unmet.push(format!("feature {x}"));
+                }
+            }
+            unmet
+        };
+        match support {
+            Support::NA if !provision.is_conditional() => {
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(row.support.span()),
+                    format!(
+                        "expected `Y` or `N` for {id}, found `N/A`: {id} has status {} and applies to every device",
+                        provision.status()
+                    ),
+                );
+                hint(
+                    d,
+                    "N/A is only allowed on conditional provisions whose condition or feature does not hold; answer N with a reason if it is not met",
+                );
+            }
+            Support::NA if applicability.is_empty() => {
+                let what: Vec<String> = provision
+                    .conditions
+                    .iter()
+                    .map(|c| format!("condition {c}"))
+                    .chain(provision.features.iter().map(|x| format!("feature {x}")))
+                    .collect();
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(row.support.span()),
+                    format!(
+                        "expected `Y` or `N` for {id}, found `N/A`: {} hold(s) according to touchstone.toml, so {id} applies",
+                        what.join(" and ")
+                    ),
+                );
+                hint(
+                    d,
+                    "set the condition or feature to false in touchstone.toml if it really does not hold",
+                );
+            }
+            Support::Y if !applicability.is_empty() => {
+                ctx.warning(
+                    f,
+                    text,
+                    Some(row.support.span()),
+                    format!(
+                        "{id} is answered `Y` although {} does not hold; it will be assessed anyway",
+                        applicability.join(" and ")
+                    ),
+                );
+            }
+            Support::N | Support::NA
+                if provision.modal == Modal::R && row.detail.trim().is_empty() =>
+            {
+                let d = ctx.warning(
+                    f,
+                    text,
+                    Some(span.clone()),
+                    format!(
+                        "recommendation {id} is answered `{}` without a justification; the reporting provision will fail",
+                        support.as_str()
+                    ),
+                );
+                hint(d, "write the reason in `detail`");
+            }
+            Support::N if provision.modal == Modal::M => {
+                ctx.warning(
+                    f,
+                    text,
+                    Some(row.support.span()),
+                    format!("mandatory provision {id} is answered `N`: a declared non-conformity"),
+                );
+            }
+            _ => {}
+        }
+        for r in &row.ixit {
+            if !ixit
+                .iter()
+                .any(|e| e.id.as_deref() == Some(r.get_ref().as_str()))
+            {
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(r.span()),
+                    format!(
+                        "expected the id of an entry in ixit.toml, found unknown `{}`",
+                        r.get_ref()
+                    ),
+                );
+                if let Some(near) =
+                    nearest(r.get_ref(), ixit.iter().filter_map(|e| e.id.as_deref()))
+                {
+                    hint(d, format!("did you mean `{near}`?"));
+                }
+            }
+        }
+        answers.insert(
+            id.clone(),
+            IcsAnswer {
+                support,
+                detail: row.detail,
+                ixit: row.ixit.into_iter().map(|r| r.into_inner()).collect(),
+            },
+        );
+    }
+    let missing: Vec<&str> = catalog
+        .provisions(edition)
+        .iter()
+        .map(|p| p.id.as_str())
+        .filter(|p| !answers.contains_key(*p))
+        .collect();
+    if !missing.is_empty() && !ctx.diags.iter().any(|d| d.file == ICS_FILE && d.is_error()) {
+        let d = ctx.error(
+            f,
+            text,
+            None,
+            format!(
+                "expected an answer for every provision of {edition}; missing: {}",
+                missing.join(", ")
+            ),
+        );
+        hint(
+            d,
+            format!(
+                "add a table like [\"{}\"] with `support` and `detail`",
+                missing[0]
+            ),
+        );
+    }
+    answers
+}
+
+fn value_text(v: &toml::Value) -> Option<String> {
+    match v {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Boolean(b) => Some(if *b { "yes" } else { "no" }.to_owned()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(value_text)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        _ => None,
+    }
+}
+
+fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -> Vec<IxitEntry> {
+    let f = IXIT_FILE;
+    let catalog = ctx.catalog;
+    let mut entries = Vec::new();
+    let mut spans: Vec<(usize, Range<usize>)> = Vec::new();
+    for (key, value) in file {
+        let name = key.get_ref();
+        let Some(table) = catalog.ixit_table(name) else {
+            let names: Vec<&str> = catalog
+                .ixit_tables()
+                .iter()
+                .map(|t| t.name_for(edition))
+                .collect();
+            let d = ctx.error(
+                f,
+                text,
+                Some(key.span()),
+                format!("expected an IXIT table name such as `1-AuthMech`, found unknown `{name}`"),
+            );
+            match nearest(name, names.iter().copied()) {
+                Some(near) => hint(d, format!("did you mean `{near}`?")),
+                None => hint(d, "`touchstone catalog ixit` lists the 29 tables"),
+            }
+            continue;
+        };
+        let canonical = table.name_for(edition).to_owned();
+        if name != &canonical && name != &table.number.to_string() {
+            ctx.warning(
+                f,
+                text,
+                Some(key.span()),
+                format!(
+                    "IXIT table `{name}` is called `{canonical}` in the TS edition for {edition}"
+                ),
+            );
+        }
+        let span = value.span();
+        match (table.records, value.into_inner()) {
+            (Records::Many, toml::Value::Array(items)) => {
+                for item in items {
+                    if let Some(e) =
+                        ixit_record(ctx, edition, table, &canonical, text, span.clone(), &item)
+                    {
+                        spans.push((entries.len(), span.clone()));
+                        entries.push(e);
+                    }
+                }
+            }
+            (Records::Single, v @ toml::Value::Table(_)) => {
+                if let Some(e) =
+                    ixit_record(ctx, edition, table, &canonical, text, span.clone(), &v)
+                {
+                    spans.push((entries.len(), span.clone()));
+                    entries.push(e);
+                }
+            }
+            (Records::Many, _) => {
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(span),
+                    format!("expected an array of entries for IXIT table `{canonical}`"),
+                );
+                hint(
+                    d,
+                    format!("write each entry as [[\"{canonical}\"]] with an `id`"),
+                );
+            }
+            (Records::Single, _) => {
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(span),
+                    format!("expected one record (a table) for IXIT table `{canonical}`"),
+                );
+                hint(d, format!("write it once as [\"{canonical}\"]"));
+            }
+        }
+    }
+    // Ids are unique across the project and references resolve.
+    let mut seen = BTreeSet::new();
+    for (i, span) in &spans {
+        if let Some(id) = &entries[*i].id
+            && !seen.insert(id.clone())
+        {
+            ctx.error(
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected unique IXIT entry ids, found `{id}` twice"),
+            );
+        }
+    }
+    for (i, span) in &spans {
+        let entry = &entries[*i];
+        let Some(table) = catalog.ixit_table(&entry.table) else {
+            continue;
+        };
+        for field in table.fields_for(edition) {
+            let (Some(target), Some(value)) = (&field.refs, entry.fields.get(&field.key)) else {
+                continue;
+            };
+            let target_name = catalog.ixit_name(edition, target);
+            for r in value.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                let ok = entries
+                    .iter()
+                    .any(|e| e.table == target_name && e.id.as_deref() == Some(r));
+                if !ok {
+                    let d = ctx.error(
+                        f,
+                        text,
+                        Some(span.clone()),
+                        format!(
+                            "expected `{}` of {} to name an entry of `{target_name}`, found unknown `{r}`",
+                            field.key,
+                            entry.id.as_deref().unwrap_or(&entry.table)
+                        ),
+                    );
+                    hint(
+                        d,
+                        format!(
+                            "add an entry with id `{r}` to [[\"{target_name}\"]] or fix the reference"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    entries
+}
+
+fn ixit_record(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    table: &IxitTable,
+    canonical: &str,
+    text: &str,
+    span: Range<usize>,
+    value: &toml::Value,
+) -> Option<IxitEntry> {
+    let f = IXIT_FILE;
+    let toml::Value::Table(map) = value else {
+        ctx.error(
+            f,
+            text,
+            Some(span),
+            format!("expected a table of fields in `{canonical}`"),
+        );
+        return None;
+    };
+    let keys: Vec<&str> = table.fields_for(edition).map(|x| x.key.as_str()).collect();
+    let mut fields = BTreeMap::new();
+    let mut ok = true;
+    for (k, v) in map {
+        if !keys.contains(&k.as_str()) {
+            ok = false;
+            let d = ctx.error(
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected a field of IXIT table `{canonical}`, found unknown `{k}`"),
+            );
+            match nearest(k, keys.iter().copied()) {
+                Some(near) => hint(d, format!("did you mean `{near}`?")),
+                None => hint(d, format!("the fields are: {}", keys.join(", "))),
+            }
+            continue;
+        }
+        match value_text(v) {
+            Some(t) => {
+                fields.insert(k.clone(), t);
+            }
+            None => {
+                ok = false;
+                ctx.error(
+                    f,
+                    text,
+                    Some(span.clone()),
+                    format!("expected text for `{canonical}`.{k}, found a nested table"),
+                );
+            }
+        }
+    }
+    let id = fields.remove("id");
+    if table.records == Records::Many && id.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        let d = ctx.error(
+            f,
+            text,
+            Some(span),
+            format!("expected an `id` on every entry of `{canonical}`"),
+        );
+        hint(
+            d,
+            "ids such as `AuthMech-1` let the ICS and other tables refer to the entry",
+        );
+        return None;
+    }
+    ok.then(|| IxitEntry {
+        table: canonical.to_owned(),
+        id,
+        fields,
+    })
+}
+
+fn check_evidence(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    text: &str,
+    file: EvidenceFile,
+    hasher: &mut AttachmentHasher<'_>,
+) -> Vec<Record> {
+    let f = EVIDENCE_FILE;
+    let catalog = ctx.catalog;
+    let mut records = Vec::new();
+    let mut ids = BTreeSet::new();
+    for row in file.records {
+        let span = row.span();
+        let row: RecordRow = row.into_inner();
+        if !ids.insert(row.id.clone()) {
+            ctx.error(
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected unique record ids, found `{}` twice", row.id),
+            );
+        }
+        if row.assessor.trim().is_empty() {
+            ctx.error(
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected the assessor of record `{}`", row.id),
+            );
+        }
+        let date = row.date.get_ref();
+        if date.date.is_none() || date.time.is_some() {
+            let d = ctx.error(
+                f,
+                text,
+                Some(row.date.span()),
+                format!(
+                    "expected a date like 2026-11-20 in record `{}`, found `{date}`",
+                    row.id
+                ),
+            );
+            hint(d, "write the date without quotes and without a time");
+        }
+        let case_id = row.test_case.get_ref();
+        let Some(case) = catalog.case_by_id(edition, case_id) else {
+            let d = ctx.error(
+                f,
+                text,
+                Some(row.test_case.span()),
+                format!(
+                    "expected a test case id of the {} test plan, found unknown `{case_id}`",
+                    edition
+                ),
+            );
+            let all: Vec<String> = catalog
+                .provisions(edition)
+                .iter()
+                .flat_map(|p| catalog.cases(edition, &p.id))
+                .map(|c| c.case.id.clone())
+                .collect();
+            match nearest(case_id, all.iter().map(String::as_str)) {
+                Some(near) => hint(d, format!("did you mean `{near}`?")),
+                None => hint(d, "`touchstone catalog cases` lists the test cases"),
+            }
+            continue;
+        };
+        let known_units = catalog.units(&case);
+        let mut units = Vec::new();
+        for u in &row.units {
+            let full = if u.get_ref().len() <= 2 {
+                format!("{case_id}{}", u.get_ref())
+            } else {
+                u.get_ref().clone()
+            };
+            if known_units.iter().any(|k| k.id == full) {
+                units.push(full);
+            } else {
+                let letters: Vec<String> = known_units
+                    .iter()
+                    .map(|k| k.id.trim_start_matches(case_id.as_str()).to_owned())
+                    .collect();
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(u.span()),
+                    format!(
+                        "expected a unit of test case {case_id}, found unknown `{}`",
+                        u.get_ref()
+                    ),
+                );
+                hint(d, format!("{case_id} has units {}", letters.join(", ")));
+            }
+        }
+        let mut attachments = Vec::new();
+        for a in row.attachments {
+            let a_span = a.span();
+            let a = a.into_inner();
+            if !is_inside(&a.path) {
+                let d = ctx.error(
+                    f,
+                    text,
+                    Some(a_span),
+                    format!(
+                        "expected an attachment path inside the project, found `{}`",
+                        a.path
+                    ),
+                );
+                hint(
+                    d,
+                    "keep evidence files in the project (for instance under evidence/) so they are versioned with it",
+                );
+                continue;
+            }
+            match hasher(&a.path) {
+                Ok(actual) if actual.eq_ignore_ascii_case(a.sha256.trim()) => {}
+                Ok(actual) => {
+                    let d = ctx.error(
+                        f,
+                        text,
+                        Some(a_span.clone()),
+                        format!(
+                            "expected `{}` to have SHA-256 {}, found {actual}: the file changed after it was recorded",
+                            a.path, a.sha256
+                        ),
+                    );
+                    hint(
+                        d,
+                        "restore the recorded file, or review the change and update `sha256` (`touchstone hash FILE` prints it)",
+                    );
+                }
+                Err(why) => {
+                    let d = ctx.error(
+                        f,
+                        text,
+                        Some(a_span.clone()),
+                        format!("expected attachment `{}` to be readable: {why}", a.path),
+                    );
+                    hint(d, "paths are relative to the project directory");
+                }
+            }
+            attachments.push(Attachment {
+                path: a.path,
+                sha256: a.sha256.to_lowercase(),
+                description: a.description,
+            });
+        }
+        records.push(Record {
+            id: row.id,
+            test_case: case_id.clone(),
+            units,
+            verdict: row.verdict,
+            assessor: row.assessor,
+            date: date.to_string(),
+            notes: row.notes,
+            attachments,
+        });
+    }
+    records
+}
+
+/// Whether a relative path stays inside the directory it is relative to.
+pub(crate) fn is_inside(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    !path.is_empty()
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}

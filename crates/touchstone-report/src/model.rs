@@ -1,0 +1,307 @@
+//! The report model: one versioned, serializable description of an
+//! assessment from which every output format is rendered.
+//!
+//! These types are a compatibility boundary: they are what the JSON output
+//! and its schema promise. Add fields freely; rename or remove only with a
+//! new [`REPORT_SCHEMA`] version.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use touchstone_core::{Location, Severity, Verdict};
+
+/// The schema identifier of the JSON report.
+pub const REPORT_SCHEMA: &str = "touchstone.report/v1";
+
+/// Shown with every score.
+pub const DISCLAIMER: &str = "Touchstone supports a conformity assessment under ETSI TS 103 701; it does not replace one. Scores count only evaluated items and are not a certification.";
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Always `touchstone.report/v1` for this version.
+    pub schema: String,
+    /// The tool that produced the report.
+    pub tool: ToolInfo,
+    /// When the report was made (RFC 3339, UTC).
+    pub generated_at: String,
+    /// The project assessed (as given on the command line).
+    pub project: String,
+    /// The standard and test specification.
+    pub standard: StandardInfo,
+    /// The device under test.
+    pub device: DeviceInfo,
+    /// The headline.
+    pub summary: Summary,
+    /// Per category.
+    pub categories: Vec<CategoryRow>,
+    /// Per provision, with test cases, units and evidence.
+    pub provisions: Vec<ProvisionRow>,
+    /// Every finding considered.
+    pub findings: Vec<FindingRow>,
+    /// Every manual evidence record.
+    pub records: Vec<RecordRow>,
+    /// Validation warnings about the project.
+    pub warnings: Vec<String>,
+    /// Remarks about the inputs.
+    pub notes: Vec<String>,
+}
+
+/// Tool name and versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolInfo {
+    /// `touchstone`.
+    pub name: String,
+    /// Tool version.
+    pub version: String,
+    /// Catalogue version.
+    pub catalog_version: String,
+}
+
+/// The standard assessed against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StandardInfo {
+    /// Edition number, `2.1.1` or `3.1.3`.
+    pub edition: String,
+    /// For instance `ETSI EN 303 645 V2.1.1 (2020-06)`.
+    pub title: String,
+    /// For instance `ETSI TS 103 701 V1.1.1 (2021-08)`.
+    pub test_specification: String,
+    /// False when some test cases are carried over from an older TS edition.
+    pub test_specification_complete: bool,
+}
+
+/// Device identification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeviceInfo {
+    /// Manufacturer.
+    pub maker: String,
+    /// Model.
+    pub model: String,
+    /// Hardware version.
+    pub hardware_version: String,
+    /// Firmware version.
+    pub firmware_version: String,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Counts of verdicts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Counts {
+    /// PASS.
+    pub pass: usize,
+    /// FAIL.
+    pub fail: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Not run.
+    pub not_run: usize,
+    /// Needs manual assessment.
+    pub needs_manual: usize,
+    /// Inconclusive.
+    pub inconclusive: usize,
+    /// Error.
+    pub error: usize,
+    /// Applicable items (all but not applicable).
+    pub applicable: usize,
+    /// Items with a normative verdict (PASS or FAIL).
+    pub evaluated: usize,
+    /// PASS over evaluated, percent, one decimal; absent when nothing was evaluated.
+    pub score: Option<f64>,
+    /// Evaluated over applicable, percent, one decimal; absent when nothing applies.
+    pub coverage: Option<f64>,
+}
+
+/// The headline of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// The overall verdict or tool state.
+    pub verdict: Verdict,
+    /// `CONFORMANT`, `NON-CONFORMANT` or `INCOMPLETE`.
+    pub conclusion: String,
+    /// One sentence explaining the conclusion.
+    pub explanation: String,
+    /// Highest severity among failures.
+    pub worst_severity: Option<Severity>,
+    /// All provisions.
+    pub provisions: Counts,
+    /// Mandatory provisions.
+    pub mandatory: Counts,
+    /// Recommendations.
+    pub recommendations: Counts,
+    /// Test cases.
+    pub test_cases: Counts,
+    /// Shown with every score.
+    pub disclaimer: String,
+}
+
+/// One category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CategoryRow {
+    /// Category id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Combined verdict.
+    pub verdict: Verdict,
+    /// Provision counts.
+    pub provisions: Counts,
+    /// Test case counts.
+    pub test_cases: Counts,
+}
+
+/// A link to another scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MappingRow {
+    /// Scheme id.
+    pub scheme: String,
+    /// Requirement id.
+    pub requirement: String,
+    /// Requirement title.
+    pub title: String,
+    /// `official` or `indicative`.
+    pub basis: String,
+}
+
+/// One provision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProvisionRow {
+    /// Provision id.
+    pub id: String,
+    /// Category id.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Paraphrase.
+    pub summary: String,
+    /// `M` or `R`.
+    pub modal: String,
+    /// Status, for instance `M C (1)`.
+    pub status: String,
+    /// ICS support: `Y`, `N`, `N/A`.
+    pub support: Option<String>,
+    /// ICS detail.
+    pub detail: String,
+    /// How it entered the plan: tested, not-applicable, declared-non-conformity, declared-not-implemented, unanswered.
+    pub plan: String,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Severity when failed.
+    pub severity: Option<Severity>,
+    /// Why.
+    pub reason: String,
+    /// Requirements of other schemes.
+    pub mappings: Vec<MappingRow>,
+    /// Test cases.
+    pub test_cases: Vec<CaseRow>,
+    /// Findings bearing on the provision but on none of its cases.
+    pub findings: Vec<String>,
+}
+
+/// One test case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CaseRow {
+    /// Test case id.
+    pub id: String,
+    /// `conceptual`, `functional` or `mixed`.
+    pub kind: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Taken from an older TS edition.
+    pub carried_over: bool,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Severity when failed.
+    pub severity: Option<Severity>,
+    /// Why.
+    pub reason: String,
+    /// Units.
+    pub units: Vec<UnitRow>,
+    /// Record ids.
+    pub records: Vec<String>,
+    /// Finding ids.
+    pub findings: Vec<String>,
+}
+
+/// One test unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct UnitRow {
+    /// Unit id.
+    pub id: String,
+    /// `conceptual` or `functional`.
+    pub kind: String,
+    /// IXIT tables.
+    pub ixit: Vec<String>,
+    /// Reused units or cases.
+    pub refs: Vec<String>,
+    /// Focus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<String>,
+    /// Verdict on this unit's evidence.
+    pub verdict: Verdict,
+    /// Record ids.
+    pub records: Vec<String>,
+    /// Finding ids.
+    pub findings: Vec<String>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingRow {
+    /// Report-local id, `F1`, `F2`, ...
+    pub id: String,
+    /// Check id.
+    pub check: String,
+    /// Severity.
+    pub severity: Severity,
+    /// `pass`, `fail`, `info` or `error`.
+    pub supports: String,
+    /// Provisions.
+    pub provisions: Vec<String>,
+    /// Test units.
+    pub test_units: Vec<String>,
+    /// Where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Message.
+    pub message: String,
+    /// Evidence excerpt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// The file or run it came from.
+    pub source: String,
+}
+
+/// One manual evidence record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordRow {
+    /// Record id.
+    pub id: String,
+    /// Test case.
+    pub test_case: String,
+    /// Units covered (empty: all).
+    pub units: Vec<String>,
+    /// PASS, FAIL or INCONCLUSIVE.
+    pub verdict: String,
+    /// Assessor.
+    pub assessor: String,
+    /// Date.
+    pub date: String,
+    /// Notes.
+    pub notes: String,
+    /// Attachments.
+    pub attachments: Vec<AttachmentRow>,
+}
+
+/// A hashed attachment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttachmentRow {
+    /// Path relative to the project.
+    pub path: String,
+    /// SHA-256.
+    pub sha256: String,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
