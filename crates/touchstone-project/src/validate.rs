@@ -523,6 +523,24 @@ fn check_ics(
             },
         );
     }
+    let undescribed: Vec<&str> = answers
+        .iter()
+        .filter(|(_, a)| a.support == Support::Y && a.detail.trim().is_empty())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !undescribed.is_empty() {
+        let d = ctx.warning(
+            f,
+            text,
+            None,
+            format!(
+                "{} provision(s) answered `Y` do not describe the measures taken: {}",
+                undescribed.len(),
+                undescribed.join(", ")
+            ),
+        );
+        hint(d, "the ICS detail of a supported provision says how it is met; assessors start from it");
+    }
     let missing: Vec<&str> = catalog
         .provisions(edition)
         .iter()

@@ -95,19 +95,19 @@ pub fn render(report: &Report, color: Color) -> String {
         out,
         "{}",
         p.bold(&format!(
-            "{:<46} {:<24} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
+            "{:<50} {:<24} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
             "Category", "Verdict", "Pass", "Fail", "Pending", "N/A", "Score", "Coverage"
         ))
     );
     for c in &report.categories {
         let mut title = format!("{} {}", c.id, c.title);
-        if title.chars().count() > 46 {
-            title = title.chars().take(45).collect::<String>() + "…";
+        if title.chars().count() > 50 {
+            title = title.chars().take(49).collect::<String>() + "…";
         }
         let verdict = format!("{:<24}", c.verdict.label());
         let _ = writeln!(
             out,
-            "{title:<46} {} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
+            "{title:<50} {} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
             p.verdict(c.verdict, &verdict),
             c.provisions.pass,
             c.provisions.fail,

@@ -1,0 +1,226 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The exit-code table, shown in `--help` and the README.
+pub(crate) const EXIT_CODES: &str = "Exit codes:
+  0  success: the project is valid, the assessment found no failure at or above --fail-on
+  1  non-conformities found (a provision failed at or above --fail-on)
+  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed";
+
+/// EN 303 645 conformity assessment for consumer IoT products.
+///
+/// Touchstone keeps an assessment project (device identification, ICS, IXIT and manual
+/// evidence) in a directory made for git, merges findings of automated checks with the
+/// assessor's records into TS 103 701 verdicts, and writes reports a lab can hand over.
+#[derive(Debug, Parser)]
+#[command(name = "touchstone", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// When to colour output; NO_COLOR in the environment turns colour off.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub(crate) color: ColorChoice,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a new assessment project directory.
+    #[command(after_help = EXIT_CODES)]
+    Init(InitArgs),
+    /// Check a project's files against the catalogue.
+    #[command(after_help = EXIT_CODES)]
+    Validate(ValidateArgs),
+    /// Assess a project: derive the test plan, merge evidence, report verdicts.
+    #[command(after_help = EXIT_CODES)]
+    Assess(AssessArgs),
+    /// Browse the catalogue: provisions, test cases, IXIT tables, mappings.
+    #[command(after_help = EXIT_CODES)]
+    Catalog(CatalogArgs),
+    /// Print the JSON Schema of a file format, for editors and integrations.
+    Schema(SchemaArgs),
+    /// Print the SHA-256 of files, for evidence attachments.
+    Hash(HashArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Text for people.
+    Human,
+    /// JSON for programs.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Directory to create (it may exist if empty).
+    pub(crate) dir: PathBuf,
+    /// EN 303 645 edition: 2.1.1 (pinned by UK PSTI) or 3.1.3.
+    #[arg(long, default_value = "2.1.1")]
+    pub(crate) standard: String,
+    /// Manufacturer.
+    #[arg(long, default_value = "Example Manufacturer")]
+    pub(crate) maker: String,
+    /// Model designation.
+    #[arg(long, default_value = "Example Model")]
+    pub(crate) model: String,
+    /// Hardware version.
+    #[arg(long, default_value = "1.0")]
+    pub(crate) hardware_version: String,
+    /// Firmware version.
+    #[arg(long, default_value = "1.0.0")]
+    pub(crate) firmware_version: String,
+    /// Output format of the confirmation.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Project directory.
+    pub(crate) dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Terminal summary.
+    Human,
+    /// JSON report (schema touchstone.report/v1).
+    Json,
+    /// Markdown report.
+    Markdown,
+    /// Self-contained HTML report.
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOn {
+    /// Never exit 1.
+    Never,
+    /// Any failure.
+    Info,
+    /// Failures of severity low or above.
+    Low,
+    /// Failures of severity medium or above.
+    Medium,
+    /// Failures of severity high or above.
+    High,
+    /// Critical failures only.
+    Critical,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessArgs {
+    /// Project directory.
+    pub(crate) dir: PathBuf,
+    /// Findings file to merge (JSON, touchstone.findings/v1); repeatable. Files named in
+    /// touchstone.toml are always read.
+    #[arg(long = "findings", value_name = "FILE")]
+    pub(crate) findings: Vec<PathBuf>,
+    /// Write a report file; the format follows the extension (.html, .json, .md) or an
+    /// explicit FORMAT=PATH (html=out.html). Repeatable.
+    #[arg(long = "report", value_name = "PATH")]
+    pub(crate) reports: Vec<String>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub(crate) format: ReportFormat,
+    /// Lowest severity of failure that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Info)]
+    pub(crate) fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogArgs {
+    #[command(subcommand)]
+    pub(crate) what: CatalogCommand,
+    /// EN 303 645 edition: 2.1.1 or 3.1.3.
+    #[arg(long, global = true, default_value = "2.1.1")]
+    pub(crate) standard: String,
+    /// Output format.
+    #[arg(long, value_enum, global = true, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// List provisions.
+    Provisions {
+        /// Only this category (for instance 5.1).
+        #[arg(long)]
+        category: Option<String>,
+    },
+    /// List the conditions and features of the status column.
+    Conditions,
+    /// List test cases.
+    Cases {
+        /// Only the cases of this provision.
+        #[arg(long)]
+        provision: Option<String>,
+    },
+    /// List IXIT tables, or show one with its fields.
+    Ixit {
+        /// Table name or number (1-AuthMech, 1).
+        table: Option<String>,
+    },
+    /// List mappings to other schemes.
+    Mappings {
+        /// Only this scheme (uk-psti, en18031, cra, nistir8259a).
+        #[arg(long)]
+        scheme: Option<String>,
+    },
+    /// Show the V2.1.1 to V3.1.3 migration map.
+    Migration,
+    /// Show one provision, test case or test unit by id.
+    Show {
+        /// Provision (5.1-1), test case (5.1-1-2) or test unit (5.1-1-2a) id.
+        id: String,
+    },
+    /// Check the embedded catalogue's consistency.
+    Lint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaKind {
+    /// touchstone.toml
+    Project,
+    /// ics.toml
+    Ics,
+    /// ixit.toml
+    Ixit,
+    /// evidence.toml
+    Evidence,
+    /// Findings files (touchstone.findings/v1).
+    Findings,
+    /// The JSON report (touchstone.report/v1).
+    Report,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub(crate) kind: SchemaKind,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HashArgs {
+    /// Files to hash.
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}

@@ -1,0 +1,144 @@
+//! `touchstone assess DIR`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use touchstone_core::{Severity, parse_findings};
+use touchstone_engine::{Inputs, SourcedFinding, assess};
+use touchstone_report::terminal::Color;
+use touchstone_report::{Report, ReportInputs, build, html, json, markdown, terminal};
+
+use crate::cli::{AssessArgs, FailOn, ReportFormat};
+use crate::output::{Ui, timestamp};
+
+/// A report file to write.
+#[derive(Debug)]
+struct Target {
+    format: ReportFormat,
+    path: PathBuf,
+}
+
+fn parse_target(spec: &str) -> Result<Target> {
+    let named = |name: &str| match name.to_ascii_lowercase().as_str() {
+        "html" | "htm" => Some(ReportFormat::Html),
+        "json" => Some(ReportFormat::Json),
+        "md" | "markdown" => Some(ReportFormat::Markdown),
+        "txt" | "text" | "human" => Some(ReportFormat::Human),
+        _ => None,
+    };
+    if let Some((format, path)) = spec.split_once('=')
+        && let Some(format) = named(format)
+    {
+        return Ok(Target {
+            format,
+            path: PathBuf::from(path),
+        });
+    }
+    let path = PathBuf::from(spec);
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match named(&ext) {
+        Some(format) => Ok(Target { format, path }),
+        None => bail!(
+            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
+        ),
+    }
+}
+
+fn render(report: &Report, format: ReportFormat, color: bool) -> String {
+    match format {
+        ReportFormat::Human => terminal::render(
+            report,
+            if color { Color::Always } else { Color::Never },
+        ),
+        ReportFormat::Json => json::render(report),
+        ReportFormat::Markdown => markdown::render(report),
+        ReportFormat::Html => html::render(report),
+    }
+}
+
+fn read_findings(path: &Path, label: &str) -> Result<Vec<SourcedFinding>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read findings file `{}`", path.display()))?;
+    let set = parse_findings(&text, label)?;
+    Ok(set
+        .findings
+        .into_iter()
+        .map(|finding| SourcedFinding {
+            source: label.to_owned(),
+            finding,
+        })
+        .collect())
+}
+
+fn threshold(fail_on: FailOn) -> Option<Severity> {
+    match fail_on {
+        FailOn::Never => None,
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::High => Some(Severity::High),
+        FailOn::Critical => Some(Severity::Critical),
+    }
+}
+
+pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
+    let catalog = super::catalog()?;
+    // Check every argument before doing any work or writing anything.
+    let targets = args
+        .reports
+        .iter()
+        .map(|s| parse_target(s))
+        .collect::<Result<Vec<_>>>()?;
+    let (project, diags) = super::validate::load_reporting(&args.dir, ui, true)?;
+    let Some(project) = project else {
+        ui.err_line(&format!(
+            "{} is not a valid project: nothing assessed\n  hint: `touchstone validate {}` lists the problems",
+            args.dir.display(),
+            args.dir.display()
+        ));
+        return Ok(ExitCode::from(2));
+    };
+    let mut findings = Vec::new();
+    for rel in &project.findings_files {
+        findings.extend(read_findings(&args.dir.join(rel), rel)?);
+    }
+    for path in &args.findings {
+        findings.extend(read_findings(path, &path.display().to_string())?);
+    }
+
+    let assessment = assess(Inputs {
+        catalog,
+        project: &project,
+        findings: &findings,
+    });
+    let project_name = args.dir.display().to_string();
+    let generated_at = timestamp();
+    let report = build(&ReportInputs {
+        catalog,
+        project: &project,
+        project_name: &project_name,
+        assessment: &assessment,
+        diagnostics: &diags,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        generated_at: &generated_at,
+    });
+
+    for t in &targets {
+        let text = render(&report, t.format, false);
+        touchstone_project::write_atomically(&t.path, text.as_bytes())
+            .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
+        ui.err_line(&format!("wrote {}", t.path.display()));
+    }
+    ui.out(&render(&report, args.format, ui.color_out))?;
+
+    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails_at(t));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,45 @@
+//! One module per subcommand.
+
+mod assess;
+mod catalog;
+mod init;
+mod misc;
+mod validate;
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use touchstone_catalog::{Catalog, Edition};
+
+use crate::cli::{Cli, Command};
+use crate::output::Ui;
+
+pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init(args) => init::run(&args, ui),
+        Command::Validate(args) => validate::run(&args, ui),
+        Command::Assess(args) => assess::run(&args, ui),
+        Command::Catalog(args) => catalog::run(&args, ui),
+        Command::Schema(args) => misc::schema(&args, ui),
+        Command::Hash(args) => misc::hash(&args, ui),
+    }
+}
+
+/// The embedded catalogue; a failure here is a bug in the build.
+pub(crate) fn catalog() -> Result<&'static Catalog> {
+    Catalog::embedded().context("the embedded catalogue is damaged (a bug: please report it)")
+}
+
+/// Parse an edition argument with a helpful error.
+pub(crate) fn edition(text: &str) -> Result<Edition> {
+    Edition::parse(text).with_context(|| {
+        format!("expected the EN 303 645 edition `2.1.1` or `3.1.3`, found `{text}`\n  hint: UK PSTI pins 2.1.1; 3.1.3 is the current edition")
+    })
+}
+
+/// Serialize to pretty JSON with a trailing newline.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(s)
+}
