@@ -449,8 +449,9 @@ fn check_ics(
                     text,
                     Some(row.support.span()),
                     format!(
-                        "expected `Y` or `N` for {id}, found `N/A`: {} hold(s) according to touchstone.toml, so {id} applies",
-                        what.join(" and ")
+                        "expected `Y` or `N` for {id}, found `N/A`: {} {} according to touchstone.toml, so {id} applies",
+                        what.join(" and "),
+                        if what.len() == 1 { "holds" } else { "hold" }
                     ),
                 );
                 hint(
@@ -464,8 +465,13 @@ fn check_ics(
                     text,
                     Some(row.support.span()),
                     format!(
-                        "{id} is answered `Y` although {} does not hold; it will be assessed anyway",
-                        applicability.join(" and ")
+                        "{id} is answered `Y` although {} {}; it will be assessed anyway",
+                        applicability.join(" and "),
+                        if applicability.len() == 1 {
+                            "does not hold"
+                        } else {
+                            "do not hold"
+                        }
                     ),
                 );
             }
@@ -539,7 +545,10 @@ fn check_ics(
                 undescribed.join(", ")
             ),
         );
-        hint(d, "the ICS detail of a supported provision says how it is met; assessors start from it");
+        hint(
+            d,
+            "the ICS detail of a supported provision says how it is met; assessors start from it",
+        );
     }
     let missing: Vec<&str> = catalog
         .provisions(edition)
@@ -547,7 +556,7 @@ fn check_ics(
         .map(|p| p.id.as_str())
         .filter(|p| !answers.contains_key(*p))
         .collect();
-    if !missing.is_empty() && !ctx.diags.iter().any(|d| d.file == ICS_FILE && d.is_error()) {
+    if !missing.is_empty() {
         let d = ctx.error(
             f,
             text,
@@ -690,10 +699,11 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
                     .iter()
                     .any(|e| e.table == target_name && e.id.as_deref() == Some(r));
                 if !ok {
+                    let at = locate(text, span, entry.id.as_deref(), Some(&field.key));
                     let d = ctx.error(
                         f,
                         text,
-                        Some(span.clone()),
+                        Some(at),
                         format!(
                             "expected `{}` of {} to name an entry of `{target_name}`, found unknown `{r}`",
                             field.key,
@@ -713,16 +723,58 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
     entries
 }
 
+/// Find an entry (by its `id = "..."` line) at or after the start of its
+/// table, and within the entry the line assigning `key`. Values parsed as
+/// dynamic TOML carry no spans of their own, so we look the text up; the
+/// entry ends at the next table header.
+fn locate(text: &str, span: &Range<usize>, id: Option<&str>, key: Option<&str>) -> Range<usize> {
+    let mut start = span.start.min(text.len());
+    if let Some(id) = id {
+        let needle = format!("id = {}", toml::Value::String(id.to_owned()));
+        if let Some(i) = text.get(start..).and_then(|rest| rest.find(&needle)) {
+            start += i;
+        }
+    }
+    let Some(key) = key else {
+        return start..span.end.max(start);
+    };
+    let mut offset = start;
+    for (n, line) in text
+        .get(start..)
+        .unwrap_or("")
+        .split_inclusive('\n')
+        .enumerate()
+    {
+        let trimmed = line.trim_start();
+        if n > 0 && trimmed.starts_with('[') {
+            break;
+        }
+        if let Some(after) = trimmed.strip_prefix(key)
+            && after.trim_start().starts_with('=')
+        {
+            let indent = line.len() - trimmed.len();
+            return offset + indent..offset + line.len();
+        }
+        offset += line.len();
+    }
+    start..span.end.max(start)
+}
+
 fn ixit_record(
     ctx: &mut Ctx<'_>,
     edition: Edition,
     table: &IxitTable,
     canonical: &str,
     text: &str,
-    span: Range<usize>,
+    table_span: Range<usize>,
     value: &toml::Value,
 ) -> Option<IxitEntry> {
     let f = IXIT_FILE;
+    let entry_id = match value {
+        toml::Value::Table(map) => map.get("id").and_then(toml::Value::as_str),
+        _ => None,
+    };
+    let span = locate(text, &table_span, entry_id, None);
     let toml::Value::Table(map) = value else {
         ctx.error(
             f,
@@ -741,7 +793,7 @@ fn ixit_record(
             let d = ctx.error(
                 f,
                 text,
-                Some(span.clone()),
+                Some(locate(text, &table_span, entry_id, Some(k))),
                 format!("expected a field of IXIT table `{canonical}`, found unknown `{k}`"),
             );
             match nearest(k, keys.iter().copied()) {
@@ -759,7 +811,7 @@ fn ixit_record(
                 ctx.error(
                     f,
                     text,
-                    Some(span.clone()),
+                    Some(locate(text, &table_span, entry_id, Some(k))),
                     format!("expected text for `{canonical}`.{k}, found a nested table"),
                 );
             }

@@ -138,6 +138,11 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
             detail: p.detail.clone(),
             plan: plan(p.plan),
             verdict: p.verdict,
+            label: match p.plan {
+                Plan::DeclaredNotImplemented => "not implemented (declared N)".to_owned(),
+                Plan::DeclaredNonConformity => "FAIL (declared N)".to_owned(),
+                _ => p.verdict.label().to_owned(),
+            },
             severity: p.severity,
             reason: p.reason.clone(),
             mappings: catalog

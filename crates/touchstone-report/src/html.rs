@@ -30,10 +30,14 @@ fn pct(x: Option<f64>) -> String {
 }
 
 fn badge(v: Verdict) -> String {
+    labelled(v, v.label())
+}
+
+fn labelled(v: Verdict, label: &str) -> String {
     format!(
         "<span class=\"badge v-{}\">{}</span>",
         v.as_str(),
-        escape(v.label())
+        escape(label)
     )
 }
 
@@ -258,7 +262,7 @@ fn case_html(c: &CaseRow) -> String {
         }
         out.push_str("</tbody></table>");
     }
-    out.push_str("</div></details>");
+    out.push_str("</div></details>\n");
     out
 }
 
@@ -275,7 +279,7 @@ fn provision_html(p: &ProvisionRow) -> String {
         escape(&p.title),
         escape(&p.status),
         escape(p.support.as_deref().unwrap_or("–")),
-        badge(p.verdict),
+        labelled(p.verdict, &p.label),
         p.severity
             .map(|s| format!("<span class=sev>{s}</span>"))
             .unwrap_or_default()
@@ -316,6 +320,7 @@ fn provision_html(p: &ProvisionRow) -> String {
         );
     }
     for c in &p.test_cases {
+        out.push('\n');
         out.push_str(&case_html(c));
     }
     out.push_str("</div></details>");
@@ -356,7 +361,7 @@ pub fn render(report: &Report) -> String {
             .unwrap_or_default()
     );
 
-    out.push_str("<h2>Device under test</h2><table class=ident><tbody>");
+    out.push_str("\n<h2>Device under test</h2><table class=ident><tbody>");
     let mut ident = vec![
         ("Manufacturer", d.maker.clone()),
         ("Model", d.model.clone()),
@@ -379,15 +384,15 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</tbody></table>");
 
-    out.push_str("<h2>Summary</h2>");
+    out.push_str("\n<h2>Summary</h2>");
     out.push_str(&counts_table(report));
     let _ = write!(out, "<p class=muted>{}</p>", escape(&s.disclaimer));
 
-    out.push_str("<h2>Categories</h2><div class=\"legend\"><span><i style=\"background:#1a7f37\"></i>pass</span><span><i style=\"background:#c62828\"></i>fail</span><span><i style=\"background:#b26a00\"></i>pending (not run, needs manual, inconclusive, error)</span><span><i style=\"background:#8c959f\"></i>not applicable</span></div><div class=cards>");
+    out.push_str("\n<h2>Categories</h2><div class=\"legend\"><span><i style=\"background:#1a7f37\"></i>pass</span><span><i style=\"background:#c62828\"></i>fail</span><span><i style=\"background:#b26a00\"></i>pending (not run, needs manual, inconclusive, error)</span><span><i style=\"background:#8c959f\"></i>not applicable</span></div><div class=cards>");
     for c in &report.categories {
         let _ = write!(
             out,
-            "<div class=card><h3>{} {} {}</h3>{}</div>",
+            "\n<div class=card><h3>{} {} {}</h3>{}</div>",
             escape(&c.id),
             escape(&c.title),
             badge(c.verdict),
@@ -396,7 +401,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</div>");
 
-    out.push_str("<h2>Provisions</h2><div class=filters><input id=q type=search placeholder=\"Search provisions, cases, evidence\" aria-label=Search><select id=fv aria-label=\"Verdict\"><option value=\"\">every verdict</option><option value=fail>FAIL</option><option value=pass>PASS</option><option value=pending>pending</option><option value=not-applicable>not applicable</option></select><select id=fc aria-label=Category><option value=\"\">every category</option>");
+    out.push_str("\n<h2>Provisions</h2><div class=filters><input id=q type=search placeholder=\"Search provisions, cases, evidence\" aria-label=Search><select id=fv aria-label=\"Verdict\"><option value=\"\">every verdict</option><option value=fail>FAIL</option><option value=pass>PASS</option><option value=pending>pending</option><option value=not-applicable>not applicable</option></select><select id=fc aria-label=Category><option value=\"\">every category</option>");
     for c in &report.categories {
         let _ = write!(
             out,
@@ -409,17 +414,18 @@ pub fn render(report: &Report) -> String {
     out.push_str("</select><select id=fm aria-label=Status><option value=\"\">M and R</option><option value=M>mandatory</option><option value=R>recommendations</option></select><button id=expand type=button>expand all</button><button id=collapse type=button>collapse all</button><span class=muted><span id=shown></span> shown</span></div>");
     out.push_str("<div class=phead><span>Provision</span><span>Title</span><span>Status</span><span>ICS</span><span>Verdict</span><span>Severity</span></div>");
     for p in &report.provisions {
+        out.push('\n');
         out.push_str(&provision_html(p));
     }
 
     if !report.findings.is_empty() {
-        out.push_str("<h2>Findings</h2><table><thead><tr><th>Id</th><th>Check</th><th>Severity</th><th>Supports</th><th>Bears on</th><th>Location</th><th>Message and evidence</th></tr></thead><tbody>");
+        out.push_str("\n<h2>Findings</h2><table><thead><tr><th>Id</th><th>Check</th><th>Severity</th><th>Supports</th><th>Bears on</th><th>Location</th><th>Message and evidence</th></tr></thead><tbody>");
         for f in &report.findings {
             let mut bears = f.provisions.clone();
             bears.extend(f.test_units.iter().cloned());
             let _ = write!(
                 out,
-                "<tr id=\"ev-{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}<div class=muted>from {}</div></td></tr>",
+                "\n<tr id=\"ev-{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}<div class=muted>from {}</div></td></tr>",
                 escape(&f.id),
                 escape(&f.id),
                 escape(&f.check),
@@ -444,7 +450,7 @@ pub fn render(report: &Report) -> String {
     }
 
     if !report.records.is_empty() {
-        out.push_str("<h2>Manual evidence records</h2><table><thead><tr><th>Id</th><th>Test case</th><th>Units</th><th>Verdict</th><th>Assessor</th><th>Date</th><th>Notes and attachments</th></tr></thead><tbody>");
+        out.push_str("\n<h2>Manual evidence records</h2><table><thead><tr><th>Id</th><th>Test case</th><th>Units</th><th>Verdict</th><th>Assessor</th><th>Date</th><th>Notes and attachments</th></tr></thead><tbody>");
         for r in &report.records {
             let att: Vec<String> = r
                 .attachments
@@ -463,7 +469,7 @@ pub fn render(report: &Report) -> String {
                 .collect();
             let _ = write!(
                 out,
-                "<tr id=\"ev-{}\"><td>{}</td><td><a href=\"#p-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+                "\n<tr id=\"ev-{}\"><td>{}</td><td><a href=\"#p-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
                 escape(&r.id),
                 escape(&r.id),
                 escape(provision_of(report, &r.test_case)),
@@ -484,7 +490,7 @@ pub fn render(report: &Report) -> String {
     }
 
     if !report.warnings.is_empty() || !report.notes.is_empty() {
-        out.push_str("<h2>Warnings and notes</h2><ul>");
+        out.push_str("\n<h2>Warnings and notes</h2><ul>");
         for w in report.warnings.iter().chain(report.notes.iter()) {
             let _ = write!(out, "<li>{}</li>", escape(w));
         }

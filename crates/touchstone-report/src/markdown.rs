@@ -119,7 +119,11 @@ pub fn render(report: &Report) -> String {
             cell(&p.title),
             p.status,
             p.support.as_deref().unwrap_or("–"),
-            verdict(p.verdict),
+            if p.label == p.verdict.label() {
+                verdict(p.verdict)
+            } else {
+                p.label.clone()
+            },
             p.severity.map(|s| s.to_string()).unwrap_or_default(),
             cell(&p.reason)
         );

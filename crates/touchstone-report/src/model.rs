@@ -187,6 +187,8 @@ pub struct ProvisionRow {
     pub plan: String,
     /// Verdict.
     pub verdict: Verdict,
+    /// The verdict as shown to people; says when it follows from a declaration in the ICS.
+    pub label: String,
     /// Severity when failed.
     pub severity: Option<Severity>,
     /// Why.

@@ -50,10 +50,9 @@ fn parse_target(spec: &str) -> Result<Target> {
 
 fn render(report: &Report, format: ReportFormat, color: bool) -> String {
     match format {
-        ReportFormat::Human => terminal::render(
-            report,
-            if color { Color::Always } else { Color::Never },
-        ),
+        ReportFormat::Human => {
+            terminal::render(report, if color { Color::Always } else { Color::Never })
+        }
         ReportFormat::Json => json::render(report),
         ReportFormat::Markdown => markdown::render(report),
         ReportFormat::Html => html::render(report),

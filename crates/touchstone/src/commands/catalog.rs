@@ -36,7 +36,11 @@ pub(crate) fn run(args: &CatalogArgs, ui: &Ui) -> Result<ExitCode> {
                 .filter(|p| category.as_ref().is_none_or(|c| &p.category == c))
                 .collect();
             if category.is_some() && list.is_empty() {
-                let cats = catalog.standard(edition).categories.iter().map(|c| c.id.as_str());
+                let cats = catalog
+                    .standard(edition)
+                    .categories
+                    .iter()
+                    .map(|c| c.id.as_str());
                 let hint = category
                     .as_deref()
                     .and_then(|c| nearest(c, cats))
@@ -67,22 +71,38 @@ pub(crate) fn run(args: &CatalogArgs, ui: &Ui) -> Result<ExitCode> {
         CatalogCommand::Conditions => {
             let s = catalog.standard(edition);
             if json_out {
-                super::to_json(&json!({"standard": edition.version(), "conditions": s.conditions, "features": s.features}))?
+                super::to_json(
+                    &json!({"standard": edition.version(), "conditions": s.conditions, "features": s.features}),
+                )?
             } else {
                 let mut out = format!("{edition}: conditions\n");
                 for c in &s.conditions {
-                    let _ = writeln!(out, "  {:>3}  {} [{}]", c.number, c.text, c.confidence.as_str());
+                    let _ = writeln!(
+                        out,
+                        "  {:>3}  {} [{}]",
+                        c.number,
+                        c.text,
+                        c.confidence.as_str()
+                    );
                 }
                 if !s.features.is_empty() {
                     out.push_str("features\n");
                     for f in &s.features {
-                        let _ = writeln!(out, "  {:>3}  {} [{}]", f.letter, f.text, f.confidence.as_str());
+                        let _ = writeln!(
+                            out,
+                            "  {:>3}  {} [{}]",
+                            f.letter,
+                            f.text,
+                            f.confidence.as_str()
+                        );
                     }
                 }
                 out
             }
         }
-        CatalogCommand::Cases { provision } => cases(catalog, edition, provision.as_deref(), json_out)?,
+        CatalogCommand::Cases { provision } => {
+            cases(catalog, edition, provision.as_deref(), json_out)?
+        }
         CatalogCommand::Ixit { table } => ixit(catalog, edition, table.as_deref(), json_out)?,
         CatalogCommand::Mappings { scheme } => mappings(catalog, scheme.as_deref(), json_out)?,
         CatalogCommand::Migration => {
@@ -106,7 +126,14 @@ pub(crate) fn run(args: &CatalogArgs, ui: &Ui) -> Result<ExitCode> {
                     );
                 }
                 for n in &m.new {
-                    let _ = writeln!(out, "{:<8} -> {:<18} {:<15} {}", "(new)", n.id, "new", n.note.as_deref().unwrap_or(""));
+                    let _ = writeln!(
+                        out,
+                        "{:<8} -> {:<18} {:<15} {}",
+                        "(new)",
+                        n.id,
+                        "new",
+                        n.note.as_deref().unwrap_or("")
+                    );
                 }
                 out
             }
@@ -135,7 +162,12 @@ pub(crate) fn run(args: &CatalogArgs, ui: &Ui) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cases(catalog: &Catalog, edition: Edition, provision: Option<&str>, json_out: bool) -> Result<String> {
+fn cases(
+    catalog: &Catalog,
+    edition: Edition,
+    provision: Option<&str>,
+    json_out: bool,
+) -> Result<String> {
     if let Some(p) = provision
         && catalog.provision(edition, p).is_none()
     {
@@ -162,7 +194,12 @@ fn cases(catalog: &Catalog, edition: Edition, provision: Option<&str>, json_out:
         return super::to_json(&json!({"standard": edition.version(), "test_cases": list}));
     }
     let spec = &catalog.spec(edition).spec;
-    let mut out = format!("{} V{} for {edition}: {} test cases\n", spec.name, spec.version, rows.len());
+    let mut out = format!(
+        "{} V{} for {edition}: {} test cases\n",
+        spec.name,
+        spec.version,
+        rows.len()
+    );
     for (_, c, units) in &rows {
         let _ = writeln!(
             out,
@@ -171,13 +208,22 @@ fn cases(catalog: &Catalog, edition: Edition, provision: Option<&str>, json_out:
             c.case.kind.as_str(),
             units.len(),
             c.case.purpose,
-            if c.carried_over { " (carried over from V1.1.1)" } else { "" }
+            if c.carried_over {
+                " (carried over from V1.1.1)"
+            } else {
+                ""
+            }
         );
     }
     Ok(out)
 }
 
-fn ixit(catalog: &Catalog, edition: Edition, table: Option<&str>, json_out: bool) -> Result<String> {
+fn ixit(
+    catalog: &Catalog,
+    edition: Edition,
+    table: Option<&str>,
+    json_out: bool,
+) -> Result<String> {
     let Some(name) = table else {
         if json_out {
             return super::to_json(&json!({"tables": catalog.ixit_tables()}));
@@ -190,7 +236,11 @@ fn ixit(catalog: &Catalog, edition: Edition, table: Option<&str>, json_out: bool
                 t.name_for(edition),
                 t.title,
                 t.fields_for(edition).count(),
-                if t.id != t.id_v2 { format!("(V1.1.1 {}, V2.1.1 {})", t.id, t.id_v2) } else { String::new() }
+                if t.id != t.id_v2 {
+                    format!("(V1.1.1 {}, V2.1.1 {})", t.id, t.id_v2)
+                } else {
+                    String::new()
+                }
             );
         }
         return Ok(out);
@@ -208,7 +258,11 @@ fn ixit(catalog: &Catalog, edition: Edition, table: Option<&str>, json_out: bool
     let mut out = format!(
         "{} ({}): {}\n{}\nrecords: {}\n",
         t.name_for(edition),
-        if t.id != t.id_v2 { format!("V1.1.1 {}, V2.1.1 {}", t.id, t.id_v2) } else { t.id.clone() },
+        if t.id != t.id_v2 {
+            format!("V1.1.1 {}, V2.1.1 {}", t.id, t.id_v2)
+        } else {
+            t.id.clone()
+        },
         t.title,
         t.describes,
         match t.records {
@@ -222,7 +276,10 @@ fn ixit(catalog: &Catalog, edition: Edition, table: Option<&str>, json_out: bool
             "  {:<36} {:<36} {}",
             f.key,
             f.name,
-            f.refs.as_deref().map(|r| format!("-> {}", catalog.ixit_name(edition, r))).unwrap_or_default()
+            f.refs
+                .as_deref()
+                .map(|r| format!("-> {}", catalog.ixit_name(edition, r)))
+                .unwrap_or_default()
         );
     }
     Ok(out)
@@ -236,7 +293,11 @@ fn mappings(catalog: &Catalog, scheme: Option<&str>, json_out: bool) -> Result<S
         .collect();
     if files.is_empty() {
         let ids = catalog.mappings().iter().map(|m| m.scheme.id.as_str());
-        let list: Vec<&str> = catalog.mappings().iter().map(|m| m.scheme.id.as_str()).collect();
+        let list: Vec<&str> = catalog
+            .mappings()
+            .iter()
+            .map(|m| m.scheme.id.as_str())
+            .collect();
         let hint = scheme
             .and_then(|s| nearest(s, ids))
             .map(|n| format!("did you mean `{n}`?"))
@@ -252,7 +313,14 @@ fn mappings(catalog: &Catalog, scheme: Option<&str>, json_out: bool) -> Result<S
             touchstone_catalog::Basis::Official => "official",
             touchstone_catalog::Basis::Indicative => "indicative",
         };
-        let _ = writeln!(out, "{} — {} (provision ids of {}, {} by default)", m.scheme.id, m.scheme.name, m.scheme.standard, basis(m.scheme.basis));
+        let _ = writeln!(
+            out,
+            "{} — {} (provision ids of {}, {} by default)",
+            m.scheme.id,
+            m.scheme.name,
+            m.scheme.standard,
+            basis(m.scheme.basis)
+        );
         for r in &m.requirements {
             let provisions: Vec<&str> = m
                 .links
@@ -271,8 +339,16 @@ fn mappings(catalog: &Catalog, scheme: Option<&str>, json_out: bool) -> Result<S
                 "  {:<12} {:<48} {} {}",
                 r.id,
                 r.title,
-                if provisions.is_empty() { "—".to_owned() } else { provisions.join(", ") },
-                if bases.iter().any(|b| *b == "official") { "(official)" } else { "" }
+                if provisions.is_empty() {
+                    "—".to_owned()
+                } else {
+                    provisions.join(", ")
+                },
+                if bases.iter().any(|b| *b == "official") {
+                    "(official)"
+                } else {
+                    ""
+                }
             );
         }
         out.push('\n');
@@ -281,7 +357,11 @@ fn mappings(catalog: &Catalog, scheme: Option<&str>, json_out: bool) -> Result<S
 }
 
 fn unknown(catalog: &Catalog, edition: Edition, id: &str) -> anyhow::Error {
-    let mut ids: Vec<String> = catalog.provisions(edition).iter().map(|p| p.id.clone()).collect();
+    let mut ids: Vec<String> = catalog
+        .provisions(edition)
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
     for p in catalog.provisions(edition) {
         for c in catalog.cases(edition, &p.id) {
             ids.push(c.case.id.clone());
@@ -290,7 +370,10 @@ fn unknown(catalog: &Catalog, edition: Edition, id: &str) -> anyhow::Error {
     }
     let void = catalog.standard(edition).voids.iter().find(|v| v.id == id);
     let hint = if let Some(v) = void {
-        format!("{id} is void in {edition}; see {}", v.replaced_by.join(", "))
+        format!(
+            "{id} is void in {edition}; see {}",
+            v.replaced_by.join(", ")
+        )
     } else if let Some(n) = nearest(id, ids.iter().map(String::as_str)) {
         format!("did you mean `{n}`?")
     } else {
@@ -312,10 +395,25 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
                 .iter()
                 .map(|m| json!({"scheme": m.scheme.id, "requirement": m.requirement.id, "title": m.requirement.title, "basis": m.link.basis}))
                 .collect();
-            return super::to_json(&json!({"standard": edition.version(), "provision": p, "status": p.status(), "test_cases": cases, "mappings": maps}));
+            return super::to_json(
+                &json!({"standard": edition.version(), "provision": p, "status": p.status(), "test_cases": cases, "mappings": maps}),
+            );
         }
-        let mut out = format!("{} {} [{}] — {edition}\n{}\n", p.id, p.title, p.status(), p.summary);
-        let _ = writeln!(out, "category {}; assessed by {}; automation {:?}; confidence {}", p.category, methods(p), p.automation, p.confidence.as_str());
+        let mut out = format!(
+            "{} {} [{}] — {edition}\n{}\n",
+            p.id,
+            p.title,
+            p.status(),
+            p.summary
+        );
+        let _ = writeln!(
+            out,
+            "category {}; assessed by {}; automation {:?}; confidence {}",
+            p.category,
+            methods(p),
+            p.automation,
+            p.confidence.as_str()
+        );
         let standard = catalog.standard(edition);
         for c in &p.conditions {
             if let Some(x) = standard.conditions.iter().find(|x| x.number == *c) {
@@ -328,22 +426,45 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
             }
         }
         for c in &cases {
-            let _ = writeln!(out, "\n  {} ({}){}: {}", c.case.id, c.case.kind.as_str(), if c.carried_over { " carried over from V1.1.1" } else { "" }, c.case.purpose);
+            let _ = writeln!(
+                out,
+                "\n  {} ({}){}: {}",
+                c.case.id,
+                c.case.kind.as_str(),
+                if c.carried_over {
+                    " carried over from V1.1.1"
+                } else {
+                    ""
+                },
+                c.case.purpose
+            );
             for u in catalog.units(c) {
                 let _ = writeln!(
                     out,
                     "    {:<12} IXIT {:<28} {}{}",
                     u.id,
-                    u.ixit.iter().map(|t| catalog.ixit_name(edition, t)).collect::<Vec<_>>().join(", "),
+                    u.ixit
+                        .iter()
+                        .map(|t| catalog.ixit_name(edition, t))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     u.focus.as_deref().unwrap_or(""),
-                    if u.refs.is_empty() { String::new() } else { format!(" (reuses {})", u.refs.join(", ")) }
+                    if u.refs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (reuses {})", u.refs.join(", "))
+                    }
                 );
             }
         }
         if !maps.is_empty() {
             out.push_str("\nmaps to:\n");
             for m in maps {
-                let _ = writeln!(out, "  {} {} {} ({:?})", m.scheme.id, m.requirement.id, m.requirement.title, m.link.basis);
+                let _ = writeln!(
+                    out,
+                    "  {} {} {} ({:?})",
+                    m.scheme.id, m.requirement.id, m.requirement.title, m.link.basis
+                );
             }
         }
         return Ok(out);
@@ -353,9 +474,17 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
             let units = catalog.units(&c);
             if c.case.id == id {
                 if json_out {
-                    return super::to_json(&json!({"provision": p.id, "test_case": c.case, "carried_over": c.carried_over, "units": units}));
+                    return super::to_json(
+                        &json!({"provision": p.id, "test_case": c.case, "carried_over": c.carried_over, "units": units}),
+                    );
                 }
-                let mut out = format!("{} ({}) of provision {}: {}\n", c.case.id, c.case.kind.as_str(), p.id, c.case.purpose);
+                let mut out = format!(
+                    "{} ({}) of provision {}: {}\n",
+                    c.case.id,
+                    c.case.kind.as_str(),
+                    p.id,
+                    c.case.purpose
+                );
                 for u in units {
                     let _ = writeln!(out, "  {} {}", u.id, u.focus.as_deref().unwrap_or(""));
                 }
@@ -363,7 +492,9 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
             }
             if let Some(u) = units.iter().find(|u| u.id == id) {
                 if json_out {
-                    return super::to_json(&json!({"provision": p.id, "test_case": c.case.id, "unit": u}));
+                    return super::to_json(
+                        &json!({"provision": p.id, "test_case": c.case.id, "unit": u}),
+                    );
                 }
                 return Ok(format!(
                     "{} ({:?}) of test case {} / provision {}\nIXIT: {}\n{}{}\n",
@@ -371,9 +502,17 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
                     u.kind,
                     c.case.id,
                     p.id,
-                    u.ixit.iter().map(|t| catalog.ixit_name(edition, t)).collect::<Vec<_>>().join(", "),
+                    u.ixit
+                        .iter()
+                        .map(|t| catalog.ixit_name(edition, t))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     u.focus.as_deref().unwrap_or("(no focus recorded)"),
-                    if u.refs.is_empty() { String::new() } else { format!("\nreuses {}", u.refs.join(", ")) }
+                    if u.refs.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\nreuses {}", u.refs.join(", "))
+                    }
                 ));
             }
         }

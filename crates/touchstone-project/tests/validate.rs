@@ -1,0 +1,315 @@
+//! Data-driven validation tests: each case edits the example project's
+//! texts and snapshots the diagnostics, so every message (position,
+//! expectation, hint) is reviewed.
+
+use std::path::Path;
+
+use touchstone_catalog::Catalog;
+use touchstone_project::{Diagnostic, Sources, parse};
+
+fn example(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/smart-plug")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+struct Texts {
+    project: String,
+    ics: String,
+    ixit: String,
+    evidence: String,
+}
+
+fn texts() -> Texts {
+    Texts {
+        project: example("touchstone.toml"),
+        ics: example("ics.toml"),
+        ixit: example("ixit.toml"),
+        evidence: example("evidence.toml"),
+    }
+}
+
+fn run(t: &Texts) -> (bool, Vec<Diagnostic>) {
+    let catalog = Catalog::embedded().expect("catalogue");
+    let sources = Sources {
+        project: &t.project,
+        ics: Some(&t.ics),
+        ixit: Some(&t.ixit),
+        evidence: Some(&t.evidence),
+    };
+    // Attachments: accept the recorded hashes of the two example files, refuse anything else.
+    let mut hasher = |path: &str| match path {
+        "evidence/security-policy-2026-11-20.txt" => {
+            Ok("726ef605ce2b2f0103e74503e5ac6892fe26898809bd9a647343032dfe7c240a".to_owned())
+        }
+        "evidence/label-photo-notes.txt" => {
+            Ok("4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb".to_owned())
+        }
+        _ => Err("No such file or directory (os error 2)".to_owned()),
+    };
+    let (project, diags) = parse(&sources, catalog, &mut hasher);
+    (project.is_some(), diags)
+}
+
+fn render(diags: &[Diagnostic]) -> String {
+    diags.iter().map(|d| format!("{d}\n")).collect()
+}
+
+fn replace(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "fixture text not found: {from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_example_is_valid_without_warnings() {
+    let (ok, diags) = run(&texts());
+    assert!(ok, "{}", render(&diags));
+    assert!(diags.is_empty(), "{}", render(&diags));
+}
+
+/// (name, file, from, to, expected valid)
+const CASES: &[(&str, &str, &str, &str, bool)] = &[
+    (
+        "na_on_unconditional",
+        "ics",
+        "[\"5.1-3\"]\nsupport = \"Y\"",
+        "[\"5.1-3\"]\nsupport = \"N/A\"",
+        false,
+    ),
+    (
+        "na_while_condition_holds",
+        "ics",
+        "[\"5.1-5\"]\nsupport = \"Y\"",
+        "[\"5.1-5\"]\nsupport = \"N/A\"",
+        false,
+    ),
+    (
+        "unknown_provision_suggests_nearest",
+        "ics",
+        "[\"5.1-4\"]",
+        "[\"5.1-44\"]",
+        false,
+    ),
+    (
+        "edition_switch_flags_every_mismatch",
+        "touchstone.toml",
+        "standard = \"2.1.1\"",
+        "standard = \"3.1.3\"",
+        false,
+    ),
+    (
+        "bad_support_value",
+        "ics",
+        "[\"5.1-1\"]\nsupport = \"Y\"",
+        "[\"5.1-1\"]\nsupport = \"Yes\"",
+        false,
+    ),
+    (
+        "toml_syntax_error",
+        "ics",
+        "[\"5.2-2\"]\nsupport = \"Y\"",
+        "[\"5.2-2\"]\nsupport = \"Y",
+        false,
+    ),
+    (
+        "unknown_project_field",
+        "touchstone.toml",
+        "firmware_version = \"2.4.1\"",
+        "firmware_version = \"2.4.1\"\nfirmwre_date = \"2026\"",
+        false,
+    ),
+    (
+        "unknown_condition",
+        "touchstone.toml",
+        "13 = false",
+        "13 = false\n14 = true",
+        false,
+    ),
+    (
+        "features_in_v2",
+        "touchstone.toml",
+        "[conditions]",
+        "[features]\na = true\n\n[conditions]",
+        false,
+    ),
+    (
+        "bad_edition",
+        "touchstone.toml",
+        "standard = \"2.1.1\"",
+        "standard = \"2.0\"",
+        false,
+    ),
+    (
+        "unknown_id_and_missing_answer",
+        "ics",
+        "[\"6-5\"]\nsupport = \"Y\"",
+        "[\"6-x\"]\nsupport = \"Y\"",
+        false,
+    ),
+    (
+        "unjustified_recommendation_warns",
+        "ics",
+        "detail = \"Depends on secure boot (5.7-1), which rev B does not enable; see 5.7-1 for the plan.\"",
+        "detail = \"\"",
+        true,
+    ),
+    (
+        "yes_although_condition_fails_warns",
+        "ics",
+        "[\"5.3-14\"]\nsupport = \"N/A\"",
+        "[\"5.3-14\"]\nsupport = \"Y\"",
+        true,
+    ),
+    (
+        "unknown_ixit_reference_in_ics",
+        "ics",
+        "ixit = [\"UpdProc-1\"]",
+        "ixit = [\"UpdProc-9\"]",
+        false,
+    ),
+    (
+        "unknown_ixit_table",
+        "ixit",
+        "[[\"16-CodeMin\"]]",
+        "[[\"16-CodeMn\"]]",
+        false,
+    ),
+    (
+        "unknown_ixit_field",
+        "ixit",
+        "brute_force_prevention = \"Exponential",
+        "brute_force_protection = \"Exponential",
+        false,
+    ),
+    (
+        "dangling_ixit_reference",
+        "ixit",
+        "update_mechanism = \"UpdMech-1\"",
+        "update_mechanism = \"UpdMech-2\"",
+        false,
+    ),
+    (
+        "duplicate_ixit_id",
+        "ixit",
+        "id = \"CodeMin-1\"",
+        "id = \"PrivlCtrl-1\"",
+        false,
+    ),
+    (
+        "single_table_as_array",
+        "ixit",
+        "[\"4-Conf\"]",
+        "[[\"4-Conf\"]]",
+        false,
+    ),
+    (
+        "unknown_test_case",
+        "evidence",
+        "test_case = \"5.1-2-1\"",
+        "test_case = \"5.1-2-3\"",
+        false,
+    ),
+    (
+        "unknown_unit",
+        "evidence",
+        "units = [\"b\"]",
+        "units = [\"x\"]",
+        false,
+    ),
+    (
+        "changed_attachment",
+        "evidence",
+        "sha256 = \"4fb62e07",
+        "sha256 = \"0fb62e07",
+        false,
+    ),
+    (
+        "missing_attachment",
+        "evidence",
+        "path = \"evidence/label-photo-notes.txt\"",
+        "path = \"evidence/label-photo.jpg\"",
+        false,
+    ),
+    (
+        "attachment_outside_project",
+        "evidence",
+        "path = \"evidence/label-photo-notes.txt\"",
+        "path = \"../secrets.txt\"",
+        false,
+    ),
+    (
+        "date_with_time",
+        "evidence",
+        "date = 2026-11-22\nnotes = \"Model",
+        "date = 2026-11-22T10:00:00\nnotes = \"Model",
+        false,
+    ),
+    (
+        "bad_verdict",
+        "evidence",
+        "verdict = \"INCONCLUSIVE\"",
+        "verdict = \"MAYBE\"",
+        false,
+    ),
+    (
+        "duplicate_record_id",
+        "evidence",
+        "id = \"EV-007\"",
+        "id = \"EV-001\"",
+        false,
+    ),
+];
+
+#[test]
+fn invalid_inputs_get_precise_messages() {
+    for (name, file, from, to, valid) in CASES {
+        let mut t = texts();
+        match *file {
+            "ics" => t.ics = replace(&t.ics, from, to),
+            "ixit" => t.ixit = replace(&t.ixit, from, to),
+            "evidence" => t.evidence = replace(&t.evidence, from, to),
+            _ => t.project = replace(&t.project, from, to),
+        }
+        let (ok, diags) = run(&t);
+        assert_eq!(ok, *valid, "{name}: {}", render(&diags));
+        assert!(
+            !diags.is_empty(),
+            "{name}: expected at least one diagnostic"
+        );
+        insta::assert_snapshot!(*name, render(&diags));
+    }
+}
+
+#[test]
+fn scaffolds_validate_for_both_editions() {
+    let catalog = Catalog::embedded().expect("catalogue");
+    for edition in touchstone_catalog::Edition::ALL {
+        let device = touchstone_project::Device {
+            maker: "M".into(),
+            model: "X".into(),
+            hardware_version: "1".into(),
+            firmware_version: "1".into(),
+            description: None,
+            product_page: None,
+        };
+        let files = touchstone_project::scaffold::scaffold(catalog, edition, &device);
+        let get = |n: &str| files.iter().find(|(f, _)| *f == n).map(|(_, t)| t.as_str());
+        let sources = Sources {
+            project: get("touchstone.toml").expect("project file"),
+            ics: get("ics.toml"),
+            ixit: get("ixit.toml"),
+            evidence: get("evidence.toml"),
+        };
+        let (project, diags) = parse(&sources, catalog, &mut |_| Err("none".into()));
+        let project = project.unwrap_or_else(|| panic!("{edition}: {}", render(&diags)));
+        assert_eq!(project.ics.len(), catalog.provisions(edition).len());
+        // The only diagnostic is the reminder to describe the measures.
+        assert_eq!(diags.len(), 1, "{}", render(&diags));
+        assert!(
+            diags[0]
+                .message
+                .contains("do not describe the measures taken")
+        );
+    }
+}
