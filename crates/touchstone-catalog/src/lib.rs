@@ -255,9 +255,7 @@ impl Catalog {
         // The current TS edition is only partly known: reuse the group of the
         // older edition for a provision that carries over unsplit.
         let older = self.spec(Edition::V2_1_1);
-        if self.provision(Edition::V2_1_1, provision).is_none() {
-            return None;
-        }
+        self.provision(Edition::V2_1_1, provision)?;
         older
             .groups
             .iter()

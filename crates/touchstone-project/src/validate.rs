@@ -92,21 +92,21 @@ fn syntax(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
 /// Make serde's messages read as "expected ...".
 fn describe(message: &str) -> String {
     let m = message.trim_end_matches('.');
-    if let Some(rest) = m.strip_prefix("invalid type: ") {
-        // "invalid type: integer `3`, expected a string"
-        if let Some((found, want)) = rest.split_once(", expected ") {
-            return format!("{want}, found {found}");
-        }
+    // "invalid type: integer `3`, expected a string"
+    if let Some(rest) = m.strip_prefix("invalid type: ")
+        && let Some((found, want)) = rest.split_once(", expected ")
+    {
+        return format!("{want}, found {found}");
     }
-    if let Some(rest) = m.strip_prefix("unknown field ") {
-        if let Some((field, want)) = rest.split_once(", expected ") {
-            return format!("{want}, found unknown field {field}");
-        }
+    if let Some(rest) = m.strip_prefix("unknown field ")
+        && let Some((field, want)) = rest.split_once(", expected ")
+    {
+        return format!("{want}, found unknown field {field}");
     }
-    if let Some(rest) = m.strip_prefix("unknown variant ") {
-        if let Some((found, want)) = rest.split_once(", expected ") {
-            return format!("{want}, found {found}");
-        }
+    if let Some(rest) = m.strip_prefix("unknown variant ")
+        && let Some((found, want)) = rest.split_once(", expected ")
+    {
+        return format!("{want}, found {found}");
     }
     if let Some(field) = m.strip_prefix("missing field ") {
         return format!("field {field}, which is missing");

@@ -497,9 +497,9 @@ pub fn render(report: &Report) -> String {
         out.push_str("</ul>");
     }
 
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<footer>{} Report schema {}; touchstone {}; catalogue {}.</footer></main><script>{SCRIPT}</script></body></html>\n",
+        "<footer>{} Report schema {}; touchstone {}; catalogue {}.</footer></main><script>{SCRIPT}</script></body></html>",
         escape(&s.disclaimer),
         escape(&report.schema),
         escape(&report.tool.version),

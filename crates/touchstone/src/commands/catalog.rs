@@ -344,7 +344,7 @@ fn mappings(catalog: &Catalog, scheme: Option<&str>, json_out: bool) -> Result<S
                 } else {
                     provisions.join(", ")
                 },
-                if bases.iter().any(|b| *b == "official") {
+                if bases.contains(&"official") {
                     "(official)"
                 } else {
                     ""
