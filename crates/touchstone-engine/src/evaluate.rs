@@ -420,6 +420,7 @@ fn case(
     let supports = |i: &usize| findings.get(*i).map(|f| f.finding.supports);
     let severity_of = |i: &usize| findings.get(*i).map(|f| f.finding.severity);
     let mut contradictions = Vec::new();
+    let mut manual_unit_fail = false;
 
     // Units first: unit-scoped records and findings naming the unit.
     let mut unit_results = Vec::new();
@@ -434,6 +435,7 @@ fn case(
         let manual_fail = unit_records
             .iter()
             .any(|r| r.verdict == RecordVerdict::Fail);
+        manual_unit_fail |= manual_fail;
         let manual_pass = unit_records
             .iter()
             .any(|r| r.verdict == RecordVerdict::Pass);
@@ -592,7 +594,7 @@ fn case(
     let severity = (verdict == Verdict::Fail).then(|| {
         let auto = failing.iter().filter_map(severity_of).max();
         let manual_sev =
-            (manual == Some(Verdict::Fail) || any_unit(Verdict::Fail)).then_some(match p.modal {
+            (manual == Some(Verdict::Fail) || manual_unit_fail).then_some(match p.modal {
                 Modal::M => Severity::High,
                 Modal::R => Severity::Medium,
             });
