@@ -1,0 +1,441 @@
+//! End-to-end tests of the `touchstone` binary: every report format of the
+//! smart-plug example is snapshotted, exit codes are checked, and invalid
+//! input must exit 2 with a precise message and write nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fixed timestamp so that reports are reproducible.
+const EPOCH: &str = "1795920706";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn touchstone(args: &[&str]) -> Output {
+    touchstone_in(&root(), args)
+}
+
+fn touchstone_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_touchstone"))
+        .args(args)
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the touchstone binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Copy the example project into a temporary directory for tests that edit it.
+fn example_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    copy_dir(&root().join("examples/smart-plug"), tmp.path());
+    tmp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "fixture text not found: {from}");
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn assess_example_every_format() {
+    for (format, name) in [
+        ("human", "assess_human"),
+        ("json", "assess_json"),
+        ("markdown", "assess_markdown"),
+        ("html", "assess_html"),
+    ] {
+        let o = touchstone(&["assess", "examples/smart-plug", "--format", format]);
+        assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{format}: no diagnostics expected");
+        insta::assert_snapshot!(name, stdout(&o));
+    }
+}
+
+#[test]
+fn report_files_match_stdout_and_agree_on_totals() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let html = tmp.path().join("report.html");
+    let md = tmp.path().join("report.md");
+    let json = tmp.path().join("report.json");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--report",
+        html.to_str().expect("utf-8"),
+        "--report",
+        md.to_str().expect("utf-8"),
+        "--report",
+        &format!("json={}", json.display()),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let read = |p: &Path| std::fs::read_to_string(p).expect("report written");
+    assert_eq!(read(&json), stdout(&o));
+    assert_eq!(
+        read(&html),
+        stdout(&touchstone(&[
+            "assess",
+            "examples/smart-plug",
+            "--format",
+            "html"
+        ]))
+    );
+    assert_eq!(
+        read(&md),
+        stdout(&touchstone(&[
+            "assess",
+            "examples/smart-plug",
+            "--format",
+            "markdown"
+        ]))
+    );
+
+    // Every format states the same totals.
+    let report: serde_json::Value = serde_json::from_str(&read(&json)).expect("json report");
+    let c = &report["summary"]["provisions"];
+    let n = |k: &str| c[k].as_u64().expect("count");
+    let md_row = format!(
+        "| Provisions | {} | {} | {} | {} | {} | {} | {} |",
+        n("pass"),
+        n("fail"),
+        n("not_applicable"),
+        n("not_run"),
+        n("needs_manual"),
+        n("inconclusive"),
+        n("error")
+    );
+    assert!(read(&md).contains(&md_row), "markdown lacks {md_row}");
+    let html_row = format!(
+        "<tr><th>Provisions</th><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td>",
+        n("pass"),
+        n("fail"),
+        n("not_applicable"),
+        n("not_run"),
+        n("needs_manual"),
+        n("inconclusive"),
+        n("error")
+    );
+    assert!(read(&html).contains(&html_row), "html lacks {html_row}");
+    let human = stdout(&touchstone(&["assess", "examples/smart-plug"]));
+    let pending = n("not_run") + n("needs_manual") + n("inconclusive") + n("error");
+    let human_row = format!(
+        "Provisions       {:>3} pass  {:>3} fail  {:>3} pending  {:>3} n/a",
+        n("pass"),
+        n("fail"),
+        pending,
+        n("not_applicable")
+    );
+    assert!(human.contains(&human_row), "terminal lacks {human_row}");
+}
+
+#[test]
+fn html_report_is_self_contained() {
+    let html = stdout(&touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--format",
+        "html",
+    ]));
+    for external in ["src=\"http", "href=\"http", "@import", "url(http", "<link "] {
+        assert!(!html.contains(external), "external asset: {external}");
+    }
+    assert!(html.contains("<svg"), "inline charts");
+    assert!(html.contains("@media print"), "print styles");
+    assert_eq!(html.matches("<details class=\"prov\"").count(), 68);
+}
+
+#[test]
+fn json_report_schema_is_generated_and_checked_in() {
+    let o = touchstone(&["schema", "report"]);
+    assert_eq!(code(&o), 0);
+    insta::assert_snapshot!("report_schema", stdout(&o));
+    for kind in ["project", "ics", "ixit", "evidence", "findings", "report"] {
+        let o = touchstone(&["schema", kind]);
+        assert_eq!(code(&o), 0, "{kind}");
+        let path = root().join("schema").join(format!("{kind}.schema.json"));
+        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+            std::fs::create_dir_all(root().join("schema")).expect("mkdir schema");
+            std::fs::write(&path, stdout(&o)).expect("write schema");
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            checked_in,
+            stdout(&o),
+            "{} is stale: run UPDATE_SCHEMAS=1 cargo test -p touchstone --test cli",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn failures_exit_1_unless_below_fail_on() {
+    let tmp = example_copy();
+    std::fs::write(
+        tmp.path().join("findings/firmware.json"),
+        r#"{"schema": "touchstone.findings/v1", "findings": [{"check": "fw-telnetd-hardcoded-credentials", "severity": "high", "provisions": ["5.1-1", "5.6-1"], "location": {"kind": "firmware", "image": "sp20.bin", "path": "/etc/init.d/S80telnetd.sh", "layers": ["squashfs@0x0"]}, "message": "telnetd starts with a fixed user and password", "evidence": "telnetd -l /usr/sbin/login -u admin:admin"}]}"#,
+    )
+    .expect("write findings");
+    let dir = tmp.path().to_str().expect("utf-8");
+    let findings = tmp.path().join("findings/firmware.json");
+    let findings = findings.to_str().expect("utf-8");
+    let o = touchstone(&["assess", dir, "--findings", findings]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("NON-CONFORMANT"), "{out}");
+    assert!(out.contains("FAIL 5.1-1 (M) [high]"), "{out}");
+    for (fail_on, want) in [("high", 1), ("critical", 0), ("never", 0), ("info", 1)] {
+        let o = touchstone(&["assess", dir, "--findings", findings, "--fail-on", fail_on]);
+        assert_eq!(code(&o), want, "--fail-on {fail_on}");
+    }
+}
+
+#[test]
+fn a_declared_mandatory_no_exits_1() {
+    let tmp = example_copy();
+    edit(
+        &tmp.path().join("ics.toml"),
+        "[\"5.3-13\"]\nsupport = \"Y\"",
+        "[\"5.3-13\"]\nsupport = \"N\"",
+    );
+    let o = touchstone(&[
+        "assess",
+        tmp.path().to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let p = report["provisions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["id"] == "5.3-13"))
+        .expect("5.3-13");
+    assert_eq!(p["plan"], "declared-non-conformity");
+    assert_eq!(p["verdict"], "fail");
+    assert!(
+        stderr(&o).contains("a declared non-conformity"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_invalid_project_exits_2_with_a_precise_message_and_writes_nothing() {
+    let tmp = example_copy();
+    edit(
+        &tmp.path().join("ics.toml"),
+        "[\"5.1-3\"]\nsupport = \"Y\"",
+        "[\"5.1-3\"]\nsupport = \"N/A\"",
+    );
+    let dir = tmp.path().to_str().expect("utf-8");
+    let report = tmp.path().join("out.html");
+    let o = touchstone(&["assess", dir, "--report", report.to_str().expect("utf-8")]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o).replace(dir, "[PROJECT]");
+    insta::assert_snapshot!("invalid_project_stderr", err);
+    assert!(
+        !report.exists(),
+        "no report may be written for an invalid project"
+    );
+
+    let o = touchstone(&["validate", dir]);
+    assert_eq!(code(&o), 2);
+    let o = touchstone(&["validate", dir, "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["line"], 18);
+    assert_eq!(v["diagnostics"][0]["column"], 11);
+}
+
+#[test]
+fn malformed_findings_exit_2_naming_file_line_and_column() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, "{\n  \"schema\": \"touchstone.findings/v1\",\n  \"findings\": [{\"check\": \"x\", \"severity\": \"huge\", \"message\": \"m\"}]\n}\n").expect("write");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        bad.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("bad.json:3:"), "{err}");
+    assert!(err.contains("unknown variant `huge`"), "{err}");
+}
+
+#[test]
+fn bad_arguments_exit_2_before_any_work() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let odd = tmp.path().join("report.pdf");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--report",
+        odd.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot tell the report format"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("hint: name the format explicitly"));
+    assert!(!odd.exists());
+    let o = touchstone(&["assess", "examples/smart-plug", "--fail-on", "sometimes"]);
+    assert_eq!(code(&o), 2);
+    let o = touchstone(&["validate", "does/not/exist"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("touchstone init"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unwritable_report_leaves_no_partial_file() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let target = tmp.path().join("missing-dir/report.html");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--report",
+        target.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot write report"), "{}", stderr(&o));
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).expect("dir").collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn init_scaffolds_a_valid_project_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for edition in ["2.1.1", "3.1.3"] {
+        let dir = tmp.path().join(format!("p-{edition}"));
+        let dir = dir.to_str().expect("utf-8");
+        let o = touchstone(&[
+            "init",
+            dir,
+            "--standard",
+            edition,
+            "--maker",
+            "Acme",
+            "--model",
+            "Cam 1",
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let o = touchstone(&["validate", dir]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let o = touchstone(&["assess", dir, "--format", "json"]);
+        assert_eq!(
+            code(&o),
+            0,
+            "a fresh project has nothing failing: {}",
+            stdout(&o)
+        );
+        let o = touchstone(&["init", dir]);
+        assert_eq!(code(&o), 2);
+        assert!(stderr(&o).contains("already exists and is not empty"));
+    }
+    let o = touchstone(&[
+        "init",
+        tmp.path().join("x").to_str().expect("utf-8"),
+        "--standard",
+        "4.0",
+    ]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn catalog_commands() {
+    let o = touchstone(&["catalog", "show", "5.1-1"]);
+    assert_eq!(code(&o), 0);
+    insta::assert_snapshot!("catalog_show_5_1_1", stdout(&o));
+    let o = touchstone(&["catalog", "show", "5.1-l"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `5.1-1`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = touchstone(&["catalog", "show", "5.13-1", "--standard", "3.1.3"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("void in EN 303 645 V3.1.3"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = touchstone(&[
+        "catalog",
+        "provisions",
+        "--standard",
+        "3.1.3",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["provisions"].as_array().map(Vec::len), Some(78));
+    let o = touchstone(&["catalog", "cases", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let cases = v["test_cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 109);
+    let units: usize = cases
+        .iter()
+        .map(|c| c["units"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(units, 226);
+    let o = touchstone(&["catalog", "ixit", "11", "--standard", "3.1.3"]);
+    assert!(stdout(&o).starts_with("11-SecComMech"), "{}", stdout(&o));
+    let o = touchstone(&["catalog", "mappings", "--scheme", "uk-psti"]);
+    assert_eq!(code(&o), 0);
+    insta::assert_snapshot!("catalog_mappings_psti", stdout(&o));
+    let o = touchstone(&["catalog", "lint"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let o = touchstone(&["assess", "--help"]);
+    let out = stdout(&o);
+    assert!(out.contains("Exit codes:"), "{out}");
+    assert!(out.contains("1  non-conformities found"), "{out}");
+}
+
+#[test]
+fn hash_prints_sha256() {
+    let o = touchstone(&["hash", "examples/smart-plug/evidence/label-photo-notes.txt"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        "4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb  examples/smart-plug/evidence/label-photo-notes.txt\n"
+    );
+}
