@@ -224,6 +224,14 @@ pub enum FindingsError {
     },
 }
 
+/// Serialize a findings file as pretty JSON with a trailing newline.
+pub fn findings_to_json(set: &FindingSet) -> String {
+    let mut s = serde_json::to_string_pretty(set)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize findings: {e}\"}}"));
+    s.push('\n');
+    s
+}
+
 /// Parse a findings file. `source_name` labels the input in error messages.
 pub fn parse_findings(text: &str, source_name: &str) -> Result<FindingSet, FindingsError> {
     let set: FindingSet = serde_json::from_str(text).map_err(|e| FindingsError::Syntax {
