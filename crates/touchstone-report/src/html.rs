@@ -76,7 +76,7 @@ details.prov>summary:hover{background:var(--bg)}
 details.case{border:1px solid var(--line);border-radius:6px;margin:8px 0}
 details.case>summary{padding:6px 10px;cursor:pointer;background:var(--bg)}
 details.case .cbody{padding:6px 10px}
-.units td,.units th{font-size:13px}
+.units td,.units th{font-size:13px}.units td:first-child{white-space:nowrap}
 code,.ev{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
 .ev{white-space:pre-wrap;word-break:break-all;background:var(--bg);padding:2px 4px;border-radius:3px}
 .sev{font-size:12px;color:var(--fail);font-weight:600}
@@ -86,8 +86,8 @@ footer{margin-top:30px;font-size:12px;color:var(--muted)}
  @page{size:A4;margin:14mm}
  body{font-size:11px}main{max-width:none;padding:0}
  .filters,.noprint{display:none!important}
- details.prov,details.case,.card,tr{break-inside:avoid}
- h2{break-after:avoid}
+ details.case,.card,tr,details.prov>summary{break-inside:avoid}
+ h2,.phead,details.prov>summary{break-after:avoid}
  .badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  .card svg rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }

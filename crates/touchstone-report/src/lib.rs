@@ -9,14 +9,18 @@
 //! | JSON (`touchstone.report/v1`) | [`json::render`], schema [`json::schema`] |
 //! | Markdown | [`markdown::render`] |
 //! | self-contained HTML | [`html::render`] |
+//! | SARIF 2.1.0 (code scanning) | [`sarif::render`] |
+//! | JUnit XML (CI test summaries) | [`junit::render`] |
 //!
 //! Renderers are pure functions from the model to text.
 
 mod build;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod sarif;
 pub mod terminal;
 
 pub use build::{ReportInputs, build};

@@ -107,6 +107,10 @@ pub(crate) enum ReportFormat {
     Markdown,
     /// Self-contained HTML report.
     Html,
+    /// SARIF 2.1.0 for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML for CI test summaries.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,8 +137,8 @@ pub(crate) struct AssessArgs {
     /// touchstone.toml are always read.
     #[arg(long = "findings", value_name = "FILE")]
     pub(crate) findings: Vec<PathBuf>,
-    /// Write a report file; the format follows the extension (.html, .json, .md) or an
-    /// explicit FORMAT=PATH (html=out.html). Repeatable.
+    /// Write a report file; the format follows the extension (.html, .json, .md, .sarif,
+    /// .xml for JUnit, .txt) or an explicit FORMAT=PATH (html=out.html). Repeatable.
     #[arg(long = "report", value_name = "PATH")]
     pub(crate) reports: Vec<String>,
     /// What to print on stdout.

@@ -71,6 +71,8 @@ fn assess_example_every_format() {
         ("json", "assess_json"),
         ("markdown", "assess_markdown"),
         ("html", "assess_html"),
+        ("sarif", "assess_sarif"),
+        ("junit", "assess_junit"),
     ] {
         let o = touchstone(&["assess", "examples/smart-plug", "--format", format]);
         assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
@@ -437,5 +439,54 @@ fn hash_prints_sha256() {
     assert_eq!(
         stdout(&o),
         "4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb  examples/smart-plug/evidence/label-photo-notes.txt\n"
+    );
+}
+
+#[test]
+fn sarif_results_all_have_a_physical_location() {
+    let tmp = example_copy();
+    std::fs::write(
+        tmp.path().join("findings/extra.json"),
+        r#"{"schema": "touchstone.findings/v1", "findings": [{"check": "net-upnp-open", "severity": "medium", "provisions": ["5.6-1"], "location": {"kind": "network", "host": "192.0.2.20", "port": 1900, "transport": "udp"}, "message": "UPnP answers"}]}"#,
+    )
+    .expect("write");
+    let dir = tmp.path().to_str().expect("utf-8");
+    let extra = tmp.path().join("findings/extra.json");
+    let o = touchstone(&[
+        "assess",
+        dir,
+        "--findings",
+        extra.to_str().expect("utf-8"),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code(&o), 1);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("sarif json");
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results.len() >= 3, "{results:?}");
+    for r in results {
+        let uri = &r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+        assert!(uri.as_str().is_some_and(|u| !u.is_empty()), "{r}");
+        let rule = r["ruleId"].as_str().expect("rule id");
+        let rules = log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules");
+        assert!(
+            rules.iter().any(|x| x["id"] == rule),
+            "rule {rule} declared"
+        );
+    }
+    let junit = stdout(&touchstone(&[
+        "assess",
+        dir,
+        "--findings",
+        extra.to_str().expect("utf-8"),
+        "--format",
+        "junit",
+    ]));
+    assert!(
+        junit.contains("<failure message=\"1 automated finding(s) support FAIL"),
+        "{junit}"
     );
 }

@@ -7,7 +7,9 @@ use anyhow::{Context as _, Result, bail};
 use touchstone_core::{Severity, parse_findings};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
 use touchstone_report::terminal::Color;
-use touchstone_report::{Report, ReportInputs, build, html, json, markdown, terminal};
+use touchstone_report::{
+    Report, ReportInputs, build, html, json, junit, markdown, sarif, terminal,
+};
 
 use crate::cli::{AssessArgs, FailOn, ReportFormat};
 use crate::output::{Ui, timestamp};
@@ -25,6 +27,8 @@ fn parse_target(spec: &str) -> Result<Target> {
         "json" => Some(ReportFormat::Json),
         "md" | "markdown" => Some(ReportFormat::Markdown),
         "txt" | "text" | "human" => Some(ReportFormat::Human),
+        "sarif" => Some(ReportFormat::Sarif),
+        "xml" | "junit" => Some(ReportFormat::Junit),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -43,7 +47,7 @@ fn parse_target(spec: &str) -> Result<Target> {
     match named(&ext) {
         Some(format) => Ok(Target { format, path }),
         None => bail!(
-            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
+            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md, .sarif, .xml (JUnit) or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
         ),
     }
 }
@@ -56,6 +60,8 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Json => json::render(report),
         ReportFormat::Markdown => markdown::render(report),
         ReportFormat::Html => html::render(report),
+        ReportFormat::Sarif => sarif::render(report),
+        ReportFormat::Junit => junit::render(report),
     }
 }
 

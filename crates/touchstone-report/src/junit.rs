@@ -1,0 +1,89 @@
+//! JUnit XML, the format most CI systems display as a test summary: one
+//! test suite per category, one test case per TS 103 701 test case.
+//! FAIL is a failure, a check that could not run is an error, and every
+//! state without a normative verdict is "skipped" with the reason, so that
+//! nothing unevaluated shows up as passed.
+
+use std::fmt::Write as _;
+
+use touchstone_core::Verdict;
+
+use crate::html::escape;
+use crate::model::Report;
+
+/// Render the report as JUnit XML.
+pub fn render(report: &Report) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let all: Vec<_> = report
+        .provisions
+        .iter()
+        .flat_map(|p| p.test_cases.iter())
+        .collect();
+    let count = |v: Verdict| all.iter().filter(|c| c.verdict == v).count();
+    let skipped = all.len() - count(Verdict::Pass) - count(Verdict::Fail) - count(Verdict::Error);
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"EN 303 645 {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{skipped}\" timestamp=\"{}\">",
+        escape(&report.standard.edition),
+        all.len(),
+        count(Verdict::Fail),
+        count(Verdict::Error),
+        escape(&report.generated_at)
+    );
+    for cat in &report.categories {
+        let cases: Vec<_> = report
+            .provisions
+            .iter()
+            .filter(|p| p.category == cat.id)
+            .flat_map(|p| p.test_cases.iter().map(move |c| (p, c)))
+            .collect();
+        let n = |v: Verdict| cases.iter().filter(|(_, c)| c.verdict == v).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{} {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+            escape(&cat.id),
+            escape(&cat.title),
+            cases.len(),
+            n(Verdict::Fail),
+            n(Verdict::Error),
+            cases.len() - n(Verdict::Pass) - n(Verdict::Fail) - n(Verdict::Error)
+        );
+        for (p, c) in cases {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{} {}\" name=\"{} ({})\"",
+                escape(&p.id),
+                escape(&p.title),
+                escape(&c.id),
+                escape(&c.kind)
+            );
+            let reason = escape(&c.reason);
+            match c.verdict {
+                Verdict::Pass => out.push_str("/>\n"),
+                Verdict::Fail => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{reason}\" type=\"{}\"/>\n    </testcase>",
+                        c.severity.map_or("fail".to_owned(), |s| s.to_string())
+                    );
+                }
+                Verdict::Error => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <error message=\"{reason}\"/>\n    </testcase>"
+                    );
+                }
+                other => {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}: {reason}\"/>\n    </testcase>",
+                        escape(other.label())
+                    );
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
