@@ -267,63 +267,50 @@ fn provision(
 ) -> ProvisionResult {
     let edition = project.edition;
     let mut r = base(p, project);
-    match r.plan {
-        Plan::Unanswered => {
-            r.verdict = Verdict::NotRun;
-            r.reason = "no ICS answer".to_owned();
-            r.cases = skipped_cases(
-                catalog,
-                edition,
-                p,
-                Verdict::NotRun,
-                "the ICS does not answer this provision",
-            );
-            return r;
-        }
-        Plan::NotApplicable => {
-            r.verdict = Verdict::NotApplicable;
-            r.reason = format!("not applicable per the ICS: {}", or_none(&r.detail));
-            r.cases = skipped_cases(
-                catalog,
-                edition,
-                p,
-                Verdict::NotApplicable,
-                "provision not applicable",
-            );
-            return r;
-        }
-        Plan::DeclaredNonConformity => {
-            r.verdict = Verdict::Fail;
-            r.severity = Some(Severity::High);
-            r.reason = format!(
+    // Provisions outside the plan: (verdict, severity, reason, case verdict, case reason).
+    let skipped = match r.plan {
+        Plan::Tested => None,
+        Plan::Unanswered => Some((
+            Verdict::NotRun,
+            None,
+            "no ICS answer".to_owned(),
+            Verdict::NotRun,
+            "the ICS does not answer this provision",
+        )),
+        Plan::NotApplicable => Some((
+            Verdict::NotApplicable,
+            None,
+            format!("not applicable per the ICS: {}", or_none(&r.detail)),
+            Verdict::NotApplicable,
+            "provision not applicable",
+        )),
+        Plan::DeclaredNonConformity => Some((
+            Verdict::Fail,
+            Some(Severity::High),
+            format!(
                 "declared non-conformity: mandatory provision answered N ({})",
                 or_none(&r.detail)
-            );
-            r.cases = skipped_cases(
-                catalog,
-                edition,
-                p,
-                Verdict::NotRun,
-                "not executed: the ICS declares the provision not supported",
-            );
-            return r;
-        }
-        Plan::DeclaredNotImplemented => {
-            r.verdict = Verdict::NotApplicable;
-            r.reason = format!(
+            ),
+            Verdict::NotRun,
+            "not executed: the ICS declares the provision not supported",
+        )),
+        Plan::DeclaredNotImplemented => Some((
+            Verdict::NotApplicable,
+            None,
+            format!(
                 "recommendation declared not implemented; its justification is assessed under the reporting provision ({})",
                 or_none(&r.detail)
-            );
-            r.cases = skipped_cases(
-                catalog,
-                edition,
-                p,
-                Verdict::NotApplicable,
-                "not executed: recommendation declared not implemented",
-            );
-            return r;
-        }
-        Plan::Tested => {}
+            ),
+            Verdict::NotApplicable,
+            "not executed: recommendation declared not implemented",
+        )),
+    };
+    if let Some((verdict, severity, reason, case_verdict, case_reason)) = skipped {
+        r.verdict = verdict;
+        r.severity = severity;
+        r.reason = reason;
+        r.cases = skipped_cases(catalog, edition, p, case_verdict, case_reason);
+        return r;
     }
 
     let cases = catalog.cases(edition, &p.id);

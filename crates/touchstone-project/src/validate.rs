@@ -114,6 +114,21 @@ fn describe(message: &str) -> String {
     format!("valid TOML: {m}")
 }
 
+/// Parse one file, turning a syntax error into a diagnostic.
+fn parse_file<'t, T: serde::de::DeserializeOwned>(
+    diags: &mut Vec<Diagnostic>,
+    name: &str,
+    text: &'t str,
+) -> Option<(&'t str, T)> {
+    match toml::from_str::<T>(text) {
+        Ok(f) => Some((text, f)),
+        Err(e) => {
+            diags.push(syntax(name, text, &e));
+            None
+        }
+    }
+}
+
 /// Validate a project's texts; `hasher` checks attachments.
 ///
 /// Returns the project when there are no errors (warnings allowed) and every diagnostic found.
@@ -126,13 +141,8 @@ pub fn parse(
         catalog,
         diags: Vec::new(),
     };
-    let project_file = match toml::from_str::<ProjectFile>(sources.project) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            ctx.diags.push(syntax(PROJECT_FILE, sources.project, &e));
-            None
-        }
-    };
+    let project_file =
+        parse_file::<ProjectFile>(&mut ctx.diags, PROJECT_FILE, sources.project).map(|(_, p)| p);
     let header = project_file
         .as_ref()
         .and_then(|p| check_header(&mut ctx, sources.project, p));
@@ -146,32 +156,14 @@ pub fn parse(
             );
             None
         }
-        Some(text) => match toml::from_str::<IcsFile>(text) {
-            Ok(f) => Some((text, f)),
-            Err(e) => {
-                ctx.diags.push(syntax(ICS_FILE, text, &e));
-                None
-            }
-        },
+        Some(text) => parse_file::<IcsFile>(&mut ctx.diags, ICS_FILE, text),
     };
     let ixit = sources
         .ixit
-        .and_then(|text| match toml::from_str::<IxitFile>(text) {
-            Ok(f) => Some((text, f)),
-            Err(e) => {
-                ctx.diags.push(syntax(IXIT_FILE, text, &e));
-                None
-            }
-        });
+        .and_then(|text| parse_file::<IxitFile>(&mut ctx.diags, IXIT_FILE, text));
     let evidence = sources
         .evidence
-        .and_then(|text| match toml::from_str::<EvidenceFile>(text) {
-            Ok(f) => Some((text, f)),
-            Err(e) => {
-                ctx.diags.push(syntax(EVIDENCE_FILE, text, &e));
-                None
-            }
-        });
+        .and_then(|text| parse_file::<EvidenceFile>(&mut ctx.diags, EVIDENCE_FILE, text));
 
     // Everything below needs the edition.
     let Some((project_file, edition, conditions, features)) = header else {
