@@ -1,0 +1,8 @@
+//! Firmware conformity checks: what EN 303 645 assessors look for in an
+//! unpacked firmware image, reported as `touchstone_core::Finding`s mapped to
+//! provisions and TS 103 701 test units.
+//!
+//! The analysers here are pure functions over file contents; the checks that
+//! walk an unpacked image's virtual tree build on them.
+
+pub mod credentials;
