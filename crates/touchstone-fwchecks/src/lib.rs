@@ -5,4 +5,6 @@
 //! The analysers here are pure functions over file contents; the checks that
 //! walk an unpacked image's virtual tree build on them.
 
+pub mod boot;
 pub mod credentials;
+pub mod files;

@@ -1,0 +1,81 @@
+//! The view of an unpacked image that analysers need.
+//!
+//! Checks never touch the host file system: they read through this trait,
+//! which the firmware crate's virtual tree implements (following symbolic
+//! links inside the image root the way the device would). [`MemFiles`] is a
+//! small in-memory implementation for tests.
+
+use std::collections::BTreeMap;
+
+/// Read-only access to an image's files by absolute path inside the image.
+pub trait Files {
+    /// The bytes of a regular file, following links; `None` when absent.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// The names in a directory, sorted; empty when it is not a directory.
+    fn list(&self, dir: &str) -> Vec<String>;
+    /// Every regular file path in the image, sorted.
+    fn paths(&self) -> Vec<String>;
+}
+
+/// An in-memory image: paths to contents.
+#[derive(Debug, Clone, Default)]
+pub struct MemFiles {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemFiles {
+    /// An empty image.
+    pub fn new() -> MemFiles {
+        MemFiles::default()
+    }
+
+    /// Add a file (paths are absolute, `/etc/inittab`).
+    #[must_use]
+    pub fn with(mut self, path: &str, content: impl Into<Vec<u8>>) -> MemFiles {
+        self.files.insert(normalize(path), content.into());
+        self
+    }
+}
+
+/// Normalise an absolute path inside an image: collapse `//`, `.` and `..`
+/// (never above the root).
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+impl Files for MemFiles {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.get(&normalize(path)).cloned()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        let dir = normalize(dir);
+        let prefix = if dir == "/" {
+            "/".to_owned()
+        } else {
+            format!("{dir}/")
+        };
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .map(|rest| rest.split('/').next().unwrap_or(rest).to_owned())
+            .collect();
+        names.dedup();
+        names
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.files.keys().cloned().collect()
+    }
+}
