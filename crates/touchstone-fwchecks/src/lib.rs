@@ -7,4 +7,5 @@
 
 pub mod boot;
 pub mod credentials;
+pub mod elf;
 pub mod files;
