@@ -1,0 +1,174 @@
+//! The check interface: one file per check under `checks/`, each with its
+//! documentation in [`CheckInfo`] and a function from a [`Context`] to
+//! findings. Check ids are stable forever; [`registry`] lists every check.
+
+use touchstone_core::{Finding, Location, Severity, Supports};
+
+use crate::boot::{self, Boot};
+use crate::credentials::{Account, parse_htpasswd, parse_passwd, parse_shadow};
+use crate::files::Files;
+
+/// What a check is, for people and for the report.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckInfo {
+    /// Stable id, for instance `fw-default-password`. Never reused.
+    pub id: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// Severity of what it finds.
+    pub severity: Severity,
+    /// EN 303 645 provisions its findings bear on.
+    pub provisions: &'static [&'static str],
+    /// TS 103 701 test units its findings bear on (V1.1.1 ids).
+    pub test_units: &'static [&'static str],
+    /// What it checks.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// How to fix what it finds.
+    pub fix: &'static str,
+}
+
+/// A check: its documentation and its logic.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    /// Documentation and mapping.
+    pub info: CheckInfo,
+    /// The logic.
+    pub run: fn(&Context<'_>) -> Vec<Finding>,
+}
+
+/// An account with the file it was read from.
+#[derive(Debug, Clone)]
+pub struct SourcedAccount {
+    /// The file, for instance `/etc/shadow`.
+    pub file: String,
+    /// The account.
+    pub account: Account,
+}
+
+/// What checks read: the image's files and facts derived once.
+pub struct Context<'a> {
+    /// The files.
+    pub files: &'a dyn Files,
+    /// The image as named on the command line.
+    pub image: String,
+    /// The chain of layers that led to the files.
+    pub layers: Vec<String>,
+    /// The boot analysis.
+    pub boot: Boot,
+    /// Accounts from passwd, shadow and htpasswd files.
+    pub accounts: Vec<SourcedAccount>,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("image", &self.image)
+            .field("layers", &self.layers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Files that hold accounts, besides `/etc/passwd` and `/etc/shadow`: copies
+/// that init scripts put in place at boot, and web server password files.
+fn account_files(files: &dyn Files) -> Vec<String> {
+    files
+        .paths()
+        .into_iter()
+        .filter(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            name.starts_with("passwd")
+                || name.starts_with("shadow")
+                || name.ends_with(".htpasswd")
+                || name == "htpasswd"
+        })
+        .collect()
+}
+
+impl<'a> Context<'a> {
+    /// Derive the facts checks share.
+    pub fn new(files: &'a dyn Files, image: &str, layers: Vec<String>) -> Context<'a> {
+        let boot = boot::analyse(files);
+        let mut accounts = Vec::new();
+        for path in account_files(files) {
+            let Some(bytes) = files.read(&path) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            let parsed = if name.starts_with("shadow") {
+                parse_shadow(&text)
+            } else if name.starts_with("passwd") && !name.contains("htpasswd") {
+                parse_passwd(&text)
+            } else {
+                parse_htpasswd(&text)
+            };
+            accounts.extend(parsed.into_iter().map(|account| SourcedAccount {
+                file: path.clone(),
+                account,
+            }));
+        }
+        Context {
+            files,
+            image: image.to_owned(),
+            layers,
+            boot,
+            accounts,
+        }
+    }
+
+    /// A failing finding of `info` at `path`.
+    pub fn finding(
+        &self,
+        info: &CheckInfo,
+        path: &str,
+        message: String,
+        evidence: Option<String>,
+    ) -> Finding {
+        Finding {
+            check: info.id.to_owned(),
+            severity: info.severity,
+            supports: Supports::Fail,
+            provisions: info.provisions.iter().map(|s| (*s).to_owned()).collect(),
+            test_units: info.test_units.iter().map(|s| (*s).to_owned()).collect(),
+            location: Some(Location::Firmware {
+                image: self.image.clone(),
+                path: path.to_owned(),
+                layers: self.layers.clone(),
+                offset: None,
+            }),
+            message,
+            evidence,
+        }
+    }
+
+    /// Whether an account can log in: its passwd entry (if any) has a login shell.
+    pub fn can_log_in(&self, user: &str) -> bool {
+        self.accounts
+            .iter()
+            .filter(|a| a.account.user == user && a.account.shell.is_some())
+            .all(|a| a.account.can_log_in())
+    }
+}
+
+/// Every check, in report order.
+pub fn registry() -> &'static [Check] {
+    use crate::checks::*;
+    &[
+        default_password::CHECK,
+        empty_password::CHECK,
+        weak_password_hash::CHECK,
+        cmdline_credentials::CHECK,
+        telnet_service::CHECK,
+        console_shell::CHECK,
+        debug_service::CHECK,
+        cleartext_file_service::CHECK,
+        service_as_root::CHECK,
+    ]
+}
+
+/// Run every check.
+pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
+    registry().iter().flat_map(|c| (c.run)(ctx)).collect()
+}

@@ -1,0 +1,54 @@
+//! `fw-cmdline-credentials`: a daemon is started with a fixed user and password on its command line.
+
+use touchstone_core::{Finding, Severity};
+
+use crate::boot::Certainty;
+use crate::check::{Check, CheckInfo, Context};
+
+/// The check.
+pub const CHECK: Check = Check {
+    info: CheckInfo {
+        id: "fw-cmdline-credentials",
+        title: "Hard-coded credentials on a boot command line",
+        severity: Severity::Critical,
+        provisions: &["5.1-1", "5.4-3"],
+        test_units: &[],
+        what: "Reads the boot sequence for daemons started with a user and password on their command line, such as `telnetd -u user:password`, with variables expanded from the files the scripts read (``image_sign=`cat /etc/config/image_sign` ``).",
+        why: "A credential written into a boot script is identical on every unit of the product: it is a universal default password (5.1-1) and a hard-coded critical security parameter (5.4-3), typically a vendor back door.",
+        fix: "Remove the credential from the command line; if a service account is needed, give it a unique per-device secret provisioned at manufacture, or disable the service.",
+    },
+    run,
+};
+
+/// Daemons whose `-u user:password` option sets a login credential.
+const USER_PASS_FLAG: &[&str] = &["telnetd", "utelnetd"];
+
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in &ctx.boot.started {
+        if !USER_PASS_FLAG.contains(&s.program.as_str()) {
+            continue;
+        }
+        let Some(value) = s.flag_value("-u") else {
+            continue;
+        };
+        let Some((user, password)) = value.split_once(':') else {
+            continue;
+        };
+        let when = match s.certainty {
+            Certainty::Boot => "at every boot",
+            Certainty::Conditional => "under a condition of the boot scripts",
+            Certainty::ConfigOnly => "when its launcher runs",
+        };
+        out.push(ctx.finding(
+            &CHECK.info,
+            &s.origin.file,
+            format!(
+                "`{}` is started {when} with the fixed login `{user}` / `{password}` (line {})",
+                s.program, s.origin.line
+            ),
+            Some(format!("{}  =>  {}", s.origin.text.trim(), s.command())),
+        ));
+    }
+    out
+}

@@ -1,0 +1,54 @@
+//! `fw-default-password`: an account's password hash cracks with a universal default or weak password.
+
+use touchstone_core::{Finding, Severity};
+
+use crate::check::{Check, CheckInfo, Context};
+use crate::credentials::{CrackOutcome, PasswordField, crack, credentials, identify};
+
+/// The check.
+pub const CHECK: Check = Check {
+    info: CheckInfo {
+        id: "fw-default-password",
+        title: "Password hash cracks with a default or weak password",
+        severity: Severity::Critical,
+        provisions: &["5.1-1", "5.1-2", "5.4-3"],
+        test_units: &[],
+        what: "Cracks every password hash in passwd, shadow and htpasswd files (including copies such as passwd.bak that boot scripts put in place) offline against the bundled lists: the Mirai botnet's 60 pairs, vendor factory defaults and the commonest weak passwords. Tries are bounded per hash by the cost of its scheme.",
+        why: "A password baked into the firmware is the same on every unit: anyone who reads one image, or runs a botnet's list, logs into all of them. EN 303 645 5.1-1 requires passwords to be unique per device or set by the user; a password hard-coded in software is also a hard-coded critical security parameter (5.4-3).",
+        fix: "Do not ship account passwords in the image. Lock system accounts (`*` or `!` in shadow), and have the user set a password at first use, or provision a unique per-device password generated at manufacture.",
+    },
+    run,
+};
+
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let creds = credentials();
+    let mut out = Vec::new();
+    for a in &ctx.accounts {
+        let PasswordField::Hash(hash) = &a.account.password else {
+            continue;
+        };
+        if let CrackOutcome::Found { password, tries } = crack(&a.account.user, hash, creds) {
+            let list = creds
+                .source_of(&a.account.user, &password)
+                .map_or("bundled lists", |l| l.title.as_str());
+            let shown = if password.is_empty() {
+                "an empty password (the hash is of the empty string)".to_owned()
+            } else {
+                format!("the password `{password}`")
+            };
+            out.push(ctx.finding(
+                &CHECK.info,
+                &a.file,
+                format!(
+                    "Account `{}` ({} hash, line {}) has {shown}, found after {tries} tries ({list}){}",
+                    a.account.user,
+                    identify(hash).name(),
+                    a.account.line,
+                    if ctx.can_log_in(&a.account.user) { "" } else { "; the account has no login shell" }
+                ),
+                Some(a.account.text.clone()),
+            ));
+        }
+    }
+    out
+}
