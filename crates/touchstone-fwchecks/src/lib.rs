@@ -6,6 +6,8 @@
 //! walk an unpacked image's virtual tree build on them.
 
 pub mod boot;
+pub mod check;
+pub mod checks;
 pub mod credentials;
 pub mod elf;
 pub mod files;
