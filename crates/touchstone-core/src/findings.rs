@@ -279,7 +279,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_line_and_column() {
-        let text = "{\n  \"schema\": \"touchstone.findings/v1\",\n  \"findings\": [{\"check\": 3}]\n}";
+        let text =
+            "{\n  \"schema\": \"touchstone.findings/v1\",\n  \"findings\": [{\"check\": 3}]\n}";
         let err = parse_findings(text, "bad.json").expect_err("must fail");
         let msg = err.to_string();
         assert!(msg.starts_with("bad.json:3:"), "{msg}");

@@ -1,0 +1,112 @@
+//! Firmware unpacking for Touchstone: safe, bounded, in-process extraction of firmware
+//! images into virtual filesystem trees.
+//!
+//! # Entry points
+//!
+//! - [`unpack`]`(path, &Options) -> Unpacked` reads an image and walks every layer. It
+//!   never panics and never fails: unreadable input, malformed structures and hit limits
+//!   all become [`Problem`]s, next to whatever could be recovered.
+//! - [`unpack_bytes`] does the same for bytes already in memory (fuzzing, tests).
+//! - [`write_to_dir`]`(&Unpacked, DIR, &Limits)` writes the trees to disk below `DIR`
+//!   (for `touchstone firmware unpack IMAGE --output DIR`); it can never create anything
+//!   outside `DIR`, see [`write`](crate::write_to_dir) for the invariant.
+//! - `serde_json::to_string(&unpacked)` is the `--format json` output; its shape is
+//!   versioned by [`SCHEMA_VERSION`] and described by [`Unpacked::json_schema`].
+//!
+//! # Model
+//!
+//! The input is layer 0. A signature scan (Aho-Corasick over magic bytes) finds
+//! candidates; each is validated by parsing its header and yields an exact chunk
+//! ([`Layer`]: format, offset, size, parent, problems). Overlapping hits inside an accepted
+//! chunk are dropped; bytes no chunk claims are listed as [`Region`]s with their Shannon
+//! entropy. Payloads (decompressed streams, container parts) are scanned again, keeping the
+//! chain, for example `uimage → part → lzma → …` or `gzip → cpio`. Archives and filesystems
+//! become [`Tree`]s; a payload no format covers is kept as a one-file tree.
+//!
+//! # Using the trees (for checks)
+//!
+//! ```no_run
+//! use touchstone_firmware::{Options, unpack};
+//! let unpacked = unpack("firmware.bin".as_ref(), &Options::default());
+//! if let Some(root) = unpacked.main_tree() {
+//!     for (path, _id, node) in root.walk() {
+//!         if node.meta.is_setuid() { /* report */ }
+//!         let _ = path;
+//!     }
+//!     // Follows `/etc/passwd -> /var/passwd` inside the image root, as the device would.
+//!     let passwd = root.read("/etc/passwd");
+//!     let _ = passwd;
+//! }
+//! ```
+//!
+//! # Formats
+//!
+//! gzip, xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy) streams; tar (ustar, GNU,
+//! pax), cpio (newc, crc, odc), zip (stored, deflate, zip64; truncated archives);
+//! legacy uImage (CRCs verified, multi-file), TRX; Android sparse; SquashFS v4 LE/BE with
+//! gzip, lzma, lzo, xz, lz4, zstd, AVM and vendor-LZMA variants, and v3 with its LZMA
+//! variants (via `backhand`). SquashFS v1/v2 are identified but not extracted yet.
+//!
+//! # Limits
+//!
+//! [`Limits`]: total output bytes, expansion ratio per stream, depth, entries, layers, a
+//! wall-clock budget per layer, and symlink hops. Each hit is a problem with its own
+//! [`ProblemKind`]; the layer stops, everything else is kept.
+
+mod data;
+mod engine;
+mod formats;
+mod model;
+mod vfs;
+mod write;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use data::Data;
+pub use model::{Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked};
+pub use vfs::{Counts, Kind, Meta, Node, NodeId, ROOT, Tree, VfsError};
+pub use write::{WriteError, WriteReport, contained_link_target, write_to_dir};
+
+/// Unpacks the image at `path`. Never panics; every failure is a [`Problem`].
+#[must_use]
+pub fn unpack(path: &Path, options: &Options) -> Unpacked {
+    let limit = options.limits.max_input_bytes;
+    let read = std::fs::File::open(path).and_then(|f| {
+        let len = f.metadata()?.len();
+        let mut buf = Vec::with_capacity(usize::try_from(len.min(limit)).unwrap_or(0));
+        f.take(limit).read_to_end(&mut buf)?;
+        Ok((buf, len))
+    });
+    match read {
+        Ok((buf, len)) => {
+            let mut out = unpack_bytes(buf, options);
+            if len > limit {
+                out.input_size = len;
+                out.problems.push(Problem::new(
+                    ProblemKind::LimitInput,
+                    Some(limit),
+                    format!("input is {len} bytes; only the first {limit} were read"),
+                ));
+            }
+            out
+        }
+        Err(e) => {
+            let mut out = Unpacked::empty(0);
+            out.problems.push(Problem::new(
+                ProblemKind::Io,
+                None,
+                format!("cannot read `{}`: {e}", path.display()),
+            ));
+            out
+        }
+    }
+}
+
+/// Unpacks an image held in memory. Never panics; every failure is a [`Problem`].
+#[must_use]
+pub fn unpack_bytes(bytes: Vec<u8>, options: &Options) -> Unpacked {
+    let data = Data::from_vec(bytes);
+    let size = data.len() as u64;
+    engine::Engine::new(options, size).run(&data)
+}
