@@ -42,7 +42,8 @@ pub(crate) fn entropy(b: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum();
-    (e * 1000.0).round() / 1000.0
+    // `+ 0.0` turns a negative zero into zero.
+    ((e * 1000.0).round() / 1000.0).max(0.0) + 0.0
 }
 
 impl<'o> Engine<'o> {

@@ -165,11 +165,6 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
     let mut chosen: Option<(&'static str, Box<dyn FilesystemReaderTrait + '_>)> = None;
     let mut fallback = None;
     for (name, k) in candidates(major, le) {
-        let k = if minor == 76 {
-            k.with_version(major, minor)
-        } else {
-            k
-        };
         if ctx.check_time().is_err() {
             break;
         }
