@@ -110,3 +110,105 @@ pub fn unpack_bytes(bytes: Vec<u8>, options: &Options) -> Unpacked {
     let size = data.len() as u64;
     engine::Engine::new(options, size).run(&data)
 }
+
+/// Entry points for the cargo-fuzz targets in `fuzz/`: each runs one parser on
+/// arbitrary bytes with small limits. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::data::Data;
+    use crate::formats::{Ctx, Format};
+    use crate::model::Limits;
+
+    /// Parsers that can be fuzzed one by one.
+    pub const PARSERS: &[&str] = &[
+        "uimage",
+        "trx",
+        "squashfs",
+        "android-sparse",
+        "romfs",
+        "cramfs",
+        "tar",
+        "cpio",
+        "zip",
+        "gzip",
+        "xz",
+        "lzma",
+        "bzip2",
+        "zstd",
+        "lz4",
+        "lz4-legacy",
+    ];
+
+    fn format(name: &str) -> Option<Format> {
+        Some(match name {
+            "uimage" => Format::UImage,
+            "trx" => Format::Trx,
+            "squashfs" => Format::Squashfs,
+            "android-sparse" => Format::AndroidSparse,
+            "romfs" => Format::Romfs,
+            "cramfs" => Format::Cramfs,
+            "tar" => Format::Tar,
+            "cpio" => Format::Cpio,
+            "zip" => Format::Zip,
+            "gzip" => Format::Gzip,
+            "xz" => Format::Xz,
+            "lzma" => Format::LzmaAlone,
+            "bzip2" => Format::Bzip2,
+            "zstd" => Format::Zstd,
+            "lz4" => Format::Lz4Frame,
+            "lz4-legacy" => Format::Lz4Legacy,
+            _ => return None,
+        })
+    }
+
+    /// Limits small enough for fuzzing throughput.
+    #[must_use]
+    pub fn limits() -> Limits {
+        Limits {
+            max_output_bytes: 64 << 20,
+            max_entries: 10_000,
+            layer_time: std::time::Duration::from_secs(5),
+            ..Limits::default()
+        }
+    }
+
+    /// Runs one parser on `data` (the magic is prepended so the fuzzer need not find it);
+    /// returns whether it accepted the input.
+    #[must_use]
+    pub fn parse(parser: &str, data: &[u8]) -> bool {
+        let Some(fmt) = format(parser) else {
+            return false;
+        };
+        let limits = limits();
+        let mut ctx = Ctx::new(&limits);
+        let magic = crate::formats::SIGNATURES
+            .iter()
+            .find(|(_, delta, f)| *f == fmt && *delta == 0)
+            .map_or(&[][..], |(m, _, _)| *m);
+        let mut bytes = magic.to_vec();
+        bytes.extend_from_slice(data);
+        fmt.extract(&mut ctx, &Data::from_vec(bytes)).is_ok()
+    }
+
+    /// Builds a tree from `name\0target\n` lines and resolves every name.
+    pub fn vfs(data: &[u8]) {
+        let mut t = crate::vfs::Tree::new(0, 40);
+        let text = String::from_utf8_lossy(data);
+        let mut names = Vec::new();
+        for line in text.lines().take(200) {
+            let (name, target) = line.split_once('\0').unwrap_or((line, ""));
+            let kind = if target.is_empty() {
+                crate::vfs::Kind::File(Data::from_vec(Vec::new()))
+            } else {
+                crate::vfs::Kind::Symlink(target.to_owned())
+            };
+            t.insert(name, kind, crate::vfs::Meta::default());
+            names.push(name.to_owned());
+        }
+        for n in &names {
+            let _ = t.resolve(n);
+            let _ = crate::write::contained_link_target(n, n);
+        }
+        let _ = t.walk().count();
+    }
+}

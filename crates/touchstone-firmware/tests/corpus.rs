@@ -413,14 +413,12 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/arcadyan.bin",     // Arcadyan container: TODO
         "binwalk/signatures/arj.bin",          // ARJ: not planned
         "binwalk/signatures/bmp.bin",          // images: identify-only, not planned
-        "binwalk/signatures/cramfs.bin",       // cramfs: TODO
         "binwalk/signatures/jpeg.bin",
         "binwalk/signatures/matter_ota.bin", // Matter OTA header: TODO
         "binwalk/signatures/mbr.bin",        // MBR: TODO
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
-        "binwalk/signatures/romfs.bin",      // romfs: TODO
         "binwalk/signatures/yaffs2.bin",     // YAFFS2: TODO
         "fact-extractor/jffs2/jffs2_be.img", // JFFS2: TODO
         "fact-extractor/jffs2/jffs2_le.img",
@@ -471,4 +469,28 @@ fn entropy_is_reported() {
         .map(|r| r.entropy)
         .expect("region");
     assert!((0.0..=8.0).contains(&e), "{e}");
+}
+
+/// romfs and cramfs fixtures: one file `lsb-release`; sha256 of the bytes at 0x80 (romfs,
+/// stored) and of Python `zlib.decompress` of the single cramfs block.
+#[test]
+fn romfs_and_cramfs_fixtures() {
+    for (name, format) in [
+        ("binwalk/signatures/romfs.bin", "romfs"),
+        ("binwalk/signatures/cramfs.bin", "cramfs"),
+    ] {
+        let Some(u) = run(name) else { return };
+        assert_eq!(counts(&u), (1, 0, 0), "{name}");
+        assert_eq!(
+            u.all_problems().count(),
+            0,
+            "{name}: {:?}",
+            u.all_problems().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            file_sha(tree_of(&u, format), "/lsb-release"),
+            "6dc8ba4242e0e699e3360b84e38ccecfc4dcedaa4701c8ebee3836decd815654",
+            "{name}"
+        );
+    }
 }

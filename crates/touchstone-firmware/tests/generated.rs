@@ -565,3 +565,57 @@ fn mutated_inputs_never_panic() {
         let _ = unpack_bytes(s, &opts);
     }
 }
+
+/// romfs built by hand: a directory, a file, a symlink, a device, and a directory whose
+/// "first entry" points back at itself (a loop the walk must survive).
+#[test]
+fn romfs_generated_with_loop() {
+    fn hdr(out: &mut Vec<u8>, next: u32, kind: u32, spec: u32, name: &str, data: &[u8]) {
+        out.extend_from_slice(&(next | kind).to_be_bytes());
+        out.extend_from_slice(&spec.to_be_bytes());
+        out.extend_from_slice(&u32::try_from(data.len()).expect("len").to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        out.resize(out.len().div_ceil(16) * 16, 0);
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(16) * 16, 0);
+    }
+    let mut fs = b"-rom1fs-".to_vec();
+    fs.extend_from_slice(&0u32.to_be_bytes()); // size, patched below
+    fs.extend_from_slice(&0u32.to_be_bytes());
+    fs.extend_from_slice(b"vol\0");
+    fs.resize(32, 0);
+    // One 64-byte slot per entry: 32 etc/, 96 etc/passwd, 160 p, 224 tty, 288 loop/.
+    hdr(&mut fs, 160, 1, 96, "etc", b"");
+    fs.resize(96, 0);
+    hdr(&mut fs, 0, 2 | 8, 0, "passwd", b"root::0:0::/:/bin/sh\n");
+    fs.resize(160, 0);
+    hdr(&mut fs, 224, 3, 0, "p", b"/etc/passwd");
+    fs.resize(224, 0);
+    hdr(&mut fs, 288, 5, (4 << 16) | 64, "tty", b"");
+    fs.resize(288, 0);
+    // A directory whose entries start at the root list again: a cycle.
+    hdr(&mut fs, 0, 1, 32, "loop", b"");
+    let len = u32::try_from(fs.len()).expect("len");
+    fs[8..12].copy_from_slice(&len.to_be_bytes());
+    let u = unpack_bytes(fs, &Options::default());
+    assert_eq!(chain(&u), ["input", "romfs"], "{:?}", formats(&u));
+    let t = u.main_tree().expect("tree");
+    let paths: Vec<_> = t.walk().map(|(p, _, _)| p).collect();
+    assert_eq!(
+        t.read("/p").unwrap_or_else(|e| panic!(
+            "{e}: {paths:?} {:?}",
+            u.all_problems().collect::<Vec<_>>()
+        )),
+        b"root::0:0::/:/bin/sh\n"
+    );
+    assert!(matches!(
+        t.node(t.lookup("/tty").expect("tty")).expect("node").kind,
+        Kind::CharDevice {
+            major: 4,
+            minor: 64
+        }
+    ));
+    assert!(t.lookup("/loop").is_some());
+}

@@ -483,3 +483,20 @@ pub(crate) fn inflate_raw(ctx: &mut Ctx<'_>, b: &[u8]) -> (Vec<u8>, usize, Optio
     };
     (d.out, d.consumed, problem)
 }
+
+/// One zlib-wrapped block of at most `max` bytes (cramfs, JFFS2-style blocks).
+pub(crate) fn inflate_zlib(ctx: &mut Ctx<'_>, b: &[u8], max: usize) -> Result<Vec<u8>, String> {
+    let mut dec = flate2::Decompress::new(true);
+    let mut out = vec![0u8; max];
+    let st = dec
+        .decompress(b, &mut out, flate2::FlushDecompress::Finish)
+        .map_err(|e| e.to_string())?;
+    let n = usize::try_from(dec.total_out()).unwrap_or(0).min(max);
+    out.truncate(n);
+    ctx.check_time()
+        .map_err(|_| "time budget spent".to_owned())?;
+    if st != flate2::Status::StreamEnd && n < max {
+        return Err("zlib block truncated".into());
+    }
+    Ok(out)
+}

@@ -11,6 +11,7 @@ use crate::vfs::Tree;
 
 pub(crate) mod compress;
 pub(crate) mod cpio;
+pub(crate) mod romfs;
 pub(crate) mod sparse;
 pub(crate) mod squashfs;
 pub(crate) mod tar;
@@ -193,6 +194,8 @@ pub(crate) enum Format {
     Trx,
     Squashfs,
     AndroidSparse,
+    Romfs,
+    Cramfs,
     Tar,
     Cpio,
     Zip,
@@ -212,6 +215,8 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (b"hsqs", 0, Format::Squashfs),
     (b"sqsh", 0, Format::Squashfs),
     (&[0x3a, 0xff, 0x26, 0xed], 0, Format::AndroidSparse),
+    (b"-rom1fs-", 0, Format::Romfs),
+    (&[0x45, 0x3d, 0xcd, 0x28], 0, Format::Cramfs),
     (b"ustar", 257, Format::Tar),
     (b"070701", 0, Format::Cpio),
     (b"070702", 0, Format::Cpio),
@@ -234,6 +239,8 @@ impl Format {
             Self::Trx => uimage::trx(data),
             Self::Squashfs => squashfs::squashfs(ctx, data),
             Self::AndroidSparse => sparse::android_sparse(ctx, data),
+            Self::Romfs => romfs::romfs(ctx, data),
+            Self::Cramfs => romfs::cramfs(ctx, data),
             Self::Tar => tar::tar(ctx, data),
             Self::Cpio => cpio::cpio(ctx, data),
             Self::Zip => zip::zip(ctx, data),
