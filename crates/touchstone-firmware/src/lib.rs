@@ -143,6 +143,8 @@ pub mod fuzzing {
         Some(match name {
             "uimage" => Format::UImage,
             "trx" => Format::Trx,
+            "fdt" => Format::Fdt,
+            "tplink" => Format::TpLink,
             "squashfs" => Format::Squashfs,
             "android-sparse" => Format::AndroidSparse,
             "romfs" => Format::Romfs,

@@ -385,21 +385,58 @@ fn xerox_dlm_partial() {
     assert!(has_problem(&u, ProblemKind::Truncated));
 }
 
-/// FIT image: the two gzip-compressed images it carries are found by scanning (FIT
-/// itself is not parsed yet); the second holds a SquashFS with FACT's set.
+/// FIT image: the `/images` nodes become parts (`kernel` at 184, `fdt` at 1,049,104, a
+/// device tree itself, `rootfs` at 1,049,400); Python `zlib` decompresses the kernel part
+/// and the rootfs part, and `unsquashfs -ll`/`-cat` list and hash the SquashFS inside.
 #[test]
-fn fit_payloads_found_by_scanning() {
+fn fit_image() {
     let Some(u) = run("fact-extractor/uboot/fit.itb") else {
         return;
     };
-    let gz: Vec<u64> = u
+    let fit = u.layers.get(1).expect("fit layer");
+    assert_eq!((fit.format.as_str(), fit.offset), ("fit", 0));
+    assert!(
+        fit.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("FACT Test FIT Image"))
+    );
+    let parts: Vec<_> = u
         .layers
         .iter()
-        .filter(|l| l.format == "gzip")
-        .map(|l| l.offset)
+        .filter(|l| l.format == "part")
+        .map(|l| (l.detail.as_deref().unwrap_or(""), l.offset))
         .collect();
-    assert_eq!(gz, [184, 1_049_400]);
-    assert!(u.layers.iter().any(|l| l.format == "squashfs"));
+    assert_eq!(
+        parts,
+        [("kernel", 184), ("fdt", 1_049_104), ("rootfs", 1_049_400)]
+    );
+    assert!(
+        u.layers
+            .iter()
+            .any(|l| l.format == "dtb" && l.parent == Some(4))
+    );
+    let kernel = u
+        .trees
+        .iter()
+        .find(|t| {
+            u.layers
+                .get(t.layer)
+                .is_some_and(|l| l.format == "gzip" && l.parent == Some(2))
+        })
+        .expect("kernel");
+    let (kpath, _, _) = kernel.walk().next().expect("kernel file");
+    assert_eq!(
+        file_sha(kernel, &kpath),
+        "d092b76b7539d04a372466005b5c79a706b5565b7f81177b82af912b048f4b3c"
+    );
+    let sq = tree_of(&u, "squashfs");
+    assert_eq!(
+        file_sha(sq, "/root/random-data"),
+        "264204c3ff2e6d02e656bb21d12e5a9e70b064133a23c6e73b59a5dc87ab9760"
+    );
+    assert_eq!(counts(&u), (2, 1, 0));
+    assert_eq!(u.all_problems().count(), 0);
+    insta::assert_json_snapshot!("fit", u);
 }
 
 /// Images in formats not extracted yet, and plain data: nothing is claimed, the whole input

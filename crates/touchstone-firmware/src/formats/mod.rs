@@ -11,6 +11,7 @@ use crate::vfs::Tree;
 
 pub(crate) mod compress;
 pub(crate) mod cpio;
+pub(crate) mod dtb;
 pub(crate) mod romfs;
 pub(crate) mod sparse;
 pub(crate) mod squashfs;
@@ -192,6 +193,8 @@ impl Chunk {
 pub(crate) enum Format {
     UImage,
     Trx,
+    Fdt,
+    TpLink,
     Squashfs,
     AndroidSparse,
     Romfs,
@@ -212,6 +215,8 @@ pub(crate) enum Format {
 pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (&[0x27, 0x05, 0x19, 0x56], 0, Format::UImage),
     (b"HDR0", 0, Format::Trx),
+    (&[0xd0, 0x0d, 0xfe, 0xed], 0, Format::Fdt),
+    (b"TP-LINK Technologies", 4, Format::TpLink),
     (b"hsqs", 0, Format::Squashfs),
     (b"sqsh", 0, Format::Squashfs),
     (&[0x3a, 0xff, 0x26, 0xed], 0, Format::AndroidSparse),
@@ -237,6 +242,8 @@ impl Format {
         match self {
             Self::UImage => uimage::uimage(data),
             Self::Trx => uimage::trx(data),
+            Self::Fdt => dtb::fdt(data),
+            Self::TpLink => dtb::tplink(data),
             Self::Squashfs => squashfs::squashfs(ctx, data),
             Self::AndroidSparse => sparse::android_sparse(ctx, data),
             Self::Romfs => romfs::romfs(ctx, data),
