@@ -159,6 +159,7 @@ pub mod fuzzing {
             "zstd" => Format::Zstd,
             "lz4" => Format::Lz4Frame,
             "lz4-legacy" => Format::Lz4Legacy,
+            "lzop" => Format::Lzop,
             _ => return None,
         })
     }

@@ -228,7 +228,7 @@ fn bzip2_fixture() {
 }
 
 /// x86 bzImages: the payload at offset 17001 (FACT: `vmlinux_*_17001`) decompressed with
-/// Python's `zlib`/`bz2`/`lzma` and `lz4.block` (legacy frame walk).
+/// Python's `zlib`/`bz2`/`lzma` and `lz4.block` (legacy frame walk), and `lzop -dc`.
 #[test]
 fn bzimage_payloads() {
     let cases = [
@@ -463,8 +463,7 @@ fn not_yet_supported_or_not_containers() {
         "fact-extractor/ubi/test.ubifs",
         "fact-extractor/yaffs/yaffs2_be.img",
         "fact-extractor/yaffs/yaffs2_le.img",
-        "fact-extractor/linux-kernel/bzImage_lzo", // lzop: TODO
-        "fact-extractor/tpl/wr.fw",                // VxWorks image: TP-Link header TODO
+        "fact-extractor/tpl/wr.fw", // VxWorks image: TP-Link header TODO
         "fact-core/elf-hardening/Hallo.o",
         "fact-core/elf-hardening/Hallo.out",
         "fact-core/elf-hardening/Hallo.so",

@@ -500,3 +500,130 @@ pub(crate) fn inflate_zlib(ctx: &mut Ctx<'_>, b: &[u8], max: usize) -> Result<Ve
     }
     Ok(out)
 }
+
+/// lzop container (LZO1X blocks), as used for Linux kernels and some vendor images.
+pub(crate) fn lzop(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
+    let t = || FormatError::Truncated("lzop header");
+    let version = read::u16be(b, 9).ok_or_else(t)?;
+    let mut pos = 13usize;
+    if version >= 0x0940 {
+        pos += 2; // version needed
+    }
+    let method = *b.get(pos).ok_or_else(t)?;
+    pos += 1;
+    if version >= 0x0940 {
+        pos += 1; // level
+    }
+    if !(1..=3).contains(&method) {
+        return Err(bad("lzop method"));
+    }
+    let flags = read::u32be(b, pos).ok_or_else(t)?;
+    pos += 4;
+    if flags & 0x800 != 0 {
+        pos += 4; // filter
+    }
+    pos += 8; // mode, mtime low
+    if version >= 0x0940 {
+        pos += 4; // mtime high
+    }
+    let name_len = usize::from(*b.get(pos).ok_or_else(t)?);
+    let name = b
+        .get(pos + 1..pos + 1 + name_len)
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .filter(|n| !n.is_empty());
+    pos += 1 + name_len + 4; // name, header checksum
+    if flags & 0x40 != 0 {
+        let extra = read::u32be(b, pos).ok_or_else(t)? as usize;
+        pos = pos.saturating_add(4 + extra + 4);
+    }
+    let mut out: Vec<u8> = Vec::new();
+    let mut problems = Vec::new();
+    loop {
+        if let Err(l) = ctx.check_time() {
+            problems.push(l.problem(Some(pos as u64), ctx.limits));
+            break;
+        }
+        let Some(dst_len) = read::u32be(b, pos) else {
+            problems.push(Problem::new(
+                ProblemKind::Truncated,
+                Some(pos as u64),
+                "lzop stream ends without its end marker",
+            ));
+            break;
+        };
+        pos += 4;
+        if dst_len == 0 {
+            break;
+        }
+        let src_len = read::u32be(b, pos).ok_or_else(t)? as usize;
+        pos += 4;
+        let dst_len = dst_len as usize;
+        if dst_len > 64 << 20 || src_len > dst_len {
+            if out.is_empty() {
+                return Err(bad("lzop block sizes"));
+            }
+            problems.push(Problem::new(
+                ProblemKind::Malformed,
+                Some(pos as u64),
+                "lzop block sizes",
+            ));
+            break;
+        }
+        pos += if flags & 1 != 0 { 4 } else { 0 } + if flags & 0x100 != 0 { 4 } else { 0 };
+        if src_len < dst_len {
+            pos += if flags & 2 != 0 { 4 } else { 0 } + if flags & 0x200 != 0 { 4 } else { 0 };
+        }
+        let Some(block) = b.get(pos..pos.saturating_add(src_len)) else {
+            if out.is_empty() {
+                return Err(FormatError::Truncated("lzop block"));
+            }
+            problems.push(Problem::new(
+                ProblemKind::Truncated,
+                Some(pos as u64),
+                "lzop block truncated",
+            ));
+            break;
+        };
+        if let Err(l) = ctx
+            .charge_bytes(dst_len as u64)
+            .and_then(|()| ctx.check_ratio((out.len() + dst_len) as u64, pos as u64))
+        {
+            problems.push(l.problem(Some(pos as u64), ctx.limits));
+            break;
+        }
+        if src_len == dst_len {
+            out.extend_from_slice(block);
+        } else {
+            let start = out.len();
+            out.resize(start + dst_len, 0);
+            let (n, err) = {
+                let dst = out.get_mut(start..).unwrap_or(&mut []);
+                let (done, err) = rust_lzo::LZOContext::decompress_to_slice(block, dst);
+                (done.len(), err)
+            };
+            if err != rust_lzo::LZOError::OK || n != dst_len {
+                out.truncate(start);
+                if out.is_empty() {
+                    return Err(bad("lzo block"));
+                }
+                problems.push(Problem::new(
+                    ProblemKind::Malformed,
+                    Some(pos as u64),
+                    format!("lzo block error {}", err as i32),
+                ));
+                break;
+            }
+        }
+        pos += src_len;
+    }
+    let mut c = Chunk::new(
+        "lzop",
+        pos.min(b.len()),
+        Output::Stream {
+            data: Data::from_vec(out),
+            name,
+        },
+    );
+    c.problems = problems;
+    Ok(c)
+}

@@ -209,6 +209,7 @@ pub(crate) enum Format {
     Zstd,
     Lz4Frame,
     Lz4Legacy,
+    Lzop,
 }
 
 /// Magic bytes, the offset of the magic from the chunk start, and the format.
@@ -234,6 +235,11 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (&[0x28, 0xb5, 0x2f, 0xfd], 0, Format::Zstd),
     (&[0x04, 0x22, 0x4d, 0x18], 0, Format::Lz4Frame),
     (&[0x02, 0x21, 0x4c, 0x18], 0, Format::Lz4Legacy),
+    (
+        &[0x89, b'L', b'Z', b'O', 0x00, 0x0d, 0x0a, 0x1a, 0x0a],
+        0,
+        Format::Lzop,
+    ),
 ];
 
 impl Format {
@@ -258,6 +264,7 @@ impl Format {
             Self::Zstd => compress::zstd(ctx, data.as_slice()),
             Self::Lz4Frame => compress::lz4_frame(ctx, data.as_slice()),
             Self::Lz4Legacy => compress::lz4_legacy(ctx, data.as_slice()),
+            Self::Lzop => compress::lzop(ctx, data.as_slice()),
         }
     }
 }
