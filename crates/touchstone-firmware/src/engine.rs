@@ -71,13 +71,7 @@ impl<'o> Engine<'o> {
             unknown: Vec::new(),
             problems: Vec::new(),
         });
-        let covered = self.process(input, 0, 0);
-        if !covered {
-            // The input is itself the only "file" when nothing covered it.
-            if let Some(l) = self.out.layers.first_mut() {
-                l.output_bytes = 0;
-            }
-        }
+        self.process(input, 0, 0);
         self.out.recount();
         self.out
     }

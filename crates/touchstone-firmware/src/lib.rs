@@ -41,17 +41,47 @@
 //!
 //! # Formats
 //!
-//! gzip, xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy) streams; tar (ustar, GNU,
-//! pax), cpio (newc, crc, odc), zip (stored, deflate, zip64; truncated archives);
-//! legacy uImage (CRCs verified, multi-file), TRX; Android sparse; SquashFS v4 LE/BE with
-//! gzip, lzma, lzo, xz, lz4, zstd, AVM and vendor-LZMA variants, and v3 with its LZMA
-//! variants (via `backhand`). SquashFS v1/v2 are identified but not extracted yet.
+//! | Kind | Formats |
+//! |---|---|
+//! | Streams | gzip (CRC checked), xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy), lzop |
+//! | Archives | tar (ustar, GNU long names, pax), cpio (newc, crc with checksums, odc), zip (stored, deflate, zip64, truncated archives) |
+//! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), Android sparse |
+//! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; romfs; cramfs (LE, zlib) |
+//!
+//! Identified but not extracted yet (a [`ProblemKind::Unsupported`] problem says so):
+//! SquashFS v1/v2. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, ext2/3/4, cramfs BE,
+//! D-Link headers.
 //!
 //! # Limits
 //!
 //! [`Limits`]: total output bytes, expansion ratio per stream, depth, entries, layers, a
 //! wall-clock budget per layer, and symlink hops. Each hit is a problem with its own
-//! [`ProblemKind`]; the layer stops, everything else is kept.
+//! [`ProblemKind`]; the layer stops, everything else is kept. A decompression bomb stops
+//! after about [`Limits::ratio_grace_bytes`] of output.
+//!
+//! # For the CLI (`touchstone firmware unpack IMAGE [--output DIR] [--format json]`)
+//!
+//! ```no_run
+//! use touchstone_firmware::{Options, unpack, write_to_dir};
+//! let options = Options::default();
+//! let unpacked = unpack("IMAGE".as_ref(), &options);
+//! // --format json
+//! let json = serde_json::to_string_pretty(&unpacked).expect("the model always serialises");
+//! // --output DIR (must not exist or be empty); one sub-directory per tree, named
+//! // `<layer>-<format>-<offset>`.
+//! let report = write_to_dir(&unpacked, "DIR".as_ref(), &options.limits);
+//! # let _ = (json, report);
+//! ```
+//!
+//! Without `--output`, list [`Unpacked::layers`] (format, offset, size, parent, problems)
+//! and the counts. Exit status is the CLI's business: `unpack` itself always returns.
+//!
+//! # Input
+//!
+//! The input is read into memory (at most [`Limits::max_input_bytes`]); payloads are
+//! shared, not copied, by every file that lies in them ([`Data`]). Memory-mapping the input
+//! with `memmap2` would need `unsafe` (`Mmap::map`), which the workspace forbids
+//! (`unsafe_code = "forbid"`); [`Data`] is the one place to change when that is decided.
 
 mod data;
 mod engine;

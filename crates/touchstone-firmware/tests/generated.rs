@@ -619,3 +619,40 @@ fn romfs_generated_with_loop() {
     ));
     assert!(t.lookup("/loop").is_some());
 }
+
+#[test]
+fn scan_files_finds_archives_inside_trees() {
+    let mut t = Vec::new();
+    tar_entry(
+        &mut t,
+        "etc/backup.cpio.gz",
+        b'0',
+        &gzip(&sample_cpio("070701")),
+        0o644,
+        "",
+    );
+    tar_end(&mut t);
+    let u = unpack_bytes(t.clone(), &Options::default());
+    assert_eq!(chain(&u), ["input", "tar"]);
+    let mut opts = Options::default();
+    opts.scan_files = true;
+    let u = unpack_bytes(t, &opts);
+    assert_eq!(
+        chain(&u),
+        ["input", "tar", "file", "gzip", "cpio"],
+        "{:?}",
+        formats(&u)
+    );
+    assert_eq!(
+        u.layers.get(2).and_then(|l| l.detail.as_deref()),
+        Some("/etc/backup.cpio.gz")
+    );
+}
+
+/// The JSON wire model is versioned; its schema is snapshot-tested so that any change to
+/// it shows up in review together with a `SCHEMA_VERSION` decision.
+#[test]
+fn json_schema_is_stable() {
+    assert_eq!(touchstone_firmware::SCHEMA_VERSION, 1);
+    insta::assert_json_snapshot!("unpacked_schema", Unpacked::json_schema());
+}
