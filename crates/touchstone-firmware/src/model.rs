@@ -43,7 +43,10 @@ impl Options {
 pub struct Limits {
     /// Largest input file read at all, in bytes.
     pub max_input_bytes: u64,
-    /// Total bytes produced by all decompression and extraction, in bytes.
+    /// Total bytes produced by all decompression and extraction, in bytes. Trees are held
+    /// in memory, so this bounds peak memory too: the default, 192 MiB, keeps a whole run
+    /// under 256 MiB whatever the input (a low-ratio bomb defeats the ratio check, not
+    /// this one). Raise it for very large images.
     pub max_output_bytes: u64,
     /// Largest ratio of output to consumed input for one compressed stream. Checked only
     /// once the stream has produced more than [`Limits::ratio_grace_bytes`].
@@ -66,7 +69,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_input_bytes: 2 << 30,
-            max_output_bytes: 1 << 30,
+            max_output_bytes: 192 << 20,
             max_ratio: 250,
             ratio_grace_bytes: 4 << 20,
             max_depth: 10,
