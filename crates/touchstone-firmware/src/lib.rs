@@ -46,10 +46,10 @@
 //! | Streams | gzip (CRC checked), xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy), lzop |
 //! | Archives | tar (ustar, GNU long names, pax), cpio (newc, crc with checksums, odc), zip (stored, deflate, zip64, truncated archives) |
 //! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), Android sparse |
-//! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; romfs; cramfs (LE, zlib) |
+//! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; ext2/3/4 via `ext4-view`; romfs; cramfs (LE, zlib) |
 //!
 //! Identified but not extracted yet (a [`ProblemKind::Unsupported`] problem says so):
-//! SquashFS v1/v2. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, ext2/3/4, cramfs BE,
+//! SquashFS v1/v2. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, cramfs BE,
 //! D-Link headers.
 //!
 //! # Limits
@@ -179,6 +179,7 @@ pub mod fuzzing {
             "android-sparse" => Format::AndroidSparse,
             "romfs" => Format::Romfs,
             "cramfs" => Format::Cramfs,
+            "ext" => Format::Ext,
             "tar" => Format::Tar,
             "cpio" => Format::Cpio,
             "zip" => Format::Zip,

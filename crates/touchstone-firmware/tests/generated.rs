@@ -656,3 +656,80 @@ fn json_schema_is_stable() {
     assert_eq!(touchstone_firmware::SCHEMA_VERSION, 1);
     insta::assert_json_snapshot!("unpacked_schema", Unpacked::json_schema());
 }
+
+/// ext2 and ext4 images made by `mke2fs -d` from a directory the test writes (skipped
+/// where e2fsprogs is not installed): the tree read back must match what was written.
+#[test]
+fn ext2_and_ext4_from_mke2fs() {
+    use std::os::unix::fs::PermissionsExt;
+    let src = tempfile::tempdir().expect("tempdir");
+    let root = src.path();
+    std::fs::create_dir_all(root.join("etc/init.d")).expect("mkdir");
+    std::fs::create_dir_all(root.join("bin")).expect("mkdir");
+    std::fs::write(root.join("etc/passwd"), b"root:x:0:0:root:/root:/bin/sh\n").expect("write");
+    std::fs::write(
+        root.join("etc/init.d/rcS"),
+        b"#!/bin/sh\ntelnetd -l /bin/sh\n",
+    )
+    .expect("write");
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(root.join("bin/busybox"), &big).expect("write");
+    std::fs::set_permissions(
+        root.join("bin/busybox"),
+        std::fs::Permissions::from_mode(0o4755),
+    )
+    .expect("chmod");
+    std::os::unix::fs::symlink("busybox", root.join("bin/sh")).expect("symlink");
+    std::os::unix::fs::symlink("/var/passwd", root.join("etc/shadow")).expect("symlink");
+    let images = tempfile::tempdir().expect("tempdir");
+    for fstype in ["ext2", "ext4"] {
+        let image = images.path().join(format!("{fstype}.img"));
+        let status = std::process::Command::new("mke2fs")
+            .args(["-q", "-F", "-t", fstype, "-b", "1024", "-d"])
+            .arg(root)
+            .arg(&image)
+            .arg("4M")
+            .status();
+        let Ok(status) = status else {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("SKIPPED: mke2fs (e2fsprogs) not installed; ext test not run");
+            }
+            return;
+        };
+        assert!(status.success(), "mke2fs {fstype}");
+        let mut bytes = b"HEADER..".to_vec();
+        bytes.extend_from_slice(&std::fs::read(&image).expect("read image"));
+        let u = unpack_bytes(bytes, &Options::default());
+        let layer = u
+            .layers
+            .iter()
+            .find(|l| l.format == "ext")
+            .unwrap_or_else(|| panic!("{fstype}: {:?}", formats(&u)));
+        assert_eq!((layer.offset, layer.size), (8, 4 << 20), "{fstype}");
+        let t = u.main_tree().expect("tree");
+        assert_eq!(
+            t.read("/etc/passwd").expect("passwd"),
+            b"root:x:0:0:root:/root:/bin/sh\n"
+        );
+        assert_eq!(
+            sha256(t.read("/bin/sh").expect("busybox via link")),
+            sha256(&big),
+            "{fstype}"
+        );
+        assert!(
+            t.node(t.lookup("/bin/busybox").expect("busybox"))
+                .expect("node")
+                .meta
+                .is_setuid()
+        );
+        // lost+found, etc, etc/init.d, bin; passwd, rcS, busybox; sh, shadow.
+        assert_eq!((u.files, u.directories, u.links), (3, 4, 2), "{fstype}");
+        assert_eq!(
+            u.all_problems().count(),
+            0,
+            "{fstype}: {:?}",
+            u.all_problems().collect::<Vec<_>>()
+        );
+    }
+}

@@ -12,6 +12,7 @@ use crate::vfs::Tree;
 pub(crate) mod compress;
 pub(crate) mod cpio;
 pub(crate) mod dtb;
+pub(crate) mod ext;
 pub(crate) mod romfs;
 pub(crate) mod sparse;
 pub(crate) mod squashfs;
@@ -199,6 +200,7 @@ pub(crate) enum Format {
     AndroidSparse,
     Romfs,
     Cramfs,
+    Ext,
     Tar,
     Cpio,
     Zip,
@@ -223,6 +225,7 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (&[0x3a, 0xff, 0x26, 0xed], 0, Format::AndroidSparse),
     (b"-rom1fs-", 0, Format::Romfs),
     (&[0x45, 0x3d, 0xcd, 0x28], 0, Format::Cramfs),
+    (&[0x53, 0xef], ext::MAGIC_AT, Format::Ext),
     (b"ustar", 257, Format::Tar),
     (b"070701", 0, Format::Cpio),
     (b"070702", 0, Format::Cpio),
@@ -254,6 +257,7 @@ impl Format {
             Self::AndroidSparse => sparse::android_sparse(ctx, data),
             Self::Romfs => romfs::romfs(ctx, data),
             Self::Cramfs => romfs::cramfs(ctx, data),
+            Self::Ext => ext::ext(ctx, data),
             Self::Tar => tar::tar(ctx, data),
             Self::Cpio => cpio::cpio(ctx, data),
             Self::Zip => zip::zip(ctx, data),
