@@ -48,8 +48,9 @@
 //! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), Android sparse |
 //! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; ext2/3/4 via `ext4-view`; romfs; cramfs (LE, zlib) |
 //!
+//! SquashFS 2.x (Broadcom LZMA data included) is read by our own reader (`squashfs_v2`).
 //! Identified but not extracted yet (a [`ProblemKind::Unsupported`] problem says so):
-//! SquashFS v1/v2. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, cramfs BE,
+//! SquashFS v1, and v2 with LZMA-compressed metadata. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, cramfs BE,
 //! D-Link headers.
 //!
 //! # Limits

@@ -16,6 +16,7 @@ pub(crate) mod ext;
 pub(crate) mod romfs;
 pub(crate) mod sparse;
 pub(crate) mod squashfs;
+pub(crate) mod squashfs_v2;
 pub(crate) mod tar;
 pub(crate) mod uimage;
 pub(crate) mod zip;

@@ -151,13 +151,22 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
     }
     let endian = if le { "le" } else { "be" };
     if major < 3 {
-        let mut c = Chunk::new("squashfs", size, Output::Nothing);
+        let bytes = b.get(..size).unwrap_or(b);
+        let mut c = match super::squashfs_v2::squashfs_v2(ctx, bytes) {
+            Ok((tree, mut more)) => {
+                problems.append(&mut more);
+                Chunk::new("squashfs", size, Output::Tree(tree))
+            }
+            Err(e) => {
+                problems.push(Problem::new(
+                    ProblemKind::Unsupported,
+                    Some(0),
+                    format!("SquashFS v{major} could not be extracted: {e}"),
+                ));
+                Chunk::new("squashfs", size, Output::Nothing)
+            }
+        };
         c.detail = Some(format!("v{major}.{minor} {endian}"));
-        problems.push(Problem::new(
-            ProblemKind::Unsupported,
-            Some(0),
-            format!("SquashFS v{major} is identified but not extracted yet"),
-        ));
         c.problems = problems;
         return Ok(c);
     }
