@@ -96,15 +96,45 @@ fn decompress(
             }
         }
     }
-    let props = *block.first().ok_or("empty block")?;
-    if props > 224 {
-        return Err("neither zlib nor LZMA".into());
+    // Broadcom: a 5-byte properties header, then the stream. sasquatch-style LZMA builds:
+    // a bare stream (always starting with a zero byte) with lc=3, lp=0, pb=2.
+    let mut last = String::from("neither zlib nor LZMA");
+    if block.first().is_some_and(|&p| p <= 224) {
+        match lzma_with_header(
+            block.get(..5).unwrap_or(&[]),
+            block.get(5..).unwrap_or(&[]),
+            expected,
+            max,
+        ) {
+            Ok(v) => return Ok(v),
+            Err(e) => last = e,
+        }
     }
-    // LZMA-alone header: props, dictionary, then the 8-byte size this variant omits.
+    if block.first() == Some(&0) {
+        let props = [0x5d, 0x00, 0x00, 0x80, 0x00];
+        match lzma_with_header(&props, block, expected, max) {
+            Ok(v) => return Ok(v),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// Decodes `stream` as LZMA1 with the 5-byte `props` header and the size this variant
+/// omits (the expected size when known, otherwise "unknown").
+fn lzma_with_header(
+    props: &[u8],
+    stream: &[u8],
+    expected: Option<usize>,
+    max: usize,
+) -> Result<Vec<u8>, String> {
+    if props.len() != 5 {
+        return Err("LZMA header truncated".into());
+    }
     let size = expected.map_or(u64::MAX, |e| e as u64);
-    let mut input = block.get(..5).ok_or("LZMA header truncated")?.to_vec();
+    let mut input = props.to_vec();
     input.extend_from_slice(&size.to_le_bytes());
-    input.extend_from_slice(block.get(5..).unwrap_or(&[]));
+    input.extend_from_slice(stream);
     let mut s = liblzma::stream::Stream::new_lzma_decoder(64 << 20).map_err(|e| e.to_string())?;
     let mut out = vec![0u8; max];
     let r = s.process(&input, &mut out, liblzma::stream::Action::Finish);
@@ -113,7 +143,7 @@ fn decompress(
     match (r, expected) {
         (_, Some(e)) if n == e => Ok(out),
         (Ok(liblzma::stream::Status::StreamEnd), None) => Ok(out),
-        (Err(_), None) if n > 0 => Ok(out),
+        (_, None) if n > 0 && usize::try_from(s.total_in()).unwrap_or(0) >= input.len() => Ok(out),
         (Err(e), _) => Err(format!("LZMA: {e}")),
         _ => Err(format!("block decoded to {n} bytes, expected {expected:?}")),
     }
