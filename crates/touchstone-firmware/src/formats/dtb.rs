@@ -1,0 +1,229 @@
+//! Flattened device trees and U-Boot FIT images (a device tree whose `/images/*` nodes
+//! carry the kernel, ramdisk, device trees and so on). Embedded (`data`) and external
+//! (`data-offset`/`data-position` with `data-size`) images become parts; `crc32` hashes
+//! are verified. Also the TP-Link v1 vendor header (identified, with its fields).
+
+use super::{Chunk, FormatError, Output, bad, read};
+use crate::data::Data;
+use crate::model::{Problem, ProblemKind};
+
+const BEGIN_NODE: u32 = 1;
+const END_NODE: u32 = 2;
+const PROP: u32 = 3;
+const NOP: u32 = 4;
+const END: u32 = 9;
+
+struct Node {
+    path: String,
+    props: Vec<(String, std::ops::Range<usize>)>,
+}
+
+impl Node {
+    fn prop<'a>(&self, b: &'a [u8], name: &str) -> Option<&'a [u8]> {
+        self.props
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, r)| b.get(r.clone()))
+    }
+    fn prop_u32(&self, b: &[u8], name: &str) -> Option<u32> {
+        self.prop(b, name).and_then(|v| read::u32be(v, 0))
+    }
+    fn prop_str(&self, b: &[u8], name: &str) -> Option<String> {
+        self.prop(b, name)
+            .map(|v| String::from_utf8_lossy(v).trim_end_matches('\0').to_owned())
+    }
+}
+
+fn walk(
+    b: &[u8],
+    struct_off: usize,
+    struct_end: usize,
+    strings: usize,
+) -> Result<Vec<Node>, FormatError> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut pos = struct_off;
+    while pos < struct_end {
+        let tok = read::u32be(b, pos).ok_or(FormatError::Truncated("fdt token"))?;
+        pos += 4;
+        match tok {
+            BEGIN_NODE => {
+                let name =
+                    read::cstr(b, pos, 256).ok_or(FormatError::Truncated("fdt node name"))?;
+                pos = (pos + name.len() + 1).div_ceil(4) * 4;
+                if stack.len() >= 64 {
+                    return Err(bad("fdt nesting too deep"));
+                }
+                let path = match stack.last().and_then(|&i| nodes.get(i)) {
+                    Some(parent) if parent.path == "/" => format!("/{name}"),
+                    Some(parent) => format!("{}/{name}", parent.path),
+                    None => "/".to_owned(),
+                };
+                stack.push(nodes.len());
+                nodes.push(Node {
+                    path,
+                    props: Vec::new(),
+                });
+            }
+            END_NODE => {
+                if stack.pop().is_none() {
+                    return Err(bad("fdt unbalanced end"));
+                }
+            }
+            PROP => {
+                let len = read::u32be(b, pos).ok_or(FormatError::Truncated("fdt prop"))? as usize;
+                let nameoff =
+                    read::u32be(b, pos + 4).ok_or(FormatError::Truncated("fdt prop"))? as usize;
+                let start = pos + 8;
+                let end = start
+                    .checked_add(len)
+                    .filter(|&e| e <= struct_end)
+                    .ok_or_else(|| bad("fdt prop length"))?;
+                let name = read::cstr(b, strings.saturating_add(nameoff), 256).unwrap_or_default();
+                if let Some(n) = stack.last().and_then(|&i| nodes.get_mut(i)) {
+                    n.props.push((name, start..end));
+                }
+                pos = end.div_ceil(4) * 4;
+            }
+            NOP => {}
+            END => break,
+            _ => return Err(bad("fdt token")),
+        }
+        if nodes.len() > 100_000 {
+            return Err(bad("fdt too many nodes"));
+        }
+    }
+    Ok(nodes)
+}
+
+/// A flattened device tree, or a FIT image.
+pub(crate) fn fdt(data: &Data) -> Result<Chunk, FormatError> {
+    let b = data.as_slice();
+    let f = |o: usize| {
+        read::u32be(b, o)
+            .map(|v| v as usize)
+            .ok_or(FormatError::Truncated("fdt header"))
+    };
+    let (total, off_struct, off_strings, version, last_comp, size_struct) =
+        (f(4)?, f(8)?, f(12)?, f(20)?, f(24)?, f(36)?);
+    if total < 40
+        || off_struct >= total
+        || off_strings >= total
+        || !(16..=17).contains(&version)
+        || last_comp > 17
+    {
+        return Err(bad("fdt header"));
+    }
+    let mut problems = Vec::new();
+    if total > b.len() {
+        problems.push(Problem::new(
+            ProblemKind::Truncated,
+            Some(4),
+            format!("device tree claims {total} bytes, {} present", b.len()),
+        ));
+    }
+    let struct_end = off_struct
+        .saturating_add(size_struct)
+        .min(total)
+        .min(b.len());
+    let nodes = walk(b, off_struct, struct_end, off_strings)?;
+    let root = nodes.first().ok_or_else(|| bad("fdt without root"))?;
+    let is_fit = nodes.iter().any(|n| n.path == "/images");
+    let mut size = total.min(b.len());
+    let mut parts = Vec::new();
+    if is_fit {
+        // External data is placed after the tree, aligned to 4 bytes.
+        let ext_base = total.div_ceil(4) * 4;
+        for n in nodes
+            .iter()
+            .filter(|n| n.path.starts_with("/images/") && n.path.matches('/').count() == 2)
+        {
+            let name = n.path.trim_start_matches("/images/").to_owned();
+            let range = if let Some((_, r)) = n.props.iter().find(|(p, _)| p == "data") {
+                Some(r.clone())
+            } else if let Some(len) = n.prop_u32(b, "data-size") {
+                let start = match (n.prop_u32(b, "data-position"), n.prop_u32(b, "data-offset")) {
+                    (Some(p), _) => Some(p as usize),
+                    (None, Some(o)) => Some(ext_base + o as usize),
+                    (None, None) => None,
+                };
+                start.map(|s| s..s.saturating_add(len as usize))
+            } else {
+                None
+            };
+            let Some(range) = range else { continue };
+            if range.end > b.len() {
+                problems.push(Problem::new(
+                    ProblemKind::Truncated,
+                    Some(range.start as u64),
+                    format!("FIT image {name} truncated"),
+                ));
+            }
+            size = size.max(range.end.min(b.len()));
+            let part = data.slice(range.clone());
+            // Verify crc32 hashes; other algorithms are recorded only.
+            let hash_prefix = format!("{}/hash", n.path);
+            for h in nodes.iter().filter(|h| h.path.starts_with(&hash_prefix)) {
+                if h.prop_str(b, "algo").as_deref() == Some("crc32") {
+                    let stored = h.prop_u32(b, "value");
+                    let computed = crc32fast::hash(part.as_slice());
+                    if stored != Some(computed) {
+                        problems.push(Problem::new(
+                            ProblemKind::Checksum,
+                            Some(range.start as u64),
+                            format!("FIT image {name}: crc32 mismatch"),
+                        ));
+                    }
+                }
+            }
+            parts.push((name, range.start, part));
+        }
+    }
+    let description = root
+        .prop_str(b, "description")
+        .or_else(|| root.prop_str(b, "model"))
+        .unwrap_or_default();
+    let mut c = Chunk::new(
+        if is_fit { "fit" } else { "dtb" },
+        size,
+        if is_fit {
+            Output::Parts(parts)
+        } else {
+            Output::Nothing
+        },
+    );
+    c.detail = Some(format!("{description:?} ({} nodes)", nodes.len()));
+    c.problems = problems;
+    Ok(c)
+}
+
+/// TP-Link v1 firmware header: identified with its fields; the kernel and root
+/// filesystem behind it are found by the scan that continues after the 512-byte header.
+pub(crate) fn tplink(data: &Data) -> Result<Chunk, FormatError> {
+    let b = data.as_slice();
+    if !matches!(read::u32be(b, 0), Some(1 | 0x0100_0000)) {
+        return Err(bad("tp-link header version"));
+    }
+    let hdr = b
+        .get(..512)
+        .ok_or(FormatError::Truncated("tp-link header"))?;
+    let version = read::cstr(hdr, 28, 36).unwrap_or_default();
+    let hw_id = read::u32be(hdr, 64).unwrap_or(0);
+    let hw_rev = read::u32be(hdr, 68).unwrap_or(0);
+    let fw_len = read::u32be(hdr, 124).unwrap_or(0) as usize;
+    let mut c = Chunk::new("tplink", 512, Output::Nothing);
+    c.detail = Some(format!(
+        "{version:?} hw_id={hw_id:#010x} hw_rev={hw_rev} length={fw_len}"
+    ));
+    if fw_len > b.len() {
+        c.problems.push(Problem::new(
+            ProblemKind::Truncated,
+            Some(124),
+            format!(
+                "firmware length {fw_len} exceeds the {} bytes present",
+                b.len()
+            ),
+        ));
+    }
+    Ok(c)
+}

@@ -1,0 +1,249 @@
+//! Firmware unpacking for Touchstone: safe, bounded, in-process extraction of firmware
+//! images into virtual filesystem trees.
+//!
+//! # Entry points
+//!
+//! - [`unpack`]`(path, &Options) -> Unpacked` reads an image and walks every layer. It
+//!   never panics and never fails: unreadable input, malformed structures and hit limits
+//!   all become [`Problem`]s, next to whatever could be recovered.
+//! - [`unpack_bytes`] does the same for bytes already in memory (fuzzing, tests).
+//! - [`write_to_dir`]`(&Unpacked, DIR, &Limits)` writes the trees to disk below `DIR`
+//!   (for `touchstone firmware unpack IMAGE --output DIR`); it can never create anything
+//!   outside `DIR`, see [`write`](crate::write_to_dir) for the invariant.
+//! - `serde_json::to_string(&unpacked)` is the `--format json` output; its shape is
+//!   versioned by [`SCHEMA_VERSION`] and described by [`Unpacked::json_schema`].
+//!
+//! # Model
+//!
+//! The input is layer 0. A signature scan (Aho-Corasick over magic bytes) finds
+//! candidates; each is validated by parsing its header and yields an exact chunk
+//! ([`Layer`]: format, offset, size, parent, problems). Overlapping hits inside an accepted
+//! chunk are dropped; bytes no chunk claims are listed as [`Region`]s with their Shannon
+//! entropy. Payloads (decompressed streams, container parts) are scanned again, keeping the
+//! chain, for example `uimage → part → lzma → …` or `gzip → cpio`. Archives and filesystems
+//! become [`Tree`]s; a payload no format covers is kept as a one-file tree.
+//!
+//! # Using the trees (for checks)
+//!
+//! ```no_run
+//! use touchstone_firmware::{Options, unpack};
+//! let unpacked = unpack("firmware.bin".as_ref(), &Options::default());
+//! if let Some(root) = unpacked.main_tree() {
+//!     for (path, _id, node) in root.walk() {
+//!         if node.meta.is_setuid() { /* report */ }
+//!         let _ = path;
+//!     }
+//!     // Follows `/etc/passwd -> /var/passwd` inside the image root, as the device would.
+//!     let passwd = root.read("/etc/passwd");
+//!     let _ = passwd;
+//! }
+//! ```
+//!
+//! # Formats
+//!
+//! | Kind | Formats |
+//! |---|---|
+//! | Streams | gzip (CRC checked), xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy), lzop |
+//! | Archives | tar (ustar, GNU long names, pax), cpio (newc, crc with checksums, odc), zip (stored, deflate, zip64, truncated archives) |
+//! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), Android sparse |
+//! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; SquashFS v2 (own reader); ext2/3/4 via `ext4-view`; romfs; cramfs (LE, zlib) |
+//!
+//! SquashFS 2.x is read by our own reader (zlib, Broadcom's LZMA with a properties header,
+//! and bare LZMA streams; both byte orders).
+//! Identified but not extracted yet (a [`ProblemKind::Unsupported`] problem says so):
+//! SquashFS v1. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, cramfs BE, D-Link headers.
+//!
+//! # Limits
+//!
+//! [`Limits`]: total output bytes, expansion ratio per stream, depth, entries, layers, a
+//! wall-clock budget per layer, and symlink hops. Each hit is a problem with its own
+//! [`ProblemKind`]; the layer stops, everything else is kept. A decompression bomb stops
+//! after about [`Limits::ratio_grace_bytes`] of output.
+//!
+//! # For the CLI (`touchstone firmware unpack IMAGE [--output DIR] [--format json]`)
+//!
+//! ```no_run
+//! use touchstone_firmware::{Options, unpack, write_to_dir};
+//! let options = Options::default();
+//! let unpacked = unpack("IMAGE".as_ref(), &options);
+//! // --format json
+//! let json = serde_json::to_string_pretty(&unpacked).expect("the model always serialises");
+//! // --output DIR (must not exist or be empty); one sub-directory per tree, named
+//! // `<layer>-<format>-<offset>`.
+//! let report = write_to_dir(&unpacked, "DIR".as_ref(), &options.limits);
+//! # let _ = (json, report);
+//! ```
+//!
+//! Without `--output`, list [`Unpacked::layers`] (format, offset, size, parent, problems)
+//! and the counts. Exit status is the CLI's business: `unpack` itself always returns.
+//!
+//! # Input
+//!
+//! The input is read into memory (at most [`Limits::max_input_bytes`]); payloads are
+//! shared, not copied, by every file that lies in them ([`Data`]). Memory-mapping the input
+//! with `memmap2` would need `unsafe` (`Mmap::map`), which the workspace forbids
+//! (`unsafe_code = "forbid"`); [`Data`] is the one place to change when that is decided.
+
+mod data;
+mod engine;
+mod formats;
+mod model;
+mod vfs;
+mod write;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use data::Data;
+pub use model::{Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked};
+pub use vfs::{Counts, Kind, Meta, Node, NodeId, ROOT, Tree, VfsError};
+pub use write::{WriteError, WriteReport, contained_link_target, write_to_dir};
+
+/// Unpacks the image at `path`. Never panics; every failure is a [`Problem`].
+#[must_use]
+pub fn unpack(path: &Path, options: &Options) -> Unpacked {
+    let limit = options.limits.max_input_bytes;
+    let read = std::fs::File::open(path).and_then(|f| {
+        let len = f.metadata()?.len();
+        let mut buf = Vec::with_capacity(usize::try_from(len.min(limit)).unwrap_or(0));
+        f.take(limit).read_to_end(&mut buf)?;
+        Ok((buf, len))
+    });
+    match read {
+        Ok((buf, len)) => {
+            let mut out = unpack_bytes(buf, options);
+            if len > limit {
+                out.input_size = len;
+                out.problems.push(Problem::new(
+                    ProblemKind::LimitInput,
+                    Some(limit),
+                    format!("input is {len} bytes; only the first {limit} were read"),
+                ));
+            }
+            out
+        }
+        Err(e) => {
+            let mut out = Unpacked::empty(0);
+            out.problems.push(Problem::new(
+                ProblemKind::Io,
+                None,
+                format!("cannot read `{}`: {e}", path.display()),
+            ));
+            out
+        }
+    }
+}
+
+/// Unpacks an image held in memory. Never panics; every failure is a [`Problem`].
+#[must_use]
+pub fn unpack_bytes(bytes: Vec<u8>, options: &Options) -> Unpacked {
+    let data = Data::from_vec(bytes);
+    let size = data.len() as u64;
+    engine::Engine::new(options, size).run(&data)
+}
+
+/// Entry points for the cargo-fuzz targets in `fuzz/`: each runs one parser on
+/// arbitrary bytes with small limits. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::data::Data;
+    use crate::formats::{Ctx, Format};
+    use crate::model::Limits;
+
+    /// Parsers that can be fuzzed one by one.
+    pub const PARSERS: &[&str] = &[
+        "uimage",
+        "trx",
+        "squashfs",
+        "android-sparse",
+        "romfs",
+        "cramfs",
+        "tar",
+        "cpio",
+        "zip",
+        "gzip",
+        "xz",
+        "lzma",
+        "bzip2",
+        "zstd",
+        "lz4",
+        "lz4-legacy",
+    ];
+
+    fn format(name: &str) -> Option<Format> {
+        Some(match name {
+            "uimage" => Format::UImage,
+            "trx" => Format::Trx,
+            "fdt" => Format::Fdt,
+            "tplink" => Format::TpLink,
+            "squashfs" => Format::Squashfs,
+            "android-sparse" => Format::AndroidSparse,
+            "romfs" => Format::Romfs,
+            "cramfs" => Format::Cramfs,
+            "ext" => Format::Ext,
+            "tar" => Format::Tar,
+            "cpio" => Format::Cpio,
+            "zip" => Format::Zip,
+            "gzip" => Format::Gzip,
+            "xz" => Format::Xz,
+            "lzma" => Format::LzmaAlone,
+            "bzip2" => Format::Bzip2,
+            "zstd" => Format::Zstd,
+            "lz4" => Format::Lz4Frame,
+            "lz4-legacy" => Format::Lz4Legacy,
+            "lzop" => Format::Lzop,
+            _ => return None,
+        })
+    }
+
+    /// Limits small enough for fuzzing throughput.
+    #[must_use]
+    pub fn limits() -> Limits {
+        Limits {
+            max_output_bytes: 64 << 20,
+            max_entries: 10_000,
+            layer_time: std::time::Duration::from_secs(5),
+            ..Limits::default()
+        }
+    }
+
+    /// Runs one parser on `data` (the magic is prepended so the fuzzer need not find it);
+    /// returns whether it accepted the input.
+    #[must_use]
+    pub fn parse(parser: &str, data: &[u8]) -> bool {
+        let Some(fmt) = format(parser) else {
+            return false;
+        };
+        let limits = limits();
+        let mut ctx = Ctx::new(&limits);
+        let magic = crate::formats::SIGNATURES
+            .iter()
+            .find(|(_, delta, f)| *f == fmt && *delta == 0)
+            .map_or(&[][..], |(m, _, _)| *m);
+        let mut bytes = magic.to_vec();
+        bytes.extend_from_slice(data);
+        fmt.extract(&mut ctx, &Data::from_vec(bytes)).is_ok()
+    }
+
+    /// Builds a tree from `name\0target\n` lines and resolves every name.
+    pub fn vfs(data: &[u8]) {
+        let mut t = crate::vfs::Tree::new(0, 40);
+        let text = String::from_utf8_lossy(data);
+        let mut names = Vec::new();
+        for line in text.lines().take(200) {
+            let (name, target) = line.split_once('\0').unwrap_or((line, ""));
+            let kind = if target.is_empty() {
+                crate::vfs::Kind::File(Data::from_vec(Vec::new()))
+            } else {
+                crate::vfs::Kind::Symlink(target.to_owned())
+            };
+            t.insert(name, kind, crate::vfs::Meta::default());
+            names.push(name.to_owned());
+        }
+        for n in &names {
+            let _ = t.resolve(n);
+            let _ = crate::write::contained_link_target(n, n);
+        }
+        let _ = t.walk().count();
+    }
+}

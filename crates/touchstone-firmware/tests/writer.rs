@@ -1,0 +1,149 @@
+//! `write_to_dir` never creates anything outside the output directory.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use touchstone_firmware::{Limits, Options, WriteError, unpack, unpack_bytes, write_to_dir};
+
+/// Every path below `root`, links not followed.
+fn all_paths(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            let meta = fs::symlink_metadata(&p).expect("lstat");
+            if meta.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Checks the containment invariant: every link, followed by the OS, stays below `out`.
+fn assert_contained(out: &Path) {
+    let out = out.canonicalize().expect("canonical out");
+    for p in all_paths(&out) {
+        let meta = fs::symlink_metadata(&p).expect("lstat");
+        assert!(
+            meta.is_dir() || meta.is_file() || meta.file_type().is_symlink(),
+            "{}",
+            p.display()
+        );
+        if meta.file_type().is_symlink() {
+            // A dangling link is fine (its target may only exist at run time); an
+            // existing one must resolve inside the output.
+            if let Ok(real) = p.canonicalize() {
+                assert!(
+                    real.starts_with(&out),
+                    "{} -> {}",
+                    p.display(),
+                    real.display()
+                );
+            }
+            let target = fs::read_link(&p).expect("readlink");
+            assert!(
+                target.is_relative(),
+                "{} -> {}",
+                p.display(),
+                target.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn dirtraversal_tar_writes_nothing_outside() {
+    let Some(image) = common::corpus("binwalk/safety/dirtraversal.tar") else {
+        return;
+    };
+    let u = unpack(&image, &Options::default());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The output sits two levels down so that `../../` escapes would land in `tmp`.
+    let out = tmp.path().join("a").join("out");
+    let report = write_to_dir(&u, &out, &Limits::default()).expect("write");
+    assert_eq!((report.files, report.directories, report.links), (4, 1, 6));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // Nothing next to the output directory, nothing in `tmp` but `a/out`.
+    let outside: Vec<_> = all_paths(tmp.path())
+        .into_iter()
+        .filter(|p| !p.starts_with(&out))
+        .collect();
+    assert_eq!(outside, [tmp.path().join("a")]);
+    assert_contained(&out);
+    let root = out.join("001-tar-0x0");
+    let link = |p: &str| {
+        fs::read_link(root.join(p))
+            .expect("readlink")
+            .to_string_lossy()
+            .into_owned()
+    };
+    assert_eq!(link("bar"), "etc/passwd");
+    assert_eq!(link("foo"), ".");
+    assert_eq!(link("subdir/foo2"), "..");
+    assert_eq!(link("subdir/bar2"), "../etc/shadow");
+    assert_eq!(link("README2_link"), "subdir/README2.txt");
+    assert_eq!(link("subdir/README_link"), "../README.txt");
+    // The benign links still work on disk.
+    assert_eq!(
+        fs::read(root.join("subdir/README_link")).expect("read"),
+        fs::read(root.join("README.txt")).expect("read")
+    );
+}
+
+#[test]
+fn refuses_a_non_empty_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fs::write(tmp.path().join("existing"), b"x").expect("write");
+    let u = unpack_bytes(Vec::new(), &Options::default());
+    assert!(matches!(
+        write_to_dir(&u, tmp.path(), &Limits::default()),
+        Err(WriteError::NotEmpty(_))
+    ));
+}
+
+#[test]
+fn links_through_links_stay_inside() {
+    // tar: `up -> ../..`, `up2 -> up/up`, then a file written "through" `up2`.
+    let mut t = Vec::new();
+    let entry = |t: &mut Vec<u8>, name: &str, flag: u8, data: &[u8], link: &str| {
+        let mut h = [0u8; 512];
+        h[..name.len()].copy_from_slice(name.as_bytes());
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[124..136].copy_from_slice(format!("{:011o}\0", data.len()).as_bytes());
+        h[148..156].copy_from_slice(b"        ");
+        h[156] = flag;
+        h[157..157 + link.len()].copy_from_slice(link.as_bytes());
+        h[257..263].copy_from_slice(b"ustar\0");
+        let sum: u32 = h.iter().map(|&c| u32::from(c)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        t.extend_from_slice(&h);
+        t.extend_from_slice(data);
+        t.resize(t.len().div_ceil(512) * 512, 0);
+    };
+    entry(&mut t, "up", b'2', b"", "../..");
+    entry(&mut t, "up2", b'2', b"", "up/up");
+    entry(&mut t, "up2/evil", b'0', b"pwned", "");
+    entry(&mut t, "../../../evil2", b'0', b"pwned", "");
+    t.extend_from_slice(&[0u8; 1024]);
+    let u = unpack_bytes(t, &Options::default());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("x").join("y").join("out");
+    let report = write_to_dir(&u, &out, &Limits::default()).expect("write");
+    assert_eq!(report.files, 1);
+    let outside: Vec<_> = all_paths(tmp.path())
+        .into_iter()
+        .filter(|p| !p.starts_with(&out))
+        .collect();
+    assert_eq!(outside, [tmp.path().join("x"), tmp.path().join("x/y")]);
+    assert_contained(&out);
+    assert_eq!(
+        fs::read(out.join("001-tar-0x0/evil2")).expect("evil2 kept inside"),
+        b"pwned"
+    );
+}
