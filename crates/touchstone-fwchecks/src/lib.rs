@@ -11,3 +11,4 @@ pub mod checks;
 pub mod credentials;
 pub mod elf;
 pub mod files;
+pub mod image;
