@@ -8,6 +8,7 @@
 pub mod boot;
 pub mod check;
 pub mod checks;
+pub mod components;
 pub mod credentials;
 pub mod elf;
 pub mod files;
