@@ -54,6 +54,39 @@ pub(crate) enum Command {
     Schema(SchemaArgs),
     /// Print the SHA-256 of files, for evidence attachments.
     Hash(HashArgs),
+    /// Take firmware images apart and check what is inside.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Firmware(FirmwareCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FirmwareCommand {
+    /// Identify the layers of an image and, with --output, extract them safely.
+    Unpack(UnpackArgs),
+    /// Unpack images and run the firmware checks; prints findings (touchstone.findings/v1).
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnpackArgs {
+    /// The firmware image.
+    pub(crate) image: PathBuf,
+    /// Extract into this directory (must not exist, or be empty); nothing is ever written outside it.
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Firmware images.
+    #[arg(required = true)]
+    pub(crate) images: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,6 +177,9 @@ pub(crate) struct AssessArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub(crate) format: ReportFormat,
+    /// Firmware image to unpack and check; its findings join the assessment. Repeatable.
+    #[arg(long = "firmware", value_name = "IMAGE")]
+    pub(crate) firmware: Vec<PathBuf>,
     /// Lowest severity of failure that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub(crate) fail_on: FailOn,

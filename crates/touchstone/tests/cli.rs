@@ -490,3 +490,105 @@ fn sarif_results_all_have_a_physical_location() {
         "{junit}"
     );
 }
+
+fn corpus(rel: &str) -> Option<String> {
+    let p = root().join("../shared/corpus").join(rel);
+    p.exists().then(|| p.to_string_lossy().into_owned())
+}
+
+#[test]
+fn firmware_scan_feeds_the_assessment() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    let o = touchstone(&["firmware", "scan", &image, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let set = touchstone_core::parse_findings(&stdout(&o), "scan")
+        .expect("scan output is a findings file");
+    let checks: Vec<&str> = set.findings.iter().map(|f| f.check.as_str()).collect();
+    assert!(checks.contains(&"fw-cmdline-credentials"), "{checks:?}");
+    assert!(stderr(&o).contains("[1/1] scanning"), "progress on stderr");
+
+    // The same findings through `assess --firmware`: the back door fails 5.1-1.
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--firmware",
+        &image,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let p = report["provisions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["id"] == "5.1-1"))
+        .expect("5.1-1");
+    assert_eq!(p["verdict"], "fail");
+    assert_eq!(p["severity"], "critical");
+}
+
+#[test]
+fn firmware_unpack_writes_nothing_outside_the_output_directory() {
+    let Some(image) = corpus("binwalk/safety/dirtraversal.tar") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let o = touchstone(&[
+        "firmware",
+        "unpack",
+        &image,
+        "--output",
+        out.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["layers"].as_array().is_some_and(|l| !l.is_empty()));
+    // Only `out` exists in the temporary directory, and every link inside stays inside.
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, ["out"]);
+    let mut stack = vec![out.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("dir") {
+            let p = e.expect("entry").path();
+            let meta = std::fs::symlink_metadata(&p).expect("meta");
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&p).expect("link");
+                assert!(
+                    target.is_relative(),
+                    "{} -> {}",
+                    p.display(),
+                    target.display()
+                );
+                let resolved = p.parent().expect("parent").join(&target);
+                // Walk the resolved path from `out`: it must never climb above it.
+                let rel = resolved.strip_prefix(&out).expect("link lives under out");
+                let mut depth: i32 = 0;
+                let mut lowest: i32 = 0;
+                for c in rel.components() {
+                    match c {
+                        std::path::Component::ParentDir => depth -= 1,
+                        std::path::Component::Normal(_) => depth += 1,
+                        _ => {}
+                    }
+                    lowest = lowest.min(depth);
+                }
+                let depth = lowest;
+                assert!(
+                    depth >= 0,
+                    "{} escapes via {}",
+                    p.display(),
+                    target.display()
+                );
+            } else if meta.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+}

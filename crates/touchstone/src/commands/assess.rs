@@ -114,6 +114,10 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     for path in &args.findings {
         findings.extend(read_findings(path, &path.display().to_string())?);
     }
+    if !args.firmware.is_empty() {
+        let scans = super::firmware::scan_images(&args.firmware, ui)?;
+        findings.extend(super::firmware::sourced(&scans));
+    }
 
     let assessment = assess(Inputs {
         catalog,

@@ -2,6 +2,7 @@
 
 mod assess;
 mod catalog;
+mod firmware;
 mod init;
 mod misc;
 mod validate;
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Catalog(args) => catalog::run(&args, ui),
         Command::Schema(args) => misc::schema(&args, ui),
         Command::Hash(args) => misc::hash(&args, ui),
+        Command::Firmware(cmd) => firmware::run(&cmd, ui),
     }
 }
 

@@ -1,0 +1,182 @@
+//! `touchstone firmware unpack` and `touchstone firmware scan`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use touchstone_core::{FindingSet, Tool, findings_to_json};
+use touchstone_engine::SourcedFinding;
+use touchstone_firmware::{Options, Unpacked, unpack, write_to_dir};
+use touchstone_fwchecks::image::{ImageScan, scan_image};
+
+use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
+use crate::output::Ui;
+
+pub(crate) fn run(cmd: &FirmwareCommand, ui: &Ui) -> Result<ExitCode> {
+    match cmd {
+        FirmwareCommand::Unpack(args) => unpack_cmd(args, ui),
+        FirmwareCommand::Scan(args) => scan_cmd(args, ui),
+    }
+}
+
+fn ensure_readable(image: &Path) -> Result<()> {
+    let meta = std::fs::metadata(image)
+        .with_context(|| format!("cannot read firmware image `{}`", image.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "`{}` is not a file\n  hint: pass the firmware image itself",
+            image.display()
+        );
+    }
+    Ok(())
+}
+
+fn human_unpack(image: &Path, u: &Unpacked) -> String {
+    let mut out = format!(
+        "{}: {} bytes, {} layer(s): {} files, {} directories, {} links, {} bytes extracted\n",
+        image.display(),
+        u.input_size,
+        u.layers.len(),
+        u.files,
+        u.directories,
+        u.links,
+        u.bytes
+    );
+    for (i, l) in u.layers.iter().enumerate() {
+        let indent = "  ".repeat(l.depth as usize + 1);
+        let _ = writeln!(
+            out,
+            "{indent}#{i} {} at {:#x}, {} bytes{}{}",
+            l.format,
+            l.offset,
+            l.size,
+            l.detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            l.parent.map(|p| format!(", in #{p}")).unwrap_or_default()
+        );
+        for r in &l.unknown {
+            let _ = writeln!(
+                out,
+                "{indent}  unknown region at {:#x}, {} bytes, entropy {:.2}{}",
+                r.offset,
+                r.size,
+                r.entropy,
+                if r.entropy > 7.9 {
+                    " (compressed or encrypted)"
+                } else {
+                    ""
+                }
+            );
+        }
+        for p in &l.problems {
+            let _ = writeln!(out, "{indent}  problem: {}", p.message);
+        }
+    }
+    for p in &u.problems {
+        let _ = writeln!(out, "problem: {}", p.message);
+    }
+    out
+}
+
+fn unpack_cmd(args: &UnpackArgs, ui: &Ui) -> Result<ExitCode> {
+    ensure_readable(&args.image)?;
+    let options = Options::default();
+    ui.err_line(&format!("unpacking {}", args.image.display()));
+    let unpacked = unpack(&args.image, &options);
+    if let Some(dir) = &args.output {
+        let report = write_to_dir(&unpacked, dir, &options.limits)
+            .with_context(|| format!("cannot extract into `{}`", dir.display()))?;
+        ui.err_line(&format!(
+            "wrote {} files, {} directories, {} links into {} ({} special files kept as metadata only)",
+            report.files,
+            report.directories,
+            report.links,
+            dir.display(),
+            report.skipped_special
+        ));
+    }
+    match args.format {
+        Format::Json => ui.out(&super::to_json(&unpacked)?)?,
+        Format::Human => ui.out(&human_unpack(&args.image, &unpacked))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Scan images, with progress on stderr.
+pub(crate) fn scan_images(images: &[std::path::PathBuf], ui: &Ui) -> Result<Vec<ImageScan>> {
+    let options = Options::default();
+    let mut scans = Vec::new();
+    for (i, image) in images.iter().enumerate() {
+        ensure_readable(image)?;
+        ui.err_line(&format!(
+            "[{}/{}] scanning {}",
+            i + 1,
+            images.len(),
+            image.display()
+        ));
+        scans.push(scan_image(image, &options));
+    }
+    Ok(scans)
+}
+
+/// The findings of scans, labelled with their image.
+pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
+    scans
+        .iter()
+        .flat_map(|s| {
+            s.findings.iter().map(|f| SourcedFinding {
+                source: format!("firmware scan of {}", s.image),
+                finding: f.clone(),
+            })
+        })
+        .collect()
+}
+
+fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
+    let scans = scan_images(&args.images, ui)?;
+    let mut set = FindingSet::new(Some(Tool {
+        name: "touchstone firmware scan".to_owned(),
+        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+    }));
+    set.findings = scans
+        .iter()
+        .flat_map(|s| s.findings.iter().cloned())
+        .collect();
+    match args.format {
+        Format::Json => ui.out(&findings_to_json(&set))?,
+        Format::Human => {
+            let mut out = String::new();
+            for s in &scans {
+                let u = &s.unpacked;
+                let _ = writeln!(
+                    out,
+                    "{}: {} layer(s), {} files; {} finding(s)",
+                    s.image,
+                    u.layers.len(),
+                    u.files,
+                    s.findings.len()
+                );
+                for f in &s.findings {
+                    let path = match &f.location {
+                        Some(touchstone_core::Location::Firmware { path, .. }) => path.as_str(),
+                        _ => "",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {:<8} {:<26} {} ({})\n           {}",
+                        f.severity.as_str(),
+                        f.check,
+                        path,
+                        f.provisions.join(", "),
+                        f.message
+                    );
+                }
+            }
+            ui.out(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
