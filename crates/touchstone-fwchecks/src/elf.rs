@@ -405,6 +405,7 @@ struct DynamicInfo {
     flags_1: Option<u64>,
     bind_now_tag: bool,
     debug_tag: bool,
+    soname: bool,
     symtab: Option<u64>,
     syment: Option<u64>,
     hash: Option<u64>,
@@ -502,10 +503,18 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
     let mut strtab_addr = None;
     let mut strsz = None;
     if let Some(ph) = find_ph(elf::PT_DYNAMIC) {
-        let entries = ph
-            .dynamic(endian, data)
-            .map_err(|e| ElfError::Malformed(format!("PT_DYNAMIC: {e}")))?
-            .unwrap_or(&[]);
+        // Read whole entries only: sstrip'ed binaries from old toolchains have
+        // a PT_DYNAMIC whose size is not a multiple of the entry size (it
+        // spans the hash and symbol tables too); the loader stops at DT_NULL.
+        let offset: u64 = ph.p_offset(endian).into();
+        let size: u64 = ph.p_filesz(endian).into();
+        let entry = std::mem::size_of::<Elf::Dyn>() as u64;
+        let count = usize::try_from(size / entry)
+            .unwrap_or(MAX_DYNAMIC_ENTRIES)
+            .min(MAX_DYNAMIC_ENTRIES);
+        let entries = data
+            .read_slice_at::<Elf::Dyn>(offset, count)
+            .map_err(|()| ElfError::Truncated("PT_DYNAMIC entries past the end".into()))?;
         dynamic.present = true;
         for d in entries.iter().take(MAX_DYNAMIC_ENTRIES) {
             let tag = d.tag(endian);
@@ -521,6 +530,7 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
                 elf::DT_FLAGS_1 => dynamic.flags_1 = Some(dynamic.flags_1.unwrap_or(0) | val),
                 elf::DT_BIND_NOW => dynamic.bind_now_tag = true,
                 elf::DT_DEBUG => dynamic.debug_tag = true,
+                elf::DT_SONAME => dynamic.soname = true,
                 elf::DT_SYMTAB => dynamic.symtab = Some(val),
                 elf::DT_SYMENT => dynamic.syment = Some(val),
                 elf::DT_HASH => dynamic.hash = Some(val),
@@ -852,14 +862,22 @@ fn pie(kind: ElfKind, interpreter: Option<&str>, dynamic: &DynamicInfo) -> Fact<
                 .is_some_and(|f| f & u64::from(elf::DF_1_PIE) != 0)
             {
                 fact(Pie::Pie, "ET_DYN with DT_FLAGS_1 PIE")
-            } else if let Some(interp) = interpreter {
-                fact(Pie::Pie, format!("ET_DYN with PT_INTERP {interp}"))
+            } else if let Some(interp) = interpreter.filter(|_| !dynamic.soname) {
+                fact(
+                    Pie::Pie,
+                    format!("ET_DYN with PT_INTERP {interp} and no DT_SONAME"),
+                )
             } else if dynamic.debug_tag {
-                fact(Pie::Pie, "ET_DYN with DT_DEBUG (an executable's tag)")
+                // checksec takes DT_DEBUG for PIE, but old uClibc toolchains
+                // put it in every shared library.
+                fact(
+                    Pie::Dso,
+                    "ET_DYN without DF_1_PIE or a loader request: a shared library (DT_DEBUG alone does not make it an executable)",
+                )
             } else {
                 fact(
                     Pie::Dso,
-                    "ET_DYN without DF_1_PIE, PT_INTERP or DT_DEBUG: a shared library",
+                    "ET_DYN without DF_1_PIE or a loader request: a shared library",
                 )
             }
         }

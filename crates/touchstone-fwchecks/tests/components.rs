@@ -443,3 +443,86 @@ fn corpus_everything_is_bounded() {
         assert!(found.len() <= 8, "{}", f.display());
     }
 }
+
+/// The components of every file of an unpacked corpus image, each
+/// (component, version) once, with the first path that showed it.
+fn image_components(rel: &str) -> Option<Vec<(String, Option<String>, String)>> {
+    use touchstone_fwchecks::files::Files;
+    let path = corpus()?.join(rel);
+    let unpacked = touchstone_firmware::unpack(&path, &touchstone_firmware::Options::default());
+    let mut out: Vec<(String, Option<String>, String)> = Vec::new();
+    for tree in &unpacked.trees {
+        for file in Files::paths(tree) {
+            let Some(bytes) = Files::read(tree, &file) else {
+                continue;
+            };
+            for c in rules().scan(&file, &bytes, today(), Limits::default()) {
+                if !out.iter().any(|(id, v, _)| *id == c.id && *v == c.version) {
+                    out.push((c.id, c.version, file.clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    Some(out)
+}
+
+fn versions(found: &[(String, Option<String>, String)]) -> Vec<(&str, Option<&str>)> {
+    found
+        .iter()
+        .map(|(id, v, _)| (id.as_str(), v.as_deref()))
+        .collect()
+}
+
+/// The TRENDnet TEW-733GR root file system, unpacked by the firmware crate:
+/// the README's OpenSSL 0.9.8g and BusyBox 1.14.1, plus what else it ships.
+#[test]
+fn corpus_trendnet_components() {
+    let Some(found) = image_components("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return skip("corpus_trendnet_components");
+    };
+    assert_eq!(
+        versions(&found),
+        [
+            ("busybox", Some("1.14.1")),
+            ("dnsmasq", Some("2.45")),
+            ("hostapd", Some("0.5.9")),
+            ("linux", Some("2.6.33.2")),
+            ("openssl", Some("0.9.8")),
+            ("openssl", Some("0.9.8g")),
+            ("uclibc", None),
+            ("uclibc", Some("0.9.30.1")),
+        ],
+        "{found:?}"
+    );
+    let openssl = found
+        .iter()
+        .find(|(_, v, _)| v.as_deref() == Some("0.9.8g"))
+        .expect("openssl");
+    assert_eq!(openssl.2, "/lib/libcrypto.so.0.9.8");
+    let eol = rules()
+        .eol("openssl", "0.9.8g", VersionKind::Release, today())
+        .expect("0.9.8 rule");
+    assert!(eol.end_of_life);
+}
+
+/// The Broadcom BCM63xx root file system: BusyBox v1.00 and OpenSSL 0.9.7
+/// as the README states, Dropbear linked into the configuration manager.
+#[test]
+fn corpus_broadcom_components() {
+    let Some(found) = image_components("binwalk/rootfs/broadcom-bcm63xx-v2.squashfs") else {
+        return skip("corpus_broadcom_components");
+    };
+    assert_eq!(
+        versions(&found),
+        [
+            ("busybox", Some("1.00")),
+            ("dropbear", Some("0.46")),
+            ("linux", Some("2.6.8.1")),
+            ("openssl", Some("0.9.7")),
+            ("openssl", Some("0.9.7f")),
+            ("uclibc", None),
+        ],
+        "{found:?}"
+    );
+}

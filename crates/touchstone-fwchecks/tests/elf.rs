@@ -244,6 +244,9 @@ fn section_less_binary_falls_back_to_the_dynamic_segment() {
                 *b = 0;
             }
         }
+        // And a PT_DYNAMIC whose size is not a whole number of entries, as
+        // sstrip'ed binaries from old toolchains have.
+        grow_dynamic_segment(&mut bytes, 3);
         let with = report(&dir, rel);
         let without = analyse(&bytes).unwrap_or_else(|e| panic!("{rel}: {e}"));
         assert_eq!(without.stripped.value, Tri::Yes, "{rel}");
@@ -259,4 +262,131 @@ fn section_less_binary_falls_back_to_the_dynamic_segment() {
             without.canary.evidence
         );
     }
+}
+
+/// Add `extra` bytes to the PT_DYNAMIC file size of a little-endian ELF64.
+fn grow_dynamic_segment(bytes: &mut [u8], extra: u64) {
+    let word = |b: &[u8], at: usize, n: usize| -> u64 {
+        b.get(at..at + n)
+            .map(|s| {
+                s.iter()
+                    .rev()
+                    .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+            })
+            .unwrap_or(0)
+    };
+    let phoff = word(bytes, 0x20, 8) as usize;
+    let phnum = word(bytes, 0x38, 2) as usize;
+    for i in 0..phnum {
+        let ph = phoff + i * 56;
+        if word(bytes, ph, 4) == 2 {
+            let size = word(bytes, ph + 32, 8) + extra;
+            if let Some(field) = bytes.get_mut(ph + 32..ph + 40) {
+                field.copy_from_slice(&size.to_le_bytes());
+            }
+            return;
+        }
+    }
+    panic!("no PT_DYNAMIC");
+}
+
+/// Every ELF of an unpacked corpus image, by path.
+fn image_elves(rel: &str) -> Option<Vec<(String, Result<ElfReport, ElfError>)>> {
+    use touchstone_fwchecks::files::Files;
+    let path = corpus()?.join(rel);
+    let unpacked = touchstone_firmware::unpack(&path, &touchstone_firmware::Options::default());
+    let mut out = Vec::new();
+    for tree in &unpacked.trees {
+        for file in Files::paths(tree) {
+            if let Some(bytes) = Files::read(tree, &file).filter(|b| b.starts_with(b"\x7fELF")) {
+                out.push((file, analyse(&bytes)));
+            }
+        }
+    }
+    Some(out)
+}
+
+fn find<'a>(elves: &'a [(String, Result<ElfReport, ElfError>)], path: &str) -> &'a ElfReport {
+    elves
+        .iter()
+        .find(|(p, _)| p == path)
+        .and_then(|(_, r)| r.as_ref().ok())
+        .unwrap_or_else(|| panic!("{path} missing or unreadable"))
+}
+
+/// The TRENDnet image's MIPS little-endian binaries: all parse; its daemons
+/// have executable stacks (PT_GNU_STACK RWE), no canary and no FORTIFY.
+#[test]
+fn trendnet_binaries() {
+    let Some(elves) = image_elves("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return skip("trendnet_binaries");
+    };
+    assert!(elves.len() > 100, "{}", elves.len());
+    for (path, r) in &elves {
+        let r = r.as_ref().unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            (r.arch.as_str(), r.bits, r.byte_order),
+            ("mips", 32, ByteOrder::Little),
+            "{path}"
+        );
+    }
+    let telnetd = find(&elves, "/usr/sbin/telnetd");
+    assert_eq!(telnetd.interpreter.as_deref(), Some("/lib/ld-uClibc.so.0"));
+    assert_eq!(telnetd.stripped.value, Tri::Yes);
+    assert_eq!(telnetd.nx.value, Tri::No);
+    assert_eq!(telnetd.pie.value, Pie::NoPie);
+    assert_eq!(telnetd.relro.value, Relro::None);
+    assert_eq!(telnetd.canary.value, Tri::No);
+    assert!(telnetd.canary.evidence.contains(".dynsym"));
+    assert_eq!(telnetd.fortify.value.status, Tri::No);
+    assert!(
+        telnetd
+            .fortify
+            .value
+            .unfortified
+            .iter()
+            .any(|f| f == "strcpy")
+    );
+    let busybox = find(&elves, "/bin/busybox");
+    assert_eq!(busybox.linking.value, Linking::Static);
+    // Static and stripped: nothing to look for a canary in.
+    assert_eq!(busybox.canary.value, Tri::Unknown);
+}
+
+/// The Broadcom image's big-endian binaries were sstrip'ed: no section
+/// headers at all, and a PT_DYNAMIC spanning the symbol tables. The
+/// dynamic segment alone still answers.
+#[test]
+fn broadcom_section_less_binaries() {
+    let Some(elves) = image_elves("binwalk/rootfs/broadcom-bcm63xx-v2.squashfs") else {
+        return skip("broadcom_section_less_binaries");
+    };
+    assert!(elves.len() > 50, "{}", elves.len());
+    for (path, r) in &elves {
+        let r = r.as_ref().unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            (r.arch.as_str(), r.bits, r.byte_order),
+            ("mips", 32, ByteOrder::Big),
+            "{path}"
+        );
+    }
+    let busybox = find(&elves, "/bin/busybox");
+    assert!(
+        busybox
+            .stripped
+            .evidence
+            .contains("no section header table")
+    );
+    assert_eq!(busybox.needed, ["libc.so.0"]);
+    assert_eq!(busybox.nx.value, Tri::Unknown, "{:?}", busybox.nx);
+    assert_eq!(busybox.canary.value, Tri::No);
+    assert!(
+        busybox.canary.evidence.contains("DT_SYMTAB"),
+        "{}",
+        busybox.canary.evidence
+    );
+    assert_eq!(busybox.fortify.value.status, Tri::No);
+    // uClibc puts DT_DEBUG in its libraries: checksec would call this PIE.
+    let libc = find(&elves, "/lib/libc.so.0");
+    assert_eq!(libc.pie.value, Pie::Dso, "{:?}", libc.pie);
 }
