@@ -406,6 +406,7 @@ struct DynamicInfo {
     bind_now_tag: bool,
     debug_tag: bool,
     soname: bool,
+    pltgot: Option<u64>,
     symtab: Option<u64>,
     syment: Option<u64>,
     hash: Option<u64>,
@@ -534,6 +535,7 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
                 elf::DT_SYMTAB => dynamic.symtab = Some(val),
                 elf::DT_SYMENT => dynamic.syment = Some(val),
                 elf::DT_HASH => dynamic.hash = Some(val),
+                elf::DT_PLTGOT => dynamic.pltgot = Some(val),
                 elf::DT_GNU_HASH => dynamic.gnu_hash = Some(val),
                 elf::DT_MIPS_SYMTABNO if machine == elf::EM_MIPS => {
                     dynamic.mips_symtabno = Some(val)
@@ -604,7 +606,12 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
         bits,
     );
     let pie = pie(kind, interpreter.as_deref(), &dynamic);
-    let relro = relro(kind, find_ph(elf::PT_GNU_RELRO).is_some(), &dynamic);
+    let relro_range = find_ph(elf::PT_GNU_RELRO).map(|ph| {
+        let start: u64 = ph.p_vaddr(endian).into();
+        let size: u64 = ph.p_memsz(endian).into();
+        (start, start.saturating_add(size))
+    });
+    let relro = relro(kind, relro_range, &dynamic);
     let symbol_sets: Vec<&SymbolFacts> = static_syms.iter().chain(dynamic_syms.iter()).collect();
     let canary = presence(
         &symbol_sets,
@@ -885,13 +892,13 @@ fn pie(kind: ElfKind, interpreter: Option<&str>, dynamic: &DynamicInfo) -> Fact<
     }
 }
 
-fn relro(kind: ElfKind, gnu_relro: bool, dynamic: &DynamicInfo) -> Fact<Relro> {
+fn relro(kind: ElfKind, gnu_relro: Option<(u64, u64)>, dynamic: &DynamicInfo) -> Fact<Relro> {
     if matches!(kind, ElfKind::Core | ElfKind::Other(_)) {
         return fact(Relro::Unknown, "not an executable or library");
     }
-    if !gnu_relro {
+    let Some((start, end)) = gnu_relro else {
         return fact(Relro::None, "no PT_GNU_RELRO");
-    }
+    };
     let now = if dynamic
         .flags
         .is_some_and(|f| f & u64::from(elf::DF_BIND_NOW) != 0)
@@ -908,7 +915,18 @@ fn relro(kind: ElfKind, gnu_relro: bool, dynamic: &DynamicInfo) -> Fact<Relro> {
         None
     };
     match now {
-        Some(tag) => fact(Relro::Full, format!("PT_GNU_RELRO and {tag}")),
+        // BIND_NOW only helps if the GOT it fills is then made read-only: a
+        // flag alone does not make Full RELRO (checksec #161). On MIPS the
+        // GOT lies outside PT_GNU_RELRO and stays writable.
+        Some(tag) => match dynamic.pltgot {
+            Some(got) if !(start..end).contains(&got) => fact(
+                Relro::Partial,
+                format!(
+                    "PT_GNU_RELRO and {tag}, but DT_PLTGOT {got:#x} lies outside PT_GNU_RELRO [{start:#x}, {end:#x}): the GOT stays writable"
+                ),
+            ),
+            _ => fact(Relro::Full, format!("PT_GNU_RELRO and {tag}")),
+        },
         None if dynamic.present => fact(
             Relro::Partial,
             "PT_GNU_RELRO without BIND_NOW: lazy binding keeps the PLT GOT writable",

@@ -347,6 +347,18 @@ fn trendnet_binaries() {
             .iter()
             .any(|f| f == "strcpy")
     );
+    // uClibc's libraries ask for BIND_NOW and have a PT_GNU_RELRO, but the
+    // MIPS GOT lies past it: checksec says Full RELRO, the GOT is writable.
+    let libc = find(&elves, "/lib/libuClibc-0.9.30.1.so");
+    assert_eq!(libc.relro.value, Relro::Partial, "{:?}", libc.relro);
+    assert!(libc.relro.evidence.contains("DT_PLTGOT"));
+    assert_eq!(libc.pie.value, Pie::Dso, "{:?}", libc.pie);
+    assert!(
+        elves
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .all(|r| r.relro.value != Relro::Full)
+    );
     let busybox = find(&elves, "/bin/busybox");
     assert_eq!(busybox.linking.value, Linking::Static);
     // Static and stripped: nothing to look for a canary in.
@@ -389,4 +401,40 @@ fn broadcom_section_less_binaries() {
     // uClibc puts DT_DEBUG in its libraries: checksec would call this PIE.
     let libc = find(&elves, "/lib/libc.so.0");
     assert_eq!(libc.pie.value, Pie::Dso, "{:?}", libc.pie);
+}
+
+/// A BIND_NOW flag does not make Full RELRO when the GOT lies outside
+/// PT_GNU_RELRO (checksec issue #161): shrink Hallo.out's PT_GNU_RELRO.
+#[test]
+fn bind_now_without_a_read_only_got_is_partial() {
+    let Some(dir) = corpus() else {
+        return skip("bind_now_without_a_read_only_got_is_partial");
+    };
+    let mut bytes = read(&dir, "fact-core/elf-hardening/Hallo.out");
+    let word = |b: &[u8], at: usize, n: usize| -> u64 {
+        b.get(at..at + n)
+            .map(|s| {
+                s.iter()
+                    .rev()
+                    .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+            })
+            .unwrap_or(0)
+    };
+    let phoff = word(&bytes, 0x20, 8) as usize;
+    let phnum = word(&bytes, 0x38, 2) as usize;
+    let relro = (0..phnum)
+        .map(|i| phoff + i * 56)
+        .find(|&ph| word(&bytes, ph, 4) == 0x6474_e552)
+        .expect("PT_GNU_RELRO");
+    // p_memsz (offset 40) down to 8 bytes.
+    if let Some(field) = bytes.get_mut(relro + 40..relro + 48) {
+        field.copy_from_slice(&8u64.to_le_bytes());
+    }
+    let r = analyse(&bytes).expect("patched Hallo.out");
+    assert_eq!(r.relro.value, Relro::Partial, "{:?}", r.relro);
+    assert!(
+        r.relro.evidence.contains("DT_PLTGOT"),
+        "{}",
+        r.relro.evidence
+    );
 }
