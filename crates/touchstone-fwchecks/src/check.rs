@@ -7,6 +7,7 @@ use touchstone_core::{Finding, Location, Severity, Supports};
 use crate::boot::{self, Boot};
 use crate::credentials::{Account, parse_htpasswd, parse_passwd, parse_shadow};
 use crate::files::Files;
+use crate::secrets::{SecretMatch, scan_bytes};
 
 /// What a check is, for people and for the report.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +60,8 @@ pub struct Context<'a> {
     pub boot: Boot,
     /// Accounts from passwd, shadow and htpasswd files.
     pub accounts: Vec<SourcedAccount>,
+    /// Secrets found in file contents, with their file.
+    pub secrets: Vec<(String, SecretMatch)>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -109,12 +112,24 @@ impl<'a> Context<'a> {
                 account,
             }));
         }
+        let mut secrets = Vec::new();
+        for path in files.paths() {
+            if path.starts_with("/proc/") || path.starts_with("/sys/") || path.starts_with("/dev/")
+            {
+                continue;
+            }
+            let Some(bytes) = files.read(&path) else {
+                continue;
+            };
+            secrets.extend(scan_bytes(&bytes).into_iter().map(|m| (path.clone(), m)));
+        }
         Context {
             files,
             image: image.to_owned(),
             layers,
             boot,
             accounts,
+            secrets,
         }
     }
 
@@ -165,6 +180,10 @@ pub fn registry() -> &'static [Check] {
         debug_service::CHECK,
         cleartext_file_service::CHECK,
         service_as_root::CHECK,
+        private_key::CHECK,
+        baked_host_key::CHECK,
+        embedded_token::CHECK,
+        shared_key::CHECK,
     ]
 }
 

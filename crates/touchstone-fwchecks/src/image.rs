@@ -12,6 +12,7 @@ use touchstone_firmware::{Kind, Options, Tree, Unpacked, unpack};
 
 use crate::check::{Context, run_all};
 use crate::files::Files;
+use crate::secrets::SecretMatch;
 
 impl Files for Tree {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
@@ -64,6 +65,8 @@ pub struct ImageScan {
     pub unpacked: Unpacked,
     /// Findings of every check on every tree.
     pub findings: Vec<Finding>,
+    /// Secrets found, with their path, for comparisons across images.
+    pub secrets: Vec<(String, SecretMatch)>,
 }
 
 /// Unpack an image and run every check on each of its file trees.
@@ -71,14 +74,17 @@ pub fn scan_image(path: &Path, options: &Options) -> ImageScan {
     let unpacked = unpack(path, options);
     let image = path.display().to_string();
     let mut findings = Vec::new();
+    let mut secrets = Vec::new();
     for tree in &unpacked.trees {
         let layers = layer_chain(&unpacked, tree.layer);
         let ctx = Context::new(tree, &image, layers);
         findings.extend(run_all(&ctx));
+        secrets.extend(ctx.secrets);
     }
     ImageScan {
         image,
         unpacked,
         findings,
+        secrets,
     }
 }

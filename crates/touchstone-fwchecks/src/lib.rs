@@ -13,3 +13,4 @@ pub mod credentials;
 pub mod elf;
 pub mod files;
 pub mod image;
+pub mod secrets;

@@ -1,11 +1,15 @@
 //! One module per check; each holds a `CHECK` constant with its documentation.
 
+pub mod baked_host_key;
 pub mod cleartext_file_service;
 pub mod cmdline_credentials;
 pub mod console_shell;
 pub mod debug_service;
 pub mod default_password;
+pub mod embedded_token;
 pub mod empty_password;
+pub mod private_key;
 pub mod service_as_root;
+pub mod shared_key;
 pub mod telnet_service;
 pub mod weak_password_hash;

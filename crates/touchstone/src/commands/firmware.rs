@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result};
 use touchstone_core::{FindingSet, Tool, findings_to_json};
 use touchstone_engine::SourcedFinding;
 use touchstone_firmware::{Options, Unpacked, unpack, write_to_dir};
+use touchstone_fwchecks::checks::shared_key::across;
 use touchstone_fwchecks::image::{ImageScan, scan_image};
 
 use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
@@ -122,9 +123,9 @@ pub(crate) fn scan_images(images: &[std::path::PathBuf], ui: &Ui) -> Result<Vec<
     Ok(scans)
 }
 
-/// The findings of scans, labelled with their image.
+/// The findings of scans, labelled with their image, plus secrets shared between images.
 pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
-    scans
+    let mut out: Vec<SourcedFinding> = scans
         .iter()
         .flat_map(|s| {
             s.findings.iter().map(|f| SourcedFinding {
@@ -132,7 +133,12 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
                 finding: f.clone(),
             })
         })
-        .collect()
+        .collect();
+    out.extend(across(scans).into_iter().map(|finding| SourcedFinding {
+        source: "firmware scan across images".to_owned(),
+        finding,
+    }));
+    out
 }
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
@@ -141,10 +147,8 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
         name: "touchstone firmware scan".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
     }));
-    set.findings = scans
-        .iter()
-        .flat_map(|s| s.findings.iter().cloned())
-        .collect();
+    set.findings = sourced(&scans).into_iter().map(|s| s.finding).collect();
+    let shared = across(&scans);
     match args.format {
         Format::Json => ui.out(&findings_to_json(&set))?,
         Format::Human => {
@@ -174,6 +178,15 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
                         f.message
                     );
                 }
+            }
+            for f in &shared {
+                let _ = writeln!(
+                    out,
+                    "across images: {} {}\n  {}",
+                    f.check,
+                    f.message,
+                    f.evidence.as_deref().unwrap_or("").replace('\n', "\n  ")
+                );
             }
             ui.out(&out)?;
         }

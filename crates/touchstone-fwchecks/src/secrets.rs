@@ -1,0 +1,233 @@
+//! Secrets in file contents, text or binary: private keys (PEM, OpenSSH,
+//! PGP, Dropbear's own format), cloud credentials and API tokens, Wi-Fi
+//! passphrases. The patterns live in `data/secrets.toml`, each with
+//! examples that must and must not match; Dropbear keys are parsed.
+//!
+//! Every match carries a fingerprint (SHA-256 of the secret material) so
+//! that the same key found in several images can be recognised, and an
+//! excerpt that never shows the whole secret.
+
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexSet};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// What kind of secret a rule finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretKind {
+    /// A private key.
+    PrivateKey,
+    /// An API token or cloud credential.
+    Token,
+    /// A password or passphrase.
+    Password,
+}
+
+/// A rule of `data/secrets.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable id.
+    pub id: String,
+    /// What it finds.
+    pub title: String,
+    /// Kind of secret.
+    pub kind: SecretKind,
+    /// Regex over bytes.
+    pub pattern: String,
+    /// Texts that must match.
+    pub examples: Vec<String>,
+    /// Texts that must not match.
+    pub negative_examples: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rule: Vec<Rule>,
+}
+
+/// The compiled rule set.
+#[derive(Debug)]
+pub struct Rules {
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+    set: RegexSet,
+    each: Vec<Regex>,
+}
+
+impl Rules {
+    /// Parse and compile a rules file.
+    pub fn parse(text: &str) -> Result<Rules, String> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let patterns: Vec<&str> = file.rule.iter().map(|r| r.pattern.as_str()).collect();
+        let limit = 1 << 22;
+        let set = regex::bytes::RegexSetBuilder::new(&patterns)
+            .size_limit(limit)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let each = patterns
+            .iter()
+            .map(|p| {
+                regex::bytes::RegexBuilder::new(p)
+                    .size_limit(limit)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Rules {
+            rules: file.rule,
+            set,
+            each,
+        })
+    }
+}
+
+/// The bundled rules, compiled once (an empty set if the bundled file were broken; tests guard it).
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        Rules::parse(include_str!("../data/secrets.toml")).unwrap_or_else(|_| Rules {
+            rules: Vec::new(),
+            set: RegexSet::empty(),
+            each: Vec::new(),
+        })
+    })
+}
+
+/// One secret found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMatch {
+    /// Rule id (`dropbear-private-key` for parsed Dropbear keys).
+    pub rule: String,
+    /// What was found.
+    pub title: String,
+    /// Kind of secret.
+    pub kind: SecretKind,
+    /// Byte offset in the file.
+    pub offset: usize,
+    /// A redacted excerpt: enough to recognise, never the whole secret.
+    pub excerpt: String,
+    /// SHA-256 of the secret material, hex.
+    pub fingerprint: String,
+}
+
+/// Bytes scanned per file at most.
+pub const MAX_SCAN_BYTES: usize = 32 << 20;
+/// Matches reported per file at most.
+pub const MAX_MATCHES: usize = 64;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn fingerprint(material: &[u8]) -> String {
+    // PEM bodies are compared without line breaks and spaces.
+    let normalised: Vec<u8> = material
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    hex(&Sha256::digest(&normalised))
+}
+
+fn redact(matched: &[u8], kind: SecretKind) -> String {
+    let text = String::from_utf8_lossy(matched);
+    match kind {
+        SecretKind::PrivateKey => {
+            text.lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(60)
+                .collect::<String>()
+                + " …"
+        }
+        SecretKind::Token | SecretKind::Password => {
+            let shown: String = text.chars().take(6).collect();
+            format!("{shown}… ({} characters)", text.chars().count())
+        }
+    }
+}
+
+/// Search one file's bytes with the bundled rules, and parse it as a Dropbear key.
+pub fn scan_bytes(bytes: &[u8]) -> Vec<SecretMatch> {
+    let bytes = bytes.get(..MAX_SCAN_BYTES).unwrap_or(bytes);
+    let rules = rules();
+    let mut out = Vec::new();
+    if let Some(key) = dropbear_key(bytes) {
+        out.push(key);
+    }
+    for i in rules.set.matches(bytes).iter() {
+        let (Some(rule), Some(re)) = (rules.rules.get(i), rules.each.get(i)) else {
+            continue;
+        };
+        for m in re.find_iter(bytes).take(MAX_MATCHES) {
+            out.push(SecretMatch {
+                rule: rule.id.clone(),
+                title: rule.title.clone(),
+                kind: rule.kind,
+                offset: m.start(),
+                excerpt: redact(m.as_bytes(), rule.kind),
+                fingerprint: fingerprint(m.as_bytes()),
+            });
+            if out.len() >= MAX_MATCHES {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// Read an SSH wire-format string (u32 length, bytes).
+fn ssh_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = u32::from_be_bytes(b.get(..4)?.try_into().ok()?) as usize;
+    let body = b.get(4..4usize.checked_add(len)?)?;
+    Some((body, b.get(4 + len..)?))
+}
+
+/// Parse Dropbear's private key format: the key type as an SSH string, then
+/// the key's numbers. It is a private key only if every field parses and the
+/// fields fill the file exactly.
+pub fn dropbear_key(bytes: &[u8]) -> Option<SecretMatch> {
+    let (kind, mut rest) = ssh_string(bytes)?;
+    let fields = match kind {
+        b"ssh-rsa" => 5,                              // e, n, d, p, q
+        b"ssh-dss" => 5,                              // p, q, g, y, x
+        b"ssh-ed25519" => 1,                          // 64 bytes: private and public halves
+        k if k.starts_with(b"ecdsa-sha2-nistp") => 3, // curve, Q, d
+        _ => return None,
+    };
+    for _ in 0..fields {
+        let (field, next) = ssh_string(rest)?;
+        if field.is_empty() {
+            return None;
+        }
+        rest = next;
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    let kind = String::from_utf8_lossy(kind).into_owned();
+    Some(SecretMatch {
+        rule: "dropbear-private-key".to_owned(),
+        title: format!("Dropbear private key ({kind})"),
+        kind: SecretKind::PrivateKey,
+        offset: 0,
+        excerpt: format!("Dropbear {kind} key, {} bytes", bytes.len()),
+        fingerprint: hex(&Sha256::digest(bytes)),
+    })
+}
+
+/// Whether a path names an SSH server host key.
+pub fn is_host_key_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    (name.starts_with("dropbear_") && name.ends_with("_host_key"))
+        || (name.starts_with("ssh_host_") && name.ends_with("_key"))
+        || matches!(
+            name,
+            "rsa_host_key" | "dss_host_key" | "ecdsa_host_key" | "ed25519_host_key"
+        )
+}

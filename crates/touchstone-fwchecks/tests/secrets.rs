@@ -1,0 +1,95 @@
+//! The secret rules and the Dropbear key parser.
+
+use touchstone_fwchecks::secrets::{SecretKind, dropbear_key, is_host_key_path, rules, scan_bytes};
+
+#[test]
+fn every_rule_matches_its_examples_and_not_its_counter_examples() {
+    let rules = rules();
+    assert!(rules.rules.len() >= 8, "bundled rules load");
+    for rule in &rules.rules {
+        for ex in &rule.examples {
+            let found = scan_bytes(ex.as_bytes());
+            assert!(
+                found.iter().any(|m| m.rule == rule.id),
+                "{} should match {ex:?}",
+                rule.id
+            );
+        }
+        for ex in &rule.negative_examples {
+            let found = scan_bytes(ex.as_bytes());
+            assert!(
+                !found.iter().any(|m| m.rule == rule.id),
+                "{} should not match {ex:?}",
+                rule.id
+            );
+        }
+    }
+}
+
+#[test]
+fn excerpts_never_show_the_whole_secret() {
+    let token = b"key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe";
+    let m = scan_bytes(token);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].kind, SecretKind::Token);
+    assert!(!m[0].excerpt.contains("HjGw7ISLn"), "{}", m[0].excerpt);
+    assert_eq!(m[0].offset, 4);
+}
+
+fn ssh_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+#[test]
+fn parses_dropbear_private_keys_only() {
+    let mut key = Vec::new();
+    ssh_string(&mut key, b"ssh-rsa");
+    for n in [
+        &[1u8, 0, 1][..],
+        &[0xc5; 64],
+        &[0x7a; 64],
+        &[0xe1; 32],
+        &[0xd3; 32],
+    ] {
+        ssh_string(&mut key, n);
+    }
+    let m = dropbear_key(&key).expect("a Dropbear RSA key");
+    assert_eq!(m.title, "Dropbear private key (ssh-rsa)");
+    // The same bytes inside a larger file are found by the scan too.
+    assert!(
+        scan_bytes(&key)
+            .iter()
+            .any(|m| m.rule == "dropbear-private-key")
+    );
+
+    // A public key blob (type, e, n) is not a private key.
+    let mut public = Vec::new();
+    ssh_string(&mut public, b"ssh-rsa");
+    ssh_string(&mut public, &[1, 0, 1]);
+    ssh_string(&mut public, &[0xc5; 64]);
+    assert!(dropbear_key(&public).is_none());
+    // Trailing bytes, truncation and absurd lengths are rejected without panicking.
+    let mut trailing = key.clone();
+    trailing.push(0);
+    assert!(dropbear_key(&trailing).is_none());
+    assert!(dropbear_key(&key[..key.len() - 3]).is_none());
+    assert!(dropbear_key(&[0xff, 0xff, 0xff, 0xff, b's']).is_none());
+}
+
+#[test]
+fn host_key_paths() {
+    for p in [
+        "/etc/dropbear/dropbear_rsa_host_key",
+        "/etc/rsa_host_key",
+        "/etc/ssh/ssh_host_ed25519_key",
+    ] {
+        assert!(is_host_key_path(p), "{p}");
+    }
+    for p in [
+        "/etc/ssh/ssh_host_ed25519_key.pub",
+        "/etc/ssl/private/server.key",
+    ] {
+        assert!(!is_host_key_path(p), "{p}");
+    }
+}
