@@ -228,10 +228,14 @@ pub fn analyse(data: &[u8]) -> Result<ElfReport, ElfError> {
     }
 }
 
-/// One symbol name and whether the file defines it.
+/// What one symbol table says about the hardening symbols.
 struct SymbolFacts {
     /// Where the symbols came from, for evidence.
     source: &'static str,
+    /// Whether this is a dynamic symbol table (imports and exports).
+    dynamic: bool,
+    /// Canary symbols this file exports (it provides the runtime: a C library).
+    canary_exported: BTreeSet<String>,
     /// How many named symbols were read.
     count: usize,
     /// Canary symbols seen.
@@ -250,6 +254,8 @@ impl SymbolFacts {
     fn new(source: &'static str) -> Self {
         SymbolFacts {
             source,
+            dynamic: source != ".symtab",
+            canary_exported: BTreeSet::new(),
             count: 0,
             canary: BTreeSet::new(),
             safestack: BTreeSet::new(),
@@ -270,7 +276,11 @@ impl SymbolFacts {
             return;
         };
         if CANARY_SYMBOLS.contains(&base) {
-            insert_capped(&mut self.canary, base);
+            if self.dynamic && !undefined {
+                insert_capped(&mut self.canary_exported, base);
+            } else {
+                insert_capped(&mut self.canary, base);
+            }
         }
         if SAFESTACK_SYMBOLS.contains(&base) {
             insert_capped(&mut self.safestack, base);
@@ -482,7 +492,9 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
     }
 
     let find_ph = |t: u32| phdrs.iter().find(|ph| ph.p_type(endian) == t);
-    let load_to_offset = |addr: u64| -> Option<u64> {
+    // File offset of a virtual address and how many file bytes of its
+    // PT_LOAD follow it.
+    let load_span = |addr: u64| -> Option<(u64, u64)> {
         phdrs
             .iter()
             .filter(|ph| ph.p_type(endian) == elf::PT_LOAD)
@@ -490,9 +502,12 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
                 let vaddr: u64 = ph.p_vaddr(endian).into();
                 let filesz: u64 = ph.p_filesz(endian).into();
                 let off = addr.checked_sub(vaddr)?;
-                (off < filesz).then(|| Into::<u64>::into(ph.p_offset(endian)).checked_add(off))?
+                (off < filesz).then_some(())?;
+                let start = Into::<u64>::into(ph.p_offset(endian)).checked_add(off)?;
+                Some((start, filesz - off))
             })
     };
+    let load_to_offset = |addr: u64| load_span(addr).map(|(offset, _)| offset);
 
     let interpreter = find_ph(elf::PT_INTERP)
         .and_then(|ph| ph.interpreter(endian, data).ok().flatten())
@@ -504,11 +519,18 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
     let mut strtab_addr = None;
     let mut strsz = None;
     if let Some(ph) = find_ph(elf::PT_DYNAMIC) {
-        // Read whole entries only: sstrip'ed binaries from old toolchains have
-        // a PT_DYNAMIC whose size is not a multiple of the entry size (it
-        // spans the hash and symbol tables too); the loader stops at DT_NULL.
-        let offset: u64 = ph.p_offset(endian).into();
-        let size: u64 = ph.p_filesz(endian).into();
+        // The loader reads the dynamic array at p_vaddr in the mapped image
+        // and stops at DT_NULL. Stripping tools leave PT_DYNAMIC file
+        // offsets and sizes that disagree with that (a size that is not a
+        // whole number of entries, or zero), so read it where the loader
+        // does, within its PT_LOAD, and whole entries only.
+        let (offset, size) = load_span(ph.p_vaddr(endian).into())
+            .map(|(offset, available)| {
+                let wanted: u64 =
+                    Into::<u64>::into(ph.p_memsz(endian)).max(ph.p_filesz(endian).into());
+                (offset, wanted.min(available))
+            })
+            .unwrap_or((ph.p_offset(endian).into(), ph.p_filesz(endian).into()));
         let entry = std::mem::size_of::<Elf::Dyn>() as u64;
         let count = usize::try_from(size / entry)
             .unwrap_or(MAX_DYNAMIC_ENTRIES)
@@ -613,12 +635,24 @@ fn analyse_as<Elf: FileHeader<Endian = Endianness>>(
     });
     let relro = relro(kind, relro_range, &dynamic);
     let symbol_sets: Vec<&SymbolFacts> = static_syms.iter().chain(dynamic_syms.iter()).collect();
-    let canary = presence(
+    let mut canary = presence(
         &symbol_sets,
         |s| &s.canary,
         "stack canary",
         linking.value == Linking::Static,
     );
+    if canary.value == Tri::No
+        && let Some((name, source)) = symbol_sets
+            .iter()
+            .find_map(|s| s.canary_exported.iter().next().map(|n| (n, s.source)))
+    {
+        canary = fact(
+            Tri::Unknown,
+            format!(
+                "exports {name} in {source}: it provides the canary runtime (a C library), so symbols cannot tell whether its own code uses canaries"
+            ),
+        );
+    }
     let safestack = presence(
         &symbol_sets,
         |s| &s.safestack,

@@ -398,6 +398,19 @@ fn broadcom_section_less_binaries() {
         busybox.canary.evidence
     );
     assert_eq!(busybox.fortify.value.status, Tri::No);
+    // PT_DYNAMIC with a 12-byte file size: read where the loader reads it
+    // (its p_vaddr inside the first PT_LOAD); readelf shows no entries here.
+    let http = find(&elves, "/bin/http");
+    assert_eq!(http.needed, ["libc.so.0"]);
+    assert_eq!(http.canary.value, Tri::No, "{:?}", http.canary);
+    // Every linked binary gets a canary answer from its dynamic symbols.
+    let unknown: Vec<&str> = elves
+        .iter()
+        .filter_map(|(p, r)| r.as_ref().ok().map(|r| (p, r)))
+        .filter(|(_, r)| r.kind != ElfKind::Relocatable && r.canary.value == Tri::Unknown)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    assert!(unknown.is_empty(), "{unknown:?}");
     // uClibc puts DT_DEBUG in its libraries: checksec would call this PIE.
     let libc = find(&elves, "/lib/libc.so.0");
     assert_eq!(libc.pie.value, Pie::Dso, "{:?}", libc.pie);
