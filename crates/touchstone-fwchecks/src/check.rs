@@ -184,6 +184,11 @@ pub fn registry() -> &'static [Check] {
         baked_host_key::CHECK,
         embedded_token::CHECK,
         shared_key::CHECK,
+        ssh_weak_config::CHECK,
+        tls_verification_disabled::CHECK,
+        setuid_root::CHECK,
+        world_writable::CHECK,
+        boot_console::CHECK,
     ]
 }
 

@@ -15,12 +15,31 @@ pub trait Files {
     fn list(&self, dir: &str) -> Vec<String>;
     /// Every regular file path in the image, sorted.
     fn paths(&self) -> Vec<String>;
+    /// Owner and permission bits of every entry that has them (files and
+    /// directories), for checks on setuid and writable files.
+    fn modes(&self) -> Vec<EntryMode> {
+        Vec::new()
+    }
+}
+
+/// Owner and mode of one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryMode {
+    /// Absolute path inside the image.
+    pub path: String,
+    /// Permission bits including setuid (0o4000), setgid and sticky.
+    pub mode: u32,
+    /// Owner user id.
+    pub uid: u32,
+    /// Whether it is a directory.
+    pub dir: bool,
 }
 
 /// An in-memory image: paths to contents.
 #[derive(Debug, Clone, Default)]
 pub struct MemFiles {
     files: BTreeMap<String, Vec<u8>>,
+    modes: Vec<EntryMode>,
 }
 
 impl MemFiles {
@@ -33,6 +52,18 @@ impl MemFiles {
     #[must_use]
     pub fn with(mut self, path: &str, content: impl Into<Vec<u8>>) -> MemFiles {
         self.files.insert(normalize(path), content.into());
+        self
+    }
+
+    /// Set the owner and mode of a path.
+    #[must_use]
+    pub fn with_mode(mut self, path: &str, mode: u32, uid: u32) -> MemFiles {
+        self.modes.push(EntryMode {
+            path: normalize(path),
+            mode,
+            uid,
+            dir: false,
+        });
         self
     }
 }
@@ -77,5 +108,16 @@ impl Files for MemFiles {
 
     fn paths(&self) -> Vec<String> {
         self.files.keys().cloned().collect()
+    }
+
+    fn modes(&self) -> Vec<EntryMode> {
+        // Paths with a mode but no content are directories.
+        self.modes
+            .iter()
+            .map(|m| EntryMode {
+                dir: !self.files.contains_key(&m.path),
+                ..m.clone()
+            })
+            .collect()
     }
 }

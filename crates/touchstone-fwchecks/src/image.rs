@@ -11,7 +11,7 @@ use touchstone_core::Finding;
 use touchstone_firmware::{Kind, Options, Tree, Unpacked, unpack};
 
 use crate::check::{Context, run_all};
-use crate::files::Files;
+use crate::files::{EntryMode, Files};
 use crate::secrets::SecretMatch;
 
 impl Files for Tree {
@@ -30,6 +30,18 @@ impl Files for Tree {
         self.walk()
             .filter(|(_, _, node)| matches!(node.kind, Kind::File(_)))
             .map(|(path, _, _)| path)
+            .collect()
+    }
+
+    fn modes(&self) -> Vec<EntryMode> {
+        self.walk()
+            .filter(|(_, _, node)| matches!(node.kind, Kind::File(_) | Kind::Dir))
+            .map(|(path, _, node)| EntryMode {
+                path,
+                mode: node.meta.mode & 0o7777,
+                uid: node.meta.uid,
+                dir: matches!(node.kind, Kind::Dir),
+            })
             .collect()
     }
 }

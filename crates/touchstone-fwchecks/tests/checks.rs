@@ -110,3 +110,29 @@ fn check_ids_are_unique_documented_and_mapped() {
     }
     insta::assert_snapshot!("check_ids", ids.join("\n"));
 }
+
+#[test]
+fn hardening_ssh_tls_and_console_findings() {
+    let files = MemFiles::new()
+        .with("/etc/inittab", "::sysinit:/etc/rc\n")
+        .with("/etc/rc", "#!/bin/sh\ndropbear -B -p 22\n/usr/bin/fwupdate.sh\n")
+        .with(
+            "/usr/bin/fwupdate.sh",
+            "#!/bin/sh\n# curl -k is never used here\ncurl -k -o /tmp/fw.bin https://update.example/fw.bin\nwget --no-check-certificate https://x/y\n",
+        )
+        .with("/etc/ssh/sshd_config", "PermitRootLogin yes\n#PasswordAuthentication no\nPermitEmptyPasswords yes\n")
+        .with("/dev/mtd1-uboot-env", b"bootdelay=3\0bootargs=console=ttyS0,115200 root=/dev/mtdblock2\0\0".to_vec())
+        .with("/bin/busybox", "\x7fELF")
+        .with("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+        .with_mode("/bin/busybox", 0o4755, 0)
+        .with_mode("/etc/passwd", 0o666, 0)
+        .with_mode("/tmp", 0o1777, 0);
+    let ctx = Context::new(&files, "cam.bin", vec![]);
+    let findings = run_all(&ctx);
+    let interesting: Vec<_> = findings
+        .iter()
+        .filter(|f| f.check != "fw-service-as-root")
+        .cloned()
+        .collect();
+    insta::assert_snapshot!("hardening", render(&interesting));
+}
