@@ -242,8 +242,11 @@ struct SymbolFacts {
     canary: BTreeSet<String>,
     /// SafeStack symbols seen.
     safestack: BTreeSet<String>,
-    /// `__*_chk` functions seen.
+    /// `__*_chk` functions imported or referenced (undefined here).
     fortified: BTreeSet<String>,
+    /// `__*_chk` functions defined here: evidence in a static binary, a
+    /// provided runtime in a C library.
+    fortified_defined: BTreeSet<String>,
     /// Fortifiable functions imported (undefined).
     fortifiable_undefined: BTreeSet<String>,
     /// Fortifiable functions defined.
@@ -260,6 +263,7 @@ impl SymbolFacts {
             canary: BTreeSet::new(),
             safestack: BTreeSet::new(),
             fortified: BTreeSet::new(),
+            fortified_defined: BTreeSet::new(),
             fortifiable_undefined: BTreeSet::new(),
             fortifiable_defined: 0,
         }
@@ -289,7 +293,11 @@ impl SymbolFacts {
             && !inner.is_empty()
             && inner != "stack"
         {
-            insert_capped(&mut self.fortified, base);
+            if undefined {
+                insert_capped(&mut self.fortified, base);
+            } else {
+                insert_capped(&mut self.fortified_defined, base);
+            }
         }
         if FORTIFIABLE.contains(&base) {
             if undefined {
@@ -1010,9 +1018,16 @@ fn presence(
 fn fortify(sets: &[&SymbolFacts], linking: Linking) -> Fact<Fortify> {
     let mut fortified = BTreeSet::new();
     let mut unfortified = BTreeSet::new();
+    let mut provided = BTreeSet::new();
     let mut defined = 0usize;
     for s in sets {
         fortified.extend(s.fortified.iter().cloned());
+        if linking == Linking::Static {
+            // Linked in from libc because something called it.
+            fortified.extend(s.fortified_defined.iter().cloned());
+        } else {
+            provided.extend(s.fortified_defined.iter().cloned());
+        }
         defined += s.fortifiable_defined;
         if linking != Linking::Static {
             unfortified.extend(s.fortifiable_undefined.iter().cloned());
@@ -1028,6 +1043,14 @@ fn fortify(sets: &[&SymbolFacts], linking: Linking) -> Fact<Fortify> {
                 "{} checked function(s), e.g. {first}; {} fortifiable function(s) used unchecked",
                 fortified.len(),
                 unfortified.len()
+            ),
+        )
+    } else if let Some(first) = provided.iter().next() {
+        (
+            Tri::Unknown,
+            format!(
+                "defines {} __*_chk function(s), e.g. {first}: it provides the FORTIFY runtime (a C library), which says nothing about its own code",
+                provided.len()
             ),
         )
     } else if !unfortified.is_empty() {

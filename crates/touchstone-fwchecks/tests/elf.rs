@@ -451,3 +451,53 @@ fn bind_now_without_a_read_only_got_is_partial() {
         r.relro.evidence
     );
 }
+
+/// A library that defines and exports `__stack_chk_fail` provides the
+/// canary runtime: that says nothing about its own code. Hallo_Canary with
+/// its dynamic `__stack_chk_fail` turned into a definition, then stripped
+/// of its section headers, must give unknown rather than yes.
+#[test]
+fn exported_canary_runtime_is_not_evidence() {
+    let Some(dir) = corpus() else {
+        return skip("exported_canary_runtime_is_not_evidence");
+    };
+    let mut bytes = read(&dir, "fact-core/elf-hardening/Hallo_Canary");
+    let word = |b: &[u8], at: usize, n: usize| -> usize {
+        b.get(at..at + n)
+            .map(|s| {
+                s.iter()
+                    .rev()
+                    .fold(0usize, |acc, &x| (acc << 8) | usize::from(x))
+            })
+            .unwrap_or(0)
+    };
+    let (shoff, shnum) = (word(&bytes, 0x28, 8), word(&bytes, 0x3c, 2));
+    let section = |i: usize| shoff + i * 64;
+    let dynsym = (0..shnum)
+        .map(section)
+        .find(|&sh| word(&bytes, sh + 4, 4) == 11)
+        .expect(".dynsym");
+    let strtab = section(word(&bytes, dynsym + 40, 4));
+    let (sym_off, sym_size) = (word(&bytes, dynsym + 24, 8), word(&bytes, dynsym + 32, 8));
+    let str_off = word(&bytes, strtab + 24, 8);
+    let mut patched = false;
+    for sym in (sym_off..sym_off + sym_size).step_by(24) {
+        let name = str_off + word(&bytes, sym, 4);
+        if bytes.get(name..name + 17) == Some(&b"__stack_chk_fail\0"[..]) {
+            // st_shndx: defined in section 14.
+            if let Some(field) = bytes.get_mut(sym + 6..sym + 8) {
+                field.copy_from_slice(&14u16.to_le_bytes());
+                patched = true;
+            }
+        }
+    }
+    assert!(patched);
+    for i in (0x28..0x30).chain(0x3c..0x40) {
+        if let Some(b) = bytes.get_mut(i) {
+            *b = 0;
+        }
+    }
+    let r = analyse(&bytes).expect("patched Hallo_Canary");
+    assert_eq!(r.canary.value, Tri::Unknown, "{:?}", r.canary);
+    assert!(r.canary.evidence.contains("exports __stack_chk_fail"));
+}
