@@ -505,10 +505,15 @@ fn fill(template: Option<&str>, version: &str, cpe: bool) -> Option<String> {
     Some(template.replace("{version}", version))
 }
 
-/// Drop a leading NUL or newline a pattern consumed as a separator.
+/// Drop the separators a pattern consumed around the evidence (a leading
+/// NUL or newline, a trailing NUL, space, comma or newline).
 fn trim_separator(bytes: &[u8]) -> &[u8] {
-    match bytes.split_first() {
-        Some((b'\0' | b'\n', rest)) => rest,
+    let bytes = match bytes.split_first() {
+        Some((b'\0' | b' ' | b'\n', rest)) => rest,
+        _ => bytes,
+    };
+    match bytes.split_last() {
+        Some((b'\0' | b' ' | b',' | b'\n', rest)) => rest,
         _ => bytes,
     }
 }

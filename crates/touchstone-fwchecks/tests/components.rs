@@ -245,6 +245,7 @@ fn generated_blob() {
         b"OpenSSH_2.*,OpenSSH_3.0*",
         b" deflate 1.2.3 Copyright 1995-2005 Jean-loup Gailly ",
         b"\xff\xfeOpenSSL 1.0.2k  26 Jan 2017\x01",
+        b"OpenSSH_7.4p1",
     ] {
         noise(&mut blob, 300);
         blob.extend_from_slice(s);
@@ -259,12 +260,23 @@ fn generated_blob() {
             ("busybox", Some("1.14.1")),
             ("dropbear", Some("2019.78")),
             ("linux", Some("2.6.36")),
+            ("openssh", Some("7.4p1")),
             ("openssl", Some("0.9.8")),
             ("openssl", Some("0.9.8g")),
             ("openssl", Some("1.0.2k")),
             ("zlib", Some("1.2.3")),
         ]
     );
+    // Separators the patterns consume are not part of the evidence.
+    let evidence = |id: &str| {
+        found
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.evidence.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(evidence("openssh"), "OpenSSH_7.4p1");
+    assert_eq!(evidence("zlib"), "deflate 1.2.3 Copyright 1995-2005");
     let ssl = found
         .iter()
         .find(|c| c.version.as_deref() == Some("0.9.8g"))
