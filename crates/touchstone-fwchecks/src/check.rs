@@ -62,6 +62,8 @@ pub struct Context<'a> {
     pub accounts: Vec<SourcedAccount>,
     /// Secrets found in file contents, with their file.
     pub secrets: Vec<(String, SecretMatch)>,
+    /// Show passwords and secrets in full in findings (`--show-secrets`); redacted otherwise.
+    pub show_secrets: bool,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -130,7 +132,17 @@ impl<'a> Context<'a> {
             boot,
             accounts,
             secrets,
+            show_secrets: false,
         }
+    }
+
+    /// A secret as findings show it: in full with `show_secrets`, otherwise
+    /// only its first and last characters and its length.
+    pub fn secret(&self, secret: &str) -> String {
+        if self.show_secrets {
+            return secret.to_owned();
+        }
+        redact(secret)
     }
 
     /// A failing finding of `info` at `path`.
@@ -165,6 +177,24 @@ impl<'a> Context<'a> {
             .filter(|a| a.account.user == user && a.account.shell.is_some())
             .all(|a| a.account.can_log_in())
     }
+}
+
+/// Mask a secret, keeping enough to recognise it: `wr********gr (24 characters)`.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let keep = match chars.len() {
+        0 => return String::new(),
+        1..=5 => 0,
+        6..=11 => 1,
+        _ => 2,
+    };
+    let head: String = chars.iter().take(keep).collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!(
+        "{head}{}{tail} ({} characters, redacted)",
+        "*".repeat(chars.len() - 2 * keep),
+        chars.len()
+    )
 }
 
 /// Every check, in report order.

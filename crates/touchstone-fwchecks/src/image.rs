@@ -81,15 +81,17 @@ pub struct ImageScan {
     pub secrets: Vec<(String, SecretMatch)>,
 }
 
-/// Unpack an image and run every check on each of its file trees.
-pub fn scan_image(path: &Path, options: &Options) -> ImageScan {
+/// Unpack an image and run every check on each of its file trees;
+/// `show_secrets` shows passwords and secrets in full in the findings.
+pub fn scan_image(path: &Path, options: &Options, show_secrets: bool) -> ImageScan {
     let unpacked = unpack(path, options);
     let image = path.display().to_string();
     let mut findings = Vec::new();
     let mut secrets = Vec::new();
     for tree in &unpacked.trees {
         let layers = layer_chain(&unpacked, tree.layer);
-        let ctx = Context::new(tree, &image, layers);
+        let mut ctx = Context::new(tree, &image, layers);
+        ctx.show_secrets = show_secrets;
         findings.extend(run_all(&ctx));
         secrets.extend(ctx.secrets);
     }

@@ -23,7 +23,7 @@ fn corpus(rel: &str) -> Option<PathBuf> {
 
 fn golden(rel: &str) -> Option<String> {
     let path = corpus(rel)?;
-    let scan = scan_image(&path, &Options::default());
+    let scan = scan_image(&path, &Options::default(), false);
     Some(
         scan.findings
             .iter()
@@ -54,10 +54,22 @@ fn trendnet_tew733gr() {
     };
     // The vendor back door: telnetd with a fixed login read from /etc/config/image_sign.
     assert!(
-        text.contains("fixed login `Alphanetworks` / `wrgn80_trendnet_tew733gr`"),
+        text.contains(
+            "fixed login `Alphanetworks` / `wr********************gr (24 characters, redacted)`"
+        ),
         "{text}"
     );
     insta::assert_snapshot!("trendnet", text);
+    // With --show-secrets the credential is shown in full.
+    let path = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs").expect("present");
+    let scan = scan_image(&path, &Options::default(), true);
+    assert!(
+        scan.findings.iter().any(|f| f
+            .message
+            .contains("`Alphanetworks` / `wrgn80_trendnet_tew733gr`")),
+        "{:?}",
+        scan.findings
+    );
 }
 
 #[test]

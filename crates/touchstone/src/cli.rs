@@ -84,6 +84,9 @@ pub(crate) struct ScanArgs {
     /// Firmware images.
     #[arg(required = true)]
     pub(crate) images: Vec<PathBuf>,
+    /// Show passwords and secrets in full; by default findings show them redacted.
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
@@ -180,6 +183,9 @@ pub(crate) struct AssessArgs {
     /// Firmware image to unpack and check; its findings join the assessment. Repeatable.
     #[arg(long = "firmware", value_name = "IMAGE")]
     pub(crate) firmware: Vec<PathBuf>,
+    /// Show passwords and secrets found in firmware in full; redacted by default.
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
     /// Lowest severity of failure that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub(crate) fail_on: FailOn,

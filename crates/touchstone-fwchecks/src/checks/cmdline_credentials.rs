@@ -44,10 +44,16 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             &CHECK.info,
             &s.origin.file,
             format!(
-                "`{}` is started {when} with the fixed login `{user}` / `{password}` (line {})",
-                s.program, s.origin.line
+                "`{}` is started {when} with the fixed login `{user}` / `{}` (line {})",
+                s.program,
+                ctx.secret(password),
+                s.origin.line
             ),
-            Some(format!("{}  =>  {}", s.origin.text.trim(), s.command())),
+            Some(format!(
+                "{}  =>  {}",
+                s.origin.text.trim(),
+                s.command().replace(password, &ctx.secret(password))
+            )),
         ));
     }
     out

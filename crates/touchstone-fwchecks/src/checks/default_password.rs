@@ -34,7 +34,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             let shown = if password.is_empty() {
                 "an empty password (the hash is of the empty string)".to_owned()
             } else {
-                format!("the password `{password}`")
+                format!("the password `{}`", ctx.secret(&password))
             };
             out.push(ctx.finding(
                 &CHECK.info,

@@ -107,7 +107,11 @@ fn unpack_cmd(args: &UnpackArgs, ui: &Ui) -> Result<ExitCode> {
 }
 
 /// Scan images, with progress on stderr.
-pub(crate) fn scan_images(images: &[std::path::PathBuf], ui: &Ui) -> Result<Vec<ImageScan>> {
+pub(crate) fn scan_images(
+    images: &[std::path::PathBuf],
+    show_secrets: bool,
+    ui: &Ui,
+) -> Result<Vec<ImageScan>> {
     let options = Options::default();
     let mut scans = Vec::new();
     for (i, image) in images.iter().enumerate() {
@@ -118,7 +122,7 @@ pub(crate) fn scan_images(images: &[std::path::PathBuf], ui: &Ui) -> Result<Vec<
             images.len(),
             image.display()
         ));
-        scans.push(scan_image(image, &options));
+        scans.push(scan_image(image, &options, show_secrets));
     }
     Ok(scans)
 }
@@ -142,7 +146,7 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 }
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
-    let scans = scan_images(&args.images, ui)?;
+    let scans = scan_images(&args.images, args.show_secrets, ui)?;
     let mut set = FindingSet::new(Some(Tool {
         name: "touchstone firmware scan".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
