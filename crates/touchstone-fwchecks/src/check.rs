@@ -219,6 +219,7 @@ pub fn registry() -> &'static [Check] {
         setuid_root::CHECK,
         world_writable::CHECK,
         boot_console::CHECK,
+        update_evidence::CHECK,
     ]
 }
 

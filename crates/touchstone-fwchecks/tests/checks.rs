@@ -70,14 +70,23 @@ fn a_clean_image_has_no_findings() {
         .with("/etc/inittab", "::sysinit:/etc/init.d/rcS\nttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100\n")
         .with("/etc/init.d/rcS", "#!/bin/sh\nmount -a\ndropbear -s -g -r /var/dropbear_key\n")
         .with("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+        .with("/sbin/sysupgrade", "#!/bin/sh\n")
+        .with("/etc/opkg.conf", "src/gz core http://downloads.example/core\n")
+        .with("/etc/opkg/keys/b5043e70f9a75cde", "untrusted comment: public key\n")
+        .with("/usr/sbin/fw_update.sh", "#!/bin/sh\nwget http://update.example/fw.bin -O /tmp/fw.bin\nmd5sum -c /tmp/fw.md5\n")
         .with(
             "/etc/shadow",
             "root:$6$saltsalt$RnCCg9dxDM5lBjtjZY8K2RkalQRvbZP1WoQvNhXIByyhsapNFVMak8143IKRKPlv/iN9sC9wnUnFlH.n.E1490:18000::::::\n",
         );
     let ctx = Context::new(&files, "clean.bin", vec![]);
     let findings = run_all(&ctx);
-    // dropbear from an init script runs as root: the only finding, a low one.
-    let checks: Vec<&str> = findings.iter().map(|f| f.check.as_str()).collect();
+    // dropbear from an init script runs as root: the only failing finding, a low one.
+    // (Update evidence is information for the assessor, not a failure.)
+    let checks: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.supports == touchstone_core::Supports::Fail)
+        .map(|f| f.check.as_str())
+        .collect();
     assert_eq!(checks, ["fw-service-as-root"], "{}", render(&findings));
 }
 
@@ -124,6 +133,10 @@ fn hardening_ssh_tls_and_console_findings() {
         .with("/dev/mtd1-uboot-env", b"bootdelay=3\0bootargs=console=ttyS0,115200 root=/dev/mtdblock2\0\0".to_vec())
         .with("/bin/busybox", "\x7fELF")
         .with("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+        .with("/sbin/sysupgrade", "#!/bin/sh\n")
+        .with("/etc/opkg.conf", "src/gz core http://downloads.example/core\n")
+        .with("/etc/opkg/keys/b5043e70f9a75cde", "untrusted comment: public key\n")
+        .with("/usr/sbin/fw_update.sh", "#!/bin/sh\nwget http://update.example/fw.bin -O /tmp/fw.bin\nmd5sum -c /tmp/fw.md5\n")
         .with_mode("/bin/busybox", 0o4755, 0)
         .with_mode("/etc/passwd", 0o666, 0)
         .with_mode("/tmp", 0o1777, 0);

@@ -16,5 +16,6 @@ pub mod shared_key;
 pub mod ssh_weak_config;
 pub mod telnet_service;
 pub mod tls_verification_disabled;
+pub mod update_evidence;
 pub mod weak_password_hash;
 pub mod world_writable;
