@@ -30,6 +30,35 @@ pub struct FindingSet {
     pub tool: Option<Tool>,
     /// The findings themselves.
     pub findings: Vec<Finding>,
+    /// Software components seen (an inventory, for instance from a firmware scan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
+}
+
+/// A software component and where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// Name, for instance `OpenSSL`.
+    pub name: String,
+    /// Version, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Package URL, when one can be formed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// CPE 2.3 name, when one can be formed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    /// The day support ended, when the version is end-of-life.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_of_life: Option<String>,
+    /// Where it was seen (the first place, when several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// What identified it: the matched bytes or file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 impl FindingSet {
@@ -39,6 +68,7 @@ impl FindingSet {
             schema: FINDINGS_SCHEMA.to_owned(),
             tool,
             findings: Vec::new(),
+            components: Vec::new(),
         }
     }
 }

@@ -10,7 +10,7 @@ pub mod text;
 pub mod verdict;
 
 pub use findings::{
-    FINDINGS_SCHEMA, Finding, FindingSet, FindingsError, Location, Supports, Tool,
+    Component, FINDINGS_SCHEMA, Finding, FindingSet, FindingsError, Location, Supports, Tool,
     findings_to_json, parse_findings,
 };
 pub use verdict::{Severity, Verdict};

@@ -5,7 +5,9 @@
 use touchstone_core::{Finding, Location, Severity, Supports};
 
 use crate::boot::{self, Boot};
+use crate::components::{self, Component, Date};
 use crate::credentials::{Account, parse_htpasswd, parse_passwd, parse_shadow};
+use crate::elf::{self as elf_facts, ElfReport};
 use crate::files::Files;
 use crate::secrets::{SecretMatch, scan_bytes};
 
@@ -64,6 +66,10 @@ pub struct Context<'a> {
     pub secrets: Vec<(String, SecretMatch)>,
     /// Show passwords and secrets in full in findings (`--show-secrets`); redacted otherwise.
     pub show_secrets: bool,
+    /// Software components identified, with the file each was found in.
+    pub components: Vec<(String, Component)>,
+    /// Hardening facts of every ELF file.
+    pub elves: Vec<(String, ElfReport)>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -92,8 +98,8 @@ fn account_files(files: &dyn Files) -> Vec<String> {
 }
 
 impl<'a> Context<'a> {
-    /// Derive the facts checks share.
-    pub fn new(files: &'a dyn Files, image: &str, layers: Vec<String>) -> Context<'a> {
+    /// Derive the facts checks share; `today` decides which versions are end-of-life.
+    pub fn new(files: &'a dyn Files, image: &str, layers: Vec<String>, today: Date) -> Context<'a> {
         let boot = boot::analyse(files);
         let mut accounts = Vec::new();
         for path in account_files(files) {
@@ -115,6 +121,9 @@ impl<'a> Context<'a> {
             }));
         }
         let mut secrets = Vec::new();
+        let mut found = Vec::new();
+        let mut elves = Vec::new();
+        let rules = components::rules();
         for path in files.paths() {
             if path.starts_with("/proc/") || path.starts_with("/sys/") || path.starts_with("/dev/")
             {
@@ -124,6 +133,17 @@ impl<'a> Context<'a> {
                 continue;
             };
             secrets.extend(scan_bytes(&bytes).into_iter().map(|m| (path.clone(), m)));
+            found.extend(
+                rules
+                    .scan(&path, &bytes, today, components::Limits::default())
+                    .into_iter()
+                    .map(|c| (path.clone(), c)),
+            );
+            if bytes.starts_with(b"\x7fELF")
+                && let Ok(report) = elf_facts::analyse(&bytes)
+            {
+                elves.push((path.clone(), report));
+            }
         }
         Context {
             files,
@@ -133,6 +153,8 @@ impl<'a> Context<'a> {
             accounts,
             secrets,
             show_secrets: false,
+            components: found,
+            elves,
         }
     }
 
@@ -220,6 +242,8 @@ pub fn registry() -> &'static [Check] {
         world_writable::CHECK,
         boot_console::CHECK,
         update_evidence::CHECK,
+        eol_component::CHECK,
+        elf_hardening::CHECK,
     ]
 }
 

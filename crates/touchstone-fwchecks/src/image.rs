@@ -11,6 +11,7 @@ use touchstone_core::Finding;
 use touchstone_firmware::{Kind, Options, Tree, Unpacked, unpack};
 
 use crate::check::{Context, run_all};
+use crate::components::Date;
 use crate::files::{EntryMode, Files};
 use crate::secrets::SecretMatch;
 
@@ -79,20 +80,85 @@ pub struct ImageScan {
     pub findings: Vec<Finding>,
     /// Secrets found, with their path, for comparisons across images.
     pub secrets: Vec<(String, SecretMatch)>,
+    /// Software components, one entry per name and version (first place seen).
+    pub components: Vec<touchstone_core::Component>,
 }
 
-/// Unpack an image and run every check on each of its file trees;
-/// `show_secrets` shows passwords and secrets in full in the findings.
-pub fn scan_image(path: &Path, options: &Options, show_secrets: bool) -> ImageScan {
-    let unpacked = unpack(path, options);
+/// One inventory entry per component and version, releases before file-name
+/// (soname) hints, with the first place it was seen.
+fn inventory(
+    found: &[(String, crate::components::Component)],
+    image: &str,
+    layers: &[String],
+) -> Vec<touchstone_core::Component> {
+    use crate::components::VersionKind;
+    let mut out: Vec<touchstone_core::Component> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let released: std::collections::BTreeSet<&str> = found
+        .iter()
+        .filter(|(_, c)| c.version.is_some() && c.version_kind == VersionKind::Release)
+        .map(|(_, c)| c.id.as_str())
+        .collect();
+    for (path, c) in found {
+        if c.version_kind == VersionKind::Soname && released.contains(c.id.as_str()) {
+            continue;
+        }
+        if !seen.insert((c.name.clone(), c.version.clone())) {
+            continue;
+        }
+        out.push(touchstone_core::Component {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.clone(),
+            cpe: c.cpe.clone(),
+            end_of_life: c
+                .eol
+                .as_ref()
+                .filter(|e| e.end_of_life)
+                .map(|e| e.date.to_string()),
+            location: Some(touchstone_core::Location::Firmware {
+                image: image.to_owned(),
+                path: path.clone(),
+                layers: layers.to_vec(),
+                offset: c.offset.map(|o| o as u64),
+            }),
+            evidence: Some(c.evidence.clone()),
+        });
+    }
+    // A versionless entry adds nothing when the same component has a version.
+    let versioned: std::collections::BTreeSet<String> = out
+        .iter()
+        .filter(|c| c.version.is_some())
+        .map(|c| c.name.clone())
+        .collect();
+    out.retain(|c| c.version.is_some() || !versioned.contains(&c.name));
+    out
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Unpacking options and limits.
+    pub unpack: Options,
+    /// Show passwords and secrets in full in the findings (redacted otherwise).
+    pub show_secrets: bool,
+    /// The day the scan is for: decides which versions are end-of-life.
+    pub today: Date,
+}
+
+/// Unpack an image and run every check on each of its file trees.
+pub fn scan_image(path: &Path, options: &ScanOptions) -> ImageScan {
+    let unpacked = unpack(path, &options.unpack);
     let image = path.display().to_string();
     let mut findings = Vec::new();
     let mut secrets = Vec::new();
+    let mut components = Vec::new();
     for tree in &unpacked.trees {
         let layers = layer_chain(&unpacked, tree.layer);
-        let mut ctx = Context::new(tree, &image, layers);
-        ctx.show_secrets = show_secrets;
+        let mut ctx = Context::new(tree, &image, layers.clone(), options.today);
+        ctx.show_secrets = options.show_secrets;
         findings.extend(run_all(&ctx));
+        components.extend(inventory(&ctx.components, &image, &layers));
         secrets.extend(ctx.secrets);
     }
     ImageScan {
@@ -100,5 +166,6 @@ pub fn scan_image(path: &Path, options: &Options, show_secrets: bool) -> ImageSc
         unpacked,
         findings,
         secrets,
+        components,
     }
 }

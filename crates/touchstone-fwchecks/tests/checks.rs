@@ -2,7 +2,12 @@
 //! findings snapshotted (what they say, where, and what they bear on).
 
 use touchstone_fwchecks::check::{Context, registry, run_all};
+use touchstone_fwchecks::components::Date;
 use touchstone_fwchecks::files::MemFiles;
+
+fn today() -> Date {
+    Date::parse("2026-11-29").expect("date")
+}
 
 fn render(findings: &[touchstone_core::Finding]) -> String {
     findings
@@ -45,7 +50,7 @@ fn router() -> MemFiles {
 #[test]
 fn router_findings() {
     let files = router();
-    let ctx = Context::new(&files, "router.bin", vec!["squashfs@0x0".into()]);
+    let ctx = Context::new(&files, "router.bin", vec!["squashfs@0x0".into()], today());
     insta::assert_snapshot!("router", render(&run_all(&ctx)));
 }
 
@@ -60,7 +65,7 @@ fn backdoor_telnet_credentials() {
             "#!/bin/sh\nif [ \"$1\" = \"start\" ]; then\n\timage_sign=`cat /etc/config/image_sign`\n\ttelnetd -l /usr/sbin/login -u Alphanetworks:$image_sign -i br0 &\nfi\n",
         )
         .with("/etc/config/image_sign", "wrgn80_trendnet_tew733gr\n");
-    let ctx = Context::new(&files, "tew733gr.bin", vec![]);
+    let ctx = Context::new(&files, "tew733gr.bin", vec![], today());
     insta::assert_snapshot!("backdoor", render(&run_all(&ctx)));
 }
 
@@ -78,7 +83,7 @@ fn a_clean_image_has_no_findings() {
             "/etc/shadow",
             "root:$6$saltsalt$RnCCg9dxDM5lBjtjZY8K2RkalQRvbZP1WoQvNhXIByyhsapNFVMak8143IKRKPlv/iN9sC9wnUnFlH.n.E1490:18000::::::\n",
         );
-    let ctx = Context::new(&files, "clean.bin", vec![]);
+    let ctx = Context::new(&files, "clean.bin", vec![], today());
     let findings = run_all(&ctx);
     // dropbear from an init script runs as root: the only failing finding, a low one.
     // (Update evidence is information for the assessor, not a failure.)
@@ -140,7 +145,7 @@ fn hardening_ssh_tls_and_console_findings() {
         .with_mode("/bin/busybox", 0o4755, 0)
         .with_mode("/etc/passwd", 0o666, 0)
         .with_mode("/tmp", 0o1777, 0);
-    let ctx = Context::new(&files, "cam.bin", vec![]);
+    let ctx = Context::new(&files, "cam.bin", vec![], today());
     let findings = run_all(&ctx);
     let interesting: Vec<_> = findings
         .iter()

@@ -7,7 +7,16 @@
 use std::path::PathBuf;
 
 use touchstone_firmware::Options;
-use touchstone_fwchecks::image::scan_image;
+use touchstone_fwchecks::components::Date;
+use touchstone_fwchecks::image::{ScanOptions, scan_image};
+
+fn options(show_secrets: bool) -> ScanOptions {
+    ScanOptions {
+        unpack: Options::default(),
+        show_secrets,
+        today: Date::parse("2026-11-29").expect("date"),
+    }
+}
 
 fn corpus(rel: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,7 +32,7 @@ fn corpus(rel: &str) -> Option<PathBuf> {
 
 fn golden(rel: &str) -> Option<String> {
     let path = corpus(rel)?;
-    let scan = scan_image(&path, &Options::default(), false);
+    let scan = scan_image(&path, &options(false));
     Some(
         scan.findings
             .iter()
@@ -62,7 +71,7 @@ fn trendnet_tew733gr() {
     insta::assert_snapshot!("trendnet", text);
     // With --show-secrets the credential is shown in full.
     let path = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs").expect("present");
-    let scan = scan_image(&path, &Options::default(), true);
+    let scan = scan_image(&path, &options(true));
     assert!(
         scan.findings.iter().any(|f| f
             .message

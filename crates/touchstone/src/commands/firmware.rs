@@ -9,7 +9,8 @@ use touchstone_core::{FindingSet, Tool, findings_to_json};
 use touchstone_engine::SourcedFinding;
 use touchstone_firmware::{Options, Unpacked, unpack, write_to_dir};
 use touchstone_fwchecks::checks::shared_key::across;
-use touchstone_fwchecks::image::{ImageScan, scan_image};
+use touchstone_fwchecks::components::Date;
+use touchstone_fwchecks::image::{ImageScan, ScanOptions, scan_image};
 
 use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
 use crate::output::Ui;
@@ -112,7 +113,13 @@ pub(crate) fn scan_images(
     show_secrets: bool,
     ui: &Ui,
 ) -> Result<Vec<ImageScan>> {
-    let options = Options::default();
+    let today = crate::output::timestamp();
+    let options = ScanOptions {
+        unpack: Options::default(),
+        show_secrets,
+        today: Date::parse(today.get(..10).unwrap_or_default())
+            .context("the scan date is not a valid date (check SOURCE_DATE_EPOCH)")?,
+    };
     let mut scans = Vec::new();
     for (i, image) in images.iter().enumerate() {
         ensure_readable(image)?;
@@ -122,7 +129,7 @@ pub(crate) fn scan_images(
             images.len(),
             image.display()
         ));
-        scans.push(scan_image(image, &options, show_secrets));
+        scans.push(scan_image(image, &options));
     }
     Ok(scans)
 }
@@ -152,6 +159,10 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
     }));
     set.findings = sourced(&scans).into_iter().map(|s| s.finding).collect();
+    set.components = scans
+        .iter()
+        .flat_map(|s| s.components.iter().cloned())
+        .collect();
     let shared = across(&scans);
     match args.format {
         Format::Json => ui.out(&findings_to_json(&set))?,
@@ -167,6 +178,20 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
                     u.files,
                     s.findings.len()
                 );
+                if !s.components.is_empty() {
+                    let list: Vec<String> = s
+                        .components
+                        .iter()
+                        .map(|c| {
+                            let v = c.version.as_deref().unwrap_or("?");
+                            match &c.end_of_life {
+                                Some(d) => format!("{} {v} (end-of-life {d})", c.name),
+                                None => format!("{} {v}", c.name),
+                            }
+                        })
+                        .collect();
+                    let _ = writeln!(out, "  components: {}", list.join(", "));
+                }
                 for f in &s.findings {
                     let path = match &f.location {
                         Some(touchstone_core::Location::Firmware { path, .. }) => path.as_str(),
