@@ -12,9 +12,12 @@
 //! | SARIF 2.1.0 (code scanning) | [`sarif::render`] |
 //! | JUnit XML (CI test summaries) | [`junit::render`] |
 //!
+//! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
+//!
 //! Renderers are pure functions from the model to text.
 
 mod build;
+pub mod cyclonedx;
 pub mod html;
 pub mod json;
 pub mod junit;

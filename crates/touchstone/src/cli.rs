@@ -65,6 +65,12 @@ pub(crate) enum FirmwareCommand {
     Unpack(UnpackArgs),
     /// Unpack images and run the firmware checks; prints findings (touchstone.findings/v1).
     Scan(ScanArgs),
+    /// List the firmware checks with what they check, why, how to fix, and the provisions.
+    Checks {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +93,9 @@ pub(crate) struct ScanArgs {
     /// Show passwords and secrets in full; by default findings show them redacted.
     #[arg(long)]
     pub(crate) show_secrets: bool,
+    /// Also write a CycloneDX 1.5 SBOM (JSON) of the components found.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sbom: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,

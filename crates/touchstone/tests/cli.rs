@@ -592,3 +592,53 @@ fn firmware_unpack_writes_nothing_outside_the_output_directory() {
         }
     }
 }
+
+#[test]
+fn sbom_validates_against_the_cyclonedx_1_5_schema() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sbom = tmp.path().join("sbom.json");
+    let o = touchstone(&[
+        "firmware",
+        "scan",
+        &image,
+        "--sbom",
+        sbom.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&sbom).expect("sbom written");
+    let bom: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let names: Vec<String> = bom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["name"].as_str().unwrap_or(""),
+                c["version"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(names.iter().any(|n| n == "OpenSSL 0.9.8g"), "{names:?}");
+    // The official schema, through the CycloneDX project's own validator
+    // (scripts/test installs cyclonedx-python-lib with its JSON validation extra).
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys\nfrom cyclonedx.schema import SchemaVersion\nfrom cyclonedx.validation.json import JsonStrictValidator\n\
+             e = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).read())\n\
+             print('valid' if e is None else str(e)[:2000])",
+        )
+        .arg(&sbom)
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout).trim(),
+        "valid",
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

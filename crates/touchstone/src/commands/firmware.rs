@@ -11,6 +11,7 @@ use touchstone_firmware::{Options, Unpacked, unpack, write_to_dir};
 use touchstone_fwchecks::checks::shared_key::across;
 use touchstone_fwchecks::components::Date;
 use touchstone_fwchecks::image::{ImageScan, ScanOptions, scan_image};
+use touchstone_report::cyclonedx::SbomImage;
 
 use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
 use crate::output::Ui;
@@ -19,7 +20,47 @@ pub(crate) fn run(cmd: &FirmwareCommand, ui: &Ui) -> Result<ExitCode> {
     match cmd {
         FirmwareCommand::Unpack(args) => unpack_cmd(args, ui),
         FirmwareCommand::Scan(args) => scan_cmd(args, ui),
+        FirmwareCommand::Checks { format } => checks_cmd(*format, ui),
     }
+}
+
+fn checks_cmd(format: Format, ui: &Ui) -> Result<ExitCode> {
+    let checks = touchstone_fwchecks::check::registry();
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = checks
+                .iter()
+                .map(|c| {
+                    let i = &c.info;
+                    serde_json::json!({
+                        "id": i.id, "title": i.title, "severity": i.severity,
+                        "provisions": i.provisions, "test_units": i.test_units,
+                        "what": i.what, "why": i.why, "fix": i.fix,
+                    })
+                })
+                .collect();
+            ui.out(&super::to_json(&serde_json::json!({ "checks": list }))?)?;
+        }
+        Format::Human => {
+            let mut out = String::new();
+            for c in checks {
+                let i = &c.info;
+                let _ = writeln!(
+                    out,
+                    "{} [{}] {} ({})\n  What: {}\n  Why:  {}\n  Fix:  {}\n",
+                    i.id,
+                    i.severity,
+                    i.title,
+                    i.provisions.join(", "),
+                    i.what,
+                    i.why,
+                    i.fix
+                );
+            }
+            ui.out(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn ensure_readable(image: &Path) -> Result<()> {
@@ -164,6 +205,27 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
         .flat_map(|s| s.components.iter().cloned())
         .collect();
     let shared = across(&scans);
+    if let Some(path) = &args.sbom {
+        let images = scans
+            .iter()
+            .map(|s| {
+                Ok(SbomImage {
+                    name: s.image.clone(),
+                    sha256: touchstone_project::hash_file(Path::new(&s.image))
+                        .with_context(|| format!("cannot hash `{}`", s.image))?,
+                    components: s.components.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let bom = touchstone_report::cyclonedx::render(
+            &images,
+            env!("CARGO_PKG_VERSION"),
+            &crate::output::timestamp(),
+        );
+        touchstone_project::write_atomically(path, bom.as_bytes())
+            .with_context(|| format!("cannot write SBOM `{}`", path.display()))?;
+        ui.err_line(&format!("wrote {}", path.display()));
+    }
     match args.format {
         Format::Json => ui.out(&findings_to_json(&set))?,
         Format::Human => {
