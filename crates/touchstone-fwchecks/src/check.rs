@@ -10,6 +10,7 @@ use crate::credentials::{Account, parse_htpasswd, parse_passwd, parse_shadow};
 use crate::elf::{self as elf_facts, ElfReport};
 use crate::files::Files;
 use crate::secrets::{SecretMatch, scan_bytes};
+use crate::vulndb::VulnDb;
 
 /// What a check is, for people and for the report.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +71,8 @@ pub struct Context<'a> {
     pub components: Vec<(String, Component)>,
     /// Hardening facts of every ELF file.
     pub elves: Vec<(String, ElfReport)>,
+    /// Imported vulnerability data, when there is any.
+    pub vulndb: Option<&'a VulnDb>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -155,6 +158,7 @@ impl<'a> Context<'a> {
             show_secrets: false,
             components: found,
             elves,
+            vulndb: None,
         }
     }
 
@@ -243,6 +247,7 @@ pub fn registry() -> &'static [Check] {
         boot_console::CHECK,
         update_evidence::CHECK,
         eol_component::CHECK,
+        known_vulnerability::CHECK,
         elf_hardening::CHECK,
     ]
 }

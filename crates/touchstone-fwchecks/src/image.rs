@@ -14,6 +14,7 @@ use crate::check::{Context, run_all};
 use crate::components::Date;
 use crate::files::{EntryMode, Files};
 use crate::secrets::SecretMatch;
+use crate::vulndb::VulnDb;
 
 impl Files for Tree {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
@@ -144,6 +145,8 @@ pub struct ScanOptions {
     pub show_secrets: bool,
     /// The day the scan is for: decides which versions are end-of-life.
     pub today: Date,
+    /// Imported vulnerability data to match components against.
+    pub vulndb: Option<VulnDb>,
 }
 
 /// Unpack an image and run every check on each of its file trees.
@@ -157,6 +160,7 @@ pub fn scan_image(path: &Path, options: &ScanOptions) -> ImageScan {
         let layers = layer_chain(&unpacked, tree.layer);
         let mut ctx = Context::new(tree, &image, layers.clone(), options.today);
         ctx.show_secrets = options.show_secrets;
+        ctx.vulndb = options.vulndb.as_ref();
         findings.extend(run_all(&ctx));
         components.extend(inventory(&ctx.components, &image, &layers));
         secrets.extend(ctx.secrets);

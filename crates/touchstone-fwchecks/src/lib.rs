@@ -14,3 +14,4 @@ pub mod elf;
 pub mod files;
 pub mod image;
 pub mod secrets;
+pub mod vulndb;

@@ -15,6 +15,7 @@ fn options(show_secrets: bool) -> ScanOptions {
         unpack: Options::default(),
         show_secrets,
         today: Date::parse("2026-11-29").expect("date"),
+        vulndb: None,
     }
 }
 

@@ -57,6 +57,31 @@ pub(crate) enum Command {
     /// Take firmware images apart and check what is inside.
     #[command(subcommand, after_help = EXIT_CODES)]
     Firmware(FirmwareCommand),
+    /// Manage the offline vulnerability data (OSV) firmware components are matched against.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Vulndb(VulndbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VulndbCommand {
+    /// Import OSV entries (a JSON object, an array, or JSON Lines); replaces earlier data.
+    Import {
+        /// OSV files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the data is kept (default: $TOUCHSTONE_VULNDB, else ~/.local/share/touchstone/vulndb.json).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Say what data is imported and when.
+    Show {
+        /// Where the data is kept.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +121,9 @@ pub(crate) struct ScanArgs {
     /// Also write a CycloneDX 1.5 SBOM (JSON) of the components found.
     #[arg(long, value_name = "FILE")]
     pub(crate) sbom: Option<PathBuf>,
+    /// Vulnerability data to match components against (default: the imported data, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vulndb: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
@@ -195,6 +223,9 @@ pub(crate) struct AssessArgs {
     /// Show passwords and secrets found in firmware in full; redacted by default.
     #[arg(long)]
     pub(crate) show_secrets: bool,
+    /// Vulnerability data to match firmware components against (default: the imported data, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vulndb: Option<PathBuf>,
     /// Lowest severity of failure that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub(crate) fail_on: FailOn,

@@ -642,3 +642,69 @@ fn sbom_validates_against_the_cyclonedx_1_5_schema() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn imported_osv_data_matches_firmware_components_offline() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let osv = tmp.path().join("osv.json");
+    std::fs::write(
+        &osv,
+        r#"[{"id": "CVE-2009-3555", "summary": "TLS renegotiation prefix injection",
+             "affected": [{"package": {"name": "openssl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.9.8l"}]}]}]},
+            {"id": "CVE-2014-0160", "summary": "Heartbleed",
+             "affected": [{"package": {"name": "openssl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0.1"}, {"fixed": "1.0.1g"}]}]}]}]"#,
+    )
+    .expect("write osv");
+    let db = tmp.path().join("db/vulndb.json");
+    let db_arg = db.to_str().expect("utf-8");
+    let o = touchstone(&[
+        "vulndb",
+        "import",
+        osv.to_str().expect("utf-8"),
+        "--db",
+        db_arg,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("imported 2 vulnerabilities"),
+        "{}",
+        stdout(&o)
+    );
+    let o = touchstone(&["vulndb", "show", "--db", db_arg, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["entries"], 2);
+
+    let o = touchstone(&[
+        "firmware", "scan", &image, "--vulndb", db_arg, "--format", "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let set = touchstone_core::parse_findings(&stdout(&o), "scan").expect("findings");
+    let vulns: Vec<&str> = set
+        .findings
+        .iter()
+        .filter(|f| f.check == "fw-known-vulnerability")
+        .map(|f| f.message.as_str())
+        .collect();
+    // OpenSSL 0.9.8g predates the renegotiation fix and the heartbeat code.
+    assert_eq!(vulns.len(), 1, "{vulns:?}");
+    assert!(
+        vulns[0].starts_with("OpenSSL 0.9.8g is affected by CVE-2009-3555"),
+        "{vulns:?}"
+    );
+    assert!(stderr(&o).contains("matching components against 2 vulnerabilities"));
+
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, "{\"id\": 1}").expect("write");
+    let o = touchstone(&[
+        "vulndb",
+        "import",
+        bad.to_str().expect("utf-8"),
+        "--db",
+        db_arg,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("bad.json:1:"), "{}", stderr(&o));
+}

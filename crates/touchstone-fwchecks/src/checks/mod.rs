@@ -10,6 +10,7 @@ pub mod elf_hardening;
 pub mod default_password;
 pub mod embedded_token;
 pub mod empty_password;
+pub mod known_vulnerability;
 pub mod eol_component;
 pub mod private_key;
 pub mod service_as_root;

@@ -115,7 +115,12 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         findings.extend(read_findings(path, &path.display().to_string())?);
     }
     if !args.firmware.is_empty() {
-        let scans = super::firmware::scan_images(&args.firmware, args.show_secrets, ui)?;
+        let scans = super::firmware::scan_images(
+            &args.firmware,
+            args.show_secrets,
+            args.vulndb.as_deref(),
+            ui,
+        )?;
         findings.extend(super::firmware::sourced(&scans));
     }
 

@@ -152,6 +152,7 @@ fn unpack_cmd(args: &UnpackArgs, ui: &Ui) -> Result<ExitCode> {
 pub(crate) fn scan_images(
     images: &[std::path::PathBuf],
     show_secrets: bool,
+    vulndb: Option<&Path>,
     ui: &Ui,
 ) -> Result<Vec<ImageScan>> {
     let today = crate::output::timestamp();
@@ -160,6 +161,7 @@ pub(crate) fn scan_images(
         show_secrets,
         today: Date::parse(today.get(..10).unwrap_or_default())
             .context("the scan date is not a valid date (check SOURCE_DATE_EPOCH)")?,
+        vulndb: super::vulndb::load(vulndb, ui)?,
     };
     let mut scans = Vec::new();
     for (i, image) in images.iter().enumerate() {
@@ -194,7 +196,7 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 }
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
-    let scans = scan_images(&args.images, args.show_secrets, ui)?;
+    let scans = scan_images(&args.images, args.show_secrets, args.vulndb.as_deref(), ui)?;
     let mut set = FindingSet::new(Some(Tool {
         name: "touchstone firmware scan".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),

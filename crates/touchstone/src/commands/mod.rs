@@ -6,6 +6,7 @@ mod firmware;
 mod init;
 mod misc;
 mod validate;
+mod vulndb;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,7 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Schema(args) => misc::schema(&args, ui),
         Command::Hash(args) => misc::hash(&args, ui),
         Command::Firmware(cmd) => firmware::run(&cmd, ui),
+        Command::Vulndb(cmd) => vulndb::run(&cmd, ui),
     }
 }
 
