@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
         severity: Severity::Medium,
         provisions: &["5.6-8", "5.6-9"],
         test_units: &[],
-        what: "Reads every ELF executable and library for non-executable stacks (PT_GNU_STACK), position independence, RELRO, stack canaries and FORTIFY_SOURCE, falling back to the dynamic segment when sections are stripped, and reports per mitigation how many binaries lack it, with examples. Properties a binary does not reveal count as unknown, never as present or absent.",
+        what: "Reads every ELF executable and library (not kernel images) for non-executable stacks (PT_GNU_STACK), position independence, RELRO, stack canaries and FORTIFY_SOURCE, falling back to the dynamic segment when sections are stripped, and reports per mitigation how many binaries lack it, with examples. Properties a binary does not reveal count as unknown, never as present or absent.",
         why: "These mitigations are the software side of memory access control (5.6-8) and the visible trace of a secure development process (5.6-9): without them a memory-safety bug in a network daemon is directly exploitable.",
         fix: "Build with `-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack` (most embedded SDKs have a hardening switch).",
     },
@@ -24,10 +24,18 @@ pub const CHECK: Check = Check {
 const EXAMPLES: usize = 8;
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    // A kernel image (vmlinux) is an ELF too, but user-space mitigations do not apply to it.
+    let kernels: Vec<&str> = ctx
+        .components
+        .iter()
+        .filter(|(_, c)| c.name.contains("kernel"))
+        .map(|(p, _)| p.as_str())
+        .collect();
     let programs: Vec<_> = ctx
         .elves
         .iter()
         .filter(|(_, e)| matches!(e.kind, ElfKind::Executable | ElfKind::Shared))
+        .filter(|(p, e)| !(kernels.contains(&p.as_str()) && e.interpreter.is_none()))
         .collect();
     if programs.is_empty() {
         return Vec::new();

@@ -1,0 +1,78 @@
+//! Expected findings for every file of the corpus, including the images
+//! that must produce none (negative controls). The snapshot lists, per
+//! image, each check that fires with its count, and the components found.
+
+// A test that cannot run without the corpus says so on stderr rather than passing silently.
+#![allow(clippy::print_stderr)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use touchstone_firmware::Options;
+use touchstone_fwchecks::components::Date;
+use touchstone_fwchecks::image::{ScanOptions, scan_image};
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.extension().is_none_or(|e| e != "md") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_file() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if !root.exists() {
+        eprintln!("skipping: corpus {} not found", root.display());
+        return;
+    }
+    let mut all = Vec::new();
+    files(&root, &mut all);
+    let options = ScanOptions {
+        unpack: Options::default(),
+        show_secrets: false,
+        today: Date::parse("2026-11-29").expect("date"),
+        vulndb: None,
+    };
+    let mut text = String::new();
+    for path in &all {
+        let scan = scan_image(path, &options);
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &scan.findings {
+            *counts.entry(f.check.as_str()).or_default() += 1;
+        }
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let checks: Vec<String> = counts.iter().map(|(c, n)| format!("{c}×{n}")).collect();
+        let components: Vec<String> = scan
+            .components
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.version.as_deref().unwrap_or("?")))
+            .collect();
+        text.push_str(&format!(
+            "{rel}\n  findings: {}\n  components: {}\n",
+            if checks.is_empty() {
+                "none".to_owned()
+            } else {
+                checks.join(", ")
+            },
+            if components.is_empty() {
+                "none".to_owned()
+            } else {
+                components.join(", ")
+            }
+        ));
+    }
+    insta::assert_snapshot!("corpus_all", text);
+}
