@@ -76,3 +76,60 @@ fn every_corpus_file() {
     }
     insta::assert_snapshot!("corpus_all", text);
 }
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    image: Vec<ExpectedImage>,
+}
+
+#[derive(serde::Deserialize)]
+struct ExpectedImage {
+    path: String,
+    expected: Vec<String>,
+}
+
+/// Exactly the checks an assessor expects fire on each file (bench/corpus-expected.toml);
+/// every file not listed is a negative control and must produce nothing.
+#[test]
+fn expected_findings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if !root.exists() {
+        eprintln!("skipping: corpus {} not found", root.display());
+        return;
+    }
+    let expected_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/corpus-expected.toml");
+    let text = std::fs::read_to_string(&expected_path).expect("bench/corpus-expected.toml");
+    let expected: Expected = toml::from_str(&text).expect("valid expectations");
+    let mut all = Vec::new();
+    files(&root, &mut all);
+    let options = ScanOptions {
+        unpack: Options::default(),
+        show_secrets: false,
+        today: Date::parse("2026-11-29").expect("date"),
+        vulndb: None,
+    };
+    let mut wrong = Vec::new();
+    for path in &all {
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let scan = scan_image(path, &options);
+        let mut found: Vec<&str> = scan.findings.iter().map(|f| f.check.as_str()).collect();
+        found.sort_unstable();
+        found.dedup();
+        let mut want: Vec<&str> = expected
+            .image
+            .iter()
+            .find(|i| i.path == rel)
+            .map(|i| i.expected.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        want.sort_unstable();
+        if found != want {
+            wrong.push(format!("{rel}: expected {want:?}, found {found:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
