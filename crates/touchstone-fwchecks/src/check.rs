@@ -73,6 +73,8 @@ pub struct Context<'a> {
     pub elves: Vec<(String, ElfReport)>,
     /// Imported vulnerability data, when there is any.
     pub vulndb: Option<&'a VulnDb>,
+    /// The day the scan is for.
+    pub today: Date,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -159,6 +161,7 @@ impl<'a> Context<'a> {
             components: found,
             elves,
             vulndb: None,
+            today,
         }
     }
 
@@ -249,6 +252,7 @@ pub fn registry() -> &'static [Check] {
         eol_component::CHECK,
         known_vulnerability::CHECK,
         elf_hardening::CHECK,
+        certificate::CHECK,
     ]
 }
 
