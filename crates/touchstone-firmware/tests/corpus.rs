@@ -511,10 +511,8 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
-        "binwalk/signatures/yaffs2.bin",     // YAFFS2: TODO
-        "fact-extractor/jffs2/jffs2_be.img", // JFFS2: TODO
-        "fact-extractor/jffs2/jffs2_le.img",
-        "fact-extractor/ubi/ubi.img", // UBI/UBIFS: TODO
+        "binwalk/signatures/yaffs2.bin", // YAFFS2: TODO
+        "fact-extractor/ubi/ubi.img",    // UBI/UBIFS: TODO
         "fact-extractor/ubi/test.ubifs",
         "fact-extractor/yaffs/yaffs2_be.img",
         "fact-extractor/yaffs/yaffs2_le.img",
@@ -614,5 +612,39 @@ fn broadcom_squashfs_v2_corrupted_never_panics() {
         }
         let u = touchstone_firmware::unpack_bytes(img, &touchstone_firmware::Options::default());
         assert!(u.files <= 263 + 64, "{}", u.files);
+    }
+}
+
+/// JFFS2 in both byte orders: FACT's standard set, as FACT's own test expects (the rest
+/// of each image is erased flash, reported as one unknown region of entropy 0).
+#[test]
+fn jffs2_images() {
+    for (name, order) in [
+        ("fact-extractor/jffs2/jffs2_le.img", "le"),
+        ("fact-extractor/jffs2/jffs2_be.img", "be"),
+    ] {
+        let Some(u) = run(name) else { return };
+        let layer = u
+            .layers
+            .get(1)
+            .unwrap_or_else(|| panic!("{name}: {:?}", formats(&u)));
+        assert_eq!(
+            (layer.format.as_str(), layer.detail.as_deref(), layer.offset),
+            ("jffs2", Some(order), 0),
+            "{name}"
+        );
+        assert_eq!(counts(&u), (3, 1, 0), "{name}");
+        assert_eq!(u.all_problems().count(), 0, "{name}");
+        assert_fact_set(tree_of(&u, "jffs2"), "");
+        let rest = u
+            .layers
+            .first()
+            .and_then(|l| l.unknown.first())
+            .expect("erased tail");
+        assert_eq!(
+            (rest.offset + rest.size, rest.entropy),
+            (131_072, 0.0),
+            "{name}"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod compress;
 pub(crate) mod cpio;
 pub(crate) mod dtb;
 pub(crate) mod ext;
+pub(crate) mod jffs2;
 pub(crate) mod romfs;
 pub(crate) mod sparse;
 pub(crate) mod squashfs;
@@ -202,6 +203,7 @@ pub(crate) enum Format {
     Romfs,
     Cramfs,
     Ext,
+    Jffs2,
     Tar,
     Cpio,
     Zip,
@@ -227,6 +229,8 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (b"-rom1fs-", 0, Format::Romfs),
     (&[0x45, 0x3d, 0xcd, 0x28], 0, Format::Cramfs),
     (&[0x53, 0xef], ext::MAGIC_AT, Format::Ext),
+    (&[0x85, 0x19], 0, Format::Jffs2),
+    (&[0x19, 0x85], 0, Format::Jffs2),
     (b"ustar", 257, Format::Tar),
     (b"070701", 0, Format::Cpio),
     (b"070702", 0, Format::Cpio),
@@ -259,6 +263,7 @@ impl Format {
             Self::Romfs => romfs::romfs(ctx, data),
             Self::Cramfs => romfs::cramfs(ctx, data),
             Self::Ext => ext::ext(ctx, data),
+            Self::Jffs2 => jffs2::jffs2(ctx, data),
             Self::Tar => tar::tar(ctx, data),
             Self::Cpio => cpio::cpio(ctx, data),
             Self::Zip => zip::zip(ctx, data),
