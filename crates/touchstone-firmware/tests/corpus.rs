@@ -511,11 +511,8 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
-        "binwalk/signatures/yaffs2.bin", // YAFFS2: TODO
-        "fact-extractor/ubi/ubi.img",    // UBI/UBIFS: TODO
+        "fact-extractor/ubi/ubi.img", // UBI/UBIFS: TODO
         "fact-extractor/ubi/test.ubifs",
-        "fact-extractor/yaffs/yaffs2_be.img",
-        "fact-extractor/yaffs/yaffs2_le.img",
         "fact-extractor/tpl/wr.fw", // VxWorks image: TP-Link header TODO
         "fact-core/elf-hardening/Hallo.o",
         "fact-core/elf-hardening/Hallo.out",
@@ -647,4 +644,57 @@ fn jffs2_images() {
             "{name}"
         );
     }
+}
+
+/// YAFFS2, 2048+64 pages: FACT's set in both byte orders (tags after a 2-byte bad-block
+/// marker), and binwalk's fixture (tags at the start of the spare area): 13 C sources,
+/// compared with a 20-line Python walk of the object headers and tags.
+#[test]
+fn yaffs2_images() {
+    for (name, detail) in [
+        ("fact-extractor/yaffs/yaffs2_le.img", "2048+64 le"),
+        ("fact-extractor/yaffs/yaffs2_be.img", "2048+64 be"),
+    ] {
+        let Some(u) = run(name) else { return };
+        let layer = u
+            .layers
+            .get(1)
+            .unwrap_or_else(|| panic!("{name}: {:?}", formats(&u)));
+        assert_eq!(
+            (layer.format.as_str(), layer.detail.as_deref(), layer.size),
+            ("yaffs2", Some(detail), 14_784),
+            "{name}"
+        );
+        assert_eq!(counts(&u), (3, 1, 0), "{name}");
+        assert_eq!(u.all_problems().count(), 0, "{name}");
+        assert_fact_set(tree_of(&u, "yaffs2"), "");
+    }
+    let Some(u) = run("binwalk/signatures/yaffs2.bin") else {
+        return;
+    };
+    assert_eq!(counts(&u), (13, 0, 0));
+    assert_eq!(
+        u.bytes,
+        844 + 3086
+            + 1447
+            + 1769
+            + 15_107
+            + 1689
+            + 27_266
+            + 7143
+            + 656
+            + 1440
+            + 13_967
+            + 5169
+            + 4903
+    );
+    let t = tree_of(&u, "yaffs2");
+    assert_eq!(
+        file_sha(t, "/mkyaffs2image.c"),
+        "bbb126ff5a49762055a6310186c9c5dd22534198fbd8ed77f6d768983af491a3"
+    );
+    assert_eq!(
+        file_sha(t, "/yaffs_guts.h"),
+        "4e2568ade2817ec84dfbfa6ff199093c5f72569d0cad8d66dedcdd59091d08d6"
+    );
 }

@@ -20,6 +20,7 @@ pub(crate) mod squashfs;
 pub(crate) mod squashfs_v2;
 pub(crate) mod tar;
 pub(crate) mod uimage;
+pub(crate) mod yaffs2;
 pub(crate) mod zip;
 
 /// A limit that stopped a layer.
@@ -204,6 +205,7 @@ pub(crate) enum Format {
     Cramfs,
     Ext,
     Jffs2,
+    Yaffs2,
     Tar,
     Cpio,
     Zip,
@@ -231,6 +233,18 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (&[0x53, 0xef], ext::MAGIC_AT, Format::Ext),
     (&[0x85, 0x19], 0, Format::Jffs2),
     (&[0x19, 0x85], 0, Format::Jffs2),
+    // YAFFS2 has no magic: its first object header (type 1-5, parent = root, unused
+    // checksum 0xffff) serves as one, in both byte orders.
+    (&[1, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[2, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 2, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[3, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 3, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[4, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 4, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[5, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 5, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
     (b"ustar", 257, Format::Tar),
     (b"070701", 0, Format::Cpio),
     (b"070702", 0, Format::Cpio),
@@ -264,6 +278,7 @@ impl Format {
             Self::Cramfs => romfs::cramfs(ctx, data),
             Self::Ext => ext::ext(ctx, data),
             Self::Jffs2 => jffs2::jffs2(ctx, data),
+            Self::Yaffs2 => yaffs2::yaffs2(ctx, data),
             Self::Tar => tar::tar(ctx, data),
             Self::Cpio => cpio::cpio(ctx, data),
             Self::Zip => zip::zip(ctx, data),
