@@ -511,8 +511,6 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
-        "fact-extractor/ubi/ubi.img", // UBI/UBIFS: TODO
-        "fact-extractor/ubi/test.ubifs",
         "fact-extractor/tpl/wr.fw", // VxWorks image: TP-Link header TODO
         "fact-core/elf-hardening/Hallo.o",
         "fact-core/elf-hardening/Hallo.out",
@@ -697,4 +695,36 @@ fn yaffs2_images() {
         file_sha(t, "/yaffs_guts.h"),
         "4e2568ade2817ec84dfbfa6ff199093c5f72569d0cad8d66dedcdd59091d08d6"
     );
+}
+
+/// UBIFS alone and inside UBI (volume `rootfs`): FACT's standard set, as FACT's own test
+/// (`ubireader`) expects.
+#[test]
+fn ubi_and_ubifs_images() {
+    let Some(u) = run("fact-extractor/ubi/test.ubifs") else {
+        return;
+    };
+    assert_eq!(counts(&u), (3, 1, 0));
+    assert_eq!(u.all_problems().count(), 0);
+    assert_fact_set(tree_of(&u, "ubifs"), "");
+    let Some(u) = run("fact-extractor/ubi/ubi.img") else {
+        return;
+    };
+    let chain: Vec<_> = u
+        .layers
+        .iter()
+        .map(|l| (l.format.as_str(), l.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            ("input", None),
+            ("ubi", Some("peb 1024, leb 896")),
+            ("part", Some("rootfs")),
+            ("ubifs", Some("leb 131072 x 13"))
+        ]
+    );
+    assert_eq!(counts(&u), (3, 1, 0));
+    assert_eq!(u.all_problems().count(), 0);
+    assert_fact_set(tree_of(&u, "ubifs"), "");
 }

@@ -19,6 +19,7 @@ pub(crate) mod sparse;
 pub(crate) mod squashfs;
 pub(crate) mod squashfs_v2;
 pub(crate) mod tar;
+pub(crate) mod ubi;
 pub(crate) mod uimage;
 pub(crate) mod yaffs2;
 pub(crate) mod zip;
@@ -206,6 +207,8 @@ pub(crate) enum Format {
     Ext,
     Jffs2,
     Yaffs2,
+    Ubi,
+    Ubifs,
     Tar,
     Cpio,
     Zip,
@@ -231,6 +234,8 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (b"-rom1fs-", 0, Format::Romfs),
     (&[0x45, 0x3d, 0xcd, 0x28], 0, Format::Cramfs),
     (&[0x53, 0xef], ext::MAGIC_AT, Format::Ext),
+    (b"UBI#", 0, Format::Ubi),
+    (&[0x31, 0x18, 0x10, 0x06], 0, Format::Ubifs),
     (&[0x85, 0x19], 0, Format::Jffs2),
     (&[0x19, 0x85], 0, Format::Jffs2),
     // YAFFS2 has no magic: its first object header (type 1-5, parent = root, unused
@@ -279,6 +284,8 @@ impl Format {
             Self::Ext => ext::ext(ctx, data),
             Self::Jffs2 => jffs2::jffs2(ctx, data),
             Self::Yaffs2 => yaffs2::yaffs2(ctx, data),
+            Self::Ubi => ubi::ubi(ctx, data),
+            Self::Ubifs => ubi::ubifs(ctx, data),
             Self::Tar => tar::tar(ctx, data),
             Self::Cpio => cpio::cpio(ctx, data),
             Self::Zip => zip::zip(ctx, data),
