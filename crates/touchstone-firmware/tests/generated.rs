@@ -899,3 +899,53 @@ fn jffs2_generated() {
     ));
     assert_eq!((u.files, u.directories, u.links, u.special), (3, 1, 1, 1));
 }
+
+fn seama(meta: &str, image: &[u8]) -> Vec<u8> {
+    use md5::Digest;
+    let mut m = meta.as_bytes().to_vec();
+    m.push(0);
+    m.resize(m.len().div_ceil(4) * 4, 0);
+    let mut out = vec![0x5e, 0xa3, 0xa4, 0x17, 0, 0];
+    out.extend_from_slice(&u16::try_from(m.len()).expect("meta").to_be_bytes());
+    out.extend_from_slice(&u32::try_from(image.len()).expect("size").to_be_bytes());
+    if image.is_empty() {
+        out.extend_from_slice(&[0; 16]);
+    } else {
+        out.extend_from_slice(md5::Md5::digest(image).as_slice());
+    }
+    out.extend_from_slice(&m);
+    out.extend_from_slice(image);
+    out
+}
+
+/// D-Link SEAMA: an outer wrapper (empty image) then the real header whose image MD5 is
+/// checked; the chain continues into gzip and cpio.
+#[test]
+fn dlink_seama() {
+    let inner = seama(
+        "dev=/dev/mtdblock/2\0type=firmware",
+        &gzip(&sample_cpio("070701")),
+    );
+    let mut image = seama("signature=wrgn49_dlob_dir615", b"");
+    image.extend_from_slice(&inner);
+    let u = unpack_bytes(image.clone(), &Options::default());
+    assert_eq!(
+        chain(&u),
+        ["input", "seama", "seama", "part", "gzip", "cpio"],
+        "{:?}",
+        formats(&u)
+    );
+    assert!(
+        u.layers
+            .get(1)
+            .and_then(|l| l.detail.as_deref())
+            .is_some_and(|d| d.contains("wrgn49"))
+    );
+    assert!(!has(&u, ProblemKind::Checksum));
+    assert_eq!(u.files, 4);
+    // Corrupt one byte of the image: the MD5 check reports it.
+    let last = image.len() - 20;
+    image[last] ^= 0x55;
+    let u = unpack_bytes(image, &Options::default());
+    assert!(has(&u, ProblemKind::Checksum));
+}

@@ -227,3 +227,64 @@ pub(crate) fn tplink(data: &Data) -> Result<Chunk, FormatError> {
     }
     Ok(c)
 }
+
+/// D-Link SEAMA container: magic, metadata (`key=value` strings), then the image, whose
+/// MD5 is verified. A SEAMA with an empty image is an outer wrapper: the next SEAMA
+/// follows right after its metadata and is found by the scan.
+pub(crate) fn seama(data: &Data) -> Result<Chunk, FormatError> {
+    use md5::Digest;
+    let b = data.as_slice();
+    let meta_len = usize::from(read::u16be(b, 6).ok_or(FormatError::Truncated("SEAMA header"))?);
+    let size = read::u32be(b, 8).ok_or(FormatError::Truncated("SEAMA header"))? as usize;
+    let digest = b
+        .get(12..28)
+        .ok_or(FormatError::Truncated("SEAMA header"))?;
+    if read::u16be(b, 4) != Some(0) || meta_len > 4096 {
+        return Err(bad("SEAMA header"));
+    }
+    let meta = b
+        .get(28..28 + meta_len)
+        .ok_or(FormatError::Truncated("SEAMA metadata"))?;
+    let fields: Vec<String> = meta
+        .split(|&c| c == 0)
+        .filter(|f| !f.is_empty())
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    if fields.iter().any(|f| f.chars().any(char::is_control)) {
+        return Err(bad("SEAMA metadata is not text"));
+    }
+    let start = 28 + meta_len;
+    let mut problems = Vec::new();
+    let end = start.saturating_add(size);
+    let mut c = if size == 0 {
+        Chunk::new("seama", start, Output::Nothing)
+    } else {
+        if end > b.len() {
+            problems.push(Problem::new(
+                ProblemKind::Truncated,
+                Some(8),
+                format!(
+                    "SEAMA image needs {size} bytes, {} present",
+                    b.len() - start
+                ),
+            ));
+        } else {
+            let computed = md5::Md5::digest(b.get(start..end).unwrap_or(&[]));
+            if computed.as_slice() != digest {
+                problems.push(Problem::new(
+                    ProblemKind::Checksum,
+                    Some(12),
+                    "SEAMA image MD5 mismatch",
+                ));
+            }
+        }
+        Chunk::new(
+            "seama",
+            end.min(b.len()),
+            Output::Parts(vec![("image".into(), start, data.slice(start..end))]),
+        )
+    };
+    c.detail = Some(fields.join(" "));
+    c.problems = problems;
+    Ok(c)
+}
