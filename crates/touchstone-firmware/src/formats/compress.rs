@@ -12,6 +12,9 @@ use crate::model::{Problem, ProblemKind};
 const STEP: usize = 256 * 1024;
 /// A stream that produced less than this before failing is taken as a false positive.
 const MIN_PARTIAL: usize = 64;
+/// The same for a stream that hit corrupt data (not just the end of its input): random
+/// bytes after a short magic can decode for a while before the decoder notices.
+const MIN_CORRUPT: usize = 4096;
 
 /// How a stream ended.
 enum End {
@@ -118,7 +121,7 @@ fn finish(
                 d.out.len()
             ),
         )),
-        End::Error(e) if d.out.len() >= MIN_PARTIAL => problems.push(Problem::new(
+        End::Error(e) if d.out.len() >= MIN_CORRUPT => problems.push(Problem::new(
             ProblemKind::Malformed,
             Some(size as u64),
             format!("{format} stream corrupt ({e}); kept {} bytes", d.out.len()),
