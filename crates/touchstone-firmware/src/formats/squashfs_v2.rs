@@ -268,7 +268,7 @@ impl Walker<'_, '_, '_> {
             let word =
                 u32e(&self.inodes.buf, ip + 4 * i, self.sb.le).ok_or("block list truncated")?;
             let len = (word & !COMPRESSED_BIT_BLOCK) as usize;
-            let want = bs.min(size - out.len());
+            let want = bs.min(size.saturating_sub(out.len()));
             if len == 0 {
                 out.resize(out.len() + want, 0);
                 continue;
@@ -280,7 +280,9 @@ impl Walker<'_, '_, '_> {
             if word & COMPRESSED_BIT_BLOCK != 0 || self.sb.flags & 2 != 0 {
                 out.extend_from_slice(raw.get(..want.min(raw.len())).unwrap_or(&[]));
             } else {
-                out.extend_from_slice(&decompress(self.ctx, raw, Some(want), bs)?);
+                let mut v = decompress(self.ctx, raw, Some(want), bs)?;
+                v.truncate(want);
+                out.extend_from_slice(&v);
             }
             disk += len;
         }
