@@ -282,6 +282,11 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
             let last = parts.last();
             let mode = last.map_or(0, |f| f.meta.mode);
             let isize = last.map_or(0, |f| f.isize).min(64 << 20);
+            // The recorded size, not the data present, decides the allocation: charge it.
+            if let Err(l) = ctx.charge_bytes(isize as u64) {
+                stopped = Some(l);
+                break 'outer;
+            }
             let meta = last.map_or(Meta::default(), |f| Meta {
                 mode: mode & 0o7777,
                 ..f.meta
