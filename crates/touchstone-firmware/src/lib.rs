@@ -57,8 +57,15 @@
 //!
 //! [`Limits`]: total output bytes, expansion ratio per stream, depth, entries, layers, a
 //! wall-clock budget per layer, and symlink hops. Each hit is a problem with its own
-//! [`ProblemKind`]; the layer stops, everything else is kept. A decompression bomb stops
-//! after about [`Limits::ratio_grace_bytes`] of output.
+//! [`ProblemKind`]; the layer stops, everything else is kept. A high-ratio decompression
+//! bomb stops after about [`Limits::ratio_grace_bytes`] of output (4 MiB); a low-ratio one
+//! (say `gzip -1` of zeros, 229:1) at [`Limits::max_output_bytes`] (192 MiB by default,
+//! which is what bounds peak memory, since trees are held in memory).
+//!
+//! Our own parsers index only through bounds-checked accessors and saturating arithmetic.
+//! Calls into third-party readers (`backhand`, `ext4-view`) are wrapped in
+//! `catch_unwind`, so a panic there becomes a problem too (the default panic hook still
+//! prints its message to stderr).
 //!
 //! # For the CLI (`touchstone firmware unpack IMAGE [--output DIR] [--format json]`)
 //!
@@ -79,8 +86,9 @@
 //!
 //! # Input
 //!
-//! The input is read into memory (at most [`Limits::max_input_bytes`]); payloads are
-//! shared, not copied, by every file that lies in them ([`Data`]). Memory-mapping the input
+//! The input is read into memory (at most [`Limits::max_input_bytes`], so peak memory is
+//! the input size plus the output budget); payloads are shared, not copied, by every file
+//! that lies in them ([`Data`]). Memory-mapping the input
 //! with `memmap2` would need `unsafe` (`Mmap::map`), which the workspace forbids
 //! (`unsafe_code = "forbid"`); [`Data`] is the one place to change when that is decided.
 
