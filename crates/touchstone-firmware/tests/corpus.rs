@@ -506,8 +506,7 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/arj.bin",          // ARJ: not planned
         "binwalk/signatures/bmp.bin",          // images: identify-only, not planned
         "binwalk/signatures/jpeg.bin",
-        "binwalk/signatures/matter_ota.bin", // Matter OTA header: TODO
-        "binwalk/signatures/mbr.bin",        // MBR: TODO
+        "binwalk/signatures/mbr.bin", // MBR: TODO
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
@@ -727,4 +726,35 @@ fn ubi_and_ubifs_images() {
     assert_eq!(counts(&u), (3, 1, 0));
     assert_eq!(u.all_problems().count(), 0);
     assert_fact_set(tree_of(&u, "ubifs"), "");
+}
+
+/// Matter OTA image: TLV header fields and the payload, whose SHA-256 (Python `hashlib` of
+/// bytes 88..96 gives the stored digest) is verified; a flipped payload byte is reported.
+#[test]
+fn matter_ota_image() {
+    let Some(path) = common::corpus("binwalk/signatures/matter_ota.bin") else {
+        return;
+    };
+    let image = std::fs::read(path).expect("read");
+    let u =
+        touchstone_firmware::unpack_bytes(image.clone(), &touchstone_firmware::Options::default());
+    let layer = u.layers.get(1).expect("matter layer");
+    assert_eq!((layer.format.as_str(), layer.size), ("matter-ota", 96));
+    assert!(
+        layer
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("vendor=0x1234") && d.contains("\"1.2.120.0\""))
+    );
+    assert_eq!(u.all_problems().count(), 0);
+    assert_eq!(
+        file_sha(tree_of(&u, "part"), "/payload"),
+        "f09693eb113fe630bac50b5e99386a704ba4a363133e55f9735d322ddb8e78ef"
+    );
+    let mut bad = image;
+    if let Some(b) = bad.get_mut(90) {
+        *b ^= 1;
+    }
+    let u = touchstone_firmware::unpack_bytes(bad, &touchstone_firmware::Options::default());
+    assert!(has_problem(&u, ProblemKind::Checksum));
 }

@@ -288,3 +288,112 @@ pub(crate) fn seama(data: &Data) -> Result<Chunk, FormatError> {
     c.problems = problems;
     Ok(c)
 }
+
+/// Matter (CSA) OTA image: a TLV header (vendor and product id, software version and its
+/// string, payload size, payload digest) followed by the payload; a SHA-256 digest is
+/// verified.
+pub(crate) fn matter_ota(data: &Data) -> Result<Chunk, FormatError> {
+    use sha2::Digest;
+    let b = data.as_slice();
+    let total = read::u64le(b, 4).ok_or(FormatError::Truncated("Matter OTA header"))?;
+    let hdr = read::u32le(b, 12).ok_or(FormatError::Truncated("Matter OTA header"))? as usize;
+    let tlv = b
+        .get(16..16 + hdr)
+        .ok_or(FormatError::Truncated("Matter OTA header"))?;
+    if tlv.first() != Some(&0x15) || total < 16 + hdr as u64 {
+        return Err(bad("Matter OTA header"));
+    }
+    let (
+        mut vendor,
+        mut product,
+        mut version,
+        mut version_str,
+        mut payload_size,
+        mut digest_type,
+        mut digest,
+    ) = (0u64, 0u64, 0u64, String::new(), None, 0u64, Vec::new());
+    let mut p = 1usize;
+    while let Some(&control) = tlv.get(p) {
+        if control == 0x18 {
+            break;
+        }
+        if control >> 5 != 1 {
+            return Err(bad("Matter OTA TLV: expected context tags"));
+        }
+        let tag = *tlv
+            .get(p + 1)
+            .ok_or(FormatError::Truncated("Matter OTA TLV"))?;
+        p += 2;
+        let int = |n: usize| {
+            tlv.get(p..p + n)
+                .map(|v| v.iter().rev().fold(0u64, |a, &c| (a << 8) | u64::from(c)))
+        };
+        let (value, bytes, used) = match control & 0x1f {
+            e @ 0x04..=0x07 => {
+                let n = 1usize << (e - 4);
+                (
+                    int(n).ok_or(FormatError::Truncated("Matter OTA TLV"))?,
+                    Vec::new(),
+                    n,
+                )
+            }
+            0x0c | 0x10 => {
+                let n = usize::from(*tlv.get(p).ok_or(FormatError::Truncated("Matter OTA TLV"))?);
+                (
+                    0,
+                    tlv.get(p + 1..p + 1 + n)
+                        .ok_or(FormatError::Truncated("Matter OTA TLV"))?
+                        .to_vec(),
+                    1 + n,
+                )
+            }
+            _ => return Err(bad("Matter OTA TLV element type")),
+        };
+        match tag {
+            0 => vendor = value,
+            1 => product = value,
+            2 => version = value,
+            3 => version_str = String::from_utf8_lossy(&bytes).into_owned(),
+            4 => payload_size = Some(value),
+            8 => digest_type = value,
+            9 => digest = bytes,
+            _ => {}
+        }
+        p += used;
+    }
+    let start = 16 + hdr;
+    let end = usize::try_from(total).unwrap_or(usize::MAX);
+    let mut problems = Vec::new();
+    if end > b.len() {
+        problems.push(Problem::new(
+            ProblemKind::Truncated,
+            Some(4),
+            format!("Matter OTA image claims {total} bytes, {} present", b.len()),
+        ));
+    } else if payload_size.is_some_and(|s| s != (end - start) as u64) {
+        problems.push(Problem::new(
+            ProblemKind::Malformed,
+            Some(16),
+            "Matter OTA payload size disagrees with the total size",
+        ));
+    } else if digest_type == 1 {
+        let computed = sha2::Sha256::digest(b.get(start..end).unwrap_or(&[]));
+        if computed.as_slice() != digest.as_slice() {
+            problems.push(Problem::new(
+                ProblemKind::Checksum,
+                Some(16),
+                "Matter OTA payload SHA-256 mismatch",
+            ));
+        }
+    }
+    let mut c = Chunk::new(
+        "matter-ota",
+        end.min(b.len()),
+        Output::Parts(vec![("payload".into(), start, data.slice(start..end))]),
+    );
+    c.detail = Some(format!(
+        "vendor={vendor:#06x} product={product:#06x} version={version} {version_str:?}"
+    ));
+    c.problems = problems;
+    Ok(c)
+}
