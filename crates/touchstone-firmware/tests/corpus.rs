@@ -510,7 +510,6 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
-        "fact-extractor/tpl/wr.fw", // VxWorks image: TP-Link header TODO
         "fact-core/elf-hardening/Hallo.o",
         "fact-core/elf-hardening/Hallo.out",
         "fact-core/elf-hardening/Hallo.so",
@@ -757,4 +756,37 @@ fn matter_ota_image() {
     }
     let u = touchstone_firmware::unpack_bytes(bad, &touchstone_firmware::Options::default());
     assert!(has_problem(&u, ProblemKind::Checksum));
+}
+
+/// TP-Link TL-WR702N VxWorks image: FACT's split puts the bootloader at 26,820 and the OS
+/// at 262,420; both are LZMA (properties 0x6e) and Python `lzma` decodes them to these
+/// sizes and hashes, consuming exactly these many bytes.
+#[test]
+fn tplink_vxworks_lzma_parts() {
+    let Some(u) = run("fact-extractor/tpl/wr.fw") else {
+        return;
+    };
+    let found: Vec<_> = u
+        .layers
+        .iter()
+        .filter(|l| l.format == "lzma")
+        .map(|l| (l.offset, l.size, l.output_bytes))
+        .collect();
+    assert_eq!(
+        found,
+        [(26_820, 198_228, 698_624), (262_420, 973_653, 3_571_184)]
+    );
+    assert_eq!(u.all_problems().count(), 0);
+    let shas: Vec<String> = u
+        .trees
+        .iter()
+        .filter_map(|t| t.walk().next().map(|(p, _, _)| file_sha(t, &p)))
+        .collect();
+    assert_eq!(
+        shas,
+        [
+            "54bb28d2f05c0036e2a843ee7304b833a77888bebc5470b391a285bd8f2346a1",
+            "c3fefc74f1097ae4ea38b1bd755c67ed17b06a1590ddd81ccf9c600990da0a5f"
+        ]
+    );
 }

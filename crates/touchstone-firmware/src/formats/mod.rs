@@ -262,6 +262,9 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (&[0x1f, 0x8b, 0x08], 0, Format::Gzip),
     (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], 0, Format::Xz),
     (&[0x5d, 0x00, 0x00], 0, Format::LzmaAlone),
+    // lc/lp/pb variants seen in vendor images (TP-Link VxWorks, Alphanetworks).
+    (&[0x6d, 0x00, 0x00], 0, Format::LzmaAlone),
+    (&[0x6e, 0x00, 0x00], 0, Format::LzmaAlone),
     (b"BZh", 0, Format::Bzip2),
     (&[0x28, 0xb5, 0x2f, 0xfd], 0, Format::Zstd),
     (&[0x04, 0x22, 0x4d, 0x18], 0, Format::Lz4Frame),
