@@ -502,7 +502,6 @@ fn not_yet_supported_or_not_containers() {
     let cases = [
         "binwalk/malformed/png_malformed.bin", // negative case: no png result
         "binwalk/signatures/7z.bin",           // 7-Zip: not planned
-        "binwalk/signatures/arcadyan.bin",     // Arcadyan container: TODO
         "binwalk/signatures/arj.bin",          // ARJ: not planned
         "binwalk/signatures/bmp.bin",          // images: identify-only, not planned
         "binwalk/signatures/jpeg.bin",
@@ -788,5 +787,29 @@ fn tplink_vxworks_lzma_parts() {
             "54bb28d2f05c0036e2a843ee7304b833a77888bebc5470b391a285bd8f2346a1",
             "c3fefc74f1097ae4ea38b1bd755c67ed17b06a1590ddd81ccf9c600990da0a5f"
         ]
+    );
+}
+
+/// Arcadyan obfuscated LZMA: de-obfuscated and decoded by a 10-line Python version of the
+/// block swap plus `lzma` (2,813,252 bytes, 733,166 bytes consumed).
+#[test]
+fn arcadyan_obfuscated_lzma() {
+    let Some(u) = run("binwalk/signatures/arcadyan.bin") else {
+        return;
+    };
+    let layer = u.layers.get(1).expect("arcadyan layer");
+    assert_eq!(
+        (
+            layer.format.as_str(),
+            layer.offset,
+            layer.size,
+            layer.output_bytes
+        ),
+        ("arcadyan", 0, 733_166, 2_813_252)
+    );
+    assert_eq!(u.all_problems().count(), 0);
+    assert_eq!(
+        file_sha(tree_of(&u, "arcadyan"), "/arcadyan.out"),
+        "94a9ebd30832da824cfa03d9645a294ccde9add75ff0ece02dafa76050ae7582"
     );
 }

@@ -634,3 +634,34 @@ pub(crate) fn lzop(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
     c.problems = problems;
     Ok(c)
 }
+
+/// Arcadyan's obfuscated LZMA: the 32-byte blocks at 4 and 0x68 are exchanged and the one
+/// that belongs at 4 is stored nibble-swapped and byte-pair-swapped. Undone here, then the
+/// LZMA-alone stream at offset 4 is decoded.
+pub(crate) fn arcadyan(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
+    const B1: std::ops::Range<usize> = 4..0x24;
+    const B2: std::ops::Range<usize> = 0x68..0x88;
+    let head = b
+        .get(..0x88)
+        .ok_or(FormatError::Truncated("Arcadyan header"))?;
+    let mut block: Vec<u8> = head
+        .get(B2)
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| c.rotate_left(4))
+        .collect();
+    for pair in block.chunks_exact_mut(2) {
+        pair.swap(0, 1);
+    }
+    let mut plain = Vec::with_capacity(b.len());
+    plain.extend_from_slice(head.get(..4).unwrap_or(&[]));
+    plain.extend_from_slice(&block);
+    plain.extend_from_slice(head.get(0x24..0x68).unwrap_or(&[]));
+    plain.extend_from_slice(head.get(B1).unwrap_or(&[]));
+    plain.extend_from_slice(b.get(0x88..).unwrap_or(&[]));
+    let mut c = lzma_alone(ctx, plain.get(4..).unwrap_or(&[]))?;
+    c.format = "arcadyan";
+    c.detail = Some("obfuscated LZMA".into());
+    c.size += 4;
+    Ok(c)
+}

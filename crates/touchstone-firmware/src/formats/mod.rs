@@ -217,6 +217,7 @@ pub(crate) enum Format {
     Gzip,
     Xz,
     LzmaAlone,
+    Arcadyan,
     Bzip2,
     Zstd,
     Lz4Frame,
@@ -265,6 +266,7 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     // lc/lp/pb variants seen in vendor images (TP-Link VxWorks, Alphanetworks).
     (&[0x6d, 0x00, 0x00], 0, Format::LzmaAlone),
     (&[0x6e, 0x00, 0x00], 0, Format::LzmaAlone),
+    (&[0x00, 0xd5, 0x08, 0x00], 0x68, Format::Arcadyan),
     (b"BZh", 0, Format::Bzip2),
     (&[0x28, 0xb5, 0x2f, 0xfd], 0, Format::Zstd),
     (&[0x04, 0x22, 0x4d, 0x18], 0, Format::Lz4Frame),
@@ -301,6 +303,7 @@ impl Format {
             Self::Gzip => compress::gzip(ctx, data.as_slice()),
             Self::Xz => compress::xz(ctx, data.as_slice()),
             Self::LzmaAlone => compress::lzma_alone(ctx, data.as_slice()),
+            Self::Arcadyan => compress::arcadyan(ctx, data.as_slice()),
             Self::Bzip2 => compress::bzip2(ctx, data.as_slice()),
             Self::Zstd => compress::zstd(ctx, data.as_slice()),
             Self::Lz4Frame => compress::lz4_frame(ctx, data.as_slice()),
