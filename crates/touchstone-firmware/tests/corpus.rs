@@ -505,7 +505,6 @@ fn not_yet_supported_or_not_containers() {
         "binwalk/signatures/arj.bin",          // ARJ: not planned
         "binwalk/signatures/bmp.bin",          // images: identify-only, not planned
         "binwalk/signatures/jpeg.bin",
-        "binwalk/signatures/mbr.bin", // MBR: TODO
         "binwalk/signatures/pdf.bin",
         "binwalk/signatures/qcow.bin",
         "binwalk/signatures/riff.bin",
@@ -812,4 +811,27 @@ fn arcadyan_obfuscated_lzma() {
         file_sha(tree_of(&u, "arcadyan"), "/arcadyan.out"),
         "94a9ebd30832da824cfa03d9645a294ccde9add75ff0ece02dafa76050ae7582"
     );
+}
+
+/// MBR: one Linux (0x83) partition from LBA 1 for 9 sectors (Python `struct` on the
+/// partition table), split out as a part.
+#[test]
+fn mbr_partition_table() {
+    let Some(u) = run("binwalk/signatures/mbr.bin") else {
+        return;
+    };
+    let layers: Vec<_> = u
+        .layers
+        .iter()
+        .map(|l| (l.format.as_str(), l.detail.as_deref(), l.offset, l.size))
+        .collect();
+    assert_eq!(
+        layers,
+        [
+            ("input", None, 0, 5120),
+            ("mbr", None, 0, 5120),
+            ("part", Some("partition0-type83"), 512, 4608)
+        ]
+    );
+    assert_eq!(u.all_problems().count(), 0);
 }

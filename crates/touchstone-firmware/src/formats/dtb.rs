@@ -397,3 +397,62 @@ pub(crate) fn matter_ota(data: &Data) -> Result<Chunk, FormatError> {
     c.problems = problems;
     Ok(c)
 }
+
+/// DOS/MBR partition table (the boot sector's last 66 bytes): each primary partition
+/// becomes a part. Accepted only when every entry is empty or well-formed, since the
+/// 2-byte boot signature alone matches often.
+pub(crate) fn mbr(data: &Data) -> Result<Chunk, FormatError> {
+    let b = data.as_slice();
+    if b.get(510..512) != Some(&[0x55, 0xaa][..]) {
+        return Err(bad("MBR signature"));
+    }
+    let mut parts = Vec::new();
+    let mut end = 512usize;
+    let mut problems = Vec::new();
+    for i in 0..4 {
+        let e = b
+            .get(446 + 16 * i..462 + 16 * i)
+            .ok_or(FormatError::Truncated("MBR entry"))?;
+        let (status, ptype) = (
+            e.first().copied().unwrap_or(0),
+            e.get(4).copied().unwrap_or(0),
+        );
+        let lba = read::u32le(e, 8).unwrap_or(0) as usize;
+        let sectors = read::u32le(e, 12).unwrap_or(0) as usize;
+        if ptype == 0 && lba == 0 && sectors == 0 {
+            continue;
+        }
+        if !matches!(status, 0x00 | 0x80) || ptype == 0 || lba == 0 || sectors == 0 {
+            return Err(bad("MBR partition entry"));
+        }
+        let start = lba.saturating_mul(512);
+        let stop = start.saturating_add(sectors.saturating_mul(512));
+        if start >= b.len() {
+            problems.push(Problem::new(
+                ProblemKind::Truncated,
+                Some((446 + 16 * i) as u64),
+                format!("partition {i} starts beyond the image"),
+            ));
+            continue;
+        }
+        if stop > b.len() {
+            problems.push(Problem::new(
+                ProblemKind::Truncated,
+                Some((446 + 16 * i) as u64),
+                format!("partition {i} ends beyond the image"),
+            ));
+        }
+        end = end.max(stop.min(b.len()));
+        parts.push((
+            format!("partition{i}-type{ptype:02x}"),
+            start,
+            data.slice(start..stop),
+        ));
+    }
+    if parts.is_empty() {
+        return Err(bad("MBR without partitions"));
+    }
+    let mut c = Chunk::new("mbr", end, Output::Parts(parts));
+    c.problems = problems;
+    Ok(c)
+}
