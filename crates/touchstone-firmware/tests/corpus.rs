@@ -309,20 +309,42 @@ fn bzimage_payloads() {
         let Some(u) = run(&format!("fact-extractor/linux-kernel/bzImage_{file}")) else {
             return;
         };
+        // The setup header (`file` prints the same version), then the protected-mode part
+        // at (setup_sects + 1) * 512 = 16,896, whose payload starts 105 bytes in.
+        let bz = u.layers.get(1).expect("bzimage layer");
+        assert_eq!(
+            (bz.format.as_str(), bz.size),
+            ("bzimage", u.input_size),
+            "{file}"
+        );
+        assert!(
+            bz.detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Linux 5.4.72 (root@caesurus-ubuntu20-04)")),
+            "{file}"
+        );
+        let part = u.layers.get(2).expect("kernel part");
+        assert_eq!(
+            (part.format.as_str(), part.offset),
+            ("part", 16_896),
+            "{file}"
+        );
         let layer = u
             .layers
             .iter()
             .find(|l| l.format == format)
             .unwrap_or_else(|| panic!("{file}: {:?}", formats(&u)));
         assert_eq!(
-            (layer.offset, layer.output_bytes),
-            (17001, 1_015_400),
+            (layer.offset, layer.parent, layer.output_bytes),
+            (105, Some(2), 1_015_400),
             "{file}"
         );
         let t = tree_of(&u, format);
         let (path, _, _) = t.walk().next().expect("payload file");
         assert_eq!(file_sha(t, &path), sha, "{file}");
-        assert_eq!(u.files, 1, "{file}");
+        // The kernel part (decompressor stub and all) and the decompressed kernel.
+        assert_eq!(u.files, 2, "{file}");
+        assert_eq!(u.all_problems().count(), 0, "{file}");
     }
 }
 

@@ -456,3 +456,39 @@ pub(crate) fn mbr(data: &Data) -> Result<Chunk, FormatError> {
     c.problems = problems;
     Ok(c)
 }
+
+/// x86 Linux `bzImage`: the real-mode setup (with the kernel version string) and the
+/// protected-mode part, which holds the compressed kernel and becomes a part.
+pub(crate) fn bzimage(data: &Data) -> Result<Chunk, FormatError> {
+    let b = data.as_slice();
+    if read::u16le(b, 0x1fe) != Some(0xaa55) || b.get(0x202..0x206) != Some(b"HdrS") {
+        return Err(bad("bzImage boot signature"));
+    }
+    let setup_sects = usize::from(
+        *b.get(0x1f1)
+            .ok_or(FormatError::Truncated("bzImage header"))?,
+    );
+    let setup = (if setup_sects == 0 { 4 } else { setup_sects } + 1) * 512;
+    let syssize = read::u32le(b, 0x1f4).ok_or(FormatError::Truncated("bzImage header"))? as usize;
+    let end = setup.saturating_add(syssize.saturating_mul(16));
+    let version = read::u16le(b, 0x20e)
+        .filter(|&p| p != 0)
+        .and_then(|p| read::cstr(b, usize::from(p) + 0x200, 256))
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    if end > b.len() {
+        problems.push(Problem::new(
+            ProblemKind::Truncated,
+            Some(0x1f4),
+            format!("bzImage needs {end} bytes, {} present", b.len()),
+        ));
+    }
+    let mut c = Chunk::new(
+        "bzimage",
+        end.min(b.len()),
+        Output::Parts(vec![("kernel".into(), setup, data.slice(setup..end))]),
+    );
+    c.detail = Some(format!("Linux {version}"));
+    c.problems = problems;
+    Ok(c)
+}
