@@ -444,7 +444,19 @@ fn xerox_dlm_partial() {
     let Some(u) = run("fact-extractor/xerox/DLM-First_1MB.DLM") else {
         return;
     };
-    let gz = u.layers.get(1).expect("gzip layer");
+    // The DLM header ends at 0x243 and carries the signature field quoted in the corpus
+    // README.
+    let dlm = u.layers.get(1).expect("dlm layer");
+    assert_eq!((dlm.format.as_str(), dlm.size), ("xerox-dlm", 0x244));
+    assert!(
+        dlm.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("name=\"080415_08142013\"")
+                && d.contains(
+                    "signature=90ec11f7b52468378362987a4ed9e56855070915887e6afe567e1c47875b29f9"
+                ))
+    );
+    let gz = u.layers.get(2).expect("gzip layer");
     assert_eq!(
         (gz.format.as_str(), gz.offset, gz.output_bytes),
         ("gzip", 580, 1_327_375)

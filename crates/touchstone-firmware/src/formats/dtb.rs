@@ -492,3 +492,35 @@ pub(crate) fn bzimage(data: &Data) -> Result<Chunk, FormatError> {
     c.problems = problems;
     Ok(c)
 }
+
+/// Xerox DLM update header (`%%XRXbegin` … `%%XRXend` attribute lines): identified with
+/// its name, version and whether it carries a signature; the payload after it is found by
+/// the scan.
+pub(crate) fn xerox_dlm(data: &Data) -> Result<Chunk, FormatError> {
+    let b = data.as_slice();
+    let head = b.get(..b.len().min(64 << 10)).unwrap_or(b);
+    let end_tag = b"%%XRXend";
+    let end = head
+        .windows(end_tag.len())
+        .position(|w| w == end_tag)
+        .ok_or_else(|| bad("Xerox DLM header end"))?;
+    let mut size = end + end_tag.len();
+    if head.get(size) == Some(&b'\n') {
+        size += 1;
+    }
+    let text = String::from_utf8_lossy(head.get(..size).unwrap_or(&[])).into_owned();
+    let attr = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+    };
+    let name = attr("%%OID_ATT_DLM_NAME").unwrap_or_default();
+    let version = attr("%%OID_ATT_DLM_VERSION").unwrap_or_default();
+    let signature = attr("%%OID_ATT_DLM_SIGNATURE");
+    let mut c = Chunk::new("xerox-dlm", size, Output::Nothing);
+    c.detail = Some(format!(
+        "name={name:?} version={version:?} signature={}",
+        signature.as_deref().unwrap_or("none")
+    ));
+    Ok(c)
+}
