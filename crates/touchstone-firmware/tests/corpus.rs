@@ -109,6 +109,7 @@ fn broadcom_squashfs_v2() {
         }
     ));
     assert_eq!(ac97.meta.mode, 0o640);
+    insta::assert_json_snapshot!("broadcom", u);
 }
 
 /// FACT's SquashFS v2 LZMA variants (bare LZMA streams in metadata and data, both byte
