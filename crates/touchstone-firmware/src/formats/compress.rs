@@ -257,6 +257,10 @@ pub(crate) fn lzma_alone(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatErr
     }
     let s = liblzma::stream::Stream::new_lzma_decoder(256 << 20).map_err(|e| bad(e.to_string()))?;
     let d = drive(ctx, b, &mut lzma_step(s));
+    if d.out.is_empty() {
+        // A declared size of 0 after the 3-byte magic is a coincidence, not a stream.
+        return Err(bad("lzma stream with no output"));
+    }
     finish(ctx, "lzma", 0, d, None, Vec::new())
 }
 
