@@ -436,6 +436,23 @@ fn tplink_test_image() {
             .any(|l| l.format == "uimage" && l.offset == 15_488)
     );
     assert_fact_set(tree_of(&u, "squashfs"), "");
+    // TP-Link v1 headers: the outer one and the one before the kernel (FACT's split).
+    let tpl: Vec<_> = u
+        .layers
+        .iter()
+        .filter(|l| l.format == "tplink")
+        .map(|l| (l.offset, l.size))
+        .collect();
+    assert_eq!(tpl, [(0, 512), (131_584, 512)]);
+    let outer = u
+        .layers
+        .get(1)
+        .and_then(|l| l.detail.as_deref())
+        .unwrap_or("");
+    assert!(outer.contains("hw_id=0x30200001"), "{outer}");
+    // U-Boot and kernel (decompressed, kept as files) plus FACT's three files.
+    assert_eq!(u.files, 5);
+    assert_eq!(u.all_problems().count(), 0);
 }
 
 /// Xerox DLM: gzip at 580 (cut off, as the file is the first MiB) holding a tar; Python
