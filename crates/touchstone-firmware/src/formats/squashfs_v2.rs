@@ -504,6 +504,7 @@ pub(crate) fn squashfs_v2(
     }
     fragments.truncate(sb.fragments);
     let root = sb.root;
+    let hops = ctx.limits.max_link_hops;
     let mut w = Walker {
         ctx,
         b,
@@ -512,12 +513,11 @@ pub(crate) fn squashfs_v2(
         dirs,
         fragments,
         frag_cache: HashMap::new(),
-        tree: Tree::new(0, 40),
+        tree: Tree::new(0, hops),
         problems: Vec::new(),
         visited: HashSet::new(),
         errors: 0,
     };
-    w.tree = Tree::new(0, w.ctx.limits.max_link_hops);
     if let Err(l) = w.inode(root, "", 0) {
         w.problems.push(l.problem(None, w.ctx.limits));
     }
