@@ -825,6 +825,7 @@ fn jffs2_generated() {
         &zlib,
         passwd.len(),
     );
+    jffs2_dirent(&mut img, 1, 9, 3, "passwd.hardlink");
     jffs2_dirent(&mut img, 1, 3, 4, "sh");
     jffs2_inode(&mut img, 4, 1, 0o120_777, 12, 0, 0, b"/bin/busybox", 12);
     jffs2_dirent(&mut img, 1, 4, 5, "console");
@@ -885,6 +886,7 @@ fn jffs2_generated() {
             .mode,
         0o600
     );
+    assert_eq!(t.read("/passwd.hardlink").expect("hard link"), &passwd[..]);
     assert_eq!(t.read("/rt").expect("rtime"), b"ababab");
     assert_eq!(t.read("/lz").expect("lzo"), &lzo_plain[..]);
     assert!(t.lookup("/gone").is_none());
@@ -897,7 +899,7 @@ fn jffs2_generated() {
             .kind,
         Kind::CharDevice { major: 5, minor: 1 }
     ));
-    assert_eq!((u.files, u.directories, u.links, u.special), (3, 1, 1, 1));
+    assert_eq!((u.files, u.directories, u.links, u.special), (4, 1, 1, 1));
 }
 
 fn seama(meta: &str, image: &[u8]) -> Vec<u8> {

@@ -263,6 +263,9 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
             children.entry(pino).or_default().push((name, ino));
         }
     }
+    for parts in frags.values_mut() {
+        parts.sort_by_key(|f| f.version);
+    }
     let mut tree = Tree::new(0, ctx.limits.max_link_hops);
     let mut stack = vec![(1u32, String::new())];
     let mut seen = HashSet::new();
@@ -277,8 +280,8 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
             } else {
                 format!("{path}/{name}")
             };
-            let mut parts = frags.remove(&ino).unwrap_or_default();
-            parts.sort_by_key(|f| f.version);
+            // Hard links: several directory entries share one inode, so the fragments stay.
+            let parts = frags.get(&ino).map_or(&[][..], Vec::as_slice);
             let last = parts.last();
             let mode = last.map_or(0, |f| f.meta.mode);
             let isize = last.map_or(0, |f| f.isize).min(64 << 20);
@@ -292,7 +295,7 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                 ..f.meta
             });
             let mut content = vec![0u8; isize];
-            for f in &parts {
+            for f in parts {
                 let end = (f.offset + f.data.len()).min(isize);
                 if f.offset < end
                     && let (Some(dst), Some(src)) =
