@@ -45,20 +45,27 @@
 //! |---|---|
 //! | Streams | gzip (CRC checked), xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy), lzop |
 //! | Archives | tar (ustar, GNU long names, pax), cpio (newc, crc with checksums, odc), zip (stored, deflate, zip64, truncated archives) |
-//! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), Android sparse |
-//! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; SquashFS v2 (own reader); ext2/3/4 via `ext4-view`; romfs; cramfs (LE, zlib) |
+//! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), D-Link SEAMA (MD5 verified), Arcadyan obfuscated LZMA, Matter OTA (TLV header, SHA-256 verified), MBR partition tables, x86 `bzImage` (kernel version), Xerox DLM header (identified, signature recorded), Android sparse |
+//! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; SquashFS v2 (own reader); ext2/3/4 via `ext4-view`; romfs; cramfs (LE, zlib); JFFS2 (own reader: none, zero, zlib, rtime, LZO, LZMA; both byte orders); YAFFS2 (own reader: page/spare geometry and byte order detected); UBI volumes and UBIFS (own reader: node scan, newest sequence number wins; none, LZO, zlib, zstd) |
 //!
 //! SquashFS 2.x is read by our own reader (zlib, Broadcom's LZMA with a properties header,
 //! and bare LZMA streams; both byte orders).
 //! Identified but not extracted yet (a [`ProblemKind::Unsupported`] problem says so):
-//! SquashFS v1. Not recognised yet: JFFS2, UBI/UBIFS, YAFFS2, cramfs BE, D-Link headers.
+//! SquashFS v1. Not recognised yet: cramfs BE, other D-Link headers (encrypted `DLOB`/`SHRS`).
 //!
 //! # Limits
 //!
 //! [`Limits`]: total output bytes, expansion ratio per stream, depth, entries, layers, a
 //! wall-clock budget per layer, and symlink hops. Each hit is a problem with its own
-//! [`ProblemKind`]; the layer stops, everything else is kept. A decompression bomb stops
-//! after about [`Limits::ratio_grace_bytes`] of output.
+//! [`ProblemKind`]; the layer stops, everything else is kept. A high-ratio decompression
+//! bomb stops after about [`Limits::ratio_grace_bytes`] of output (4 MiB); a low-ratio one
+//! (say `gzip -1` of zeros, 229:1) at [`Limits::max_output_bytes`] (192 MiB by default,
+//! which is what bounds peak memory, since trees are held in memory).
+//!
+//! Our own parsers index only through bounds-checked accessors and saturating arithmetic.
+//! Calls into third-party readers (`backhand`, `ext4-view`) are wrapped in
+//! `catch_unwind`, so a panic there becomes a problem too (the default panic hook still
+//! prints its message to stderr).
 //!
 //! # For the CLI (`touchstone firmware unpack IMAGE [--output DIR] [--format json]`)
 //!
@@ -79,8 +86,9 @@
 //!
 //! # Input
 //!
-//! The input is read into memory (at most [`Limits::max_input_bytes`]); payloads are
-//! shared, not copied, by every file that lies in them ([`Data`]). Memory-mapping the input
+//! The input is read into memory (at most [`Limits::max_input_bytes`], so peak memory is
+//! the input size plus the output budget); payloads are shared, not copied, by every file
+//! that lies in them ([`Data`]). Memory-mapping the input
 //! with `memmap2` would need `unsafe` (`Mmap::map`), which the workspace forbids
 //! (`unsafe_code = "forbid"`); [`Data`] is the one place to change when that is decided.
 
@@ -176,17 +184,27 @@ pub mod fuzzing {
             "trx" => Format::Trx,
             "fdt" => Format::Fdt,
             "tplink" => Format::TpLink,
+            "seama" => Format::Seama,
+            "matter-ota" => Format::MatterOta,
+            "mbr" => Format::Mbr,
+            "bzimage" => Format::BzImage,
+            "xerox-dlm" => Format::XeroxDlm,
             "squashfs" => Format::Squashfs,
             "android-sparse" => Format::AndroidSparse,
             "romfs" => Format::Romfs,
             "cramfs" => Format::Cramfs,
             "ext" => Format::Ext,
+            "jffs2" => Format::Jffs2,
+            "yaffs2" => Format::Yaffs2,
+            "ubi" => Format::Ubi,
+            "ubifs" => Format::Ubifs,
             "tar" => Format::Tar,
             "cpio" => Format::Cpio,
             "zip" => Format::Zip,
             "gzip" => Format::Gzip,
             "xz" => Format::Xz,
             "lzma" => Format::LzmaAlone,
+            "arcadyan" => Format::Arcadyan,
             "bzip2" => Format::Bzip2,
             "zstd" => Format::Zstd,
             "lz4" => Format::Lz4Frame,

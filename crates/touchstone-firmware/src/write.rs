@@ -129,11 +129,10 @@ pub fn write_to_dir(
         for (path, _, node) in tree.walk() {
             let (comps, _) = normalise(&path);
             let host = comps.iter().fold(root.clone(), |p, c| p.join(c));
-            match &node.kind {
-                Kind::Dir => {
-                    fs::create_dir(&host).map_err(io(&host))?;
-                    report.directories += 1;
-                }
+            // An entry the host cannot hold (a name too long, a full disk) is a problem,
+            // not the end of the whole write.
+            let result = match &node.kind {
+                Kind::Dir => fs::create_dir(&host).map(|()| report.directories += 1),
                 Kind::File(data) => {
                     let len = data.len() as u64;
                     let content: &[u8] =
@@ -156,18 +155,32 @@ pub fn write_to_dir(
                         } else {
                             data.as_slice()
                         };
-                    let mut f = fs::OpenOptions::new()
+                    fs::OpenOptions::new()
                         .write(true)
                         .create_new(true)
                         .open(&host)
-                        .map_err(io(&host))?;
-                    f.write_all(content).map_err(io(&host))?;
-                    report.bytes += content.len() as u64;
-                    report.files += 1;
-                    set_mode(&host, node.meta.mode & 0o755 | 0o600);
+                        .and_then(|mut f| f.write_all(content))
+                        .map(|()| {
+                            report.bytes += content.len() as u64;
+                            report.files += 1;
+                            set_mode(&host, node.meta.mode & 0o755 | 0o600);
+                        })
                 }
-                Kind::Symlink(target) => links.push((path.clone(), host, target.clone())),
-                _ => report.skipped_special += 1,
+                Kind::Symlink(target) => {
+                    links.push((path.clone(), host, target.clone()));
+                    Ok(())
+                }
+                _ => {
+                    report.skipped_special += 1;
+                    Ok(())
+                }
+            };
+            if let Err(e) = result
+                && report.problems.len() < 100
+            {
+                report
+                    .problems
+                    .push(Problem::new(ProblemKind::Io, None, format!("{path}: {e}")));
             }
         }
         for (path, host, target) in links {

@@ -733,3 +733,221 @@ fn ext2_and_ext4_from_mke2fs() {
         );
     }
 }
+
+// ---------------------------------------------------------------- JFFS2
+
+fn jffs2_crc(b: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new_with_initial(0xffff_ffff);
+    h.update(b);
+    h.finalize() ^ 0xffff_ffff
+}
+
+fn jffs2_node(out: &mut Vec<u8>, nodetype: u16, body: &[u8]) {
+    let mut n = Vec::new();
+    n.extend_from_slice(&0x1985u16.to_le_bytes());
+    n.extend_from_slice(&nodetype.to_le_bytes());
+    n.extend_from_slice(&u32::try_from(12 + body.len()).expect("len").to_le_bytes());
+    let c = jffs2_crc(&n);
+    n.extend_from_slice(&c.to_le_bytes());
+    n.extend_from_slice(body);
+    out.extend_from_slice(&n);
+    out.resize(out.len().div_ceil(4) * 4, 0xff);
+}
+
+fn jffs2_dirent(out: &mut Vec<u8>, pino: u32, version: u32, ino: u32, name: &str) {
+    let mut b = Vec::new();
+    for v in [pino, version, ino, 0] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.push(u8::try_from(name.len()).expect("name"));
+    b.push(0);
+    b.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // unused, node crc, name crc
+    b.extend_from_slice(name.as_bytes());
+    jffs2_node(out, 0xe001, &b);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn jffs2_inode(
+    out: &mut Vec<u8>,
+    ino: u32,
+    version: u32,
+    mode: u32,
+    isize: usize,
+    compr: u8,
+    offset: u32,
+    data: &[u8],
+    dsize: usize,
+) {
+    let mut b = Vec::new();
+    for v in [ino, version, mode] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&0u16.to_le_bytes());
+    b.extend_from_slice(&0u16.to_le_bytes());
+    let isize = u32::try_from(isize).expect("isize");
+    let csize = u32::try_from(data.len()).expect("csize");
+    let dsize = u32::try_from(dsize).expect("dsize");
+    for v in [isize, 0, 1_700_000_000, 0, offset, csize, dsize] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&[compr, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // usercompr, flags, crcs
+    b.extend_from_slice(data);
+    jffs2_node(out, 0xe002, &b);
+}
+
+/// A JFFS2 image built by hand: zlib, rtime, LZO and stored data, a superseded version,
+/// a deleted entry, a symlink and a device.
+#[test]
+fn jffs2_generated() {
+    let passwd = b"root::0:0:root:/root:/bin/sh\n".repeat(20);
+    let zlib = {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&passwd).expect("zlib");
+        e.finish().expect("zlib")
+    };
+    let lzo_plain = b"lzo lzo lzo lzo lzo lzo lzo lzo data".repeat(10);
+    // rust-lzo's compressor writes into the vector's capacity: reserve the worst case.
+    let mut lzo = Vec::with_capacity(rust_lzo::worst_compress(lzo_plain.len()));
+    assert!(rust_lzo::LZOContext::new().compress(&lzo_plain, &mut lzo) == rust_lzo::LZOError::OK);
+    let mut img = Vec::new();
+    jffs2_dirent(&mut img, 1, 1, 2, "etc");
+    jffs2_inode(&mut img, 2, 1, 0o040_755, 0, 0, 0, b"", 0);
+    jffs2_dirent(&mut img, 2, 2, 3, "passwd");
+    jffs2_inode(&mut img, 3, 1, 0o100_644, 3, 0, 0, b"old", 3);
+    jffs2_inode(
+        &mut img,
+        3,
+        2,
+        0o100_600,
+        passwd.len(),
+        6,
+        0,
+        &zlib,
+        passwd.len(),
+    );
+    jffs2_dirent(&mut img, 1, 9, 3, "passwd.hardlink");
+    jffs2_dirent(&mut img, 1, 3, 4, "sh");
+    jffs2_inode(&mut img, 4, 1, 0o120_777, 12, 0, 0, b"/bin/busybox", 12);
+    jffs2_dirent(&mut img, 1, 4, 5, "console");
+    jffs2_inode(
+        &mut img,
+        5,
+        1,
+        0o020_600,
+        2,
+        0,
+        0,
+        &0x0501u16.to_le_bytes(),
+        2,
+    );
+    // rtime: "ab" then 'a' repeating from position 1 three times = "ababab".
+    jffs2_dirent(&mut img, 1, 5, 6, "rt");
+    jffs2_inode(
+        &mut img,
+        6,
+        1,
+        0o100_644,
+        6,
+        2,
+        0,
+        &[b'a', 0, b'b', 0, b'a', 3],
+        6,
+    );
+    jffs2_dirent(&mut img, 1, 6, 7, "lz");
+    jffs2_inode(
+        &mut img,
+        7,
+        1,
+        0o100_755,
+        lzo_plain.len(),
+        7,
+        0,
+        &lzo,
+        lzo_plain.len(),
+    );
+    jffs2_dirent(&mut img, 1, 7, 8, "gone");
+    jffs2_inode(&mut img, 8, 1, 0o100_644, 1, 0, 0, b"x", 1);
+    jffs2_dirent(&mut img, 1, 8, 0, "gone");
+    img.resize(img.len() + 4096, 0xff);
+    let u = unpack_bytes(img, &Options::default());
+    assert_eq!(chain(&u), ["input", "jffs2"], "{:?}", formats(&u));
+    assert_eq!(
+        u.all_problems().count(),
+        0,
+        "{:?}",
+        u.all_problems().collect::<Vec<_>>()
+    );
+    let t = u.main_tree().expect("tree");
+    assert_eq!(t.read("/etc/passwd").expect("passwd"), &passwd[..]);
+    assert_eq!(
+        t.node(t.lookup("/etc/passwd").expect("passwd"))
+            .expect("node")
+            .meta
+            .mode,
+        0o600
+    );
+    assert_eq!(t.read("/passwd.hardlink").expect("hard link"), &passwd[..]);
+    assert_eq!(t.read("/rt").expect("rtime"), b"ababab");
+    assert_eq!(t.read("/lz").expect("lzo"), &lzo_plain[..]);
+    assert!(t.lookup("/gone").is_none());
+    assert!(
+        matches!(t.node(t.lookup("/sh").expect("sh")).expect("node").kind, Kind::Symlink(ref s) if s == "/bin/busybox")
+    );
+    assert!(matches!(
+        t.node(t.lookup("/console").expect("console"))
+            .expect("node")
+            .kind,
+        Kind::CharDevice { major: 5, minor: 1 }
+    ));
+    assert_eq!((u.files, u.directories, u.links, u.special), (4, 1, 1, 1));
+}
+
+fn seama(meta: &str, image: &[u8]) -> Vec<u8> {
+    use md5::Digest;
+    let mut m = meta.as_bytes().to_vec();
+    m.push(0);
+    m.resize(m.len().div_ceil(4) * 4, 0);
+    let mut out = vec![0x5e, 0xa3, 0xa4, 0x17, 0, 0];
+    out.extend_from_slice(&u16::try_from(m.len()).expect("meta").to_be_bytes());
+    out.extend_from_slice(&u32::try_from(image.len()).expect("size").to_be_bytes());
+    if image.is_empty() {
+        out.extend_from_slice(&[0; 16]);
+    } else {
+        out.extend_from_slice(md5::Md5::digest(image).as_slice());
+    }
+    out.extend_from_slice(&m);
+    out.extend_from_slice(image);
+    out
+}
+
+/// D-Link SEAMA: an outer wrapper (empty image) then the real header whose image MD5 is
+/// checked; the chain continues into gzip and cpio.
+#[test]
+fn dlink_seama() {
+    let inner = seama(
+        "dev=/dev/mtdblock/2\0type=firmware",
+        &gzip(&sample_cpio("070701")),
+    );
+    let mut image = seama("signature=wrgn49_dlob_dir615", b"");
+    image.extend_from_slice(&inner);
+    let u = unpack_bytes(image.clone(), &Options::default());
+    assert_eq!(
+        chain(&u),
+        ["input", "seama", "seama", "part", "gzip", "cpio"],
+        "{:?}",
+        formats(&u)
+    );
+    assert!(
+        u.layers
+            .get(1)
+            .and_then(|l| l.detail.as_deref())
+            .is_some_and(|d| d.contains("wrgn49"))
+    );
+    assert!(!has(&u, ProblemKind::Checksum));
+    assert_eq!(u.files, 4);
+    // Corrupt one byte of the image: the MD5 check reports it.
+    let last = image.len() - 20;
+    image[last] ^= 0x55;
+    let u = unpack_bytes(image, &Options::default());
+    assert!(has(&u, ProblemKind::Checksum));
+}

@@ -147,3 +147,48 @@ fn links_through_links_stay_inside() {
         b"pwned"
     );
 }
+
+/// A name the host cannot hold (one component over 255 bytes) is a problem; the other
+/// entries are still written.
+#[test]
+fn unwritable_names_are_problems() {
+    let long = "n".repeat(300);
+    let mut c = Vec::new();
+    for (name, data) in [(long.as_str(), &b"x"[..]), ("ok", &b"fine"[..])] {
+        let name_z = format!("{name}\0");
+        let hdr = format!(
+            "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
+            1,
+            0o100_644,
+            0,
+            0,
+            1,
+            0,
+            data.len(),
+            0,
+            0,
+            0,
+            0,
+            name_z.len(),
+            0
+        );
+        c.extend_from_slice(hdr.as_bytes());
+        c.extend_from_slice(name_z.as_bytes());
+        c.resize(c.len().div_ceil(4) * 4, 0);
+        c.extend_from_slice(data);
+        c.resize(c.len().div_ceil(4) * 4, 0);
+    }
+    let trailer = "TRAILER!!!\0";
+    c.extend_from_slice(
+        format!("070701{}{:08x}{:08x}", "0".repeat(88), trailer.len(), 0).as_bytes(),
+    );
+    c.extend_from_slice(trailer.as_bytes());
+    let u = unpack_bytes(c, &Options::default());
+    assert_eq!(u.files, 2);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let report = write_to_dir(&u, &out, &Limits::default()).expect("write");
+    assert_eq!(report.files, 1);
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(fs::read(out.join("001-cpio-0x0/ok")).expect("ok"), b"fine");
+}

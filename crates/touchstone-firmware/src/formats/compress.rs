@@ -12,6 +12,9 @@ use crate::model::{Problem, ProblemKind};
 const STEP: usize = 256 * 1024;
 /// A stream that produced less than this before failing is taken as a false positive.
 const MIN_PARTIAL: usize = 64;
+/// The same for a stream that hit corrupt data (not just the end of its input): random
+/// bytes after a short magic can decode for a while before the decoder notices.
+const MIN_CORRUPT: usize = 4096;
 
 /// How a stream ended.
 enum End {
@@ -118,7 +121,7 @@ fn finish(
                 d.out.len()
             ),
         )),
-        End::Error(e) if d.out.len() >= MIN_PARTIAL => problems.push(Problem::new(
+        End::Error(e) if d.out.len() >= MIN_CORRUPT => problems.push(Problem::new(
             ProblemKind::Malformed,
             Some(size as u64),
             format!("{format} stream corrupt ({e}); kept {} bytes", d.out.len()),
@@ -241,8 +244,12 @@ pub(crate) fn lzma_alone(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatErr
     let props = *b.first().ok_or(FormatError::Truncated("lzma header"))?;
     let dict = read::u32le(b, 1).ok_or(FormatError::Truncated("lzma header"))?;
     let usize_ = read::u64le(b, 5).ok_or(FormatError::Truncated("lzma header"))?;
-    // The magic pins props to 0x5d; insist on a plausible dictionary and size.
-    if props != 0x5d || !dict.is_power_of_two() || !(1 << 12..=1 << 28).contains(&dict) {
+    // The magic pins props to 0x5d, 0x6d or 0x6e; insist on a plausible dictionary (at most 64 MiB: the
+    // decoder allocates it up front, and the 3-byte magic matches often) and size.
+    if !matches!(props, 0x5d | 0x6d | 0x6e)
+        || !dict.is_power_of_two()
+        || !(1 << 12..=1 << 26).contains(&dict)
+    {
         return Err(bad("lzma dictionary"));
     }
     if usize_ != u64::MAX && usize_ > 1 << 34 {
@@ -250,6 +257,10 @@ pub(crate) fn lzma_alone(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatErr
     }
     let s = liblzma::stream::Stream::new_lzma_decoder(256 << 20).map_err(|e| bad(e.to_string()))?;
     let d = drive(ctx, b, &mut lzma_step(s));
+    if d.out.is_empty() {
+        // A declared size of 0 after the 3-byte magic is a coincidence, not a stream.
+        return Err(bad("lzma stream with no output"));
+    }
     finish(ctx, "lzma", 0, d, None, Vec::new())
 }
 
@@ -625,5 +636,36 @@ pub(crate) fn lzop(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
         },
     );
     c.problems = problems;
+    Ok(c)
+}
+
+/// Arcadyan's obfuscated LZMA: the 32-byte blocks at 4 and 0x68 are exchanged and the one
+/// that belongs at 4 is stored nibble-swapped and byte-pair-swapped. Undone here, then the
+/// LZMA-alone stream at offset 4 is decoded.
+pub(crate) fn arcadyan(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
+    const B1: std::ops::Range<usize> = 4..0x24;
+    const B2: std::ops::Range<usize> = 0x68..0x88;
+    let head = b
+        .get(..0x88)
+        .ok_or(FormatError::Truncated("Arcadyan header"))?;
+    let mut block: Vec<u8> = head
+        .get(B2)
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| c.rotate_left(4))
+        .collect();
+    for pair in block.chunks_exact_mut(2) {
+        pair.swap(0, 1);
+    }
+    let mut plain = Vec::with_capacity(b.len());
+    plain.extend_from_slice(head.get(..4).unwrap_or(&[]));
+    plain.extend_from_slice(&block);
+    plain.extend_from_slice(head.get(0x24..0x68).unwrap_or(&[]));
+    plain.extend_from_slice(head.get(B1).unwrap_or(&[]));
+    plain.extend_from_slice(b.get(0x88..).unwrap_or(&[]));
+    let mut c = lzma_alone(ctx, plain.get(4..).unwrap_or(&[]))?;
+    c.format = "arcadyan";
+    c.detail = Some("obfuscated LZMA".into());
+    c.size += 4;
     Ok(c)
 }

@@ -13,12 +13,15 @@ pub(crate) mod compress;
 pub(crate) mod cpio;
 pub(crate) mod dtb;
 pub(crate) mod ext;
+pub(crate) mod jffs2;
 pub(crate) mod romfs;
 pub(crate) mod sparse;
 pub(crate) mod squashfs;
 pub(crate) mod squashfs_v2;
 pub(crate) mod tar;
+pub(crate) mod ubi;
 pub(crate) mod uimage;
+pub(crate) mod yaffs2;
 pub(crate) mod zip;
 
 /// A limit that stopped a layer.
@@ -197,17 +200,27 @@ pub(crate) enum Format {
     Trx,
     Fdt,
     TpLink,
+    Seama,
+    MatterOta,
+    Mbr,
+    BzImage,
+    XeroxDlm,
     Squashfs,
     AndroidSparse,
     Romfs,
     Cramfs,
     Ext,
+    Jffs2,
+    Yaffs2,
+    Ubi,
+    Ubifs,
     Tar,
     Cpio,
     Zip,
     Gzip,
     Xz,
     LzmaAlone,
+    Arcadyan,
     Bzip2,
     Zstd,
     Lz4Frame,
@@ -221,12 +234,33 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (b"HDR0", 0, Format::Trx),
     (&[0xd0, 0x0d, 0xfe, 0xed], 0, Format::Fdt),
     (b"TP-LINK Technologies", 4, Format::TpLink),
+    (&[0x5e, 0xa3, 0xa4, 0x17], 0, Format::Seama),
+    (&[0x1e, 0xf1, 0xee, 0x1b], 0, Format::MatterOta),
+    (&[0x55, 0xaa], 510, Format::Mbr),
+    (b"HdrS", 0x202, Format::BzImage),
+    (b"%%XRXbegin", 0, Format::XeroxDlm),
     (b"hsqs", 0, Format::Squashfs),
     (b"sqsh", 0, Format::Squashfs),
     (&[0x3a, 0xff, 0x26, 0xed], 0, Format::AndroidSparse),
     (b"-rom1fs-", 0, Format::Romfs),
     (&[0x45, 0x3d, 0xcd, 0x28], 0, Format::Cramfs),
     (&[0x53, 0xef], ext::MAGIC_AT, Format::Ext),
+    (b"UBI#", 0, Format::Ubi),
+    (&[0x31, 0x18, 0x10, 0x06], 0, Format::Ubifs),
+    (&[0x85, 0x19], 0, Format::Jffs2),
+    (&[0x19, 0x85], 0, Format::Jffs2),
+    // YAFFS2 has no magic: its first object header (type 1-5, parent = root, unused
+    // checksum 0xffff) serves as one, in both byte orders.
+    (&[1, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[2, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 2, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[3, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 3, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[4, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 4, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[5, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0, Format::Yaffs2),
+    (&[0, 0, 0, 5, 0, 0, 0, 1, 0xff, 0xff], 0, Format::Yaffs2),
     (b"ustar", 257, Format::Tar),
     (b"070701", 0, Format::Cpio),
     (b"070702", 0, Format::Cpio),
@@ -235,6 +269,10 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     (&[0x1f, 0x8b, 0x08], 0, Format::Gzip),
     (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], 0, Format::Xz),
     (&[0x5d, 0x00, 0x00], 0, Format::LzmaAlone),
+    // lc/lp/pb variants seen in vendor images (TP-Link VxWorks, Alphanetworks).
+    (&[0x6d, 0x00, 0x00], 0, Format::LzmaAlone),
+    (&[0x6e, 0x00, 0x00], 0, Format::LzmaAlone),
+    (&[0x00, 0xd5, 0x08, 0x00], 0x68, Format::Arcadyan),
     (b"BZh", 0, Format::Bzip2),
     (&[0x28, 0xb5, 0x2f, 0xfd], 0, Format::Zstd),
     (&[0x04, 0x22, 0x4d, 0x18], 0, Format::Lz4Frame),
@@ -254,17 +292,27 @@ impl Format {
             Self::Trx => uimage::trx(data),
             Self::Fdt => dtb::fdt(data),
             Self::TpLink => dtb::tplink(data),
+            Self::Seama => dtb::seama(data),
+            Self::MatterOta => dtb::matter_ota(data),
+            Self::Mbr => dtb::mbr(data),
+            Self::BzImage => dtb::bzimage(data),
+            Self::XeroxDlm => dtb::xerox_dlm(data),
             Self::Squashfs => squashfs::squashfs(ctx, data),
             Self::AndroidSparse => sparse::android_sparse(ctx, data),
             Self::Romfs => romfs::romfs(ctx, data),
             Self::Cramfs => romfs::cramfs(ctx, data),
             Self::Ext => ext::ext(ctx, data),
+            Self::Jffs2 => jffs2::jffs2(ctx, data),
+            Self::Yaffs2 => yaffs2::yaffs2(ctx, data),
+            Self::Ubi => ubi::ubi(ctx, data),
+            Self::Ubifs => ubi::ubifs(ctx, data),
             Self::Tar => tar::tar(ctx, data),
             Self::Cpio => cpio::cpio(ctx, data),
             Self::Zip => zip::zip(ctx, data),
             Self::Gzip => compress::gzip(ctx, data.as_slice()),
             Self::Xz => compress::xz(ctx, data.as_slice()),
             Self::LzmaAlone => compress::lzma_alone(ctx, data.as_slice()),
+            Self::Arcadyan => compress::arcadyan(ctx, data.as_slice()),
             Self::Bzip2 => compress::bzip2(ctx, data.as_slice()),
             Self::Zstd => compress::zstd(ctx, data.as_slice()),
             Self::Lz4Frame => compress::lz4_frame(ctx, data.as_slice()),

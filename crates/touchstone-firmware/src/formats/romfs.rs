@@ -164,7 +164,7 @@ fn cramfs_file(ctx: &mut Ctx<'_>, b: &[u8], ino: &Inode) -> Result<Vec<u8>, Stri
         }
         let block = b.get(start..end).ok_or("block out of range")?;
         if block.is_empty() {
-            out.resize(out.len() + PAGE.min(ino.size - out.len()), 0);
+            out.resize(out.len() + PAGE.min(ino.size.saturating_sub(out.len())), 0);
         } else {
             let v = inflate_zlib(ctx, block, PAGE).map_err(|e| format!("block {i}: {e}"))?;
             out.extend_from_slice(&v);

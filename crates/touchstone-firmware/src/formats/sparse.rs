@@ -38,13 +38,21 @@ pub(crate) fn android_sparse(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, Fo
             ));
             break;
         };
+        if (total as usize) < chdr {
+            problems.push(Problem::new(
+                ProblemKind::Malformed,
+                Some(pos as u64),
+                "sparse chunk shorter than its header",
+            ));
+            break;
+        }
         let bytes = (nblk as usize).saturating_mul(blk);
         let body = pos + chdr;
         let grow = match kind {
             0xcac1..=0xcac3 => bytes,
             _ => 0,
         };
-        if (out.len() + grow) as u64 > total_blks.saturating_mul(blk as u64) {
+        if out.len().saturating_add(grow) as u64 > total_blks.saturating_mul(blk as u64) {
             problems.push(Problem::new(
                 ProblemKind::Malformed,
                 Some(pos as u64),
@@ -54,7 +62,7 @@ pub(crate) fn android_sparse(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, Fo
         }
         if let Err(l) = ctx
             .charge_bytes(grow as u64)
-            .and_then(|()| ctx.check_ratio((out.len() + grow) as u64, (pos + 1) as u64))
+            .and_then(|()| ctx.check_ratio(out.len().saturating_add(grow) as u64, (pos + 1) as u64))
         {
             problems.push(l.problem(Some(pos as u64), ctx.limits));
             break;
@@ -75,7 +83,7 @@ pub(crate) fn android_sparse(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, Fo
                 let fill = read::bytes::<4>(b, body).unwrap_or([0; 4]);
                 out.extend(fill.iter().copied().cycle().take(bytes));
             }
-            0xcac3 => out.resize(out.len() + bytes, 0),
+            0xcac3 => out.resize(out.len().saturating_add(bytes), 0),
             0xcac4 => {}
             _ => {
                 problems.push(Problem::new(

@@ -268,7 +268,7 @@ impl Walker<'_, '_, '_> {
             let word =
                 u32e(&self.inodes.buf, ip + 4 * i, self.sb.le).ok_or("block list truncated")?;
             let len = (word & !COMPRESSED_BIT_BLOCK) as usize;
-            let want = bs.min(size - out.len());
+            let want = bs.min(size.saturating_sub(out.len()));
             if len == 0 {
                 out.resize(out.len() + want, 0);
                 continue;
@@ -280,7 +280,9 @@ impl Walker<'_, '_, '_> {
             if word & COMPRESSED_BIT_BLOCK != 0 || self.sb.flags & 2 != 0 {
                 out.extend_from_slice(raw.get(..want.min(raw.len())).unwrap_or(&[]));
             } else {
-                out.extend_from_slice(&decompress(self.ctx, raw, Some(want), bs)?);
+                let mut v = decompress(self.ctx, raw, Some(want), bs)?;
+                v.truncate(want);
+                out.extend_from_slice(&v);
             }
             disk += len;
         }
@@ -502,6 +504,7 @@ pub(crate) fn squashfs_v2(
     }
     fragments.truncate(sb.fragments);
     let root = sb.root;
+    let hops = ctx.limits.max_link_hops;
     let mut w = Walker {
         ctx,
         b,
@@ -510,12 +513,11 @@ pub(crate) fn squashfs_v2(
         dirs,
         fragments,
         frag_cache: HashMap::new(),
-        tree: Tree::new(0, 40),
+        tree: Tree::new(0, hops),
         problems: Vec::new(),
         visited: HashSet::new(),
         errors: 0,
     };
-    w.tree = Tree::new(0, w.ctx.limits.max_link_hops);
     if let Err(l) = w.inode(root, "", 0) {
         w.problems.push(l.problem(None, w.ctx.limits));
     }

@@ -7,11 +7,14 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 use touchstone_firmware::{Options, Tree, Unpacked, unpack};
 
-/// The corpus lives beside the repository: `../shared/corpus` from the repository root.
+/// The corpus lives beside the repository: `../shared/corpus` from the repository root
+/// (`TOUCHSTONE_CORPUS` overrides the location).
 pub fn corpus(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus")
-        .join(rel);
+    let base = std::env::var_os("TOUCHSTONE_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
+        PathBuf::from,
+    );
+    let p = base.join(rel);
     if p.is_file() {
         Some(p)
     } else {
