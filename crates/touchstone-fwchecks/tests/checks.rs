@@ -154,3 +154,34 @@ fn hardening_ssh_tls_and_console_findings() {
         .collect();
     insta::assert_snapshot!("hardening", render(&interesting));
 }
+
+#[test]
+fn certificates() {
+    let cert = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/certs")
+                .join(name),
+        )
+        .expect("fixture certificate")
+    };
+    let files = MemFiles::new()
+        // 1024-bit RSA, SHA-1, valid until 2026-12-29.
+        .with("/etc/ssl/certs/weak-ca.pem", cert("weak-ca.pem"))
+        // A leaf certificate (no CA basic constraint) in the trust store.
+        .with("/etc/ssl/certs/device.pem", cert("leaf.pem"))
+        // Sound CA and leaf outside a trust store: nothing to say.
+        .with("/etc/ssl/certs/good-ca.pem", cert("good-ca.pem"))
+        .with("/usr/share/app/server.pem", cert("leaf.pem"));
+    let render_certs = |today: &str| {
+        let ctx = Context::new(&files, "cam.bin", vec![], Date::parse(today).expect("date"));
+        let findings: Vec<_> = run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-certificate")
+            .collect();
+        render(&findings)
+    };
+    insta::assert_snapshot!("certificates_now", render_certs("2026-11-29"));
+    // A month later the weak CA has expired too.
+    insta::assert_snapshot!("certificates_2027", render_certs("2027-01-15"));
+}

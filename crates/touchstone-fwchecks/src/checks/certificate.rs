@@ -53,8 +53,14 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let now = epoch_days(&ctx.today.to_string()).map_or(i64::MAX, |d| d * 86_400);
     let mut out = Vec::new();
     for path in ctx.files.paths() {
-        let Some(bytes) = ctx.files.read(&path) else { continue };
-        if bytes.len() > 4 << 20 || !bytes.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        let Some(bytes) = ctx.files.read(&path) else {
+            continue;
+        };
+        if bytes.len() > 4 << 20
+            || !bytes
+                .windows(27)
+                .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
             continue;
         }
         let trust_store = path.contains("/certs/")
@@ -97,12 +103,21 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             }
         }
         for (what, subjects) in problems {
-            out.push(ctx.finding(
-                &CHECK.info,
-                &path,
-                format!("{} certificate(s): {what}", subjects.len()),
-                Some(subjects.iter().take(EXAMPLES).cloned().collect::<Vec<_>>().join("\n")),
-            ));
+            out.push(
+                ctx.finding(
+                    &CHECK.info,
+                    &path,
+                    format!("{} certificate(s): {what}", subjects.len()),
+                    Some(
+                        subjects
+                            .iter()
+                            .take(EXAMPLES)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                ),
+            );
         }
     }
     out
