@@ -8,10 +8,26 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+/// The memory behind [`Data`]: bytes produced in memory (decompressed
+/// streams) or the input image mapped read-only from its file.
+enum Backing {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl Backing {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Backing::Owned(v) => v,
+            Backing::Mapped(m) => m,
+        }
+    }
+}
+
 /// A range of bytes in a shared buffer.
 #[derive(Clone)]
 pub struct Data {
-    buf: Arc<Vec<u8>>,
+    buf: Arc<Backing>,
     start: usize,
     end: usize,
 }
@@ -22,7 +38,19 @@ impl Data {
     pub fn from_vec(v: Vec<u8>) -> Self {
         let end = v.len();
         Self {
-            buf: Arc::new(v),
+            buf: Arc::new(Backing::Owned(v)),
+            start: 0,
+            end,
+        }
+    }
+
+    /// Wraps a read-only mapping of the input file, so that the image is paged
+    /// in on demand instead of copied into memory.
+    #[must_use]
+    pub fn from_map(map: memmap2::Mmap) -> Self {
+        let end = map.len();
+        Self {
+            buf: Arc::new(Backing::Mapped(map)),
             start: 0,
             end,
         }
@@ -31,7 +59,7 @@ impl Data {
     /// The bytes.
     #[must_use]
     pub fn as_slice(&self) -> &[u8] {
-        self.buf.get(self.start..self.end).unwrap_or(&[])
+        self.buf.bytes().get(self.start..self.end).unwrap_or(&[])
     }
 
     /// Length in bytes.

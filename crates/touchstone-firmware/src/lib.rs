@@ -86,11 +86,11 @@
 //!
 //! # Input
 //!
-//! The input is read into memory (at most [`Limits::max_input_bytes`], so peak memory is
-//! the input size plus the output budget); payloads are shared, not copied, by every file
-//! that lies in them ([`Data`]). Memory-mapping the input
-//! with `memmap2` would need `unsafe` (`Mmap::map`), which the workspace forbids
-//! (`unsafe_code = "forbid"`); [`Data`] is the one place to change when that is decided.
+//! The input is mapped read-only (`memmap2`; at most [`Limits::max_input_bytes`]) and paged
+//! in on demand, so peak memory is the output budget plus what the kernel keeps resident;
+//! inputs that cannot be mapped (pipes, empty files) are read instead. Payloads are shared,
+//! not copied, by every file that lies in them ([`Data`]). The mapping is the workspace's
+//! only `unsafe` call (`map_input`, with its SAFETY note).
 
 mod data;
 mod engine;
@@ -107,19 +107,40 @@ pub use model::{Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VER
 pub use vfs::{Counts, Kind, Meta, Node, NodeId, ROOT, Tree, VfsError};
 pub use write::{WriteError, WriteReport, contained_link_target, write_to_dir};
 
+/// Map the first `len` bytes of the input read-only.
+#[allow(unsafe_code)]
+fn map_input(file: &std::fs::File, len: u64) -> std::io::Result<Data> {
+    if len == 0 {
+        return Err(std::io::Error::other("empty file"));
+    }
+    let len = usize::try_from(len).map_err(std::io::Error::other)?;
+    // SAFETY: the mapping is read-only and private to this process, and every
+    // access goes through bounds-checked slices of it. Rust's aliasing rules
+    // would be broken if another process changed or truncated the image while
+    // it is mapped (a truncation raises SIGBUS); Touchstone reads evidence
+    // files that the assessor controls and does not defend against that.
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file)? };
+    Ok(Data::from_map(map))
+}
+
 /// Unpacks the image at `path`. Never panics; every failure is a [`Problem`].
 #[must_use]
 pub fn unpack(path: &Path, options: &Options) -> Unpacked {
     let limit = options.limits.max_input_bytes;
     let read = std::fs::File::open(path).and_then(|f| {
         let len = f.metadata()?.len();
-        let mut buf = Vec::with_capacity(usize::try_from(len.min(limit)).unwrap_or(0));
-        f.take(limit).read_to_end(&mut buf)?;
-        Ok((buf, len))
+        let data = map_input(&f, len.min(limit)).or_else(|_| {
+            // Not mappable (a pipe, an empty file, an unusual file system): read it.
+            let mut buf = Vec::with_capacity(usize::try_from(len.min(limit)).unwrap_or(0));
+            f.take(limit).read_to_end(&mut buf)?;
+            Ok::<_, std::io::Error>(Data::from_vec(buf))
+        })?;
+        Ok((data, len))
     });
     match read {
-        Ok((buf, len)) => {
-            let mut out = unpack_bytes(buf, options);
+        Ok((data, len)) => {
+            let size = data.len() as u64;
+            let mut out = engine::Engine::new(options, size).run(&data);
             if len > limit {
                 out.input_size = len;
                 out.problems.push(Problem::new(
