@@ -135,6 +135,52 @@ pub struct Boot {
     pub notes: Vec<String>,
 }
 
+/// Daemons that listen on the network, by program name.
+pub const NETWORK_DAEMONS: &[&str] = &[
+    "telnetd",
+    "utelnetd",
+    "in.telnetd",
+    "dropbear",
+    "sshd",
+    "httpd",
+    "lighttpd",
+    "uhttpd",
+    "boa",
+    "goahead",
+    "mini_httpd",
+    "thttpd",
+    "nginx",
+    "webs",
+    "ftpd",
+    "vsftpd",
+    "bftpd",
+    "proftpd",
+    "pure-ftpd",
+    "tftpd",
+    "in.tftpd",
+    "miniupnpd",
+    "upnpd",
+    "dnsmasq",
+    "snmpd",
+    "mosquitto",
+    "tddp",
+    "smbd",
+    "nmbd",
+    "lld2d",
+    "avahi-daemon",
+    "mdnsd",
+    "mDNSResponderPosix",
+    "adbd",
+    "gdbserver",
+    "rtspd",
+    "onvifd",
+    "inetd",
+    "xinetd",
+    "udhcpd",
+    "radvd",
+    "pppd",
+];
+
 const MAX_DEPTH: usize = 12;
 const MAX_COMMANDS: usize = 20_000;
 

@@ -150,6 +150,7 @@ impl<'a> Context<'a> {
                 elves.push((path.clone(), report));
             }
         }
+        found.extend(package_database(files));
         Context {
             files,
             image: image.to_owned(),
@@ -208,6 +209,49 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Packages recorded by opkg or dpkg in the image: name and version per stanza.
+fn package_database(files: &dyn Files) -> Vec<(String, Component)> {
+    let mut out = Vec::new();
+    for (path, ecosystem) in [
+        ("/usr/lib/opkg/status", "opkg"),
+        ("/var/lib/opkg/status", "opkg"),
+        ("/var/lib/dpkg/status", "deb"),
+    ] {
+        let Some(bytes) = files.read(path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for stanza in text.split("\n\n") {
+            let field = |name: &str| {
+                stanza
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim().to_owned())
+            };
+            let (Some(name), Some(version)) = (field("Package:"), field("Version:")) else {
+                continue;
+            };
+            out.push((
+                path.to_owned(),
+                Component {
+                    id: name.to_ascii_lowercase(),
+                    name: name.clone(),
+                    version: Some(version.clone()),
+                    version_kind: components::VersionKind::Release,
+                    evidence: format!("Package: {name} / Version: {version}"),
+                    found_in: components::Target::Content,
+                    offset: None,
+                    pattern: format!("{ecosystem} package database"),
+                    cpe: None,
+                    purl: Some(format!("pkg:{ecosystem}/{name}@{version}")),
+                    eol: None,
+                },
+            ));
+        }
+    }
+    out
+}
+
 /// Mask a secret, keeping enough to recognise it: `wr********gr (24 characters)`.
 pub fn redact(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
@@ -253,6 +297,7 @@ pub fn registry() -> &'static [Check] {
         known_vulnerability::CHECK,
         elf_hardening::CHECK,
         certificate::CHECK,
+        boot_service::CHECK,
     ]
 }
 

@@ -160,6 +160,7 @@ pub fn scan_bytes(bytes: &[u8]) -> Vec<SecretMatch> {
     if let Some(key) = dropbear_key(bytes) {
         out.push(key);
     }
+    out.extend(der_private_keys(bytes));
     for i in rules.set.matches(bytes).iter() {
         let (Some(rule), Some(re)) = (rules.rules.get(i), rules.each.get(i)) else {
             continue;
@@ -177,6 +178,46 @@ pub fn scan_bytes(bytes: &[u8]) -> Vec<SecretMatch> {
                 return out;
             }
         }
+    }
+    out
+}
+
+/// DER-encoded private keys: PKCS#1 RSA, unencrypted PKCS#8 (RSA, EC) and SEC1 EC keys.
+fn der_private_keys(bytes: &[u8]) -> Vec<SecretMatch> {
+    static DER: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(re) = DER
+        .get_or_init(|| {
+            Regex::new(
+                r"(?s-u)\x30\x82(..)\x02\x01\x00(?:\x02\x82|\x02\x81|\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01|\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01)|\x30\x77\x02\x01\x01\x04\x20|\x30\x81\xa4\x02\x01\x01\x04\x30",
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for caps in re.captures_iter(bytes).take(MAX_MATCHES) {
+        let Some(m) = caps.get(0) else { continue };
+        // The outer SEQUENCE's length must fit in the file.
+        let total = match caps.get(1) {
+            Some(len) => {
+                let l = len.as_bytes();
+                4 + ((usize::from(l[0]) << 8) | usize::from(l[1]))
+            }
+            None => 2 + usize::from(m.as_bytes()[1]),
+        };
+        let Some(der) = bytes.get(m.start()..m.start() + total) else {
+            continue;
+        };
+        out.push(SecretMatch {
+            rule: "der-private-key".to_owned(),
+            title: "DER private key".to_owned(),
+            kind: SecretKind::PrivateKey,
+            offset: m.start(),
+            excerpt: format!("DER private key, {total} bytes"),
+            fingerprint: hex(&Sha256::digest(der)),
+        });
     }
     out
 }

@@ -156,6 +156,34 @@ fn hardening_ssh_tls_and_console_findings() {
 }
 
 #[test]
+fn package_databases_become_components() {
+    let files = MemFiles::new().with(
+        "/usr/lib/opkg/status",
+        "Package: dropbear\nVersion: 2022.82-2\nStatus: install user installed\n\nPackage: libc\nVersion: 1.2.4-4\n",
+    );
+    let ctx = Context::new(&files, "owrt.bin", vec![], today());
+    let found: Vec<String> = ctx
+        .components
+        .iter()
+        .map(|(p, c)| {
+            format!(
+                "{p} {} {} {}",
+                c.name,
+                c.version.as_deref().unwrap_or("?"),
+                c.purl.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "/usr/lib/opkg/status dropbear 2022.82-2 pkg:opkg/dropbear@2022.82-2",
+            "/usr/lib/opkg/status libc 1.2.4-4 pkg:opkg/libc@1.2.4-4"
+        ]
+    );
+}
+
+#[test]
 fn certificates() {
     let cert = |name: &str| {
         std::fs::read(

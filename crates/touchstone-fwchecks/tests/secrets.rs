@@ -93,3 +93,25 @@ fn host_key_paths() {
         assert!(!is_host_key_path(p), "{p}");
     }
 }
+
+#[test]
+fn finds_der_private_keys_whose_length_fits() {
+    // A PKCS#1 RSA key's outer SEQUENCE: 30 82 <len> 02 01 00 02 82 ...
+    let mut key = vec![0x30, 0x82, 0x00, 0x20, 0x02, 0x01, 0x00, 0x02, 0x82];
+    key.resize(4 + 0x20, 0xab);
+    let mut file = b"junk before".to_vec();
+    file.extend_from_slice(&key);
+    let m: Vec<_> = scan_bytes(&file)
+        .into_iter()
+        .filter(|m| m.rule == "der-private-key")
+        .collect();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].offset, 11);
+    // The same header with a length beyond the end of the file is not a key.
+    let truncated = &file[..file.len() - 1];
+    assert!(
+        scan_bytes(truncated)
+            .iter()
+            .all(|m| m.rule != "der-private-key")
+    );
+}

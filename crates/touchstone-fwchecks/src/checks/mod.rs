@@ -2,6 +2,7 @@
 
 pub mod baked_host_key;
 pub mod boot_console;
+pub mod boot_service;
 pub mod certificate;
 pub mod cleartext_file_service;
 pub mod cmdline_credentials;

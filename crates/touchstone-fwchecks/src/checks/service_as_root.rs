@@ -2,7 +2,7 @@
 
 use touchstone_core::{Finding, Severity};
 
-use crate::boot::Via;
+use crate::boot::{NETWORK_DAEMONS, Via};
 use crate::check::{Check, CheckInfo, Context};
 
 /// The check.
@@ -20,45 +20,13 @@ pub const CHECK: Check = Check {
     run,
 };
 
-/// Daemons that listen on the network.
-const NETWORK_DAEMONS: &[&str] = &[
-    "telnetd",
-    "utelnetd",
-    "in.telnetd",
-    "dropbear",
-    "sshd",
-    "httpd",
-    "lighttpd",
-    "uhttpd",
-    "boa",
-    "goahead",
-    "mini_httpd",
-    "thttpd",
-    "nginx",
-    "webs",
-    "ftpd",
-    "vsftpd",
-    "bftpd",
-    "proftpd",
-    "tftpd",
-    "in.tftpd",
-    "miniupnpd",
-    "upnpd",
-    "dnsmasq",
-    "snmpd",
-    "mosquitto",
-    "tddp",
-    "smbd",
-    "lld2d",
-    "avahi-daemon",
-    "mdnsd",
-];
-
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     ctx.boot
         .started
         .iter()
         .filter(|s| NETWORK_DAEMONS.contains(&s.program.as_str()))
+        // Super-servers must start as root to bind their ports; their children are judged instead.
+        .filter(|s| !matches!(s.program.as_str(), "inetd" | "xinetd"))
         .filter(|s| match s.via {
             Via::Inetd | Via::Xinetd | Via::Systemd => {
                 s.user.as_deref().is_none_or(|u| u == "root")
