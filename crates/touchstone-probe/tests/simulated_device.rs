@@ -6,7 +6,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::Device;
-use touchstone_probe::{Options, ProbeReport, Transport};
+use touchstone_probe::{Options, ProbeReport};
 
 /// A weak camera: Dropbear with a 1024-bit RSA key, BusyBox telnetd,
 /// lighttpd, an anonymous mosquitto, a TLS 1.0-only OpenSSL server with a
@@ -178,20 +178,13 @@ fn findings(r: &ProbeReport) -> Vec<String> {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the measurement is printed for BENCHMARKS.md
 fn full_default_probe_of_a_weak_camera() {
     let device = weak_camera();
     let started = Instant::now();
     let report = touchstone_probe::probe_blocking(&device.target(), &Options::default())
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
-    eprintln!(
-        "{}",
-        serde_json::to_string_pretty(&report).unwrap_or_default()
-    );
-    eprintln!(
-        "probe took {elapsed:?}, {} connections",
-        report.stats.connections
-    );
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(
         inventory(&report),

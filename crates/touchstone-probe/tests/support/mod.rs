@@ -61,7 +61,7 @@ impl Device {
             .parse()
             .unwrap_or_else(|e| panic!("{e}"));
         let dir = std::env::temp_dir().join(&name);
-        let mut device = Device {
+        let device = Device {
             name: name.clone(),
             host_if: host_if.clone(),
             addr,
