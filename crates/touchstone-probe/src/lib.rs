@@ -12,6 +12,9 @@
 //! 3. **TLS**: versions SSL 3.0 to TLS 1.3 and cipher suites by hand-built
 //!    ClientHellos, certificate facts with `x509-parser`.
 //! 4. **SSH**: banner, KEXINIT algorithm lists, host keys and fingerprints.
+//! 5. **Default credentials** on telnet, FTP, MQTT and HTTP Basic, each with
+//!    a negative control and a positive proof ([`creds`]), and a bounded
+//!    measurement of brute-force protection.
 //!
 //! Every judgement comes from the crypto policy in `data/crypto-policy.toml`
 //! ([`CryptoPolicy`]) and names its reason.
@@ -55,6 +58,7 @@
 //! target or options); otherwise the findings decide, as for `assess`.
 
 pub mod checks;
+pub mod creds;
 mod ident;
 mod limiter;
 pub mod policy;
@@ -142,6 +146,14 @@ pub struct Options {
     pub ssh: bool,
     /// Send payloads to printer ports 9100–9107 too.
     pub probe_printer_ports: bool,
+    /// Try default credentials (with negative controls and proofs) on
+    /// telnet, FTP, MQTT and HTTP Basic services.
+    pub credentials: bool,
+    /// Credential pairs tried per service, at most (after the control).
+    pub max_credential_attempts: usize,
+    /// Wrong attempts made per service to measure brute-force protection
+    /// (0 = do not measure).
+    pub brute_force_attempts: u32,
     /// Host name for TLS SNI, when the target is an address.
     pub server_name: Option<String>,
     /// Upper bound of the whole probe of one host.
@@ -167,6 +179,9 @@ impl Default for Options {
             tls: true,
             ssh: true,
             probe_printer_ports: false,
+            credentials: true,
+            max_credential_attempts: 16,
+            brute_force_attempts: 4,
             server_name: None,
             budget: Duration::from_secs(300),
         }
@@ -237,6 +252,19 @@ pub struct SshEndpoint {
     pub report: ssh::SshReport,
 }
 
+/// Credential results of one endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialEndpoint {
+    /// Host address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Service name.
+    pub service: String,
+    /// What was found.
+    pub report: creds::CredentialReport,
+}
+
 /// Something that kept part of the probe from running.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -275,6 +303,12 @@ pub struct Stats {
     pub scan_window_max: usize,
     /// TCP ports that never answered (filtered or overloaded host).
     pub tcp_silent: usize,
+    /// Time of the TCP sweep, milliseconds (summed over hosts).
+    pub scan_ms: u64,
+    /// Time of service identification and UDP, milliseconds.
+    pub identify_ms: u64,
+    /// Time of TLS, SSH and credential analysis, milliseconds.
+    pub analyse_ms: u64,
 }
 
 /// The result of [`probe`].
@@ -297,6 +331,8 @@ pub struct ProbeReport {
     pub tls: Vec<TlsEndpoint>,
     /// SSH details per endpoint.
     pub ssh: Vec<SshEndpoint>,
+    /// Credential results per endpoint that asks for a login.
+    pub credentials: Vec<CredentialEndpoint>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -366,6 +402,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         findings: Vec::new(),
         tls: Vec::new(),
         ssh: Vec::new(),
+        credentials: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -458,6 +495,18 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
             payload_hex: None,
         });
     }
+    if options.credentials {
+        plan.push(PlannedProbe {
+            host: host.clone(),
+            transport: Transport::Tcp,
+            ports: "each telnet, FTP, MQTT and HTTP Basic port".into(),
+            action: format!(
+                "login with a random credential (negative control), then up to {} bundled default credentials, then {} wrong attempts to measure brute-force protection; one connection per attempt, sequential",
+                options.max_credential_attempts, options.brute_force_attempts
+            ),
+            payload_hex: None,
+        });
+    }
     for p in &options.udp {
         plan.push(PlannedProbe {
             host: host.clone(),
@@ -512,6 +561,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         })
     };
 
+    let phase = Instant::now();
     let scanned = scan::tcp_scan(
         ip,
         &ports,
@@ -522,6 +572,8 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         deadline,
     )
     .await;
+    report.stats.scan_ms += millis(phase);
+    let phase = Instant::now();
     report.stats.scan_window_max = report.stats.scan_window_max.max(scanned.largest_window);
     report.stats.tcp_silent += scanned.silent.len();
     if scanned.stopped_by_deadline {
@@ -592,6 +644,8 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     }
     services.sort_by_key(|s| (s.transport, s.port));
 
+    report.stats.identify_ms += millis(phase);
+    let phase = Instant::now();
     let mut deep = JoinSet::new();
     for s in services.iter().filter(|s| s.transport == Transport::Tcp) {
         let addr = SocketAddr::new(ip, s.port);
@@ -608,6 +662,20 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         } else if options.ssh && s.service == "ssh" {
             deep.spawn(async move {
                 Deep::Ssh(addr.port(), ssh::analyse(addr, &limiter, timeout).await)
+            });
+        }
+        if let Some(mechanism) = creds::mechanism_for(&s.service).filter(|_| options.credentials) {
+            let settings = creds::CredentialSettings {
+                list: creds::bundled_credentials(),
+                max_attempts: options.max_credential_attempts,
+                brute_force_attempts: options.brute_force_attempts,
+                timeout: options.io_timeout,
+            };
+            let limiter = probe_limiter.clone();
+            let service = s.service.clone();
+            deep.spawn(async move {
+                let found = creds::assess(addr, mechanism, &limiter, &settings).await;
+                Deep::Creds(addr.port(), service, found)
             });
         }
     }
@@ -636,6 +704,15 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
                         port,
                         report: r,
                     }),
+                    Deep::Creds(port, service, Some(r)) => {
+                        report.credentials.push(CredentialEndpoint {
+                            host: host.clone(),
+                            port,
+                            service,
+                            report: r,
+                        });
+                    }
+                    Deep::Creds(_, _, None) => {}
                 }
             }
         }
@@ -644,13 +721,20 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             message: "the time budget ended the TLS/SSH analysis".into(),
         }),
     }
+    report.stats.analyse_ms += millis(phase);
     report.tls.sort_by_key(|t| t.port);
     report.ssh.sort_by_key(|t| t.port);
+    report.credentials.sort_by_key(|t| t.port);
     report.services.extend(services);
     report.stats.connections += scan_limiter.opened() + probe_limiter.opened();
+}
+
+fn millis(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 enum Deep {
     Tls(u16, tls::TlsReport),
     Ssh(u16, ssh::SshReport),
+    Creds(u16, String, Option<creds::CredentialReport>),
 }

@@ -140,6 +140,15 @@ pub(crate) fn base64_nopad(data: &[u8]) -> String {
     out
 }
 
+/// Standard base64 with padding (HTTP Basic).
+pub(crate) fn base64_pad(data: &[u8]) -> String {
+    let mut s = base64_nopad(data);
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +171,8 @@ mod tests {
         assert_eq!(base64_nopad(b"fo"), "Zm8");
         assert_eq!(base64_nopad(b"foo"), "Zm9v");
         assert_eq!(base64_nopad(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_pad(b"admin:admin"), "YWRtaW46YWRtaW4=");
+        assert_eq!(base64_pad(b"fo"), "Zm8=");
     }
 
     #[test]

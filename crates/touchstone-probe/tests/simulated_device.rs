@@ -56,24 +56,58 @@ fn weak_camera() -> Device {
             "good.pem",
         ],
     );
+    // Telnet on 23: a real shell behind root/xc3511 (the Mirai pair).
     let login = d.write(
         "login.sh",
-        "#!/bin/sh\nprintf 'cam login: '\nread user\nexit 1\n",
+        "#!/bin/sh\nprintf 'cam login: '\nread user\nprintf 'Password: '\nread pass\n\
+         if [ \"$user\" = root ] && [ \"$pass\" = xc3511 ]; then exec /bin/sh -i; fi\n\
+         echo 'Login incorrect'\nexit 1\n",
     );
-    d.setup("chmod", &["755", login.to_str().unwrap_or_default()]);
+    // Telnet on 2323: a fake console that shows a root prompt for any login
+    // and executes nothing: no credential may be reported for it.
+    let fake = d.write(
+        "fake.sh",
+        "#!/bin/sh\nprintf 'login: '\nread user\nprintf 'Password: '\nread pass\nprintf '# '\n\
+         while read line; do printf '# '; done\n",
+    );
+    for script in [&login, &fake] {
+        d.setup("chmod", &["755", script.to_str().unwrap_or_default()]);
+    }
     let docroot = d.path("www");
     std::fs::create_dir_all(&docroot).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(docroot.join("index.html"), "<h1>cam</h1>\n").unwrap_or_else(|e| panic!("{e}"));
+    let users = d.write("http-users", "admin:admin\n");
     let lighttpd = d.write(
         "lighttpd.conf",
         &format!(
-            "server.document-root = \"{}\"\nserver.bind = \"{addr}\"\nserver.port = 80\nindex-file.names = (\"index.html\")\n",
-            docroot.display()
+            "server.modules = (\"mod_auth\", \"mod_authn_file\")\n\
+             server.document-root = \"{}\"\nserver.bind = \"{addr}\"\nserver.port = 80\n\
+             index-file.names = (\"index.html\")\n\
+             auth.backend = \"plain\"\nauth.backend.plain.userfile = \"{}\"\n\
+             auth.require = (\"/\" => (\"method\" => \"basic\", \"realm\" => \"cam\", \"require\" => \"valid-user\"))\n",
+            docroot.display(),
+            users.display()
         ),
+    );
+    let passwords = d.path("mqtt-passwords");
+    d.setup(
+        "mosquitto_passwd",
+        &[
+            "-b",
+            "-c",
+            passwords.to_str().unwrap_or_default(),
+            "admin",
+            "password",
+        ],
     );
     let mosquitto = d.write(
         "mosquitto.conf",
-        &format!("user root\nlistener 1883 {addr}\nallow_anonymous true\npersistence false\n"),
+        &format!(
+            "user root\nper_listener_settings true\npersistence false\n\
+             listener 1883 {addr}\nallow_anonymous true\n\
+             listener 1884 {addr}\nallow_anonymous false\npassword_file {}\n",
+            passwords.display()
+        ),
     );
     let key = d.path("dropbear_rsa");
     d.spawn(
@@ -98,6 +132,19 @@ fn weak_camera() -> Device {
             &addr,
             "-l",
             login.to_str().unwrap_or_default(),
+        ],
+    );
+    d.spawn(
+        "busybox",
+        &[
+            "telnetd",
+            "-F",
+            "-p",
+            "2323",
+            "-b",
+            &addr,
+            "-l",
+            fake.to_str().unwrap_or_default(),
         ],
     );
     d.spawn(
@@ -134,7 +181,7 @@ fn weak_camera() -> Device {
             "good.key",
         ],
     );
-    for port in [22, 23, 80, 1883, 4433, 8443] {
+    for port in [22, 23, 80, 1883, 1884, 2323, 4433, 8443] {
         d.wait_tcp(port);
     }
     d
@@ -193,6 +240,8 @@ fn full_default_probe_of_a_weak_camera() {
             "23/tcp telnet - -",
             "80/tcp http lighttpd 1.4.69",
             "1883/tcp mqtt - -",
+            "1884/tcp mqtt - -",
+            "2323/tcp telnet - -",
             "4433/tcp tls - -",
             "8443/tcp tls - -",
         ],
@@ -205,6 +254,18 @@ fn full_default_probe_of_a_weak_camera() {
         "(weak): static RSA key exchange has no forward secrecy (RFC 9325 recommends against it)";
     let mut want: Vec<String> = vec![
         "net-cleartext-service fail high 23: telnet on port 23 carries credentials in clear text".into(),
+        "net-cleartext-service fail high 2323: telnet on port 2323 carries credentials in clear text".into(),
+        // Credentials: each with a positive proof; the fake console on 2323
+        // shows a root prompt for anything and must yield no credential.
+        "net-default-credential fail critical 23: default credential root:xc3511 logs in to telnet (universal default)".into(),
+        "net-default-credential fail critical 80: default credential admin:admin logs in to http-basic (universal default)".into(),
+        "net-default-credential fail critical 1884: default credential admin:password logs in to mqtt (universal default)".into(),
+        "net-default-credential info info 2323: none of 16 default credentials logged in to telnet".into(),
+        "net-no-authentication fail high 1883: mqtt accepts logins without valid credentials".into(),
+        "net-brute-force-protection info low 23: no lockout, refusal or delay growth within 4 wrong telnet logins".into(),
+        "net-brute-force-protection pass info 80: fixed-delay observed after 4 wrong http-basic logins".into(),
+        "net-brute-force-protection info low 1884: no lockout, refusal or delay growth within 4 wrong mqtt logins".into(),
+        "net-brute-force-protection info low 2323: no lockout, refusal or delay growth within 4 wrong telnet logins".into(),
         "net-tls-legacy-version fail high 4433: accepts TLSv1.0 (insecure): TLS 1.0 is deprecated by RFC 8996 (weak MD5/SHA-1 PRF, BEAST-prone CBC)".into(),
         "net-tls-legacy-version pass info 8443: accepts only TLSv1.2, TLSv1.3".into(),
         "net-tls-certificate info info 4433: certificate is self-signed: clients can only trust it by pinning".into(),
@@ -323,6 +384,15 @@ fn full_default_probe_of_a_weak_camera() {
         .map(|k| k.fingerprint.clone());
     assert_eq!(fingerprint, Some(dropbear_fingerprint(&device)));
 
+    // No credential is claimed for the fake console or the anonymous broker.
+    let claimed: Vec<u16> = report
+        .credentials
+        .iter()
+        .filter(|c| !c.report.working.is_empty())
+        .map(|c| c.port)
+        .collect();
+    assert_eq!(claimed, [23, 80, 1884]);
+
     // Every finding is mapped to provisions and test units.
     for f in &report.findings {
         assert!(
@@ -331,8 +401,8 @@ fn full_default_probe_of_a_weak_camera() {
         );
     }
     eprintln!(
-        "default probe of the simulated camera: {elapsed:?}, {} connections",
-        report.stats.connections
+        "default probe of the simulated camera: {elapsed:?}, {:?}",
+        report.stats
     );
     assert!(elapsed < Duration::from_secs(60));
 }

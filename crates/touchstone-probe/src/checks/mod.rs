@@ -4,7 +4,10 @@
 //! Checks are pure functions of the facts gathered in a [`ProbeReport`]
 //! and the [`CryptoPolicy`]; they do no IO. Check ids are stable forever.
 
+pub mod brute_force;
 pub mod cleartext_service;
+pub mod default_credentials;
+pub mod missing_authentication;
 pub mod service_inventory;
 pub mod ssh_algorithms;
 pub mod ssh_host_key;
@@ -31,7 +34,7 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 7] = [
+pub const CHECKS: [CheckInfo; 10] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
@@ -39,6 +42,9 @@ pub const CHECKS: [CheckInfo; 7] = [
     tls_certificate::INFO,
     ssh_algorithms::INFO,
     ssh_host_key::INFO,
+    default_credentials::INFO,
+    missing_authentication::INFO,
+    brute_force::INFO,
 ];
 
 /// Run every check.
@@ -51,6 +57,9 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(tls_certificate::run(report, policy));
     out.extend(ssh_algorithms::run(report, policy));
     out.extend(ssh_host_key::run(report, policy));
+    out.extend(default_credentials::run(report));
+    out.extend(missing_authentication::run(report));
+    out.extend(brute_force::run(report));
     out
 }
 
@@ -110,6 +119,9 @@ mod tests {
                 "net-tls-certificate",
                 "net-ssh-weak-algorithm",
                 "net-ssh-host-key",
+                "net-default-credential",
+                "net-no-authentication",
+                "net-brute-force-protection",
             ]
         );
         for c in CHECKS {

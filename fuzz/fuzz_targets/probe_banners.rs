@@ -1,0 +1,14 @@
+//! Service banners, HTTP heads, MQTT CONNACKs and UDP answers come from the
+//! device under test: classifying them must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = touchstone_probe::classify_banner(data);
+    let _ = touchstone_probe::classify_http(data);
+    let _ = touchstone_probe::parse_connack(data);
+    for probe in touchstone_probe::UDP_PROBES {
+        let _ = touchstone_probe::is_valid_udp_reply(probe.service, data);
+    }
+});
