@@ -409,3 +409,72 @@ fn ranges_need_explicit_permission_and_stay_small() {
         Err(ProbeError::Options(_))
     ));
 }
+
+/// An FTP server that knows only admin/admin, answering line by line.
+fn ftp_server(ip: IpAddr) -> u16 {
+    let listener = TcpListener::bind(SocketAddr::new(ip, 0)).unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(100) {
+            let Ok(mut s) = stream else { continue };
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = s.write_all(b"220 (TinyFTP 0.9)\r\n");
+                let mut reader =
+                    std::io::BufReader::new(s.try_clone().unwrap_or_else(|e| panic!("{e}")));
+                let (mut user, mut logged_in) = (String::new(), false);
+                for _ in 0..10 {
+                    let mut line = String::new();
+                    if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    let reply: &[u8] = if let Some(u) = line.strip_prefix("USER ") {
+                        user = u.to_owned();
+                        b"331 Please specify the password.\r\n"
+                    } else if let Some(p) = line.strip_prefix("PASS ") {
+                        logged_in = user == "admin" && p == "admin";
+                        if logged_in {
+                            b"230 Login successful.\r\n"
+                        } else {
+                            b"530 Login incorrect.\r\n"
+                        }
+                    } else if line == "PWD" && logged_in {
+                        b"257 \"/\" is the current directory\r\n"
+                    } else {
+                        b"530 Please login with USER and PASS.\r\n"
+                    };
+                    if s.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn ftp_default_credentials_need_230_and_pwd() {
+    let ip = loopback(6);
+    let port = ftp_server(ip);
+    let report = run(ip, &options_for(vec![port]));
+    let got = summary(&report);
+    let want = [
+        format!("net-service-inventory info info: {port}/tcp is open: ftp (TinyFTP 0.9)"),
+        format!("net-cleartext-service fail high: ftp on port {port} carries credentials in clear text"),
+        "net-default-credential fail critical: default credential admin:admin logs in to ftp (universal default)"
+            .to_owned(),
+        "net-brute-force-protection info low: no lockout, refusal or delay growth within 4 wrong ftp logins".to_owned(),
+    ];
+    assert_eq!(got, want);
+    let creds = report
+        .credentials
+        .first()
+        .map(|c| &c.report)
+        .unwrap_or_else(|| panic!("no credential report"));
+    assert_eq!(
+        creds.working.first().map(|(_, proof)| proof.as_str()),
+        Some("230 to PASS, then 257 to PWD")
+    );
+}
