@@ -30,6 +30,8 @@ pub struct Identified {
     pub version: Option<String>,
     /// Printable excerpt of what identified it.
     pub evidence: Option<String>,
+    /// Response headers, for HTTP services (at most 100).
+    pub http_headers: Vec<(String, String)>,
 }
 
 impl Identified {
@@ -53,6 +55,7 @@ pub fn classify_banner(data: &[u8]) -> Option<Identified> {
             product: Some(b.product),
             version: b.version,
             evidence,
+            ..Identified::default()
         });
     }
     if first == 0xFF {
@@ -76,6 +79,7 @@ pub fn classify_banner(data: &[u8]) -> Option<Identified> {
             product,
             version,
             evidence,
+            ..Identified::default()
         });
     }
     let lower = text.to_ascii_lowercase();
@@ -121,6 +125,12 @@ pub fn classify_http(data: &[u8]) -> Option<Identified> {
     for line in lines.take(100) {
         if line.is_empty() {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            id.http_headers.push((
+                name.trim().to_owned(),
+                excerpt(value.trim().as_bytes(), 200),
+            ));
         }
         if let Some((name, value)) = line.split_once(':')
             && name.trim().eq_ignore_ascii_case("server")
@@ -181,7 +191,11 @@ pub(crate) async fn read_some(stream: &mut TcpStream, wait: Duration) -> Vec<u8>
         match tokio::time::timeout(left, stream.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => {
                 buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                if buf.len() >= MAX_BANNER || buf.ends_with(b"\n") || buf.ends_with(b": ") {
+                let http_head_open =
+                    buf.starts_with(b"HTTP/") && !buf.windows(4).any(|w| w == b"\r\n\r\n");
+                if buf.len() >= MAX_BANNER
+                    || (!http_head_open && (buf.ends_with(b"\n") || buf.ends_with(b": ")))
+                {
                     break;
                 }
                 if buf.first() == Some(&0xFF) || buf.first() == Some(&0x20) {
@@ -326,6 +340,10 @@ mod tests {
         )
         .unwrap_or_default();
         assert_eq!(h.version.as_deref(), Some("1.30"));
+        assert_eq!(
+            h.http_headers,
+            [("Server".to_owned(), "mini_httpd/1.30 26Oct2018".to_owned())]
+        );
         assert!(classify_http(b"SSH-2.0-x").is_none());
     }
 

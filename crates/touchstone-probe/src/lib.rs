@@ -252,6 +252,17 @@ pub struct SshEndpoint {
     pub report: ssh::SshReport,
 }
 
+/// The answer of an HTTP service to `GET /` without credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpEndpoint {
+    /// Host address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Response headers in order (values excerpted).
+    pub headers: Vec<(String, String)>,
+}
+
 /// Credential results of one endpoint.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialEndpoint {
@@ -333,6 +344,8 @@ pub struct ProbeReport {
     pub ssh: Vec<SshEndpoint>,
     /// Credential results per endpoint that asks for a login.
     pub credentials: Vec<CredentialEndpoint>,
+    /// Unauthenticated HTTP answers.
+    pub http: Vec<HttpEndpoint>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -403,6 +416,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         tls: Vec::new(),
         ssh: Vec::new(),
         credentials: Vec::new(),
+        http: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -601,6 +615,13 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     let mut services = Vec::new();
     while let Some(r) = ident.join_next().await {
         if let Ok((port, id)) = r {
+            if id.service == "http" {
+                report.http.push(HttpEndpoint {
+                    host: host.clone(),
+                    port,
+                    headers: id.http_headers.clone(),
+                });
+            }
             services.push(Service {
                 host: host.clone(),
                 port,
@@ -725,6 +746,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     report.tls.sort_by_key(|t| t.port);
     report.ssh.sort_by_key(|t| t.port);
     report.credentials.sort_by_key(|t| t.port);
+    report.http.sort_by_key(|t| t.port);
     report.services.extend(services);
     report.stats.connections += scan_limiter.opened() + probe_limiter.opened();
 }

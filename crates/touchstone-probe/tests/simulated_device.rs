@@ -262,6 +262,8 @@ fn full_default_probe_of_a_weak_camera() {
         "net-default-credential fail critical 1884: default credential admin:password logs in to mqtt (universal default)".into(),
         "net-default-credential info info 2323: none of 16 default credentials logged in to telnet".into(),
         "net-no-authentication fail high 1883: mqtt accepts logins without valid credentials".into(),
+        "net-http-headers fail low 80: the Server header discloses a software version without authentication".into(),
+        "net-http-headers info info 80: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
         "net-brute-force-protection info low 23: no lockout, refusal or delay growth within 4 wrong telnet logins".into(),
         "net-brute-force-protection pass info 80: fixed-delay observed after 4 wrong http-basic logins".into(),
         "net-brute-force-protection info low 1884: no lockout, refusal or delay growth within 4 wrong mqtt logins".into(),

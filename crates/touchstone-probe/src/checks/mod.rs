@@ -7,6 +7,7 @@
 pub mod brute_force;
 pub mod cleartext_service;
 pub mod default_credentials;
+pub mod http_headers;
 pub mod missing_authentication;
 pub mod service_inventory;
 pub mod ssh_algorithms;
@@ -34,7 +35,7 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 10] = [
+pub const CHECKS: [CheckInfo; 11] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
@@ -45,6 +46,7 @@ pub const CHECKS: [CheckInfo; 10] = [
     default_credentials::INFO,
     missing_authentication::INFO,
     brute_force::INFO,
+    http_headers::INFO,
 ];
 
 /// Run every check.
@@ -60,6 +62,7 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(default_credentials::run(report));
     out.extend(missing_authentication::run(report));
     out.extend(brute_force::run(report));
+    out.extend(http_headers::run(report));
     out
 }
 
@@ -122,6 +125,7 @@ mod tests {
                 "net-default-credential",
                 "net-no-authentication",
                 "net-brute-force-protection",
+                "net-http-headers",
             ]
         );
         for c in CHECKS {
