@@ -1,5 +1,6 @@
-//! Service banners, HTTP heads, MQTT CONNACKs and UDP answers come from the
-//! device under test: classifying them must never panic.
+//! Service banners, HTTP answers, telnet negotiation, FTP replies, MQTT
+//! CONNACKs and UDP answers come from the device under test: parsing them
+//! must never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,6 +9,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = touchstone_probe::classify_banner(data);
     let _ = touchstone_probe::classify_http(data);
     let _ = touchstone_probe::parse_connack(data);
+    let mut replies = Vec::new();
+    let _ = touchstone_probe::creds::telnet_filter(data, &mut replies);
+    let _ = touchstone_probe::creds::ftp_code(data);
+    let _ = touchstone_probe::creds::parse_http_answer(data);
     for probe in touchstone_probe::UDP_PROBES {
         let _ = touchstone_probe::is_valid_udp_reply(probe.service, data);
     }

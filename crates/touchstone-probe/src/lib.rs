@@ -15,6 +15,9 @@
 //! 5. **Default credentials** on telnet, FTP, MQTT and HTTP Basic, each with
 //!    a negative control and a positive proof ([`creds`]), and a bounded
 //!    measurement of brute-force protection.
+//! 6. **Disclosure**: HTTP version banners and hardening headers, and
+//!    security.txt (RFC 9116) validation from a file or an `http://` URL
+//!    ([`security_txt_findings`], [`fetch_security_txt`]).
 //!
 //! Every judgement comes from the crypto policy in `data/crypto-policy.toml`
 //! ([`CryptoPolicy`]) and names its reason.
@@ -63,6 +66,7 @@ mod ident;
 mod limiter;
 pub mod policy;
 mod scan;
+pub mod security_txt;
 pub mod ssh;
 mod target;
 pub mod tls;
@@ -749,6 +753,100 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     report.http.sort_by_key(|t| t.port);
     report.services.extend(services);
     report.stats.connections += scan_limiter.opened() + probe_limiter.opened();
+}
+
+/// Validate a security.txt and return its findings (`net-security-txt`).
+/// `source` is the URL it came from or a file name; `now` is seconds since
+/// the Unix epoch.
+pub fn security_txt_findings(
+    text: &str,
+    source: &str,
+    now: i64,
+) -> (security_txt::SecurityTxt, Vec<Finding>) {
+    let doc = security_txt::validate(text, source, now);
+    let findings = checks::security_txt::run(&doc);
+    (doc, findings)
+}
+
+/// Fetch a security.txt over plain HTTP (`http://host[:port]/path`), bounded
+/// to 64 KiB and `timeout`, and validate it. A URL that cannot be fetched
+/// yields a `no_security_txt` failure.
+///
+/// # Errors
+///
+/// [`ProbeError::Options`] for `https://` URLs (no TLS client is built in
+/// yet: download the file and use [`security_txt_findings`]) and for URLs
+/// that are not `http://`.
+pub async fn fetch_security_txt(
+    url: &str,
+    timeout: Duration,
+    now: i64,
+) -> Result<(Option<security_txt::SecurityTxt>, Vec<Finding>), ProbeError> {
+    if url.starts_with("https://") {
+        return Err(ProbeError::Options(
+            "https:// security.txt URLs are not fetched yet (no TLS client); save the file and validate it".into(),
+        ));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| ProbeError::Options(format!("`{url}` is not an http:// URL")))?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
+            h.trim_matches(['[', ']']),
+            p.parse()
+                .map_err(|_| ProbeError::Options(format!("bad port in `{url}`")))?,
+        ),
+        _ => (authority.trim_matches(['[', ']']), 80),
+    };
+    let ip = resolve_target(host, false)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ProbeError::Target {
+            target: host.to_owned(),
+            message: "no address".into(),
+        })?;
+    let request =
+        format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: Touchstone\r\n\r\n");
+    let work = async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(SocketAddr::new(ip, port))
+            .await
+            .ok()?;
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut data = Vec::new();
+        let mut chunk = [0u8; 4096];
+        for _ in 0..32 {
+            match stream.read(&mut chunk).await {
+                Ok(n) if n > 0 && data.len() < 64 * 1024 => {
+                    data.extend_from_slice(chunk.get(..n).unwrap_or_default())
+                }
+                _ => break,
+            }
+        }
+        Some(data)
+    };
+    let answer = tokio::time::timeout(timeout, work).await.ok().flatten();
+    let Some(answer) = answer.as_deref().and_then(creds::parse_http_answer) else {
+        return Ok((
+            None,
+            vec![checks::security_txt::missing(url, "no HTTP answer")],
+        ));
+    };
+    if answer.status != 200 {
+        return Ok((
+            None,
+            vec![checks::security_txt::missing(
+                url,
+                &format!("HTTP status {}", answer.status),
+            )],
+        ));
+    }
+    let text = String::from_utf8_lossy(&answer.body);
+    let (doc, findings) = security_txt_findings(&text, url, now);
+    Ok((Some(doc), findings))
 }
 
 fn millis(since: Instant) -> u64 {

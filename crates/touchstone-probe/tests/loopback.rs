@@ -478,3 +478,94 @@ fn ftp_default_credentials_need_230_and_pwd() {
         Some("230 to PASS, then 257 to PWD")
     );
 }
+
+/// Serves one fixed HTTP answer to every request.
+fn http_fixture(ip: IpAddr, answer: &'static str) -> u16 {
+    let listener = TcpListener::bind(SocketAddr::new(ip, 0)).unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20) {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(answer.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn security_txt_is_fetched_and_validated() {
+    let ip = loopback(7);
+    let port = http_fixture(
+        ip,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Contact: mailto:psirt@acme.example\r\nExpires: 2020-01-01T00:00:00Z\r\n",
+    );
+    let url = format!("http://{ip}:{port}/.well-known/security.txt");
+    let now = 1_795_910_400;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (doc, findings) = runtime
+        .block_on(touchstone_probe::fetch_security_txt(
+            &url,
+            Duration::from_secs(5),
+            now,
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc.map(|d| d.values("Contact").len()), Some(1));
+    let got: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f.supports.as_str(),
+                f.evidence.as_deref().unwrap_or("-"),
+                f.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "fail expired Expires `2020-01-01T00:00:00Z` is in the past".to_owned(),
+            format!("fail not_https fetched over plain HTTP from {url}: RFC 9116 requires HTTPS"),
+            "info no_canonical no Canonical field: RFC 9116 recommends one, especially in signed files".to_owned(),
+            "info no_signature not signed: RFC 9116 recommends an OpenPGP cleartext signature".to_owned(),
+        ]
+    );
+    for f in &findings {
+        assert_eq!(
+            (f.check.as_str(), f.provisions.as_slice()),
+            ("net-security-txt", ["5.2-1".to_owned()].as_slice())
+        );
+    }
+
+    // A missing file is a failure of its own, and https is refused honestly.
+    let missing = http_fixture(ip, "HTTP/1.0 404 Not Found\r\n\r\n");
+    let url = format!("http://{ip}:{missing}/.well-known/security.txt");
+    let (doc, findings) = runtime
+        .block_on(touchstone_probe::fetch_security_txt(
+            &url,
+            Duration::from_secs(5),
+            now,
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(doc.is_none());
+    assert_eq!(
+        findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>(),
+        ["no security.txt: HTTP status 404"]
+    );
+    let https = runtime.block_on(touchstone_probe::fetch_security_txt(
+        "https://acme.example/.well-known/security.txt",
+        Duration::from_secs(1),
+        now,
+    ));
+    assert!(matches!(https, Err(ProbeError::Options(_))));
+}

@@ -9,6 +9,7 @@ pub mod cleartext_service;
 pub mod default_credentials;
 pub mod http_headers;
 pub mod missing_authentication;
+pub mod security_txt;
 pub mod service_inventory;
 pub mod ssh_algorithms;
 pub mod ssh_host_key;
@@ -35,7 +36,7 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 11] = [
+pub const CHECKS: [CheckInfo; 12] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
@@ -47,9 +48,11 @@ pub const CHECKS: [CheckInfo; 11] = [
     missing_authentication::INFO,
     brute_force::INFO,
     http_headers::INFO,
+    security_txt::INFO,
 ];
 
-/// Run every check.
+/// Run every check on the facts of a probe. `net-security-txt` runs on its
+/// own input: see [`crate::security_txt_findings`].
 pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(service_inventory::run(report));
@@ -126,6 +129,7 @@ mod tests {
                 "net-no-authentication",
                 "net-brute-force-protection",
                 "net-http-headers",
+                "net-security-txt",
             ]
         );
         for c in CHECKS {
