@@ -725,9 +725,20 @@ async fn http_get(
     auth: Option<&Credential>,
     timeout: Duration,
 ) -> Option<HttpAnswer> {
+    http_get_path(addr, "/", limiter, auth, timeout).await
+}
+
+/// `GET path` over plain HTTP/1.0, bounded to 256 KiB and `timeout`.
+pub(crate) async fn http_get_path(
+    addr: SocketAddr,
+    path: &str,
+    limiter: &Limiter,
+    auth: Option<&Credential>,
+    timeout: Duration,
+) -> Option<HttpAnswer> {
     let _permit = limiter.acquire().await?;
     let mut request = format!(
-        "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n",
+        "GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n",
         addr.ip()
     );
     if let Some(c) = auth {

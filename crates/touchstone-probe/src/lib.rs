@@ -71,6 +71,7 @@ pub mod ssh;
 mod target;
 pub mod tls;
 mod udp;
+pub mod upnp;
 mod wire;
 
 use std::net::{IpAddr, SocketAddr};
@@ -350,6 +351,8 @@ pub struct ProbeReport {
     pub credentials: Vec<CredentialEndpoint>,
     /// Unauthenticated HTTP answers.
     pub http: Vec<HttpEndpoint>,
+    /// UPnP device descriptions fetched from SSDP `LOCATION`s on the host.
+    pub upnp: Vec<upnp::UpnpDescription>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -421,6 +424,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         ssh: Vec::new(),
         credentials: Vec::new(),
         http: Vec::new(),
+        upnp: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -531,8 +535,14 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
             transport: Transport::Udp,
             ports: p.port.to_string(),
             action: format!(
-                "{} request, up to {} attempt(s)",
-                p.service, options.udp_attempts
+                "{} request, up to {} attempt(s){}",
+                p.service,
+                options.udp_attempts,
+                if p.service == "ssdp" {
+                    "; then HTTP GET of the LOCATION description if it is on this host"
+                } else {
+                    ""
+                }
             ),
             payload_hex: Some(
                 udp::request(p.service, ip)
@@ -639,6 +649,16 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     }
     match udp_task.await {
         Ok(answers) => {
+            for location in answers.iter().filter_map(|a| a.location.as_deref()) {
+                match upnp::fetch(ip, location, &probe_limiter, options.io_timeout).await {
+                    Ok(d) if !report.upnp.contains(&d) => report.upnp.push(d),
+                    Ok(_) => {}
+                    Err(message) => report.problems.push(Problem {
+                        host: host.clone(),
+                        message,
+                    }),
+                }
+            }
             for a in answers {
                 let (product, version) = match a
                     .server

@@ -150,6 +150,8 @@ pub(crate) struct UdpAnswer {
     pub(crate) probe: UdpProbe,
     pub(crate) evidence: String,
     pub(crate) server: Option<String>,
+    /// SSDP `LOCATION` of the device description.
+    pub(crate) location: Option<String>,
 }
 
 /// Send `probe` up to `attempts` times; `Some` only for a valid answer.
@@ -175,13 +177,12 @@ pub(crate) async fn probe_udp(
             Ok(Ok(n)) => {
                 let reply = buf.get(..n).unwrap_or_default();
                 if is_valid_reply(probe.service, reply) {
-                    let server = (probe.service == "ssdp")
-                        .then(|| ssdp_server(reply))
-                        .flatten();
+                    let ssdp = probe.service == "ssdp";
                     return Some(UdpAnswer {
                         probe,
                         evidence: excerpt(reply, 120),
-                        server,
+                        server: ssdp.then(|| ssdp_header(reply, "server")).flatten(),
+                        location: ssdp.then(|| ssdp_header(reply, "location")).flatten(),
                     });
                 }
             }
@@ -193,12 +194,15 @@ pub(crate) async fn probe_udp(
     None
 }
 
-fn ssdp_server(reply: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(reply).lines().find_map(|l| {
-        l.split_once(':')
-            .filter(|(k, _)| k.eq_ignore_ascii_case("server"))
-            .map(|(_, v)| v.trim().to_owned())
-    })
+fn ssdp_header(reply: &[u8], name: &str) -> Option<String> {
+    String::from_utf8_lossy(reply)
+        .lines()
+        .take(50)
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().to_owned())
+        })
 }
 
 #[cfg(test)]

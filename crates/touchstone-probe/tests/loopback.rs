@@ -150,7 +150,7 @@ fn ssl3_and_rc4_are_found_and_failed() {
 }
 
 /// Answers `count` requests with `reply(request)`; silent for `None`.
-fn udp_responder(ip: IpAddr, reply: fn(&[u8]) -> Option<Vec<u8>>) -> u16 {
+fn udp_responder(ip: IpAddr, reply: impl Fn(&[u8]) -> Option<Vec<u8>> + Send + 'static) -> u16 {
     let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).unwrap_or_else(|e| panic!("{e}"));
     let port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
     let _ = socket.set_read_timeout(Some(Duration::from_secs(20)));
@@ -568,4 +568,77 @@ fn security_txt_is_fetched_and_validated() {
         now,
     ));
     assert!(matches!(https, Err(ProbeError::Options(_))));
+}
+
+#[test]
+fn upnp_descriptions_are_read_only_from_the_probed_host() {
+    let ip = loopback(8);
+    let desc = http_fixture(
+        ip,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n<?xml version=\"1.0\"?><root><device>\
+         <deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType><friendlyName>Garden Cam</friendlyName>\
+         <manufacturer>Acme</manufacturer><modelName>GC-2</modelName><serialNumber>GC2-000417</serialNumber>\
+         <UDN>uuid:0e3c-11</UDN></device></root>",
+    );
+    let here = udp_responder(ip, move |_| {
+        Some(
+            format!(
+                "HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nLOCATION: http://{ip}:{desc}/rootDesc.xml\r\n\
+                 SERVER: Linux/5.10 UPnP/1.1 MiniUPnPd/2.3.1\r\n\r\n"
+            )
+            .into_bytes(),
+        )
+    });
+    let elsewhere = udp_responder(ip, |_| {
+        Some(b"HTTP/1.1 200 OK\r\nLOCATION: http://192.0.2.1:5000/rootDesc.xml\r\n\r\n".to_vec())
+    });
+    let options = Options {
+        ports: Ports::List(Vec::new()),
+        udp: vec![
+            UdpProbe {
+                service: "ssdp",
+                port: here,
+            },
+            UdpProbe {
+                service: "ssdp",
+                port: elsewhere,
+            },
+        ],
+        ..Options::default()
+    };
+    let report = run(ip, &options);
+    let ssdp: Vec<(Option<&str>, Option<&str>)> = report
+        .services
+        .iter()
+        .map(|s| (s.product.as_deref(), s.version.as_deref()))
+        .collect();
+    assert!(
+        ssdp.contains(&(Some("MiniUPnPd"), Some("2.3.1"))),
+        "{ssdp:?}"
+    );
+    let disclosure: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "net-discovery-disclosure")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.supports.as_str(),
+                f.message,
+                f.evidence.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        disclosure,
+        [
+            "info UPnP description discloses 6 field(s) without authentication: deviceType=urn:schemas-upnp-org:device:Basic:1; friendlyName=Garden Cam; manufacturer=Acme; modelName=GC-2; serialNumber=GC2-000417; UDN=uuid:0e3c-11",
+            "fail UPnP description discloses the serial number without authentication: serialNumber=GC2-000417",
+        ]
+    );
+    let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        problems,
+        ["LOCATION `http://192.0.2.1:5000/rootDesc.xml` points at another host; not followed"]
+    );
 }

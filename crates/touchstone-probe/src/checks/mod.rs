@@ -7,6 +7,7 @@
 pub mod brute_force;
 pub mod cleartext_service;
 pub mod default_credentials;
+pub mod discovery_disclosure;
 pub mod http_headers;
 pub mod missing_authentication;
 pub mod security_txt;
@@ -36,7 +37,7 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 12] = [
+pub const CHECKS: [CheckInfo; 13] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
@@ -49,6 +50,7 @@ pub const CHECKS: [CheckInfo; 12] = [
     brute_force::INFO,
     http_headers::INFO,
     security_txt::INFO,
+    discovery_disclosure::INFO,
 ];
 
 /// Run every check on the facts of a probe. `net-security-txt` runs on its
@@ -66,6 +68,7 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(missing_authentication::run(report));
     out.extend(brute_force::run(report));
     out.extend(http_headers::run(report));
+    out.extend(discovery_disclosure::run(report));
     out
 }
 
@@ -130,6 +133,7 @@ mod tests {
                 "net-brute-force-protection",
                 "net-http-headers",
                 "net-security-txt",
+                "net-discovery-disclosure",
             ]
         );
         for c in CHECKS {
