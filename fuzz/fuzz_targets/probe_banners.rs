@@ -13,6 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = touchstone_probe::creds::telnet_filter(data, &mut replies);
     let _ = touchstone_probe::creds::ftp_code(data);
     let _ = touchstone_probe::creds::parse_http_answer(data);
+    let text = String::from_utf8_lossy(data);
+    let _ = touchstone_probe::upnp::parse_description(&text);
+    let _ = touchstone_probe::upnp::split_http_url(&text);
     for probe in touchstone_probe::UDP_PROBES {
         let _ = touchstone_probe::is_valid_udp_reply(probe.service, data);
     }
