@@ -1,5 +1,5 @@
 //! Service banners, HTTP answers, telnet negotiation, FTP replies, MQTT
-//! CONNACKs and UDP answers come from the device under test: parsing them
+//! CONNACKs, DNS messages and UDP answers come from the device under test: parsing them
 //! must never panic.
 #![no_main]
 
@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = touchstone_probe::creds::telnet_filter(data, &mut replies);
     let _ = touchstone_probe::creds::ftp_code(data);
     let _ = touchstone_probe::creds::parse_http_answer(data);
+    let _ = touchstone_probe::mdns::parse_records(data);
     let text = String::from_utf8_lossy(data);
     let _ = touchstone_probe::upnp::parse_description(&text);
     let _ = touchstone_probe::upnp::split_http_url(&text);

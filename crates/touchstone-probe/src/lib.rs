@@ -64,6 +64,7 @@ pub mod checks;
 pub mod creds;
 mod ident;
 mod limiter;
+pub mod mdns;
 pub mod policy;
 mod scan;
 pub mod security_txt;
@@ -353,6 +354,8 @@ pub struct ProbeReport {
     pub http: Vec<HttpEndpoint>,
     /// UPnP device descriptions fetched from SSDP `LOCATION`s on the host.
     pub upnp: Vec<upnp::UpnpDescription>,
+    /// Service instances announced over mDNS, with their TXT records.
+    pub mdns: Vec<mdns::MdnsService>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -425,6 +428,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         credentials: Vec::new(),
         http: Vec::new(),
         upnp: Vec::new(),
+        mdns: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -538,10 +542,10 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
                 "{} request, up to {} attempt(s){}",
                 p.service,
                 options.udp_attempts,
-                if p.service == "ssdp" {
-                    "; then HTTP GET of the LOCATION description if it is on this host"
-                } else {
-                    ""
+                match p.service {
+                    "ssdp" => "; then HTTP GET of the LOCATION description if it is on this host",
+                    "mdns" => "; then PTR and TXT queries for at most 8 service types and 8 instances each",
+                    _ => "",
                 }
             ),
             payload_hex: Some(
@@ -658,6 +662,11 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
                         message,
                     }),
                 }
+            }
+            for a in answers.iter().filter(|a| a.probe.service == "mdns") {
+                let found =
+                    mdns::browse(ip, a.probe.port, &probe_limiter, options.udp_timeout).await;
+                report.mdns.extend(found);
             }
             for a in answers {
                 let (product, version) = match a

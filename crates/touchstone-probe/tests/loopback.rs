@@ -642,3 +642,106 @@ fn upnp_descriptions_are_read_only_from_the_probed_host() {
         ["LOCATION `http://192.0.2.1:5000/rootDesc.xml` points at another host; not followed"]
     );
 }
+
+fn dns_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for label in name.split('.') {
+        out.push(u8::try_from(label.len()).unwrap_or(0));
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(0);
+    out
+}
+
+/// A one-record DNS answer with the request's id.
+fn dns_answer(request: &[u8], owner: &str, rtype: u16, rdata: &[u8]) -> Option<Vec<u8>> {
+    let mut msg = vec![
+        *request.first()?,
+        *request.get(1)?,
+        0x84,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+    ];
+    msg.extend_from_slice(&dns_name(owner));
+    msg.extend_from_slice(&rtype.to_be_bytes());
+    msg.extend_from_slice(&[0, 1, 0, 0, 0, 120]);
+    msg.extend_from_slice(&u16::try_from(rdata.len()).unwrap_or(0).to_be_bytes());
+    msg.extend_from_slice(rdata);
+    Some(msg)
+}
+
+#[test]
+fn mdns_txt_records_are_read_and_serials_flagged() {
+    let ip = loopback(9);
+    let port = udp_responder(ip, |req| {
+        let has = |needle: &[u8]| req.windows(needle.len()).any(|w| w == needle);
+        if has(b"\x09_services") {
+            dns_answer(
+                req,
+                "_services._dns-sd._udp.local",
+                12,
+                &dns_name("_http._tcp.local"),
+            )
+        } else if has(b"\x0aGarden Cam") {
+            let mut txt = Vec::new();
+            for s in ["model=GC-2", "fw=1.4.2", "serial=GC2-000417"] {
+                txt.push(u8::try_from(s.len()).unwrap_or(0));
+                txt.extend_from_slice(s.as_bytes());
+            }
+            dns_answer(req, "Garden Cam._http._tcp.local", 16, &txt)
+        } else if has(b"\x05_http") {
+            dns_answer(
+                req,
+                "_http._tcp.local",
+                12,
+                &dns_name("Garden Cam._http._tcp.local"),
+            )
+        } else {
+            None
+        }
+    });
+    let options = Options {
+        ports: Ports::List(Vec::new()),
+        udp: vec![UdpProbe {
+            service: "mdns",
+            port,
+        }],
+        ..Options::default()
+    };
+    let report = run(ip, &options);
+    assert_eq!(
+        report
+            .services
+            .iter()
+            .map(|s| s.service.as_str())
+            .collect::<Vec<_>>(),
+        ["mdns"]
+    );
+    let disclosure: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "net-discovery-disclosure")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.supports.as_str(),
+                f.message,
+                f.evidence.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        disclosure,
+        [
+            "info mDNS announces `Garden Cam._http._tcp.local` with 3 TXT string(s): model=GC-2; fw=1.4.2; serial=GC2-000417",
+            "fail mDNS TXT of `Garden Cam._http._tcp.local` discloses the serial number without authentication: serial=GC2-000417",
+        ]
+    );
+}

@@ -5,7 +5,9 @@
 //! Fetches the UPnP device description named in the SSDP answer (only from
 //! the probed host) and lists the identifying fields it discloses without
 //! authentication: model, model number, serial number, UDN, friendly name.
-//! A serial number is reported as a failure, because serials often seed
+//! Lists the TXT records of every service instance announced over mDNS.
+//! A serial number (UPnP `serialNumber`, TXT keys `serial`, `sn`,
+//! `serialnumber`) is reported as a failure, because serials often seed
 //! default passwords and identify one unit world-wide.
 //!
 //! # Why it matters
@@ -33,7 +35,7 @@ pub const INFO: CheckInfo = CheckInfo {
     id: "net-discovery-disclosure",
     provisions: &["5.6-2"],
     test_units: &["5.6-2-2a"],
-    summary: "identifying data in UPnP descriptions",
+    summary: "identifying data in UPnP descriptions and mDNS TXT records",
 };
 
 /// Information per description; a failure for a disclosed serial number.
@@ -63,6 +65,47 @@ pub fn run(report: &ProbeReport) -> Vec<Finding> {
                 location,
                 "UPnP description discloses the serial number without authentication".to_owned(),
                 Some(format!("serialNumber={serial}")),
+            ));
+        }
+    }
+    for m in &report.mdns {
+        let location = Location::Network {
+            host: m.host.clone(),
+            port: Some(5353),
+            transport: Some("udp".into()),
+            service: Some("mdns".into()),
+        };
+        out.push(finding(
+            &INFO,
+            Severity::Info,
+            Supports::Info,
+            location.clone(),
+            format!(
+                "mDNS announces `{}` with {} TXT string(s)",
+                m.instance,
+                m.txt.len()
+            ),
+            Some(m.txt.join("; ")),
+        ));
+        let serial = m.txt.iter().find(|t| {
+            t.split_once('=').is_some_and(|(k, _)| {
+                matches!(
+                    k.to_ascii_lowercase().as_str(),
+                    "serial" | "sn" | "serialnumber"
+                )
+            })
+        });
+        if let Some(serial) = serial {
+            out.push(finding(
+                &INFO,
+                Severity::Low,
+                Supports::Fail,
+                location,
+                format!(
+                    "mDNS TXT of `{}` discloses the serial number without authentication",
+                    m.instance
+                ),
+                Some(serial.clone()),
             ));
         }
     }
