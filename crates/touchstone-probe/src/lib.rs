@@ -174,7 +174,7 @@ impl Default for Options {
             dry_run: false,
             max_connections: 512,
             max_probe_connections: 4,
-            max_connections_per_second: 20_000,
+            max_connections_per_second: 50_000,
             connect_timeout: Duration::from_millis(1000),
             retries: 1,
             banner_wait: Duration::from_millis(800),
@@ -453,8 +453,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
 ///
 /// As [`probe`], plus [`ProbeError::Runtime`].
 pub fn probe_blocking(target: &str, options: &Options) -> Result<ProbeReport, ProbeError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| ProbeError::Runtime(e.to_string()))?;

@@ -243,3 +243,182 @@ impl Drop for Device {
         let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(&self.name));
     }
 }
+
+/// A weak camera: Dropbear with a 1024-bit RSA key, BusyBox telnetd,
+/// lighttpd, an anonymous mosquitto, a TLS 1.0-only OpenSSL server with a
+/// 1024-bit SHA-1 self-signed certificate, and a modern OpenSSL server.
+pub fn weak_camera() -> Device {
+    let mut d = Device::new();
+    let addr = d.target();
+    d.setup(
+        "dropbearkey",
+        &["-t", "rsa", "-s", "1024", "-f", "dropbear_rsa"],
+    );
+    d.setup(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-sha1",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=weak-cam",
+            "-keyout",
+            "weak.key",
+            "-out",
+            "weak.pem",
+        ],
+    );
+    d.setup(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-sha256",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=good-cam",
+            "-keyout",
+            "good.key",
+            "-out",
+            "good.pem",
+        ],
+    );
+    // Telnet on 23: a real shell behind root/xc3511 (the Mirai pair).
+    let login = d.write(
+        "login.sh",
+        "#!/bin/sh\nprintf 'cam login: '\nread user\nprintf 'Password: '\nread pass\n\
+         if [ \"$user\" = root ] && [ \"$pass\" = xc3511 ]; then exec /bin/sh -i; fi\n\
+         echo 'Login incorrect'\nexit 1\n",
+    );
+    // Telnet on 2323: a fake console that shows a root prompt for any login
+    // and executes nothing: no credential may be reported for it.
+    let fake = d.write(
+        "fake.sh",
+        "#!/bin/sh\nprintf 'login: '\nread user\nprintf 'Password: '\nread pass\nprintf '# '\n\
+         while read line; do printf '# '; done\n",
+    );
+    for script in [&login, &fake] {
+        d.setup("chmod", &["755", script.to_str().unwrap_or_default()]);
+    }
+    let docroot = d.path("www");
+    std::fs::create_dir_all(&docroot).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(docroot.join("index.html"), "<h1>cam</h1>\n").unwrap_or_else(|e| panic!("{e}"));
+    let users = d.write("http-users", "admin:admin\n");
+    let lighttpd = d.write(
+        "lighttpd.conf",
+        &format!(
+            "server.modules = (\"mod_auth\", \"mod_authn_file\")\n\
+             server.document-root = \"{}\"\nserver.bind = \"{addr}\"\nserver.port = 80\n\
+             index-file.names = (\"index.html\")\n\
+             auth.backend = \"plain\"\nauth.backend.plain.userfile = \"{}\"\n\
+             auth.require = (\"/\" => (\"method\" => \"basic\", \"realm\" => \"cam\", \"require\" => \"valid-user\"))\n",
+            docroot.display(),
+            users.display()
+        ),
+    );
+    let passwords = d.path("mqtt-passwords");
+    d.setup(
+        "mosquitto_passwd",
+        &[
+            "-b",
+            "-c",
+            passwords.to_str().unwrap_or_default(),
+            "admin",
+            "password",
+        ],
+    );
+    let mosquitto = d.write(
+        "mosquitto.conf",
+        &format!(
+            "user root\nper_listener_settings true\npersistence false\n\
+             listener 1883 {addr}\nallow_anonymous true\n\
+             listener 1884 {addr}\nallow_anonymous false\npassword_file {}\n",
+            passwords.display()
+        ),
+    );
+    let key = d.path("dropbear_rsa");
+    d.spawn(
+        "dropbear",
+        &[
+            "-F",
+            "-E",
+            "-p",
+            &format!("{addr}:22"),
+            "-r",
+            key.to_str().unwrap_or_default(),
+        ],
+    );
+    d.spawn(
+        "busybox",
+        &[
+            "telnetd",
+            "-F",
+            "-p",
+            "23",
+            "-b",
+            &addr,
+            "-l",
+            login.to_str().unwrap_or_default(),
+        ],
+    );
+    d.spawn(
+        "busybox",
+        &[
+            "telnetd",
+            "-F",
+            "-p",
+            "2323",
+            "-b",
+            &addr,
+            "-l",
+            fake.to_str().unwrap_or_default(),
+        ],
+    );
+    d.spawn(
+        "lighttpd",
+        &["-D", "-f", lighttpd.to_str().unwrap_or_default()],
+    );
+    d.spawn("mosquitto", &["-c", mosquitto.to_str().unwrap_or_default()]);
+    d.spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-www",
+            "-accept",
+            &format!("{addr}:4433"),
+            "-cert",
+            "weak.pem",
+            "-key",
+            "weak.key",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ],
+    );
+    d.spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-www",
+            "-accept",
+            &format!("{addr}:8443"),
+            "-cert",
+            "good.pem",
+            "-key",
+            "good.key",
+        ],
+    );
+    for port in [22, 23, 80, 1883, 1884, 2323, 4433, 8443] {
+        d.wait_tcp(port);
+    }
+    d
+}
