@@ -877,6 +877,28 @@ pub async fn fetch_security_txt(
     Ok((Some(doc), findings))
 }
 
+/// An empty report, for check tests.
+#[cfg(test)]
+pub(crate) fn empty_report() -> ProbeReport {
+    ProbeReport {
+        target: "test".into(),
+        hosts: Vec::new(),
+        probed_at: 1_795_910_400,
+        dry_run: false,
+        services: Vec::new(),
+        findings: Vec::new(),
+        tls: Vec::new(),
+        ssh: Vec::new(),
+        credentials: Vec::new(),
+        http: Vec::new(),
+        upnp: Vec::new(),
+        mdns: Vec::new(),
+        problems: Vec::new(),
+        plan: Vec::new(),
+        stats: Stats::default(),
+    }
+}
+
 fn millis(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }

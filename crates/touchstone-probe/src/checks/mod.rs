@@ -92,6 +92,23 @@ pub(crate) fn finding(
     }
 }
 
+/// A finding that bears on only some of the check's provisions.
+pub(crate) fn finding_on(
+    info: &CheckInfo,
+    (provisions, test_units): (&[&str], &[&str]),
+    severity: Severity,
+    supports: Supports,
+    location: Location,
+    message: String,
+    evidence: Option<String>,
+) -> Finding {
+    Finding {
+        provisions: provisions.iter().map(|s| (*s).to_owned()).collect(),
+        test_units: test_units.iter().map(|s| (*s).to_owned()).collect(),
+        ..finding(info, severity, supports, location, message, evidence)
+    }
+}
+
 pub(crate) fn network(host: &str, port: u16, transport: Transport, service: &str) -> Location {
     Location::Network {
         host: host.to_owned(),

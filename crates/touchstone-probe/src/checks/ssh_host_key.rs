@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use touchstone_core::{Finding, Severity, Supports};
 
-use super::{CheckInfo, finding, network};
+use super::{CheckInfo, finding_on, network};
 use crate::policy::CryptoPolicy;
 use crate::{ProbeReport, Transport};
 
@@ -39,6 +39,11 @@ pub const INFO: CheckInfo = CheckInfo {
     test_units: &["5.5-1-2a", "5.4-3-2a"],
     summary: "SSH host key sizes, fingerprints and keys shared by hosts",
 };
+
+/// Provisions and units of key-size findings.
+const SIZE: (&[&str], &[&str]) = (&["5.5-1"], &["5.5-1-2a"]);
+/// Provisions and units of shared-key findings.
+const SHARED: (&[&str], &[&str]) = (&["5.4-3"], &["5.4-3-2a"]);
 
 /// Information per key, failures for short and shared keys.
 pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
@@ -54,8 +59,9 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
                 .push(s.host.clone());
             let evidence = Some(format!("{} {} {}", k.key_type, k.bits, k.fingerprint));
             if matches!(k.key_type.as_str(), "ssh-rsa" | "ssh-dss") && k.bits < min {
-                out.push(finding(
+                out.push(finding_on(
                     &INFO,
+                    SIZE,
                     Severity::High,
                     Supports::Fail,
                     location.clone(),
@@ -66,8 +72,9 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
                     evidence,
                 ));
             } else {
-                out.push(finding(
+                out.push(finding_on(
                     &INFO,
+                    SIZE,
                     Severity::Info,
                     Supports::Info,
                     location.clone(),
@@ -82,8 +89,9 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
         hosts.dedup();
         if hosts.len() > 1 {
             for h in &hosts {
-                out.push(finding(
+                out.push(finding_on(
                     &INFO,
+                    SHARED,
                     Severity::High,
                     Supports::Fail,
                     touchstone_core::Location::Network {
@@ -103,4 +111,86 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssh::{HostKey, SshReport};
+    use crate::{SshEndpoint, empty_report};
+
+    fn endpoint(host: &str, fingerprint: &str, bits: u32) -> SshEndpoint {
+        SshEndpoint {
+            host: host.into(),
+            port: 22,
+            report: SshReport {
+                host_keys: vec![HostKey {
+                    key_type: "ssh-rsa".into(),
+                    bits,
+                    fingerprint: fingerprint.into(),
+                }],
+                ..SshReport::default()
+            },
+        }
+    }
+
+    #[test]
+    fn keys_shared_by_hosts_fail_and_short_keys_fail() {
+        let policy = CryptoPolicy::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let mut report = empty_report();
+        report.ssh = vec![
+            endpoint("10.0.0.1", "SHA256:same", 3072),
+            endpoint("10.0.0.2", "SHA256:same", 3072),
+            endpoint("10.0.0.3", "SHA256:other", 1024),
+        ];
+        let findings = run(&report, &policy);
+        let mapped: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.provisions.join(","), f.test_units.join(",")))
+            .map(|(p, u)| {
+                (
+                    if p == "5.4-3" { "shared" } else { "size" },
+                    if u == "5.4-3-2a" || u == "5.5-1-2a" {
+                        "ok"
+                    } else {
+                        "bad"
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            mapped,
+            [
+                ("size", "ok"),
+                ("size", "ok"),
+                ("size", "ok"),
+                ("shared", "ok"),
+                ("shared", "ok")
+            ]
+        );
+        let got: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}: {}",
+                    f.supports.as_str(),
+                    f.location
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    f.message
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "info 10.0.0.1:22/tcp (ssh): 3072-bit ssh-rsa host key",
+                "info 10.0.0.2:22/tcp (ssh): 3072-bit ssh-rsa host key",
+                "fail 10.0.0.3:22/tcp (ssh): 1024-bit ssh-rsa host key is below the policy minimum of 2048 bits",
+                "fail 10.0.0.1/tcp (ssh): SSH host key is shared by 2 hosts: 10.0.0.1, 10.0.0.2",
+                "fail 10.0.0.2/tcp (ssh): SSH host key is shared by 2 hosts: 10.0.0.1, 10.0.0.2",
+            ]
+        );
+    }
 }
