@@ -691,6 +691,8 @@ pub struct HttpAnswer {
     pub status: u16,
     /// A `WWW-Authenticate: Basic` challenge was present.
     pub basic: bool,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
     /// The body (bounded).
     pub body: Vec<u8>,
 }
@@ -706,15 +708,22 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
         .get(2..5)?
         .parse()
         .ok()?;
-    let basic = lines.any(|l| {
-        l.split_once(':').is_some_and(|(k, v)| {
-            k.trim().eq_ignore_ascii_case("www-authenticate")
-                && v.trim().to_ascii_lowercase().starts_with("basic")
-        })
+    let headers: Vec<(&str, &str)> = lines
+        .take(100)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect();
+    let basic = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("www-authenticate") && v.to_ascii_lowercase().starts_with("basic")
     });
+    let content_type = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| (*v).to_owned());
     Some(HttpAnswer {
         status,
         basic,
+        content_type,
         body: data.get(split + 4..).unwrap_or_default().to_vec(),
     })
 }
@@ -848,8 +857,15 @@ mod tests {
             b"HTTP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"cam\"\r\n\r\nno",
         );
         assert_eq!(
-            a.map(|a| (a.status, a.basic, a.body)),
-            Some((401, true, b"no".to_vec()))
+            a.map(|a| (a.status, a.basic, a.content_type, a.body)),
+            Some((401, true, None, b"no".to_vec()))
+        );
+        let a = parse_http_answer(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\n\r\n",
+        );
+        assert_eq!(
+            a.and_then(|a| a.content_type).as_deref(),
+            Some("text/plain; charset=utf-8")
         );
         let a = parse_http_answer(
             b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm=\"cam\"\r\n\r\n",

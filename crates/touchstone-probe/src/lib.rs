@@ -873,7 +873,37 @@ pub async fn fetch_security_txt(
         ));
     }
     let text = String::from_utf8_lossy(&answer.body);
-    let (doc, findings) = security_txt_findings(&text, url, now);
+    let mut doc = security_txt::validate(&text, url, now);
+    let content_type = answer
+        .content_type
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !content_type.starts_with("text/plain") {
+        doc.problems.insert(
+            0,
+            security_txt::SecurityTxtProblem {
+                code: "invalid_media",
+                level: security_txt::Level::Error,
+                message: format!(
+                    "served as `{}`: RFC 9116 requires text/plain",
+                    answer.content_type.as_deref().unwrap_or("no Content-Type")
+                ),
+            },
+        );
+    } else if content_type.contains("charset")
+        && !content_type.replace(' ', "").contains("charset=utf-8")
+    {
+        doc.problems.insert(
+            0,
+            security_txt::SecurityTxtProblem {
+                code: "invalid_charset",
+                level: security_txt::Level::Error,
+                message: format!("served with `{content_type}`: RFC 9116 requires charset=utf-8"),
+            },
+        );
+    }
+    let findings = checks::security_txt::run(&doc);
     Ok((Some(doc), findings))
 }
 

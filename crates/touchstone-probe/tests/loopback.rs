@@ -545,6 +545,34 @@ fn security_txt_is_fetched_and_validated() {
     }
 
     // A missing file is a failure of its own, and https is refused honestly.
+    // Served as HTML: a media-type error comes first.
+    let html = http_fixture(
+        ip,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\nContact: mailto:psirt@acme.example\r\n",
+    );
+    let url = format!("http://{ip}:{html}/security.txt");
+    let (_, findings) = runtime
+        .block_on(touchstone_probe::fetch_security_txt(
+            &url,
+            Duration::from_secs(5),
+            now,
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let codes: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f.evidence.as_deref())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid_media",
+            "no_expires",
+            "not_https",
+            "no_canonical",
+            "no_signature"
+        ]
+    );
+
     let missing = http_fixture(ip, "HTTP/1.0 404 Not Found\r\n\r\n");
     let url = format!("http://{ip}:{missing}/.well-known/security.txt");
     let (doc, findings) = runtime
