@@ -345,7 +345,7 @@ fn dry_run_sends_nothing_and_lists_the_plan() {
         ..Options::default()
     };
     let report =
-        touchstone_probe::probe_blocking("192.0.2.77", &options).unwrap_or_else(|e| panic!("{e}"));
+        touchstone_probe::probe_blocking("127.0.90.77", &options).unwrap_or_else(|e| panic!("{e}"));
     assert!(report.dry_run && report.services.is_empty() && report.findings.is_empty());
     assert_eq!(report.stats.connections, 0);
     let tcp = report.plan.first().unwrap_or_else(|| panic!("empty plan"));
@@ -385,7 +385,7 @@ fn dry_run_sends_nothing_and_lists_the_plan() {
 
 #[test]
 fn ranges_need_explicit_permission_and_stay_small() {
-    let refused = touchstone_probe::probe_blocking("192.0.2.0/24", &Options::default());
+    let refused = touchstone_probe::probe_blocking("127.0.90.0/24", &Options::default());
     assert!(
         matches!(refused, Err(ProbeError::Target { .. })),
         "{refused:?}"
@@ -395,10 +395,10 @@ fn ranges_need_explicit_permission_and_stay_small() {
         dry_run: true,
         ..Options::default()
     };
-    let ok = touchstone_probe::probe_blocking("192.0.2.0/24", &options)
+    let ok = touchstone_probe::probe_blocking("127.0.90.0/24", &options)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ok.hosts.len(), 256);
-    let too_big = touchstone_probe::probe_blocking("192.0.2.0/23", &options);
+    let too_big = touchstone_probe::probe_blocking("127.0.90.0/23", &options);
     assert!(matches!(too_big, Err(ProbeError::Target { .. })));
     let zero_cap = Options {
         max_connections: 0,
@@ -618,7 +618,7 @@ fn upnp_descriptions_are_read_only_from_the_probed_host() {
         )
     });
     let elsewhere = udp_responder(ip, |_| {
-        Some(b"HTTP/1.1 200 OK\r\nLOCATION: http://192.0.2.1:5000/rootDesc.xml\r\n\r\n".to_vec())
+        Some(b"HTTP/1.1 200 OK\r\nLOCATION: http://127.0.91.1:5000/rootDesc.xml\r\n\r\n".to_vec())
     });
     let options = Options {
         ports: Ports::List(Vec::new()),
@@ -667,7 +667,7 @@ fn upnp_descriptions_are_read_only_from_the_probed_host() {
     let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(
         problems,
-        ["LOCATION `http://192.0.2.1:5000/rootDesc.xml` points at another host; not followed"]
+        ["LOCATION `http://127.0.91.1:5000/rootDesc.xml` points at another host; not followed"]
     );
 }
 
