@@ -5,7 +5,8 @@
 //! Reads the leaf certificate from the clear-text Certificate message of the
 //! highest accepted TLS ≤ 1.2 handshake and checks key type and size,
 //! signature hash and validity period against the crypto policy. Self-signed
-//! certificates are reported for information.
+//! certificates are reported for information. Certificates presented by
+//! several probed hosts fail: the same private key is on every device.
 //!
 //! # Why it matters
 //!
@@ -21,26 +22,43 @@
 //!
 //! # Provisions and test units
 //!
-//! 5.5-1 (test unit 5.5-1-2a).
+//! 5.5-1 (test unit 5.5-1-2a) for the certificate's quality; 5.4-3
+//! (5.4-3-2a) for a certificate (and so a private key) that several probed
+//! hosts share.
 
 use touchstone_core::{Finding, Severity, Supports};
 
-use super::{CheckInfo, finding, network};
+use super::{CheckInfo, finding_on, network};
 use crate::policy::CryptoPolicy;
 use crate::{ProbeReport, Transport};
 
 /// Metadata.
 pub const INFO: CheckInfo = CheckInfo {
     id: "net-tls-certificate",
-    provisions: &["5.5-1"],
-    test_units: &["5.5-1-2a"],
+    provisions: &["5.5-1", "5.4-3"],
+    test_units: &["5.5-1-2a", "5.4-3-2a"],
     summary: "weak, expired or self-signed TLS certificates",
 };
+
+/// Provisions and units of certificate-quality findings.
+const QUALITY: (&[&str], &[&str]) = (&["5.5-1"], &["5.5-1-2a"]);
+/// Provisions and units of certificates shared by hosts.
+const SHARED: (&[&str], &[&str]) = (&["5.4-3"], &["5.4-3-2a"]);
 
 /// Findings per certificate weakness; a pass when there is none.
 pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let limits = &policy.tls.certificate;
     let mut out = Vec::new();
+    let mut by_hash: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for t in &report.tls {
+        if let Some(c) = &t.report.certificate {
+            by_hash
+                .entry(c.sha256.as_str())
+                .or_default()
+                .push(t.host.as_str());
+        }
+    }
     for t in &report.tls {
         let Some(c) = &t.report.certificate else {
             continue;
@@ -81,8 +99,9 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
             problems.push((Severity::Medium, "certificate is not yet valid".to_owned()));
         }
         if c.self_signed {
-            out.push(finding(
+            out.push(finding_on(
                 &INFO,
+                QUALITY,
                 Severity::Info,
                 Supports::Info,
                 location.clone(),
@@ -91,8 +110,9 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
             ));
         }
         if problems.is_empty() {
-            out.push(finding(
+            out.push(finding_on(
                 &INFO,
+                QUALITY,
                 Severity::Info,
                 Supports::Pass,
                 location.clone(),
@@ -104,8 +124,9 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
             ));
         }
         for (severity, message) in problems {
-            out.push(finding(
+            out.push(finding_on(
                 &INFO,
+                QUALITY,
                 severity,
                 Supports::Fail,
                 location.clone(),
@@ -114,5 +135,86 @@ pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
             ));
         }
     }
+    for (hash, mut hosts) in by_hash {
+        hosts.sort_unstable();
+        hosts.dedup();
+        if hosts.len() < 2 {
+            continue;
+        }
+        for h in &hosts {
+            out.push(finding_on(
+                &INFO,
+                SHARED,
+                Severity::High,
+                Supports::Fail,
+                touchstone_core::Location::Network {
+                    host: (*h).to_owned(),
+                    port: None,
+                    transport: Some("tcp".into()),
+                    service: Some("tls".into()),
+                },
+                format!(
+                    "TLS certificate is shared by {} hosts: {}",
+                    hosts.len(),
+                    hosts.join(", ")
+                ),
+                Some(format!("sha256 {hash}")),
+            ));
+        }
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::{CertificateFacts, TlsReport};
+    use crate::{TlsEndpoint, empty_report};
+
+    fn endpoint(host: &str, sha256: &str) -> TlsEndpoint {
+        TlsEndpoint {
+            host: host.into(),
+            port: 443,
+            report: TlsReport {
+                certificate: Some(CertificateFacts {
+                    subject: "CN=cam".into(),
+                    issuer: "CN=vendor-ca".into(),
+                    not_before: 0,
+                    not_after: i64::MAX,
+                    key_type: "EC".into(),
+                    key_bits: 256,
+                    signature_algorithm: "ecdsa-with-SHA256".into(),
+                    signature_hash: "sha256".into(),
+                    sha256: sha256.into(),
+                    ..CertificateFacts::default()
+                }),
+                ..TlsReport::default()
+            },
+        }
+    }
+
+    #[test]
+    fn good_certificates_pass_and_shared_ones_fail_on_5_4_3() {
+        let policy = CryptoPolicy::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let mut report = empty_report();
+        report.tls = vec![
+            endpoint("10.0.0.1", "aa"),
+            endpoint("10.0.0.2", "aa"),
+            endpoint("10.0.0.3", "bb"),
+        ];
+        let got: Vec<String> = run(&report, &policy)
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f.supports.as_str(),
+                    f.provisions.join(","),
+                    f.message
+                )
+            })
+            .collect();
+        let pass = "pass 5.5-1 256-bit EC key, ecdsa-with-SHA256 signature, within validity";
+        let shared = "fail 5.4-3 TLS certificate is shared by 2 hosts: 10.0.0.1, 10.0.0.2";
+        assert_eq!(got, [pass, pass, pass, shared, shared]);
+    }
 }

@@ -26,6 +26,8 @@ pub struct CertificateFacts {
     pub signature_hash: String,
     /// DNS names and addresses from subjectAltName, and the subject CN.
     pub names: Vec<String>,
+    /// SHA-256 of the DER encoding, lowercase hex.
+    pub sha256: String,
     /// Why parsing failed, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parse_error: Option<String>,
@@ -33,10 +35,16 @@ pub struct CertificateFacts {
 
 /// Parse a DER certificate. Never panics; a parse error is a fact too.
 pub fn facts(der: &[u8]) -> CertificateFacts {
+    use sha2::{Digest, Sha256};
+    let sha256: String = Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let cert = match X509Certificate::from_der(der) {
         Ok((_, cert)) => cert,
         Err(e) => {
             return CertificateFacts {
+                sha256,
                 parse_error: Some(e.to_string()),
                 ..CertificateFacts::default()
             };
@@ -83,6 +91,7 @@ pub fn facts(der: &[u8]) -> CertificateFacts {
         signature_algorithm: signature_algorithm.unwrap_or(&oid).to_owned(),
         signature_hash: signature_hash.to_owned(),
         names,
+        sha256,
         parse_error: None,
     }
 }
