@@ -10,8 +10,8 @@
 //!   only a shell computes (a prompt character is not proof);
 //! * FTP: `230` to `PASS` and then `257` to `PWD`;
 //! * MQTT: CONNACK return code 0 where the control got 4 or 5;
-//! * HTTP Basic: a 2xx answer whose body differs from the unauthenticated
-//!   401 answer.
+//! * HTTP Basic and Digest (MD5, qop `auth` or none): a 2xx answer whose
+//!   body differs from the unauthenticated 401 answer.
 //!
 //! Attempts are sequential per service, bounded by
 //! [`crate::Options::max_credential_attempts`], and stop at the first
@@ -126,7 +126,8 @@ pub(crate) struct CredentialSettings {
     pub(crate) timeout: Duration,
 }
 
-/// Which mechanism a service offers, if any we test.
+/// Which mechanism a service offers, if any we test (`http-basic` becomes
+/// `http-digest` when the 401 challenge is Digest).
 pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
     match service {
         "telnet" => Some("telnet"),
@@ -140,7 +141,7 @@ pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
 /// Run the control, the list and the brute-force measurement on one service.
 pub(crate) async fn assess(
     addr: SocketAddr,
-    mechanism: &'static str,
+    mut mechanism: &'static str,
     limiter: &Limiter,
     settings: &CredentialSettings,
 ) -> Option<CredentialReport> {
@@ -148,8 +149,11 @@ pub(crate) async fn assess(
     if mechanism == "http-basic" {
         // Only services that ask for Basic authentication on `/`.
         let answer = http_get(addr, limiter, None, settings.timeout).await?;
-        if answer.status != 401 || !answer.basic {
+        if answer.status != 401 || !(answer.basic || answer.digest.is_some()) {
             return None;
+        }
+        if !answer.basic {
+            mechanism = "http-digest";
         }
         baseline = Some(answer);
     }
@@ -289,20 +293,18 @@ async fn attempt(
     baseline: Option<&HttpAnswer>,
     timeout: Duration,
 ) -> (Attempt, Duration) {
-    // The answer time is measured the same way for every mechanism: from
-    // the start of the attempt to its outcome.
-    let started = Instant::now();
-    let (outcome, _) = match mechanism {
+    // Each mechanism measures its answer time after it holds a connection
+    // slot, so waiting for the per-host cap never looks like a delay.
+    match mechanism {
         "telnet" => telnet_attempt(addr, limiter, cred, timeout).await,
         "ftp" => ftp_attempt(addr, limiter, cred, timeout).await,
         "mqtt" => mqtt_attempt(addr, limiter, Some(cred), timeout).await,
-        "http-basic" => match baseline {
+        "http-basic" | "http-digest" => match baseline {
             Some(b) => http_attempt(addr, limiter, cred, b, timeout).await,
             None => unknown("no baseline"),
         },
         _ => unknown("unsupported mechanism"),
-    };
-    (outcome, started.elapsed())
+    }
 }
 
 /// Pairs tried at once on one service (within the per-host probe cap).
@@ -437,6 +439,7 @@ async fn telnet_attempt(
     let Ok(Ok(stream)) = tokio::time::timeout(timeout, TcpStream::connect(addr)).await else {
         return unknown("cannot connect");
     };
+    let connected = Instant::now();
     let mut c = Conversation {
         stream,
         text: Vec::new(),
@@ -460,7 +463,7 @@ async fn telnet_attempt(
                     Attempt::Failure {
                         answer: excerpt(c.text.get(mark..).unwrap_or_default(), 80),
                     },
-                    Duration::ZERO,
+                    connected.elapsed(),
                 );
             }
         }
@@ -693,6 +696,8 @@ pub struct HttpAnswer {
     pub basic: bool,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// A `WWW-Authenticate: Digest` challenge, if any.
+    pub digest: Option<DigestChallenge>,
     /// The body (bounded).
     pub body: Vec<u8>,
 }
@@ -716,6 +721,13 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
     let basic = headers.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case("www-authenticate") && v.to_ascii_lowercase().starts_with("basic")
     });
+    let digest = headers.iter().find_map(|(k, v)| {
+        if !k.eq_ignore_ascii_case("www-authenticate") {
+            return None;
+        }
+        let rest = v.get(..7).filter(|p| p.eq_ignore_ascii_case("digest "))?;
+        parse_digest_challenge(v.get(rest.len()..)?)
+    });
     let content_type = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -724,6 +736,7 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
         status,
         basic,
         content_type,
+        digest,
         body: data.get(split + 4..).unwrap_or_default().to_vec(),
     })
 }
@@ -731,7 +744,7 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
 async fn http_get(
     addr: SocketAddr,
     limiter: &Limiter,
-    auth: Option<&Credential>,
+    auth: Option<&str>,
     timeout: Duration,
 ) -> Option<HttpAnswer> {
     http_get_path(addr, "/", limiter, auth, timeout).await
@@ -742,19 +755,26 @@ pub(crate) async fn http_get_path(
     addr: SocketAddr,
     path: &str,
     limiter: &Limiter,
-    auth: Option<&Credential>,
+    auth: Option<&str>,
     timeout: Duration,
 ) -> Option<HttpAnswer> {
     let _permit = limiter.acquire().await?;
+    http_request(addr, path, auth, timeout).await
+}
+
+/// One request without the limiter (the caller holds a permit).
+async fn http_request(
+    addr: SocketAddr,
+    path: &str,
+    auth: Option<&str>,
+    timeout: Duration,
+) -> Option<HttpAnswer> {
     let mut request = format!(
         "GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n",
         addr.ip()
     );
-    if let Some(c) = auth {
-        request.push_str(&format!(
-            "Authorization: Basic {}\r\n",
-            base64_pad(format!("{}:{}", c.user, c.password).as_bytes())
-        ));
+    if let Some(value) = auth {
+        request.push_str(&format!("Authorization: {value}\r\n"));
     }
     request.push_str("\r\n");
     let work = async {
@@ -784,8 +804,38 @@ async fn http_attempt(
     timeout: Duration,
 ) -> (Attempt, Duration) {
     let started = Instant::now();
-    let answer = http_get(addr, limiter, Some(cred), timeout).await;
-    let took = started.elapsed();
+    let authorization = if baseline.basic {
+        Some(format!(
+            "Basic {}",
+            base64_pad(format!("{}:{}", cred.user, cred.password).as_bytes())
+        ))
+    } else {
+        // Digest: a fresh challenge per attempt, then the answer to it.
+        match http_get(addr, limiter, None, timeout)
+            .await
+            .and_then(|a| a.digest)
+        {
+            Some(challenge) => digest_authorization(&challenge, cred, "GET", "/", &random_token()),
+            None => None,
+        }
+    };
+    let Some(authorization) = authorization else {
+        return (
+            Attempt::Unknown {
+                reason: "no usable Digest challenge (only MD5 with qop auth or none is supported)"
+                    .into(),
+            },
+            started.elapsed(),
+        );
+    };
+    // Time only the authenticated request itself, not the wait for a
+    // connection slot, so contention does not look like a delay.
+    let Some(_permit) = limiter.acquire().await else {
+        return unknown("limiter closed");
+    };
+    let sent = Instant::now();
+    let answer = http_request(addr, "/", Some(&authorization), timeout).await;
+    let took = sent.elapsed();
     match answer {
         Some(a) if (200..300).contains(&a.status) && a.body != baseline.body => (
             Attempt::Success {
@@ -809,6 +859,120 @@ async fn http_attempt(
             took,
         ),
     }
+}
+
+/// The parameters of a Digest challenge (RFC 7616) that the prober uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DigestChallenge {
+    /// `realm`.
+    pub realm: String,
+    /// `nonce`.
+    pub nonce: String,
+    /// `qop` options, as sent.
+    pub qop: Option<String>,
+    /// `opaque`, echoed back.
+    pub opaque: Option<String>,
+    /// `algorithm`, `MD5` when absent.
+    pub algorithm: Option<String>,
+}
+
+/// Parse the parameters after `Digest `: `key=value` or `key="value"`
+/// pairs separated by commas (commas inside quotes are kept).
+pub fn parse_digest_challenge(params: &str) -> Option<DigestChallenge> {
+    let mut out = DigestChallenge::default();
+    let mut rest = params.trim();
+    for _ in 0..32 {
+        if rest.is_empty() {
+            break;
+        }
+        let (key, after) = rest.split_once('=')?;
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
+        let after = after.trim_start();
+        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            (quoted.get(..end)?, quoted.get(end + 1..)?)
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (after.get(..end)?.trim(), after.get(end..)?)
+        };
+        match key.as_str() {
+            "realm" => out.realm = value.to_owned(),
+            "nonce" => out.nonce = value.to_owned(),
+            "qop" => out.qop = Some(value.to_owned()),
+            "opaque" => out.opaque = Some(value.to_owned()),
+            "algorithm" => out.algorithm = Some(value.to_owned()),
+            _ => {}
+        }
+        rest = next.trim_start().trim_start_matches(',').trim_start();
+    }
+    (!out.nonce.is_empty()).then_some(out)
+}
+
+fn md5_hex(data: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(data.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `Authorization` value answering `challenge` (MD5, qop `auth` or none);
+/// `None` for algorithms the prober does not implement.
+pub fn digest_authorization(
+    challenge: &DigestChallenge,
+    cred: &Credential,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+) -> Option<String> {
+    if !challenge
+        .algorithm
+        .as_deref()
+        .is_none_or(|a| a.eq_ignore_ascii_case("MD5"))
+    {
+        return None;
+    }
+    let ha1 = md5_hex(&format!(
+        "{}:{}:{}",
+        cred.user, challenge.realm, cred.password
+    ));
+    let ha2 = md5_hex(&format!("{method}:{uri}"));
+    let auth_qop = challenge
+        .qop
+        .as_deref()
+        .map(|q| q.split(',').any(|o| o.trim().eq_ignore_ascii_case("auth")));
+    let mut value = format!(
+        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\"",
+        cred.user, challenge.realm, challenge.nonce
+    );
+    match auth_qop {
+        Some(true) => {
+            let nc = "00000001";
+            let response = md5_hex(&format!(
+                "{ha1}:{}:{nc}:{cnonce}:auth:{ha2}",
+                challenge.nonce
+            ));
+            value.push_str(&format!(
+                ", qop=auth, nc={nc}, cnonce=\"{cnonce}\", response=\"{response}\""
+            ));
+        }
+        Some(false) => return None,
+        None => {
+            let response = md5_hex(&format!("{ha1}:{}:{ha2}", challenge.nonce));
+            value.push_str(&format!(", response=\"{response}\""));
+        }
+    }
+    if let Some(algorithm) = &challenge.algorithm {
+        value.push_str(&format!(", algorithm={algorithm}"));
+    }
+    if let Some(opaque) = &challenge.opaque {
+        value.push_str(&format!(", opaque=\"{opaque}\""));
+    }
+    Some(value)
 }
 
 #[cfg(test)]
@@ -838,6 +1002,34 @@ mod tests {
         assert_eq!(telnet_filter(b"\xff", &mut r), b"");
         assert_eq!(telnet_filter(b"\xff\xfd", &mut r), b"");
         assert_eq!(telnet_filter(b"a\xff\xffb", &mut r), b"a\xffb");
+    }
+
+    #[test]
+    fn digest_matches_rfc_2617_example() {
+        let c = parse_digest_challenge(
+            "realm=\"testrealm@host.com\", qop=\"auth,auth-int\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+        )
+        .unwrap_or_default();
+        assert_eq!(c.realm, "testrealm@host.com");
+        assert_eq!(c.qop.as_deref(), Some("auth,auth-int"));
+        let cred = Credential {
+            user: "Mufasa".into(),
+            password: "Circle Of Life".into(),
+        };
+        let value = digest_authorization(&c, &cred, "GET", "/dir/index.html", "0a4f113b")
+            .unwrap_or_default();
+        assert!(
+            value.contains("response=\"6629fae49393a05397450978507c4ef1\""),
+            "{value}"
+        );
+        assert!(parse_digest_challenge("realm=\"x\"").is_none());
+        assert!(parse_digest_challenge("nonce=\"unterminated").is_none());
+        let sha = DigestChallenge {
+            nonce: "n".into(),
+            algorithm: Some("SHA-256".into()),
+            ..DigestChallenge::default()
+        };
+        assert!(digest_authorization(&sha, &cred, "GET", "/", "c").is_none());
     }
 
     #[test]

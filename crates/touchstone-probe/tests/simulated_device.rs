@@ -64,6 +64,7 @@ fn full_default_probe_of_a_weak_camera() {
             "1884/tcp mqtt - -",
             "2323/tcp telnet - -",
             "4433/tcp tls - -",
+            "8080/tcp http lighttpd 1.4.69",
             "8443/tcp tls - -",
         ],
         "exact inventory; no UDP service answers on this device, so none may be reported"
@@ -83,6 +84,10 @@ fn full_default_probe_of_a_weak_camera() {
         "net-default-credential fail critical 1884: default credential admin:password logs in to mqtt (universal default)".into(),
         "net-default-credential info info 2323: none of 16 default credentials logged in to telnet".into(),
         "net-no-authentication fail high 1883: mqtt accepts logins without valid credentials".into(),
+        "net-default-credential fail critical 8080: default credential admin:12345 logs in to http-digest (universal default)".into(),
+        "net-brute-force-protection pass info 8080: fixed-delay observed after 4 wrong http-digest logins".into(),
+        "net-http-headers fail low 8080: the Server header discloses a software version without authentication".into(),
+        "net-http-headers info info 8080: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
         "net-http-headers fail low 80: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 80: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
         "net-brute-force-protection info low 23: no lockout, refusal or delay growth within 4 wrong telnet logins".into(),
@@ -214,7 +219,7 @@ fn full_default_probe_of_a_weak_camera() {
         .filter(|c| !c.report.working.is_empty())
         .map(|c| c.port)
         .collect();
-    assert_eq!(claimed, [23, 80, 1884]);
+    assert_eq!(claimed, [23, 80, 1884, 8080]);
 
     // Every finding is mapped to provisions and test units.
     for f in &report.findings {

@@ -3,7 +3,7 @@
 //! # What it checks
 //!
 //! Tries the bundled default credentials (`data/default-credentials.toml`)
-//! on every telnet, FTP, MQTT and HTTP Basic service, one connection per
+//! on every telnet, FTP, MQTT and HTTP Basic or Digest service, one connection per
 //! attempt, after a negative control with a random credential has failed.
 //! A pair is reported only with a positive proof: a shell computed
 //! `echo TS$((6*7))X`, FTP answered 230 and then 257 to `PWD`, the broker

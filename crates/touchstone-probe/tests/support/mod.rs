@@ -325,6 +325,23 @@ pub fn weak_camera() -> Device {
             users.display()
         ),
     );
+    // HTTP Digest on 8080: admin/12345 (htdigest line user:realm:md5(user:realm:password)).
+    d.setup(
+        "sh",
+        &["-c", "printf 'admin:cam:%s\\n' \"$(printf 'admin:cam:12345' | md5sum | cut -d' ' -f1)\" > http-digest"],
+    );
+    let digest = d.write(
+        "lighttpd-digest.conf",
+        &format!(
+            "server.modules = (\"mod_auth\", \"mod_authn_file\")\n\
+             server.document-root = \"{}\"\nserver.bind = \"{addr}\"\nserver.port = 8080\n\
+             index-file.names = (\"index.html\")\n\
+             auth.backend = \"htdigest\"\nauth.backend.htdigest.userfile = \"{}\"\n\
+             auth.require = (\"/\" => (\"method\" => \"digest\", \"realm\" => \"cam\", \"require\" => \"valid-user\"))\n",
+            docroot.display(),
+            d.path("http-digest").display()
+        ),
+    );
     let passwords = d.path("mqtt-passwords");
     d.setup(
         "mosquitto_passwd",
@@ -387,6 +404,10 @@ pub fn weak_camera() -> Device {
         "lighttpd",
         &["-D", "-f", lighttpd.to_str().unwrap_or_default()],
     );
+    d.spawn(
+        "lighttpd",
+        &["-D", "-f", digest.to_str().unwrap_or_default()],
+    );
     d.spawn("mosquitto", &["-c", mosquitto.to_str().unwrap_or_default()]);
     d.spawn(
         "openssl",
@@ -417,7 +438,7 @@ pub fn weak_camera() -> Device {
             "good.key",
         ],
     );
-    for port in [22, 23, 80, 1883, 1884, 2323, 4433, 8443] {
+    for port in [22, 23, 80, 1883, 1884, 2323, 4433, 8080, 8443] {
         d.wait_tcp(port);
     }
     d
