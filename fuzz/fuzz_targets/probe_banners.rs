@@ -13,6 +13,15 @@ fuzz_target!(|data: &[u8]| {
     let _ = touchstone_probe::creds::telnet_filter(data, &mut replies);
     let _ = touchstone_probe::creds::ftp_code(data);
     let _ = touchstone_probe::creds::parse_http_answer(data);
+    if let Some(challenge) =
+        touchstone_probe::creds::parse_digest_challenge(&String::from_utf8_lossy(data))
+    {
+        let cred = touchstone_probe::creds::Credential {
+            user: "admin".into(),
+            password: "admin".into(),
+        };
+        let _ = touchstone_probe::creds::digest_authorization(&challenge, &cred, "GET", "/", "c");
+    }
     let _ = touchstone_probe::mdns::parse_records(data);
     let text = String::from_utf8_lossy(data);
     let _ = touchstone_probe::upnp::parse_description(&text);
