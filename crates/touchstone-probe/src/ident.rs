@@ -1,0 +1,365 @@
+//! Service identification by the services' own handshakes and banners.
+//!
+//! For each open TCP port: first listen (SSH, FTP, telnet, SMTP and many
+//! embedded consoles speak first), then, unless the port is a printer port,
+//! try a TLS ClientHello, an HTTP request and an MQTT CONNECT, each on a new
+//! connection, and stop at the first that the service answers in its own
+//! protocol. Every read is bounded in bytes and time.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::limiter::Limiter;
+use crate::ssh::parse_banner;
+use crate::wire::excerpt;
+
+/// Bytes kept from a banner or an answer.
+pub(crate) const MAX_BANNER: usize = 4096;
+
+/// What a port turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Identified {
+    /// Service name: `ssh`, `telnet`, `ftp`, `http`, `tls`, `mqtt`, or `unknown`.
+    pub service: String,
+    /// Product, when the banner names it.
+    pub product: Option<String>,
+    /// Version, when the banner gives it.
+    pub version: Option<String>,
+    /// Printable excerpt of what identified it.
+    pub evidence: Option<String>,
+    /// Response headers, for HTTP services (at most 100).
+    pub http_headers: Vec<(String, String)>,
+}
+
+impl Identified {
+    fn new(service: &str) -> Identified {
+        Identified {
+            service: service.to_owned(),
+            ..Identified::default()
+        }
+    }
+}
+
+/// Classify a banner the service sent before we said anything.
+pub fn classify_banner(data: &[u8]) -> Option<Identified> {
+    let first = *data.first()?;
+    let text = String::from_utf8_lossy(data.get(..data.len().min(MAX_BANNER)).unwrap_or_default());
+    let evidence = Some(excerpt(data, 120));
+    if let Some(line) = text.lines().find(|l| l.starts_with("SSH-")) {
+        let b = parse_banner(line)?;
+        return Some(Identified {
+            service: "ssh".into(),
+            product: Some(b.product),
+            version: b.version,
+            evidence,
+            ..Identified::default()
+        });
+    }
+    if first == 0xFF {
+        // Telnet option negotiation (IAC).
+        return Some(Identified {
+            evidence,
+            ..Identified::new("telnet")
+        });
+    }
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.starts_with("220") {
+        let lower = first_line.to_ascii_lowercase();
+        let service = if lower.contains("smtp") || lower.contains("esmtp") {
+            "smtp"
+        } else {
+            "ftp"
+        };
+        let (product, version) = product_in_text(first_line);
+        return Some(Identified {
+            service: service.into(),
+            product,
+            version,
+            evidence,
+            ..Identified::default()
+        });
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("login:") || lower.contains("username:") || lower.contains("password:") {
+        return Some(Identified {
+            evidence,
+            ..Identified::new("telnet")
+        });
+    }
+    None
+}
+
+/// Find `Product/1.2` or `(Product 1.2)` style names in a banner line.
+fn product_in_text(line: &str) -> (Option<String>, Option<String>) {
+    let inner = match (line.find('('), line.rfind(')')) {
+        (Some(a), Some(b)) if a < b => line.get(a + 1..b).unwrap_or_default(),
+        _ => line.get(3..).unwrap_or_default().trim(),
+    };
+    for token in inner.split_whitespace().collect::<Vec<_>>().windows(2) {
+        if let [p, v] = token
+            && v.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return (Some((*p).to_owned()), Some((*v).to_owned()));
+        }
+    }
+    (None, None)
+}
+
+/// Parse an HTTP response head: status code and `Server` header split into
+/// product and version.
+pub fn classify_http(data: &[u8]) -> Option<Identified> {
+    let text = String::from_utf8_lossy(data.get(..data.len().min(MAX_BANNER)).unwrap_or_default());
+    let mut lines = text.lines();
+    let status = lines.next()?;
+    if !status.starts_with("HTTP/") {
+        return None;
+    }
+    let mut id = Identified {
+        evidence: Some(excerpt(status.as_bytes(), 120)),
+        ..Identified::new("http")
+    };
+    for line in lines.take(100) {
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            id.http_headers.push((
+                name.trim().to_owned(),
+                excerpt(value.trim().as_bytes(), 200),
+            ));
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("server")
+        {
+            let value = value.trim();
+            let software = value.split_whitespace().next().unwrap_or_default();
+            match software.split_once('/') {
+                Some((p, v)) => {
+                    id.product = Some(p.to_owned());
+                    id.version = Some(v.to_owned());
+                }
+                None if !software.is_empty() => id.product = Some(software.to_owned()),
+                None => {}
+            }
+            id.evidence = Some(excerpt(line.as_bytes(), 120));
+        }
+    }
+    Some(id)
+}
+
+/// An MQTT 3.1.1 CONNECT with a random client id and no credentials.
+pub fn mqtt_connect(client_id: &str, user: Option<(&str, &str)>) -> Vec<u8> {
+    let mut vh = vec![0, 4, b'M', b'Q', b'T', b'T', 4];
+    vh.push(if user.is_some() { 0xC2 } else { 0x02 });
+    vh.extend_from_slice(&[0, 30]);
+    let mut payload = Vec::new();
+    for s in std::iter::once(client_id).chain(user.into_iter().flat_map(|(u, p)| [u, p])) {
+        let b = s.as_bytes();
+        let n = u16::try_from(b.len()).unwrap_or(0);
+        payload.extend_from_slice(&n.to_be_bytes());
+        payload.extend_from_slice(b.get(..usize::from(n)).unwrap_or_default());
+    }
+    let remaining = vh.len() + payload.len();
+    let mut out = vec![0x10, u8::try_from(remaining).unwrap_or(127).min(127)];
+    out.extend_from_slice(&vh);
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// The CONNACK return code, if `data` starts with a CONNACK.
+pub fn parse_connack(data: &[u8]) -> Option<u8> {
+    match data {
+        [0x20, 0x02, _, code, ..] => Some(*code),
+        _ => None,
+    }
+}
+
+/// Read what arrives within `wait`, at most [`MAX_BANNER`] bytes.
+pub(crate) async fn read_some(stream: &mut TcpStream, wait: Duration) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + wait;
+    for _ in 0..16 {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match tokio::time::timeout(left, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => {
+                buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                let http_head_open =
+                    buf.starts_with(b"HTTP/") && !buf.windows(4).any(|w| w == b"\r\n\r\n");
+                if buf.len() >= MAX_BANNER
+                    || (!http_head_open && (buf.ends_with(b"\n") || buf.ends_with(b": ")))
+                {
+                    break;
+                }
+                if buf.first() == Some(&0xFF) || buf.first() == Some(&0x20) {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    buf.truncate(MAX_BANNER);
+    buf
+}
+
+async fn exchange(
+    addr: SocketAddr,
+    limiter: &Limiter,
+    send: Option<&[u8]>,
+    wait: Duration,
+) -> Option<Vec<u8>> {
+    let _permit = limiter.acquire().await?;
+    let mut stream = tokio::time::timeout(wait, TcpStream::connect(addr))
+        .await
+        .ok()?
+        .ok()?;
+    if let Some(bytes) = send {
+        stream.write_all(bytes).await.ok()?;
+    }
+    let data = read_some(&mut stream, wait).await;
+    let _ = stream.set_zero_linger();
+    Some(data)
+}
+
+/// Whether `port` is a printer port that must receive no payloads.
+pub fn is_printer_port(port: u16) -> bool {
+    (9100..=9107).contains(&port)
+}
+
+/// Identify the service on one open TCP port.
+pub(crate) async fn identify(
+    ip: IpAddr,
+    port: u16,
+    limiter: &Limiter,
+    banner_wait: Duration,
+    timeout: Duration,
+    payloads_allowed: bool,
+) -> Identified {
+    let addr = SocketAddr::new(ip, port);
+    if let Some(banner) = exchange(addr, limiter, None, banner_wait).await {
+        if let Some(id) = classify_banner(&banner) {
+            return id;
+        }
+        if !banner.is_empty() {
+            return Identified {
+                evidence: Some(excerpt(&banner, 120)),
+                ..Identified::new("unknown")
+            };
+        }
+    }
+    if !payloads_allowed {
+        return Identified {
+            evidence: Some("printer port: no payload probes sent".into()),
+            ..Identified::new("unknown")
+        };
+    }
+    if crate::tls::speaks_tls(ip, port, limiter, timeout).await {
+        return Identified::new("tls");
+    }
+    let request = format!("GET / HTTP/1.0\r\nHost: {ip}\r\nUser-Agent: Touchstone\r\n\r\n");
+    if let Some(answer) = exchange(addr, limiter, Some(request.as_bytes()), timeout).await
+        && let Some(id) = classify_http(&answer)
+    {
+        return id;
+    }
+    let connect = mqtt_connect("touchstone-probe", None);
+    if let Some(answer) = exchange(addr, limiter, Some(&connect), timeout).await
+        && let Some(code) = parse_connack(&answer)
+    {
+        return Identified {
+            evidence: Some(format!("CONNACK return code {code}")),
+            ..Identified::new("mqtt")
+        };
+    }
+    Identified::new("unknown")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banners_are_classified() {
+        let ssh = classify_banner(b"SSH-2.0-dropbear_2022.83\r\n").unwrap_or_default();
+        assert_eq!(
+            (
+                ssh.service.as_str(),
+                ssh.product.as_deref(),
+                ssh.version.as_deref()
+            ),
+            ("ssh", Some("dropbear"), Some("2022.83"))
+        );
+        let ftp = classify_banner(b"220 (vsFTPd 3.0.3)\r\n").unwrap_or_default();
+        assert_eq!(
+            (
+                ftp.service.as_str(),
+                ftp.product.as_deref(),
+                ftp.version.as_deref()
+            ),
+            ("ftp", Some("vsFTPd"), Some("3.0.3"))
+        );
+        assert_eq!(
+            classify_banner(&[0xFF, 0xFD, 0x01]).map(|i| i.service),
+            Some("telnet".into())
+        );
+        assert_eq!(
+            classify_banner(b"\r\ncam login: ").map(|i| i.service),
+            Some("telnet".into())
+        );
+        assert_eq!(
+            classify_banner(b"220 mx ESMTP Postfix\r\n").map(|i| i.service),
+            Some("smtp".into())
+        );
+        assert!(classify_banner(b"").is_none());
+        assert!(classify_banner(b"\x00\x01garbage").is_none());
+    }
+
+    #[test]
+    fn http_heads_are_classified() {
+        let h = classify_http(
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nServer: lighttpd/1.4.69\r\n\r\nbody",
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            (
+                h.service.as_str(),
+                h.product.as_deref(),
+                h.version.as_deref()
+            ),
+            ("http", Some("lighttpd"), Some("1.4.69"))
+        );
+        let h = classify_http(
+            b"HTTP/1.1 401 Unauthorized\r\nServer: mini_httpd/1.30 26Oct2018\r\n\r\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(h.version.as_deref(), Some("1.30"));
+        assert_eq!(
+            h.http_headers,
+            [("Server".to_owned(), "mini_httpd/1.30 26Oct2018".to_owned())]
+        );
+        assert!(classify_http(b"SSH-2.0-x").is_none());
+    }
+
+    #[test]
+    fn mqtt_connect_and_connack() {
+        let c = mqtt_connect("id", None);
+        assert_eq!(c.get(..2), Some(&[0x10u8, 14][..]));
+        assert_eq!(parse_connack(&[0x20, 2, 0, 5]), Some(5));
+        assert_eq!(parse_connack(&[0x20, 2, 0]), None);
+        let with_user = mqtt_connect("id", Some(("admin", "admin")));
+        assert_eq!(with_user.get(9), Some(&0xC2));
+    }
+
+    #[test]
+    fn printer_ports() {
+        assert!(is_printer_port(9100) && is_printer_port(9107));
+        assert!(!is_printer_port(9108) && !is_printer_port(80));
+    }
+}

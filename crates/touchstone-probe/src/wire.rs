@@ -1,0 +1,183 @@
+//! A bounds-checked cursor over bytes received from the network.
+//!
+//! Every parser in this crate reads peer data through [`Reader`], whose
+//! methods return `None` instead of panicking when the input is short.
+
+/// A cursor over untrusted bytes; every read is bounds-checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Reader<'a> {
+        Reader { data }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    pub(crate) fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.data.len() {
+            return None;
+        }
+        let (head, tail) = self.data.split_at(n);
+        self.data = tail;
+        Some(head)
+    }
+
+    pub(crate) fn u8(&mut self) -> Option<u8> {
+        self.bytes(1).and_then(|b| b.first().copied())
+    }
+
+    pub(crate) fn u16(&mut self) -> Option<u16> {
+        let b = self.bytes(2)?;
+        Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+    }
+
+    pub(crate) fn u24(&mut self) -> Option<usize> {
+        let b = self.bytes(3)?;
+        Some(
+            usize::from(*b.first()?) << 16 | usize::from(*b.get(1)?) << 8 | usize::from(*b.get(2)?),
+        )
+    }
+
+    pub(crate) fn u32(&mut self) -> Option<u32> {
+        let b = self.bytes(4)?;
+        Some(u32::from_be_bytes([
+            *b.first()?,
+            *b.get(1)?,
+            *b.get(2)?,
+            *b.get(3)?,
+        ]))
+    }
+
+    /// A block prefixed by a one-byte length.
+    pub(crate) fn vec8(&mut self) -> Option<&'a [u8]> {
+        let n = self.u8()?;
+        self.bytes(usize::from(n))
+    }
+
+    /// A block prefixed by a two-byte length.
+    pub(crate) fn vec16(&mut self) -> Option<&'a [u8]> {
+        let n = self.u16()?;
+        self.bytes(usize::from(n))
+    }
+
+    /// A block prefixed by a three-byte length.
+    pub(crate) fn vec24(&mut self) -> Option<&'a [u8]> {
+        let n = self.u24()?;
+        self.bytes(n)
+    }
+
+    /// A block prefixed by a four-byte length (SSH `string`).
+    pub(crate) fn vec32(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.u32()?).ok()?;
+        self.bytes(n)
+    }
+}
+
+/// Printable excerpt of peer bytes for evidence: at most `max` characters,
+/// control characters escaped.
+pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.chars().count() >= max {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\r' => {}
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c) & 0xff)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Pseudo-random bytes for nonces that need no secrecy (ClientHello random,
+/// SSH cookie, throw-away key shares, negative-control passwords).
+pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let state = RandomState::new();
+    let mut out = Vec::with_capacity(n + 8);
+    let mut counter: u64 = 0;
+    while out.len() < n {
+        let mut h = state.build_hasher();
+        h.write_u64(counter);
+        if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+            h.write_u128(t.as_nanos());
+        }
+        out.extend_from_slice(&h.finish().to_le_bytes());
+        counter += 1;
+    }
+    out.truncate(n);
+    out
+}
+
+/// Standard base64 without padding (OpenSSH fingerprint style).
+pub(crate) fn base64_nopad(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b0 = chunk.first().copied().unwrap_or(0);
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let n = u32::from(b0) << 16 | u32::from(b1) << 8 | u32::from(b2);
+        let symbols = chunk.len() + 1;
+        for i in 0..symbols {
+            let idx = (n >> (18 - 6 * i)) & 63;
+            out.push(char::from(
+                ALPHABET.get(idx as usize).copied().unwrap_or(b'A'),
+            ));
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding (HTTP Basic).
+pub(crate) fn base64_pad(data: &[u8]) -> String {
+    let mut s = base64_nopad(data);
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_never_overreads() {
+        let mut r = Reader::new(&[0, 5, 1, 2]);
+        assert_eq!(r.vec16(), None);
+        let mut r = Reader::new(&[0, 2, 1, 2, 9]);
+        assert_eq!(r.vec16(), Some(&[1u8, 2][..]));
+        assert_eq!(r.u16(), None);
+        assert_eq!(r.u8(), Some(9));
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        assert_eq!(base64_nopad(b""), "");
+        assert_eq!(base64_nopad(b"f"), "Zg");
+        assert_eq!(base64_nopad(b"fo"), "Zm8");
+        assert_eq!(base64_nopad(b"foo"), "Zm9v");
+        assert_eq!(base64_nopad(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_pad(b"admin:admin"), "YWRtaW46YWRtaW4=");
+        assert_eq!(base64_pad(b"fo"), "Zm8=");
+    }
+
+    #[test]
+    fn excerpt_escapes_controls_and_truncates() {
+        assert_eq!(excerpt(b"SSH-2.0-x\r\n\x01", 40), "SSH-2.0-x\\n\\x01");
+        assert_eq!(excerpt(b"abcdef", 3), "abc…");
+    }
+}

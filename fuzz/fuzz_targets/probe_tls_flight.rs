@@ -1,0 +1,16 @@
+//! A TLS server's first flight comes from the device under test: parsing it
+//! (records, ServerHello, Certificate) and the certificates in it must
+//! never panic, whatever the peer sends.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use touchstone_probe::tls::{cert, hello};
+
+fuzz_target!(|data: &[u8]| {
+    let flight = hello::parse_server_flight(data);
+    for der in &flight.certificates {
+        let _ = cert::facts(der);
+    }
+    let _ = hello::parse_server_hello(data);
+    let _ = cert::facts(data);
+});
