@@ -57,9 +57,45 @@ pub(crate) enum Command {
     /// Take firmware images apart and check what is inside.
     #[command(subcommand, after_help = EXIT_CODES)]
     Firmware(FirmwareCommand),
+    /// Probe a live device on the lab network: services, TLS, SSH, default credentials, disclosure.
+    #[command(after_help = EXIT_CODES)]
+    Probe(ProbeArgs),
     /// Manage the offline vulnerability data (OSV) firmware components are matched against.
     #[command(subcommand, after_help = EXIT_CODES)]
     Vulndb(VulndbCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProbeArgs {
+    /// The device: one host name or address (ranges need --allow-range). Required: nothing is probed by default.
+    pub(crate) target: String,
+    #[command(flatten)]
+    pub(crate) options: ProbeOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args, Clone)]
+pub(crate) struct ProbeOptions {
+    /// Print what would be sent, send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Accept an address range as target (at most 256 hosts).
+    #[arg(long)]
+    pub(crate) allow_range: bool,
+    /// TCP ports to scan, comma-separated (default: all 65,535).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) ports: Vec<u16>,
+    /// Simultaneous connections to one host, at most.
+    #[arg(long)]
+    pub(crate) max_connections: Option<usize>,
+    /// New connections per second to one host, at most (0: unlimited).
+    #[arg(long)]
+    pub(crate) rate: Option<u32>,
+    /// Do not try default credentials.
+    #[arg(long)]
+    pub(crate) no_credentials: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +262,11 @@ pub(crate) struct AssessArgs {
     /// Vulnerability data to match firmware components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
+    /// Probe this live device and feed its findings into the assessment (see `touchstone probe`).
+    #[arg(long, value_name = "TARGET")]
+    pub(crate) probe: Option<String>,
+    #[command(flatten)]
+    pub(crate) probe_options: ProbeOptions,
     /// Lowest severity of failure that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub(crate) fail_on: FailOn,

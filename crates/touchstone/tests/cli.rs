@@ -708,3 +708,26 @@ fn imported_osv_data_matches_firmware_components_offline() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("bad.json:1:"), "{}", stderr(&o));
 }
+
+#[test]
+fn probe_needs_an_explicit_single_target_and_dry_run_sends_nothing() {
+    let o = touchstone(&["probe"]);
+    assert_eq!(code(&o), 2, "no target, no probe");
+    let o = touchstone(&["probe", "127.0.0.0/24", "--dry-run"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("ranges are refused"), "{}", stderr(&o));
+    let o = touchstone(&[
+        "probe",
+        "127.0.0.1",
+        "--dry-run",
+        "--ports",
+        "22,80",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["schema"], "touchstone.findings/v1");
+    assert_eq!(v["stats"]["connections"], 0, "{v}");
+    assert!(v["plan"].as_array().is_some_and(|p| !p.is_empty()), "{v}");
+}

@@ -114,6 +114,19 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     for path in &args.findings {
         findings.extend(read_findings(path, &path.display().to_string())?);
     }
+    if let Some(target) = &args.probe {
+        let report = super::probe::probe(target, &args.probe_options, ui)?;
+        findings.extend(
+            report
+                .finding_set()
+                .findings
+                .into_iter()
+                .map(|finding| SourcedFinding {
+                    source: format!("probe of {target}"),
+                    finding,
+                }),
+        );
+    }
     if !args.firmware.is_empty() {
         let scans = super::firmware::scan_images(
             &args.firmware,

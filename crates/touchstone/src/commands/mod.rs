@@ -5,6 +5,7 @@ mod catalog;
 mod firmware;
 mod init;
 mod misc;
+mod probe;
 mod validate;
 mod vulndb;
 
@@ -26,6 +27,7 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Hash(args) => misc::hash(&args, ui),
         Command::Firmware(cmd) => firmware::run(&cmd, ui),
         Command::Vulndb(cmd) => vulndb::run(&cmd, ui),
+        Command::Probe(args) => probe::run(&args, ui),
     }
 }
 

@@ -1,0 +1,87 @@
+//! `touchstone probe TARGET`: live testing of one device.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use touchstone_core::findings_to_json;
+use touchstone_probe::{Options, Ports, ProbeReport, probe_blocking};
+
+use crate::cli::{Format, ProbeArgs, ProbeOptions};
+use crate::output::Ui;
+
+fn options(o: &ProbeOptions) -> Options {
+    let mut options = Options {
+        dry_run: o.dry_run,
+        allow_range: o.allow_range,
+        credentials: !o.no_credentials,
+        ..Options::default()
+    };
+    if !o.ports.is_empty() {
+        options.ports = Ports::List(o.ports.clone());
+    }
+    if let Some(n) = o.max_connections {
+        options.max_connections = n;
+    }
+    if let Some(r) = o.rate {
+        options.max_connections_per_second = r;
+    }
+    options
+}
+
+/// Probe a target with progress on stderr.
+pub(crate) fn probe(target: &str, o: &ProbeOptions, ui: &Ui) -> Result<ProbeReport> {
+    ui.err_line(&format!("probing {target}"));
+    let report =
+        probe_blocking(target, &options(o)).with_context(|| format!("cannot probe `{target}`"))?;
+    ui.err_line(&format!(
+        "{} service(s), {} finding(s)",
+        report.services.len(),
+        report.findings.len()
+    ));
+    Ok(report)
+}
+
+pub(crate) fn run(args: &ProbeArgs, ui: &Ui) -> Result<ExitCode> {
+    let report = probe(&args.target, &args.options, ui)?;
+    match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&report)?;
+            // The findings part is exactly a touchstone.findings/v1 file.
+            let set: serde_json::Value =
+                serde_json::from_str(&findings_to_json(&report.finding_set()))?;
+            if let (Some(obj), Some(schema)) = (value.as_object_mut(), set.get("schema")) {
+                obj.insert("schema".to_owned(), schema.clone());
+            }
+            ui.out(&super::to_json(&value)?)?;
+        }
+        Format::Human => {
+            let mut out = String::new();
+            for p in &report.plan {
+                let _ = writeln!(out, "would send: {}", serde_json::to_string(p)?);
+            }
+            for s in &report.services {
+                let _ = writeln!(
+                    out,
+                    "{}/{:<4} {:<10} {} {}",
+                    s.port,
+                    s.transport.as_str(),
+                    s.service,
+                    s.product.as_deref().unwrap_or(""),
+                    s.version.as_deref().unwrap_or("")
+                );
+            }
+            for f in &report.findings {
+                let _ = writeln!(
+                    out,
+                    "{:<8} {:<28} {}",
+                    f.severity.as_str(),
+                    f.check,
+                    f.message
+                );
+            }
+            ui.out(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
