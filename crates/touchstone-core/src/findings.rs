@@ -98,7 +98,8 @@ pub struct Finding {
     /// EN 303 645 provisions the finding bears on, for instance `5.1-1`.
     #[serde(default)]
     pub provisions: Vec<String>,
-    /// TS 103 701 test units the finding bears on, for instance `5.1-1-2b`.
+    /// TS 103 701 test units the finding bears on, for instance `5.1-1-2b`; a test
+    /// case id (`5.1-1-2`) names all of that case's units.
     #[serde(default)]
     pub test_units: Vec<String>,
     /// Where the observation was made.

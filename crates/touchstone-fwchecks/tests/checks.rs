@@ -112,6 +112,16 @@ fn check_ids_are_unique_documented_and_mapped() {
             i.id
         );
         assert!(!i.provisions.is_empty(), "{}", i.id);
+        let edition = touchstone_catalog::Edition::V2_1_1;
+        for t in i.test_units {
+            let known = catalog.case_by_id(edition, t).is_some()
+                || catalog
+                    .provisions(edition)
+                    .iter()
+                    .flat_map(|p| catalog.cases(edition, &p.id))
+                    .any(|c| catalog.units(&c).iter().any(|u| u.id == *t));
+            assert!(known, "{}: unknown test case or unit {t}", i.id);
+        }
         for p in i.provisions {
             assert!(
                 catalog

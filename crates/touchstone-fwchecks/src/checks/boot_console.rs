@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "Serial console or interruptible bootloader",
         severity: Severity::Medium,
         provisions: &["5.6-4"],
-        test_units: &[],
+        test_units: &["5.6-4-2"],
         what: "Looks in boot environments and kernel command lines stored in the image (U-Boot `bootargs`, `bootdelay`, `bootcmd`) for a kernel console on a serial port and a bootloader that waits for a key press.",
         why: "A serial console and an interruptible U-Boot are debug interfaces (5.6-4): with a few wires an attacker can stop the boot, change the kernel arguments (init=/bin/sh) and read or rewrite the flash.",
         fix: "For production set `bootdelay=-2` (or 0 with CONFIG_AUTOBOOT_KEYED and a secret), drop `console=ttyS…` from bootargs or point it at `/dev/null`, and disable the U-Boot command line.",

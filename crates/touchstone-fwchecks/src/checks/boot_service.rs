@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Network service started at boot",
         severity: Severity::Info,
         provisions: &["5.6-1", "5.6-5", "5.5-4"],
-        test_units: &[],
+        test_units: &["5.6-1-2", "5.6-5-1", "5.5-4-2"],
         what: "Lists every network-facing daemon the boot sequence starts (web servers, SSH, telnet, FTP/TFTP, UPnP, DNS/DHCP, SNMP, MQTT, mDNS, vendor daemons), with its command line, how it is started and how sure the reading is. It is an inventory for the assessor, not a verdict.",
         why: "5.6-1 and 5.6-5 ask that only the interfaces and services the product needs are enabled, and 5.5-4 that network functions require authentication: the assessor compares this list with the services the IXIT declares (13-SoftServ) and with what a network scan finds.",
         fix: "Remove or disable services the product does not need; document every remaining one in the IXIT with its justification and authentication.",

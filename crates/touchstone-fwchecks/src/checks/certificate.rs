@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         title: "Expired, weak or wrongly trusted certificates",
         severity: Severity::Medium,
         provisions: &["5.5-1", "5.3-7"],
-        test_units: &[],
+        test_units: &["5.5-1-2", "5.3-7-1"],
         what: "Parses every PEM certificate in the image and reports, per file, certificates whose validity ended before the scan date, RSA or DSA keys under 2048 bits and elliptic-curve keys under 224 bits, MD2/MD4/MD5/SHA-1 signatures, and certificates in a trust store (a `certs` directory or CA bundle) that are not CA certificates.",
         why: "Communication is only as strong as the certificates behind it (5.5-1): short keys and broken hash functions can be forged, an expired certificate breaks validation or teaches clients to ignore it, and a leaf certificate planted in the trust store makes the device trust whoever holds its key, which also undermines signed updates fetched over TLS (5.3-7).",
         fix: "Use RSA-2048+ or P-256+ keys with SHA-256 signatures, renew certificates before they expire (or provision them per device), and keep only CA certificates in trust stores.",

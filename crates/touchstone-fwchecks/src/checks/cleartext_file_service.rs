@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "FTP or TFTP server enabled",
         severity: Severity::Medium,
         provisions: &["5.5-1", "5.5-4", "5.6-1"],
-        test_units: &[],
+        test_units: &["5.5-1-2", "5.5-4-2", "5.6-1-2"],
         what: "Reports FTP and TFTP servers (ftpd, vsftpd, bftpd, proftpd, pure-ftpd, tftpd, in.tftpd) started during boot or configured in inetd or xinetd.",
         why: "FTP sends credentials in clear text (5.5-1) and TFTP has no authentication at all (5.5-4); either exposes the file system over the network (5.6-1).",
         fix: "Remove the server, or replace it with SFTP over SSH with per-device keys; if a file service is essential, bind it to a setup-only interface and require authentication.",

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Hard-coded credentials on a boot command line",
         severity: Severity::Critical,
         provisions: &["5.1-1", "5.4-3"],
-        test_units: &[],
+        test_units: &["5.1-1-2", "5.4-3-2"],
         what: "Reads the boot sequence for daemons started with a user and password on their command line, such as `telnetd -u user:password`, with variables expanded from the files the scripts read (``image_sign=`cat /etc/config/image_sign` ``).",
         why: "A credential written into a boot script is identical on every unit of the product: it is a universal default password (5.1-1) and a hard-coded critical security parameter (5.4-3), typically a vendor back door.",
         fix: "Remove the credential from the command line; if a service account is needed, give it a unique per-device secret provisioned at manufacture, or disable the service.",

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "Shell on a console without login",
         severity: Severity::High,
         provisions: &["5.6-4"],
-        test_units: &[],
+        test_units: &["5.6-4-2"],
         what: "Reads /etc/inittab for shells started on a terminal (serial console, tty) without getty or login, including BusyBox `askfirst` shells that only wait for Enter.",
         why: "A shell on the serial console is a debug interface: anyone who opens the case and attaches to the UART gets root without a password. EN 303 645 5.6-4 requires physically accessible debug interfaces to be disabled in software.",
         fix: "Remove the shell lines from inittab, or run a login (getty/login) that asks for a per-device password; disable the console in the kernel command line for production.",

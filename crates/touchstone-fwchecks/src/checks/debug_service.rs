@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "Debug or diagnostic service enabled",
         severity: Severity::High,
         provisions: &["5.6-4", "5.6-6", "5.6-1"],
-        test_units: &[],
+        test_units: &["5.6-4-2", "5.6-6-1", "5.6-1-2"],
         what: "Reports debugging and vendor diagnostic daemons started during boot: gdbserver, tcpdump, strace, Android adbd, TP-Link tddp, Realtek/Broadcom test daemons.",
         why: "Such services give remote code execution or traffic capture by design and are meant for development; shipping them enabled is an open debug interface (5.6-4) and code beyond the device's needs (5.6-6).",
         fix: "Remove the daemon from production images, or build it out behind a development-only configuration.",

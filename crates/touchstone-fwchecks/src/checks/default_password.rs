@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Password hash cracks with a default or weak password",
         severity: Severity::Critical,
         provisions: &["5.1-1", "5.1-2", "5.4-3"],
-        test_units: &[],
+        test_units: &["5.1-1-2", "5.1-2-2", "5.4-3-2"],
         what: "Cracks every password hash in passwd, shadow and htpasswd files (including copies such as passwd.bak that boot scripts put in place) offline against the bundled lists: the Mirai botnet's 60 pairs, vendor factory defaults and the commonest weak passwords. Tries are bounded per hash by the cost of its scheme.",
         why: "A password baked into the firmware is the same on every unit: anyone who reads one image, or runs a botnet's list, logs into all of them. EN 303 645 5.1-1 requires passwords to be unique per device or set by the user; a password hard-coded in software is also a hard-coded critical security parameter (5.4-3).",
         fix: "Do not ship account passwords in the image. Lock system accounts (`*` or `!` in shadow), and have the user set a password at first use, or provision a unique per-device password generated at manufacture.",

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Binaries without exploit mitigations",
         severity: Severity::Medium,
         provisions: &["5.6-8", "5.6-9"],
-        test_units: &[],
+        test_units: &["5.6-8-1", "5.6-9-1"],
         what: "Reads every ELF executable and library (not kernel images) for non-executable stacks (PT_GNU_STACK), position independence, RELRO, stack canaries and FORTIFY_SOURCE, falling back to the dynamic segment when sections are stripped, and reports per mitigation how many binaries lack it, with examples. Properties a binary does not reveal count as unknown, never as present or absent.",
         why: "These mitigations are the software side of memory access control (5.6-8) and the visible trace of a secure development process (5.6-9): without them a memory-safety bug in a network daemon is directly exploitable.",
         fix: "Build with `-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack` (most embedded SDKs have a hardening switch).",

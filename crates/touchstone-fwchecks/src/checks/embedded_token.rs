@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Credential or token in the firmware image",
         severity: Severity::High,
         provisions: &["5.4-3"],
-        test_units: &[],
+        test_units: &["5.4-3-2"],
         what: "Searches every file, text or binary, for cloud credentials and API tokens (AWS, Google, GitHub, Slack) and preset Wi-Fi passphrases, using the rules in data/secrets.toml.",
         why: "A token compiled into the firmware is shared by every unit and extractable by anyone; it is a hard-coded critical security parameter (5.4-3) and often opens the vendor's cloud account.",
         fix: "Remove the credential, revoke it, and give each device its own credential provisioned at manufacture or obtained at onboarding.",

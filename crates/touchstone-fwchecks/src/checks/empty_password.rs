@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Account without a password",
         severity: Severity::Critical,
         provisions: &["5.1-1"],
-        test_units: &[],
+        test_units: &["5.1-1-2"],
         what: "Looks for accounts in passwd, shadow and htpasswd files whose password field is empty, where the account has a login shell.",
         why: "An empty password is the same on every unit and needs no guessing: it defeats 5.1-1 outright.",
         fix: "Lock the account (`*` or `!` in the password field) or require the user to set a password before first use.",

@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         title: "End-of-life software component",
         severity: Severity::High,
         provisions: &["5.2-3", "5.3-8", "5.5-2"],
-        test_units: &[],
+        test_units: &["5.2-3-1", "5.3-8-1", "5.5-2-2"],
         what: "Identifies software components and their versions from version strings and file names (OpenSSL, mbedTLS, wolfSSL, GnuTLS, Dropbear, OpenSSH, BusyBox, the Linux kernel, C libraries, web servers, dnsmasq, hostapd, curl, zlib; see data/components.toml) and reports versions whose upstream support ended before the scan date.",
         why: "A component past its end of life gets no more security fixes, so known vulnerabilities stay open for good: the manufacturer cannot keep the product secure (5.2-3, 5.3-8), and for TLS and crypto libraries the network security implementation is no longer a reviewed, maintained one (5.5-2).",
         fix: "Move to a supported release of the component (for OpenSSL, 3.0 LTS or later) and track its end-of-life dates in the product's support plan.",

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Private key in the firmware image",
         severity: Severity::High,
         provisions: &["5.4-3", "5.4-4"],
-        test_units: &[],
+        test_units: &["5.4-3-2", "5.4-4-1"],
         what: "Searches every file, text or binary, for private keys: PEM (RSA, EC, DSA, PKCS#8, encrypted), OpenSSH, PGP, Google Cloud service-account files and Dropbear's own key format. SSH host keys are reported by fw-baked-ssh-host-key instead.",
         why: "A key in the image is the same on every unit and readable by anyone who downloads the firmware: it is a hard-coded critical security parameter (5.4-3) and defeats per-device uniqueness of keys used for communication or updates (5.4-4). TLS server keys let an attacker impersonate every device; client keys let them impersonate one to the cloud.",
         fix: "Generate keys on the device at first boot or provision them per unit at manufacture into protected storage; keep only public keys and certificates in the image.",

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Network service runs as root",
         severity: Severity::Low,
         provisions: &["5.6-7"],
-        test_units: &[],
+        test_units: &["5.6-7-1"],
         what: "Reports network-facing daemons whose launcher runs them as root: inetd/xinetd entries with user root, systemd units without User=, and daemons started by init scripts without a user option (`-u`, `--user`, `chuid`).",
         why: "Software should run with the least privilege it needs (5.6-7): a flaw in a root service hands over the whole device.",
         fix: "Run the service under a dedicated unprivileged user (User= in the unit, the user column of inetd.conf, or the daemon's own option), with only the capabilities it needs.",

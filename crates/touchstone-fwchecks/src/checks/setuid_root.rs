@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "Setuid-root programs",
         severity: Severity::Medium,
         provisions: &["5.6-7"],
-        test_units: &[],
+        test_units: &["5.6-7-1"],
         what: "Reports files owned by root with the setuid bit, as recorded in the image's file system.",
         why: "Least privilege (5.6-7): a setuid-root program turns any flaw in it into root access for every local process. On single-user embedded systems setuid is rarely needed at all; BusyBox installed setuid makes every applet a candidate.",
         fix: "Drop the setuid bit; give the program the one capability it needs, or run it as a dedicated user.",

@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         title: "Same key or credential in several images",
         severity: Severity::Critical,
         provisions: &["5.4-4", "5.4-3"],
-        test_units: &[],
+        test_units: &["5.4-4-1", "5.4-3-2"],
         what: "When several images are scanned together (different models, versions or units of the same product), reports private keys, host keys and credentials whose fingerprints are identical across images.",
         why: "A secret shared by a product class lets one extracted key attack every device of the class (5.4-4): the class-wide secret the standard's automated attack model is about.",
         fix: "Provision unique per-device keys and credentials; never reuse one across models or releases.",
@@ -59,7 +59,12 @@ pub fn across(scans: &[ImageScan]) -> Vec<Finding> {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
-            test_units: Vec::new(),
+            test_units: CHECK
+                .info
+                .test_units
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             location: Some(Location::Firmware {
                 image: image.to_owned(),
                 path: path.to_owned(),

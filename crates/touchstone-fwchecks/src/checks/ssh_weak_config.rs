@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "SSH server accepts empty passwords or root password logins",
         severity: Severity::High,
         provisions: &["5.1-1", "5.1-3", "5.1-5"],
-        test_units: &[],
+        test_units: &["5.1-1-2", "5.1-3-2", "5.1-5-2"],
         what: "Reads how SSH servers are started and configured: Dropbear's `-B` (blank passwords allowed), OpenSSH's `PermitEmptyPasswords yes`, and `PermitRootLogin yes` together with password authentication.",
         why: "An SSH server that accepts empty passwords lets anyone in (5.1-1); root logins by password invite guessing of the most powerful account over the network (5.1-5) and bypass per-user authentication (5.1-3).",
         fix: "Start Dropbear without `-B` (and with `-s` or `-g` where possible); in sshd_config set `PermitEmptyPasswords no` and `PermitRootLogin prohibit-password` or `no`.",

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Telnet server enabled",
         severity: Severity::High,
         provisions: &["5.5-1", "5.1-3", "5.6-1"],
-        test_units: &[],
+        test_units: &["5.5-1-2", "5.1-3-2", "5.6-1-2"],
         what: "Reports telnet servers (telnetd, utelnetd, in.telnetd) started by inittab, boot scripts, inetd, xinetd, systemd or procd.",
         why: "Telnet sends passwords and sessions in clear text, so it cannot meet the best-practice cryptography of 5.5-1 and 5.1-3; on consumer devices it is usually a debug leftover that widens the attack surface (5.6-1).",
         fix: "Remove telnetd from the image, or at least from the boot sequence; offer SSH with per-device keys where remote administration is needed.",

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "Evidence about the update mechanism",
         severity: Severity::Info,
         provisions: &["5.3-2", "5.3-7", "5.3-9", "5.7-1"],
-        test_units: &[],
+        test_units: &["5.3-2-2", "5.3-7-1", "5.3-9-1", "5.7-1-2"],
         what: "Collects evidence about how the device updates and whether updates are verified: update tools (sysupgrade, fw_upgrade, fwupdater, seama, swupdate, RAUC, Mender, opkg), signature verification (usign/opkg keys and `check_signature`, public verification keys, signify), and weakening signs (updates fetched over plain HTTP, checksum-only verification). It reports evidence for the assessor, not a verdict.",
         why: "5.3-2, 5.3-7 and 5.3-9 ask for a secure update mechanism with best-practice cryptography that checks authenticity and integrity; 5.7-1 asks for secure boot. An image shows which tools exist and how they are called, which tells the assessor where to look, but rarely proves on its own that verification is enforced.",
         fix: "Sign update images and verify the signature on the device before installing (for example usign/opkg signatures, signed FIT images with a key in the bootloader, or SWUpdate/RAUC signatures); fetch updates over verified TLS.",

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         title: "Password stored with an obsolete hash scheme",
         severity: Severity::Medium,
         provisions: &["5.1-3", "5.4-1"],
-        test_units: &[],
+        test_units: &["5.1-3-2", "5.4-1-2"],
         what: "Reports password hashes in DES crypt (8-character limit, 12-bit salt), md5crypt or Apache apr1 instead of sha512crypt, bcrypt or yescrypt.",
         why: "Authentication must rest on best-practice cryptography (5.1-3) and stored secrets must be protected (5.4-1). These schemes are fast enough to brute-force on commodity hardware, and DES crypt silently truncates passwords to 8 characters.",
         fix: "Hash passwords with yescrypt, bcrypt or sha512crypt (BusyBox: `CONFIG_FEATURE_DEFAULT_PASSWD_ALGO=\"sha512\"`).",

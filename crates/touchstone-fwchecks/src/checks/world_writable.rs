@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         title: "World-writable files",
         severity: Severity::Low,
         provisions: &["5.6-7"],
-        test_units: &[],
+        test_units: &["5.6-7-1"],
         what: "Counts the files, and directories without the sticky bit, that every user may write according to the image's file system, and reports them in one finding per image with the first examples.",
         why: "Least privilege (5.6-7): a world-writable file lets any process change what privileged code reads or runs. On a read-only root file system the bits only bite when the files are copied to writable storage, which boot scripts often do; they also show a careless build.",
         fix: "Build the image with owner-only write permissions (for instance 0755 for directories and 0644 for files) and set permissions explicitly where files are copied at boot.",
