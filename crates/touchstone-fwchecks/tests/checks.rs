@@ -144,6 +144,10 @@ fn hardening_ssh_tls_and_console_findings() {
             "/usr/bin/fwupdate.sh",
             "#!/bin/sh\n# curl -k is never used here\ncurl -k -o /tmp/fw.bin https://update.example/fw.bin\nwget --no-check-certificate https://x/y\n",
         )
+        .with(
+            "/www/cloud.lua",
+            "local ssl = require('ssl')\nlocal params = { mode = 'client', verify = 'none', options = 'all' }\nctx:set_verify(ssl.SSL_VERIFY_NONE)\n",
+        )
         .with("/etc/ssh/sshd_config", "PermitRootLogin yes\n#PasswordAuthentication no\nPermitEmptyPasswords yes\n")
         .with("/dev/mtd1-uboot-env", b"bootdelay=3\0bootargs=console=ttyS0,115200 root=/dev/mtdblock2\0\0".to_vec())
         .with("/bin/busybox", "\x7fELF")

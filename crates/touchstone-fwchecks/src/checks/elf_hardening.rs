@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
         severity: Severity::Medium,
         provisions: &["5.6-8", "5.6-9"],
         test_units: &["5.6-8-1", "5.6-9-1"],
-        what: "Reads every ELF executable and library (not kernel images) for non-executable stacks (PT_GNU_STACK), position independence, RELRO, stack canaries and FORTIFY_SOURCE, falling back to the dynamic segment when sections are stripped, and reports per mitigation how many binaries lack it, with examples. Properties a binary does not reveal count as unknown, never as present or absent.",
+        what: "Reads every ELF executable and library (not kernel images) for non-executable stacks (PT_GNU_STACK), position independence, RELRO, stack canaries, FORTIFY_SOURCE and library search paths (RPATH/RUNPATH in writable or relative directories), falling back to the dynamic segment when sections are stripped, and reports per mitigation how many binaries lack it, with examples. Properties a binary does not reveal count as unknown, never as present or absent.",
         why: "These mitigations are the software side of memory access control (5.6-8) and the visible trace of a secure development process (5.6-9): without them a memory-safety bug in a network daemon is directly exploitable.",
         fix: "Build with `-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack` (most embedded SDKs have a hardening switch).",
     },
@@ -105,6 +105,40 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             .collect(),
         programs.len(),
         Severity::Low,
+    );
+    report(
+        "call fortifiable C library functions without FORTIFY_SOURCE",
+        programs
+            .iter()
+            .filter(|(_, e)| e.fortify.value.status == Tri::No)
+            .map(|(p, _)| p)
+            .collect(),
+        programs.len(),
+        Severity::Info,
+    );
+    // A library search path outside the read-only system directories lets
+    // whoever can write there inject code into the program.
+    let risky = |dirs: &[String]| {
+        dirs.iter().any(|d| {
+            d.is_empty()
+                || d.contains("$ORIGIN")
+                || !d.starts_with('/')
+                || [
+                    "/tmp", "/var", "/mnt", "/media", "/home", "/data", "/overlay",
+                ]
+                .iter()
+                .any(|w| d.starts_with(w))
+        })
+    };
+    report(
+        "search libraries in writable or relative directories (RPATH/RUNPATH)",
+        programs
+            .iter()
+            .filter(|(_, e)| risky(&e.rpath.value) || risky(&e.runpath.value))
+            .map(|(p, _)| p)
+            .collect(),
+        programs.len(),
+        Severity::Medium,
     );
     out
 }

@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         severity: Severity::High,
         provisions: &["5.5-1", "5.3-10", "5.3-7"],
         test_units: &["5.5-1-2", "5.3-10-1", "5.3-7-1"],
-        what: "Reads scripts (shell, Lua, PHP, Python) for commands and settings that switch off certificate verification: `curl -k`/`--insecure`, `wget --no-check-certificate`, `verify=False`, `CURLOPT_SSL_VERIFYPEER` set to 0, `uclient-fetch --no-check-certificate`.",
+        what: "Reads scripts (shell, Lua, PHP, Python) for commands and settings that switch off certificate verification: `curl -k`/`--insecure`, `wget --no-check-certificate`, `verify=False`, `CURLOPT_SSL_VERIFYPEER` set to 0, `SSL_VERIFY_NONE`, PHP's `verify_peer` false, `uclient-fetch --no-check-certificate`.",
         why: "Without certificate verification TLS protects against nobody in the middle: an attacker on the path can read and change the traffic (5.5-1), and when the download is an update, install their own software (5.3-7, 5.3-10).",
         fix: "Verify certificates against a CA bundle or a pinned key shipped in the image; if a private CA is used, ship its certificate instead of disabling checks.",
     },
@@ -29,6 +29,9 @@ const PATTERNS: &[(&str, &str)] = &[
     ("", "CURLOPT_SSL_VERIFYPEER, 0"),
     ("", "CURLOPT_SSL_VERIFYPEER, false"),
     ("", "CURLOPT_SSL_VERIFYHOST, 0"),
+    ("", "SSL_VERIFY_NONE"),
+    ("", "verify_peer = false"),
+    ("", "\"verify_peer\" => false"),
 ];
 
 fn is_script(path: &str, bytes: &[u8]) -> bool {
