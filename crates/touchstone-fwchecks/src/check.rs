@@ -200,6 +200,22 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// A failing finding of `info` at a byte offset of the file at `path`.
+    pub fn finding_at(
+        &self,
+        info: &CheckInfo,
+        path: &str,
+        offset: u64,
+        message: String,
+        evidence: Option<String>,
+    ) -> Finding {
+        let mut f = self.finding(info, path, message, evidence);
+        if let Some(Location::Firmware { offset: o, .. }) = &mut f.location {
+            *o = Some(offset);
+        }
+        f
+    }
+
     /// Whether an account can log in: its passwd entry (if any) has a login shell.
     pub fn can_log_in(&self, user: &str) -> bool {
         self.accounts

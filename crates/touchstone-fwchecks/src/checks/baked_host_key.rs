@@ -25,9 +25,10 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
         .iter()
         .filter(|(path, m)| m.kind == SecretKind::PrivateKey && is_host_key_path(path))
         .map(|(path, m)| {
-            ctx.finding(
+            ctx.finding_at(
                 &CHECK.info,
                 path,
+                m.offset as u64,
                 format!(
                     "{} is shipped in the image: every unit has the same host key (SHA-256 {})",
                     m.title,

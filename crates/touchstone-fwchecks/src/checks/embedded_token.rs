@@ -25,9 +25,10 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
         .iter()
         .filter(|(_, m)| m.kind != SecretKind::PrivateKey)
         .map(|(path, m)| {
-            ctx.finding(
+            ctx.finding_at(
                 &CHECK.info,
                 path,
+                m.offset as u64,
                 format!("{} at offset {:#x}", m.title, m.offset),
                 Some(m.excerpt.clone()),
             )

@@ -30,9 +30,10 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             !(m.rule == "der-private-key" && path.rsplit('/').next() == Some("openssl"))
         })
         .map(|(path, m)| {
-            ctx.finding(
+            ctx.finding_at(
                 &CHECK.info,
                 path,
+                m.offset as u64,
                 format!(
                     "{} at offset {:#x} (SHA-256 {})",
                     m.title,
