@@ -227,3 +227,61 @@ fn certificates() {
     // A month later the weak CA has expired too.
     insta::assert_snapshot!("certificates_2027", render_certs("2027-01-15"));
 }
+
+const FAKE_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END RSA PRIVATE KEY-----\n";
+
+#[test]
+fn private_keys_tokens_and_keys_shared_between_images() {
+    let image = |token: &str| {
+        MemFiles::new()
+            .with("/etc/ssl/private/server.key", FAKE_KEY)
+            .with("/www/app.js", format!("var key = \"{token}\";\n"))
+    };
+    let a = image("AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe");
+    let b = image("none");
+    let scan = |files: &MemFiles, name: &str| {
+        let ctx = Context::new(files, name, vec![], today());
+        let findings = run_all(&ctx);
+        touchstone_fwchecks::image::ImageScan {
+            image: name.to_owned(),
+            unpacked: touchstone_firmware::unpack_bytes(
+                Vec::new(),
+                &touchstone_firmware::Options::default(),
+            ),
+            findings,
+            secrets: ctx.secrets.clone(),
+            components: Vec::new(),
+        }
+    };
+    let (sa, sb) = (scan(&a, "a.bin"), scan(&b, "b.bin"));
+    let checks = |s: &touchstone_fwchecks::image::ImageScan| -> Vec<String> {
+        let mut c: Vec<String> = s.findings.iter().map(|f| f.check.clone()).collect();
+        c.sort();
+        c
+    };
+    assert_eq!(checks(&sa), ["fw-embedded-token", "fw-private-key"]);
+    assert_eq!(checks(&sb), ["fw-private-key"]);
+    let key = sa
+        .findings
+        .iter()
+        .find(|f| f.check == "fw-private-key")
+        .expect("key");
+    assert!(matches!(
+        &key.location,
+        Some(touchstone_core::Location::Firmware {
+            offset: Some(0),
+            ..
+        })
+    ));
+    assert!(
+        !key.evidence.as_deref().unwrap_or("").contains("MIIBOg"),
+        "key material is not shown"
+    );
+    let shared = touchstone_fwchecks::checks::shared_key::across(&[sa, sb]);
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert!(
+        shared[0].message.contains("shared by 2 images"),
+        "{}",
+        shared[0].message
+    );
+}
