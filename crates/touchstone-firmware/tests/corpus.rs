@@ -822,10 +822,16 @@ fn tplink_vxworks_lzma_parts() {
         .filter(|l| l.format == "lzma")
         .map(|l| (l.offset, l.size, l.output_bytes))
         .collect();
+    // The bootloader and the OS ...
     assert_eq!(
-        found,
-        [(26_820, 198_228, 698_624), (262_420, 973_653, 3_571_184)]
+        found.get(..2),
+        Some(&[(26_820, 198_228, 698_624), (262_420, 973_653, 3_571_184)][..])
     );
+    // ... then 185 small per-file streams (properties 0x5a) in the web file area. unblob
+    // carves 180 of them with the same boundaries, e.g. 1,382,476..1,385,997, whose
+    // header declares 15,285 uncompressed bytes.
+    assert_eq!(found.len(), 187);
+    assert!(found.contains(&(1_382_476, 3_521, 15_285)), "{found:?}");
     assert_eq!(u.all_problems().count(), 0);
     let shas: Vec<String> = u
         .trees
@@ -833,12 +839,15 @@ fn tplink_vxworks_lzma_parts() {
         .filter_map(|t| t.walk().next().map(|(p, _, _)| file_sha(t, &p)))
         .collect();
     assert_eq!(
-        shas,
-        [
-            "54bb28d2f05c0036e2a843ee7304b833a77888bebc5470b391a285bd8f2346a1",
-            "c3fefc74f1097ae4ea38b1bd755c67ed17b06a1590ddd81ccf9c600990da0a5f"
-        ]
+        shas.get(..2),
+        Some(
+            &[
+                "54bb28d2f05c0036e2a843ee7304b833a77888bebc5470b391a285bd8f2346a1".to_owned(),
+                "c3fefc74f1097ae4ea38b1bd755c67ed17b06a1590ddd81ccf9c600990da0a5f".to_owned()
+            ][..]
+        )
     );
+    assert_eq!(shas.len(), 187);
 }
 
 /// Arcadyan obfuscated LZMA: de-obfuscated and decoded by a 10-line Python version of the

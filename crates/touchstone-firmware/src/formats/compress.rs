@@ -244,9 +244,9 @@ pub(crate) fn lzma_alone(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatErr
     let props = *b.first().ok_or(FormatError::Truncated("lzma header"))?;
     let dict = read::u32le(b, 1).ok_or(FormatError::Truncated("lzma header"))?;
     let usize_ = read::u64le(b, 5).ok_or(FormatError::Truncated("lzma header"))?;
-    // The magic pins props to 0x5d, 0x6d or 0x6e; insist on a plausible dictionary (at most 64 MiB: the
+    // The magic pins props to 0x5a, 0x5d, 0x6d or 0x6e; insist on a plausible dictionary (at most 64 MiB: the
     // decoder allocates it up front, and the 3-byte magic matches often) and size.
-    if !matches!(props, 0x5d | 0x6d | 0x6e)
+    if !matches!(props, 0x5a | 0x5d | 0x6d | 0x6e)
         || !dict.is_power_of_two()
         || !(1 << 12..=1 << 26).contains(&dict)
     {

@@ -272,6 +272,8 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
     // lc/lp/pb variants seen in vendor images (TP-Link VxWorks, Alphanetworks).
     (&[0x6d, 0x00, 0x00], 0, Format::LzmaAlone),
     (&[0x6e, 0x00, 0x00], 0, Format::LzmaAlone),
+    // lc=0, lp=0, pb=2: the small per-file streams of TP-Link VxWorks images.
+    (&[0x5a, 0x00, 0x00], 0, Format::LzmaAlone),
     (&[0x00, 0xd5, 0x08, 0x00], 0x68, Format::Arcadyan),
     (b"BZh", 0, Format::Bzip2),
     (&[0x28, 0xb5, 0x2f, 0xfd], 0, Format::Zstd),
