@@ -5,12 +5,15 @@
 //! links inside the image root the way the device would). [`MemFiles`] is a
 //! small in-memory implementation for tests.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Read-only access to an image's files by absolute path inside the image.
 pub trait Files {
     /// The bytes of a regular file, following links; `None` when absent.
-    fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// Borrowed where the implementation holds the bytes, so that checks
+    /// reading every file do not copy the image again and again.
+    fn read(&self, path: &str) -> Option<Cow<'_, [u8]>>;
     /// The names in a directory, sorted; empty when it is not a directory.
     fn list(&self, dir: &str) -> Vec<String>;
     /// Every regular file path in the image, sorted.
@@ -85,8 +88,8 @@ pub fn normalize(path: &str) -> String {
 }
 
 impl Files for MemFiles {
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
-        self.files.get(&normalize(path)).cloned()
+    fn read(&self, path: &str) -> Option<Cow<'_, [u8]>> {
+        self.files.get(&normalize(path)).map(|v| Cow::Borrowed(v.as_slice()))
     }
 
     fn list(&self, dir: &str) -> Vec<String> {

@@ -5,6 +5,7 @@
 //! device would, so nothing here touches the host file system beyond
 //! reading the image itself.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use touchstone_core::Finding;
@@ -17,8 +18,8 @@ use crate::secrets::SecretMatch;
 use crate::vulndb::VulnDb;
 
 impl Files for Tree {
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
-        Tree::read(self, path).ok().map(<[u8]>::to_vec)
+    fn read(&self, path: &str) -> Option<Cow<'_, [u8]>> {
+        Tree::read(self, path).ok().map(Cow::Borrowed)
     }
 
     fn list(&self, dir: &str) -> Vec<String> {
