@@ -115,6 +115,26 @@ pub struct Attachment {
     pub description: Option<String>,
 }
 
+/// The conditions and features of a provision declared not to hold, as
+/// `condition 3` / `feature g`; undeclared ones count as holding.
+pub(crate) fn unmet(
+    provision: &Provision,
+    conditions: &BTreeMap<u32, bool>,
+    features: &BTreeMap<String, bool>,
+) -> Vec<String> {
+    let conditions = provision
+        .conditions
+        .iter()
+        .filter(|c| conditions.get(c) == Some(&false))
+        .map(|c| format!("condition {c}"));
+    let features = provision
+        .features
+        .iter()
+        .filter(|f| features.get(*f) == Some(&false))
+        .map(|f| format!("feature {f}"));
+    conditions.chain(features).collect()
+}
+
 /// Why a provision does or does not apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applicability {
@@ -130,17 +150,7 @@ impl Project {
     /// Undeclared conditions and features count as holding: a provision is
     /// only excused by an explicit declaration.
     pub fn applicability(&self, provision: &Provision) -> Applicability {
-        let mut unmet = Vec::new();
-        for c in &provision.conditions {
-            if self.conditions.get(c) == Some(&false) {
-                unmet.push(format!("condition {c}"));
-            }
-        }
-        for f in &provision.features {
-            if self.features.get(f) == Some(&false) {
-                unmet.push(format!("feature {f}"));
-            }
-        }
+        let unmet = unmet(provision, &self.conditions, &self.features);
         Applicability {
             applies: unmet.is_empty(),
             unmet,

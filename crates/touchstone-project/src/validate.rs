@@ -399,20 +399,7 @@ fn check_ics(
         let span = row.span();
         let row = row.into_inner();
         let support = *row.support.get_ref();
-        let applicability = {
-            let mut unmet = Vec::new();
-            for c in &provision.conditions {
-                if conditions.get(c) == Some(&false) {
-                    unmet.push(format!("condition {c}"));
-                }
-            }
-            for x in &provision.features {
-                if features.get(x) == Some(&false) {
-                    unmet.push(format!("feature {x}"));
-                }
-            }
-            unmet
-        };
+        let applicability = crate::unmet(provision, conditions, features);
         match support {
             Support::NA if !provision.is_conditional() => {
                 let d = ctx.error(
