@@ -70,15 +70,17 @@
 //! # For the CLI (`touchstone firmware unpack IMAGE [--output DIR] [--format json]`)
 //!
 //! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use touchstone_firmware::{Options, unpack, write_to_dir};
 //! let options = Options::default();
 //! let unpacked = unpack("IMAGE".as_ref(), &options);
 //! // --format json
-//! let json = serde_json::to_string_pretty(&unpacked).expect("the model always serialises");
+//! let json = serde_json::to_string_pretty(&unpacked)?;
 //! // --output DIR (must not exist or be empty); one sub-directory per tree, named
 //! // `<layer>-<format>-<offset>`.
 //! let report = write_to_dir(&unpacked, "DIR".as_ref(), &options.limits);
 //! # let _ = (json, report);
+//! # Ok(()) }
 //! ```
 //!
 //! Without `--output`, list [`Unpacked::layers`] (format, offset, size, parent, problems)

@@ -89,7 +89,9 @@ pub fn normalize(path: &str) -> String {
 
 impl Files for MemFiles {
     fn read(&self, path: &str) -> Option<Cow<'_, [u8]>> {
-        self.files.get(&normalize(path)).map(|v| Cow::Borrowed(v.as_slice()))
+        self.files
+            .get(&normalize(path))
+            .map(|v| Cow::Borrowed(v.as_slice()))
     }
 
     fn list(&self, dir: &str) -> Vec<String> {
