@@ -132,7 +132,8 @@ impl<'o> Engine<'o> {
             self.ctx.restore(saved);
             let Ok(chunk) = result else { continue };
             let size = chunk.size.clamp(1, sub.len().max(1));
-            self.add_chunk(chunk, start, size, layer, depth + 1);
+            let bytes = sub.slice(0..size);
+            self.add_chunk(chunk, &bytes, start, layer, depth + 1);
             covered.push((start, start + size));
             cursor = start + size;
         }
@@ -199,13 +200,30 @@ impl<'o> Engine<'o> {
         self.out.trees.push(tree);
     }
 
-    fn add_chunk(&mut self, chunk: Chunk, offset: usize, size: usize, parent: usize, depth: u32) {
-        let idx = self.new_layer(chunk.format, chunk.detail, offset, size, parent, depth);
+    /// Records a validated chunk (`bytes` are exactly its bytes) and what it holds.
+    fn add_chunk(&mut self, chunk: Chunk, bytes: &Data, offset: usize, parent: usize, depth: u32) {
+        let idx = self.new_layer(
+            chunk.format,
+            chunk.detail,
+            offset,
+            bytes.len(),
+            parent,
+            depth,
+        );
         for p in chunk.problems {
             self.problem(idx, p);
         }
         match chunk.output {
             Output::Nothing => {}
+            Output::Carved { name } => {
+                let mut tree = Tree::new(idx, self.opts.limits.max_link_hops);
+                let meta = Meta {
+                    mode: 0o644,
+                    ..Meta::default()
+                };
+                tree.insert(&name, Kind::File(bytes.clone()), meta);
+                self.add_tree(idx, tree);
+            }
             Output::Tree(tree) => {
                 let nested: Vec<(String, Data)> = if self.opts.scan_files {
                     tree.walk()
@@ -245,10 +263,12 @@ impl<'o> Engine<'o> {
         }
     }
 
+    /// Whether a file of a tree is worth scanning for nested formats. Formats that
+    /// are only carved (images, documents) are not: the file already is that chunk.
     fn starts_with_signature(&self, b: &[u8]) -> bool {
-        SIGNATURES
-            .iter()
-            .any(|(m, delta, _)| b.get(*delta..).is_some_and(|r| r.starts_with(m)))
+        SIGNATURES.iter().any(|(m, delta, f)| {
+            !f.carve_only() && b.get(*delta..).is_some_and(|r| r.starts_with(m))
+        })
     }
 
     /// Scans a payload of `layer`; keeps it as a one-file tree unless chunks cover it.

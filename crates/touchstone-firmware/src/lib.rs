@@ -233,6 +233,14 @@ pub mod fuzzing {
             "lz4" => Format::Lz4Frame,
             "lz4-legacy" => Format::Lz4Legacy,
             "lzop" => Format::Lzop,
+            "arj" => Format::Arj,
+            "7z" => Format::SevenZip,
+            "jpeg" => Format::Jpeg,
+            "png" => Format::Png,
+            "gif" => Format::Gif,
+            "bmp" => Format::Bmp,
+            "riff" => Format::Riff,
+            "pdf" => Format::Pdf,
             _ => return None,
         })
     }

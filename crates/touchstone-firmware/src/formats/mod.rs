@@ -9,6 +9,8 @@ use crate::data::Data;
 use crate::model::{Limits, Problem, ProblemKind};
 use crate::vfs::Tree;
 
+pub(crate) mod arj;
+pub(crate) mod carve;
 pub(crate) mod compress;
 pub(crate) mod cpio;
 pub(crate) mod dtb;
@@ -168,6 +170,9 @@ pub(crate) enum Output {
     Parts(Vec<(String, usize, Data)>),
     /// An archive or filesystem tree.
     Tree(Tree),
+    /// A known format with nothing to unpack here: the chunk itself is kept as one
+    /// file with this name and not scanned again.
+    Carved { name: String },
 }
 
 /// A validated chunk.
@@ -226,6 +231,14 @@ pub(crate) enum Format {
     Lz4Frame,
     Lz4Legacy,
     Lzop,
+    Arj,
+    SevenZip,
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    Riff,
+    Pdf,
 }
 
 /// Magic bytes, the offset of the magic from the chunk start, and the format.
@@ -284,9 +297,36 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
         0,
         Format::Lzop,
     ),
+    (&[0x60, 0xea], 0, Format::Arj),
+    (&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c], 0, Format::SevenZip),
+    (&[0xff, 0xd8, 0xff], 0, Format::Jpeg),
+    (
+        &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
+        0,
+        Format::Png,
+    ),
+    (b"GIF87a", 0, Format::Gif),
+    (b"GIF89a", 0, Format::Gif),
+    (b"BM", 0, Format::Bmp),
+    (b"RIFF", 0, Format::Riff),
+    (b"%PDF-", 0, Format::Pdf),
 ];
 
 impl Format {
+    /// Formats kept whole as one carved file, with nothing inside to unpack.
+    pub(crate) fn carve_only(self) -> bool {
+        matches!(
+            self,
+            Self::SevenZip
+                | Self::Jpeg
+                | Self::Png
+                | Self::Gif
+                | Self::Bmp
+                | Self::Riff
+                | Self::Pdf
+        )
+    }
+
     /// Parses the chunk starting at the beginning of `data`.
     pub(crate) fn extract(self, ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> {
         match self {
@@ -320,6 +360,14 @@ impl Format {
             Self::Lz4Frame => compress::lz4_frame(ctx, data.as_slice()),
             Self::Lz4Legacy => compress::lz4_legacy(ctx, data.as_slice()),
             Self::Lzop => compress::lzop(ctx, data.as_slice()),
+            Self::Arj => arj::arj(ctx, data),
+            Self::SevenZip => carve::sevenzip(data),
+            Self::Jpeg => carve::jpeg(data),
+            Self::Png => carve::png(data),
+            Self::Gif => carve::gif(data),
+            Self::Bmp => carve::bmp(data),
+            Self::Riff => carve::riff(data),
+            Self::Pdf => carve::pdf(data),
         }
     }
 }
