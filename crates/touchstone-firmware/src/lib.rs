@@ -44,7 +44,8 @@
 //! | Kind | Formats |
 //! |---|---|
 //! | Streams | gzip (CRC checked), xz, lzma-alone, bzip2, zstd, lz4 (frame and legacy), lzop |
-//! | Archives | tar (ustar, GNU long names, pax), cpio (newc, crc with checksums, odc), zip (stored, deflate, zip64, truncated archives) |
+//! | Archives | tar (ustar, GNU long names, pax), cpio (newc, crc with checksums, odc), zip (stored, deflate, zip64, truncated archives), ARJ (own decoder: stored, methods 1-4, CRC-32 checked) |
+//! | Carved whole (nothing inside to unpack) | JPEG (marker walk to EOI), PNG (chunk CRCs), GIF, BMP, RIFF (WebP, WAV, AVI), PDF (last `%%EOF`), 7-Zip (start header CRC) |
 //! | Boot and vendor containers | legacy uImage (header and data CRC, multi-file), FIT and device trees (crc32 hashes), TRX (CRC), TP-Link v1 header (identified), D-Link SEAMA (MD5 verified), Arcadyan obfuscated LZMA, Matter OTA (TLV header, SHA-256 verified), MBR partition tables, x86 `bzImage` (kernel version), Xerox DLM header (identified, signature recorded), Android sparse |
 //! | Filesystems | SquashFS v4 LE/BE (gzip, lzma, lzo, xz, lz4, zstd, AVM, vendor LZMA) and v3 (zlib and LZMA variants) via `backhand`; SquashFS v2 (own reader); ext2/3/4 via `ext4-view`; romfs; cramfs (LE, zlib); JFFS2 (own reader: none, zero, zlib, rtime, LZO, LZMA; both byte orders); YAFFS2 (own reader: page/spare geometry and byte order detected); UBI volumes and UBIFS (own reader: node scan, newest sequence number wins; none, LZO, zlib, zstd) |
 //!
