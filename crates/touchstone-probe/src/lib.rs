@@ -65,6 +65,7 @@ pub mod creds;
 mod ident;
 mod limiter;
 pub mod mdns;
+pub mod mitm;
 pub mod policy;
 mod scan;
 pub mod security_txt;
