@@ -67,6 +67,7 @@ mod limiter;
 pub mod mdns;
 pub mod mitm;
 pub mod policy;
+pub mod robust;
 mod scan;
 pub mod security_txt;
 pub mod ssh;
@@ -165,6 +166,10 @@ pub struct Options {
     pub server_name: Option<String>,
     /// Upper bound of the whole probe of one host.
     pub budget: Duration,
+    /// Run the robustness mini-fuzzer on plain HTTP, MQTT and CoAP services
+    /// after the analysis ([`robust`]). `None` (the default): off, because
+    /// malformed input may crash the device.
+    pub robustness: Option<robust::Settings>,
 }
 
 impl Default for Options {
@@ -191,6 +196,7 @@ impl Default for Options {
             brute_force_attempts: 4,
             server_name: None,
             budget: Duration::from_secs(300),
+            robustness: None,
         }
     }
 }
@@ -357,6 +363,9 @@ pub struct ProbeReport {
     pub upnp: Vec<upnp::UpnpDescription>,
     /// Service instances announced over mDNS, with their TXT records.
     pub mdns: Vec<mdns::MdnsService>,
+    /// Robustness fuzzing per service (empty unless asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub robustness: Vec<robust::RobustnessReport>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -430,6 +439,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         http: Vec::new(),
         upnp: Vec::new(),
         mdns: Vec::new(),
+        robustness: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -554,6 +564,18 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
                     .map(|b| format!("{b:02x}"))
                     .collect(),
             ),
+        });
+    }
+    if let Some(r) = &options.robustness {
+        plan.push(PlannedProbe {
+            host: host.clone(),
+            transport: Transport::Tcp,
+            ports: "each plain HTTP and MQTT port, and CoAP on UDP".into(),
+            action: format!(
+                "robustness: {} malformed inputs per service (seed {}), one connection each, a valid request after every {}; stops a service's run when it no longer answers",
+                r.cases, r.seed, r.batch
+            ),
+            payload_hex: None,
         });
     }
     plan
@@ -776,6 +798,17 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         }),
     }
     report.stats.analyse_ms += millis(phase);
+    if let Some(settings) = &options.robustness {
+        // One service at a time, so an outage is attributable.
+        for s in &services {
+            let Some(protocol) = robust::Protocol::for_service(&s.service) else {
+                continue;
+            };
+            let addr = SocketAddr::new(ip, s.port);
+            let r = robust::run(addr, protocol, settings, &probe_limiter).await;
+            report.robustness.push(r);
+        }
+    }
     report.tls.sort_by_key(|t| t.port);
     report.ssh.sort_by_key(|t| t.port);
     report.credentials.sort_by_key(|t| t.port);
@@ -924,6 +957,7 @@ pub(crate) fn empty_report() -> ProbeReport {
         http: Vec::new(),
         upnp: Vec::new(),
         mdns: Vec::new(),
+        robustness: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),

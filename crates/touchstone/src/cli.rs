@@ -99,6 +99,16 @@ pub(crate) struct ProbeOptions {
     /// Do not try default credentials.
     #[arg(long)]
     pub(crate) no_credentials: bool,
+    /// Fuzz plain HTTP, MQTT and CoAP services with malformed input and check they stay alive.
+    /// Off by default: it may crash the device.
+    #[arg(long)]
+    pub(crate) robustness: bool,
+    /// Malformed inputs per service for --robustness.
+    #[arg(long, default_value_t = 200, requires = "robustness")]
+    pub(crate) robustness_cases: usize,
+    /// Seed of the --robustness input generator (the same seed sends the same bytes).
+    #[arg(long, requires = "robustness")]
+    pub(crate) seed: Option<u64>,
 }
 
 /// `touchstone mitm`: redirect the device's TLS traffic (DNS, hosts or NAT) to

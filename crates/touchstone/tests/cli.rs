@@ -769,3 +769,33 @@ fn mitm_listens_only_where_told_and_prints_a_findings_file() {
     ]);
     assert_ne!(code(&o), 2, "{}", stderr(&o));
 }
+
+#[test]
+fn probe_robustness_is_opt_in_and_planned() {
+    let o = touchstone(&["probe", "127.0.0.1", "--dry-run", "--seed", "7"]);
+    assert_eq!(code(&o), 2, "--seed needs --robustness");
+    let o = touchstone(&[
+        "probe",
+        "127.0.0.1",
+        "--dry-run",
+        "--ports",
+        "80",
+        "--robustness",
+        "--robustness-cases",
+        "50",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let planned = v["plan"].as_array().is_some_and(|p| {
+        p.iter().any(|s| {
+            s["action"].as_str().is_some_and(|a| {
+                a.starts_with("robustness: 50 malformed inputs per service (seed 7)")
+            })
+        })
+    });
+    assert!(planned, "{v}");
+}

@@ -10,6 +10,7 @@ pub mod default_credentials;
 pub mod discovery_disclosure;
 pub mod http_headers;
 pub mod missing_authentication;
+pub mod robustness;
 pub mod security_txt;
 pub mod service_inventory;
 pub mod ssh_algorithms;
@@ -38,7 +39,7 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 14] = [
+pub const CHECKS: [CheckInfo; 15] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
@@ -53,6 +54,7 @@ pub const CHECKS: [CheckInfo; 14] = [
     security_txt::INFO,
     discovery_disclosure::INFO,
     tls_client_validation::INFO,
+    robustness::INFO,
 ];
 
 /// Run every check on the facts of a probe. `net-security-txt` runs on its
@@ -72,6 +74,7 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(brute_force::run(report));
     out.extend(http_headers::run(report));
     out.extend(discovery_disclosure::run(report));
+    out.extend(robustness::run(report));
     out
 }
 
@@ -155,6 +158,7 @@ mod tests {
                 "net-security-txt",
                 "net-discovery-disclosure",
                 "net-tls-client-validation",
+                "net-robustness",
             ]
         );
         for c in CHECKS {
