@@ -801,7 +801,9 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     if let Some(settings) = &options.robustness {
         // One service at a time, so an outage is attributable.
         for s in &services {
-            let Some(protocol) = robust::Protocol::for_service(&s.service) else {
+            let Some(protocol) = robust::Protocol::for_service(&s.service)
+                .filter(|p| (*p == robust::Protocol::Coap) == (s.transport == Transport::Udp))
+            else {
                 continue;
             };
             let addr = SocketAddr::new(ip, s.port);

@@ -57,6 +57,7 @@ fn full_default_probe_of_a_weak_camera() {
     assert_eq!(
         inventory(&report),
         [
+            "21/tcp ftp vsFTPd 3.0.3",
             "22/tcp ssh dropbear 2022.83",
             "23/tcp telnet - -",
             "80/tcp http lighttpd 1.4.69",
@@ -64,10 +65,18 @@ fn full_default_probe_of_a_weak_camera() {
             "1884/tcp mqtt - -",
             "2323/tcp telnet - -",
             "4433/tcp tls - -",
+            // miniupnpd's description server: the product is the last token
+            // of `Server: OS/version UPnP/1.1 MiniUPnPd/2.3.1`.
+            "5000/tcp http MiniUPnPd 2.3.1",
+            // libcoap's coap-server also speaks CoAP over TCP.
+            "5683/tcp coap - -",
             "8080/tcp http lighttpd 1.4.69",
             "8443/tcp tls - -",
+            "1900/udp ssdp MiniUPnPd 2.3.1",
+            "5353/udp mdns - -",
+            "5683/udp coap - -",
         ],
-        "exact inventory; no UDP service answers on this device, so none may be reported"
+        "exact inventory; only the UDP services that answer their protocol's request"
     );
     let mut got = findings(&report);
     got.sort();
@@ -105,6 +114,18 @@ fn full_default_probe_of_a_weak_camera() {
         "net-ssh-weak-algorithm fail medium 22: offers host key algorithm ssh-rsa (weak): RSA signatures with SHA-1 (RFC 8332 replaces them with rsa-sha2-*)".into(),
         "net-ssh-weak-algorithm fail medium 22: offers MAC algorithm hmac-sha1 (weak): SHA-1 based MAC (RFC 9325-era guidance prefers SHA-2)".into(),
         "net-ssh-host-key fail high 22: 1024-bit ssh-rsa host key is below the policy minimum of 2048 bits".into(),
+        // vsftpd: anonymous off, one account with a password on no list;
+        // vsftpd waits a second after each failed login.
+        "net-cleartext-service fail high 21: ftp on port 21 carries credentials in clear text".into(),
+        "net-default-credential info info 21: none of 16 default credentials logged in to ftp".into(),
+        "net-brute-force-protection pass info 21: fixed-delay observed after 4 wrong ftp logins".into(),
+        // miniupnpd's description server and the discovery protocols.
+        "net-http-headers fail low 5000: the Server header discloses a software version without authentication".into(),
+        "net-http-headers info info 5000: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
+        "net-discovery-disclosure info info -: UPnP description discloses 8 field(s) without authentication".into(),
+        "net-discovery-disclosure fail low -: UPnP description discloses the serial number without authentication".into(),
+        "net-discovery-disclosure info info 5353: mDNS announces `Garden Cam._http._tcp.local` with 3 TXT string(s)".into(),
+        "net-discovery-disclosure fail low 5353: mDNS TXT of `Garden Cam._http._tcp.local` discloses the serial number without authentication".into(),
     ];
     for suite in [
         "TLS_RSA_WITH_AES_128_CBC_SHA",
@@ -221,6 +242,58 @@ fn full_default_probe_of_a_weak_camera() {
         .collect();
     assert_eq!(claimed, [23, 80, 1884, 8080]);
 
+    // What the discovery protocols disclose, field by field.
+    let upnp: Vec<String> = report
+        .upnp
+        .iter()
+        .flat_map(|d| d.fields.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect();
+    assert_eq!(
+        upnp,
+        [
+            "deviceType=urn:schemas-upnp-org:device:InternetGatewayDevice:2",
+            "friendlyName=Garden Cam",
+            "manufacturer=Debian",
+            "modelName=Debian router",
+            "modelNumber=GC-200",
+            "modelDescription=Debian router",
+            "serialNumber=GC0417A",
+            "UDN=uuid:3f1b6a2c-7e11-4d2a-9c3b-5a6d7e8f9012",
+        ]
+    );
+    let location = format!("http://{}:5000/rootDesc.xml", device.target());
+    assert_eq!(
+        report
+            .upnp
+            .iter()
+            .map(|d| d.location.as_str())
+            .collect::<Vec<_>>(),
+        [location.as_str()]
+    );
+    let mdns: Vec<(String, Vec<String>)> = report
+        .mdns
+        .iter()
+        .map(|m| (m.instance.clone(), m.txt.clone()))
+        .collect();
+    assert_eq!(
+        mdns,
+        [(
+            "Garden Cam._http._tcp.local".to_owned(),
+            vec![
+                "model=GC-200".to_owned(),
+                "fw=1.4.2".to_owned(),
+                "serial=GC0417A".to_owned()
+            ]
+        )]
+    );
+    // The FTP account exists and works: "no default credential" is not an
+    // artefact of a broken login.
+    assert_eq!(ftp_login(&device, "camftp", "Cam-ftp-2026!"), "230");
+    assert_eq!(
+        ftp_login(&device, "anonymous", "guest@example.invalid"),
+        "530"
+    );
+
     // Every finding is mapped to provisions and test units.
     for f in &report.findings {
         assert!(
@@ -233,6 +306,34 @@ fn full_default_probe_of_a_weak_camera() {
         report.stats
     );
     assert!(elapsed < Duration::from_secs(60));
+}
+
+/// The reply code to `PASS` after `USER`, as an independent FTP client.
+fn ftp_login(device: &Device, user: &str, password: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = std::net::SocketAddr::new(device.addr, 21);
+    let stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(stream.try_clone().unwrap_or_else(|e| panic!("{e}")));
+    let mut writer = stream;
+    let mut line = String::new();
+    let mut code = String::new();
+    for send in [
+        None,
+        Some(format!("USER {user}\r\n")),
+        Some(format!("PASS {password}\r\n")),
+    ] {
+        if let Some(cmd) = send {
+            writer
+                .write_all(cmd.as_bytes())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        line.clear();
+        let _ = reader.read_line(&mut line);
+        code = line.get(..3).unwrap_or_default().to_owned();
+    }
+    code
 }
 
 /// The fingerprint `ssh-keygen -l` computes from the key file, as the oracle.
@@ -250,4 +351,95 @@ fn dropbear_fingerprint(device: &Device) -> String {
         })
         .map(|f| format!("SHA256:{}", f.trim()))
         .unwrap_or_else(|| panic!("no fingerprint in dropbearkey output: {text}"))
+}
+
+/// The robustness fuzzer against real daemons (lighttpd, mosquitto,
+/// libcoap's coap-server): they all keep answering, so there is no failure,
+/// only the information that they were fuzzed.
+#[test]
+#[allow(clippy::print_stderr)] // the measurement is printed for BENCHMARKS.md
+fn robustness_fuzzing_leaves_real_daemons_alive() {
+    let mut d = Device::new();
+    let addr = d.target();
+    let docroot = d.path("www");
+    std::fs::create_dir_all(&docroot).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(docroot.join("index.html"), "ok\n").unwrap_or_else(|e| panic!("{e}"));
+    let lighttpd = d.write(
+        "lighttpd.conf",
+        &format!(
+            "server.document-root = \"{}\"\nserver.bind = \"{addr}\"\nserver.port = 80\n\
+             index-file.names = (\"index.html\")\n",
+            docroot.display()
+        ),
+    );
+    let mosquitto = d.write(
+        "mosquitto.conf",
+        &format!("user root\npersistence false\nlistener 1883 {addr}\nallow_anonymous true\n"),
+    );
+    d.spawn(
+        "lighttpd",
+        &["-D", "-f", lighttpd.to_str().unwrap_or_default()],
+    );
+    d.spawn("mosquitto", &["-c", mosquitto.to_str().unwrap_or_default()]);
+    d.spawn("coap-server-notls", &["-A", &addr, "-p", "5683"]);
+    for port in [80, 1883, 5683] {
+        d.wait_tcp(port);
+    }
+    let settings = touchstone_probe::robust::Settings {
+        cases: 60,
+        batch: 20,
+        seed: 2026,
+        case_timeout: Duration::from_millis(300),
+        ..touchstone_probe::robust::Settings::default()
+    };
+    let options = Options {
+        ports: touchstone_probe::Ports::List(vec![80, 1883]),
+        udp: vec![touchstone_probe::UdpProbe {
+            service: "coap",
+            port: 5683,
+        }],
+        credentials: false,
+        tls: false,
+        ssh: false,
+        robustness: Some(settings),
+        ..Options::default()
+    };
+    let started = Instant::now();
+    let report =
+        touchstone_probe::probe_blocking(&addr, &options).unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = started.elapsed();
+    let got: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "net-robustness")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.supports.as_str(),
+                f.severity.as_str(),
+                f.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "info info: http on port 80 kept answering through 60 malformed inputs (4 liveness checks, seed 2026)",
+            "info info: mqtt on port 1883 kept answering through 60 malformed inputs (4 liveness checks, seed 2026)",
+            "info info: coap on port 5683 kept answering through 60 malformed inputs (4 liveness checks, seed 2026)",
+        ]
+    );
+    // Every daemon answered some of the malformed inputs (errors count).
+    for r in &report.robustness {
+        assert!(r.answered > 0, "{r:?}");
+        assert!(r.anomalies.is_empty(), "{r:?}");
+    }
+    eprintln!(
+        "robustness run (3 services x 60 cases): {elapsed:?}; {:?}",
+        report
+            .robustness
+            .iter()
+            .map(|r| (r.protocol.as_str(), r.answered, r.duration_ms))
+            .collect::<Vec<_>>()
+    );
 }
