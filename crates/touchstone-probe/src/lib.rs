@@ -18,6 +18,13 @@
 //! 6. **Disclosure**: HTTP version banners and hardening headers, and
 //!    security.txt (RFC 9116) validation from a file or an `http://` URL
 //!    ([`security_txt_findings`], [`fetch_security_txt`]).
+//! 7. **Robustness** (opt-in, [`Options::robustness`]): a seeded mini-fuzzer
+//!    for HTTP, MQTT and CoAP with a liveness check after every batch
+//!    ([`robust`]).
+//!
+//! Separately, [`mitm`] tests the device's own TLS client: a server with an
+//! untrusted certificate records which clients accept it
+//! (`touchstone mitm --listen ADDR`).
 //!
 //! Every judgement comes from the crypto policy in `data/crypto-policy.toml`
 //! ([`CryptoPolicy`]) and names its reason.

@@ -370,7 +370,9 @@ impl MitmServer {
                         (accepted, observe(stream, peer, config, hs, wait).await)
                     });
                 }
-                Ok(Err(_)) => continue,
+                // Out of descriptors or an aborted connection: back off a
+                // little instead of spinning until the duration ends.
+                Ok(Err(_)) => tokio::time::sleep(Duration::from_millis(20)).await,
                 Err(_) => break,
             }
         }
