@@ -465,3 +465,99 @@ fn robustness_fuzzing_leaves_real_daemons_alive() {
             .collect::<Vec<_>>()
     );
 }
+
+/// The MITM test as an assessor runs it: the device's `hosts` points its
+/// cloud host name at the scanner (the host end of the veth pair), and the
+/// device's own client (curl inside the namespace) connects. `curl -k`
+/// must be reported with its request; plain curl must be seen rejecting.
+#[test]
+fn mitm_sees_the_device_client_through_a_hosts_redirect() {
+    use touchstone_probe::mitm::{MitmOptions, MitmServer, Outcome};
+    let d = Device::new();
+    d.etc_file(
+        "hosts",
+        &format!("127.0.0.1 localhost\n{} cloud.example\n", d.host_addr),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let listen = std::net::SocketAddr::new(d.host_addr, 0);
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        runtime.block_on(async move {
+            let mut options = MitmOptions::new(listen);
+            options.name = "cloud.example".into();
+            options.max_connections = 2;
+            options.duration = Duration::from_secs(40);
+            let server = MitmServer::bind(options)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let _ = tx.send(server.local_addr());
+            server.run().await
+        })
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(20))
+        .ok()
+        .flatten()
+        .map(|a| a.port())
+        .unwrap_or_else(|| panic!("the MITM server did not start"));
+    let url = format!("https://cloud.example:{port}/v2/report?serial=GC0417A");
+    let mut codes = Vec::new();
+    for insecure in [true, false] {
+        let mut cmd = std::process::Command::new("ip");
+        cmd.args(["netns", "exec", &d.name, "timeout", "20", "curl", "-s"])
+            .args(["-o", "/dev/null", "--max-time", "10"]);
+        if insecure {
+            cmd.arg("-k");
+        }
+        let status = cmd
+            .arg(&url)
+            .stdin(std::process::Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("curl: {e}"));
+        codes.push(status.code());
+    }
+    let report = server
+        .join()
+        .unwrap_or_else(|_| panic!("the MITM server panicked"));
+    assert_eq!(codes.get(1).copied().flatten(), Some(60), "{codes:?}");
+    let seen: Vec<(String, Outcome, Option<String>, Option<String>)> = report
+        .connections
+        .iter()
+        .map(|c| {
+            (
+                c.client.split(':').next().unwrap_or_default().to_owned(),
+                c.outcome,
+                c.hello.as_ref().and_then(|h| h.sni.clone()),
+                c.application_data.clone().or_else(|| c.alert.clone()),
+            )
+        })
+        .collect();
+    let device = d.addr.to_string();
+    let sni = Some("cloud.example".to_owned());
+    assert_eq!(
+        seen,
+        [
+            (
+                device.clone(),
+                Outcome::AcceptedAndSentData,
+                sni.clone(),
+                Some("GET /v2/report?… HTTP/1.1 (headers: Host, User-Agent, Accept)".to_owned())
+            ),
+            (
+                device,
+                Outcome::RejectedWithAlert,
+                sni,
+                Some("unknown_ca (48)".to_owned())
+            ),
+        ]
+    );
+    let verdicts: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.supports.as_str(), f.severity.as_str()))
+        .collect();
+    assert_eq!(verdicts, ["fail high", "pass info"]);
+}
