@@ -304,3 +304,31 @@ fn refuses_every_interface_without_the_flag() {
             .unwrap_or_default();
     assert!(err.contains("refused"), "{err}");
 }
+
+/// openssl s_client without `-verify_return_error` only warns about the
+/// certificate: over TLS 1.2 it completes the handshake, then closes without
+/// data (stdin is empty). That is acceptance too, of lower severity.
+#[test]
+fn tls12_client_that_completes_the_handshake_without_data() {
+    let (addr, server) = serve(loopback(8), 1);
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect"])
+        .arg(addr.to_string())
+        .args(["-servername", "cloud.example", "-tls1_2"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("openssl: {e}"));
+    let report = server.join().unwrap_or_else(|_| panic!("server panicked"));
+    let c = only(&report);
+    assert_eq!(c.outcome, Outcome::AcceptedNoData, "{c:#?} {out:?}");
+    assert!(c.handshake_completed);
+    assert_eq!(c.negotiated_version.as_deref(), Some("TLSv1.2"));
+    assert_eq!(
+        c.hello.as_ref().map(|h| h.versions.clone()),
+        Some(vec!["TLSv1.2".to_owned()])
+    );
+    assert_eq!(
+        finding_line(&report),
+        "net-tls-client-validation fail medium"
+    );
+}
