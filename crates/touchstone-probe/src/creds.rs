@@ -263,7 +263,9 @@ pub(crate) async fn assess(
             "lockout"
         } else if refused_after.is_some() {
             "refusal"
-        } else if last >= first.saturating_mul(2).max(first + 500) {
+        } else if last >= first.saturating_mul(2).saturating_add(500) {
+            // Plus 0.5 s: a fixed 1 s delay served on a 1 s timer tick (lighttpd)
+            // sometimes answers after 2 s; that is jitter, not growth.
             "delay-growth"
         } else if fastest >= FIXED_DELAY_MS {
             "fixed-delay"

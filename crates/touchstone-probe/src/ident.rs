@@ -2,8 +2,8 @@
 //!
 //! For each open TCP port: first listen (SSH, FTP, telnet, SMTP and many
 //! embedded consoles speak first), then, unless the port is a printer port,
-//! try a TLS ClientHello, an HTTP request and an MQTT CONNECT, each on a new
-//! connection, and stop at the first that the service answers in its own
+//! try a TLS ClientHello, an HTTP request, an MQTT CONNECT and a CoAP-over-TCP
+//! CSM, each on a new connection, and stop at the first that the service answers in its own
 //! protocol. Every read is bounded in bytes and time.
 
 use std::net::{IpAddr, SocketAddr};
@@ -56,6 +56,13 @@ pub fn classify_banner(data: &[u8]) -> Option<Identified> {
             version: b.version,
             evidence,
             ..Identified::default()
+        });
+    }
+    if is_coap_tcp_csm(data) {
+        // CoAP over TCP: servers may send their CSM first (RFC 8323 §5.3).
+        return Some(Identified {
+            evidence: Some("CoAP over TCP: the server sent a CSM (7.01)".into()),
+            ..Identified::new("coap")
         });
     }
     if first == 0xFF {
@@ -136,7 +143,16 @@ pub fn classify_http(data: &[u8]) -> Option<Identified> {
             && name.trim().eq_ignore_ascii_case("server")
         {
             let value = value.trim();
-            let software = value.split_whitespace().next().unwrap_or_default();
+            // UPnP servers say `OS/version UPnP/1.1 product/version`: the
+            // product is the last token, not the operating system.
+            let upnp = value
+                .split_whitespace()
+                .any(|t| t.to_ascii_lowercase().starts_with("upnp/"));
+            let software = if upnp {
+                value.split_whitespace().last().unwrap_or_default()
+            } else {
+                value.split_whitespace().next().unwrap_or_default()
+            };
             match software.split_once('/') {
                 Some((p, v)) => {
                     id.product = Some(p.to_owned());
@@ -278,7 +294,29 @@ pub(crate) async fn identify(
             ..Identified::new("mqtt")
         };
     }
+    // CoAP over TCP (RFC 8323): a Capabilities and Settings Message is
+    // answered with the server's own.
+    if let Some(answer) = exchange(addr, limiter, Some(&COAP_TCP_CSM), timeout).await
+        && is_coap_tcp_csm(&answer)
+    {
+        return Identified {
+            evidence: Some("CoAP over TCP: answered a CSM (7.01) with a CSM".into()),
+            ..Identified::new("coap")
+        };
+    }
     Identified::new("unknown")
+}
+
+/// An empty CoAP-over-TCP CSM message (length 0, no token, code 7.01).
+const COAP_TCP_CSM: [u8; 2] = [0x00, 0xe1];
+
+/// Whether `data` starts with a CoAP-over-TCP CSM message.
+fn is_coap_tcp_csm(data: &[u8]) -> bool {
+    match data {
+        // Length nibble 0–12 means one header byte before the code.
+        [first, 0xe1, ..] => first >> 4 <= 12 && first & 0x0f <= 8,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -317,6 +355,10 @@ mod tests {
             classify_banner(b"220 mx ESMTP Postfix\r\n").map(|i| i.service),
             Some("smtp".into())
         );
+        assert_eq!(
+            classify_banner(&[0x50, 0xe1, 0x23, 0x80, 0x01, 0x00, 0x20]).map(|i| i.service),
+            Some("coap".into())
+        );
         assert!(classify_banner(b"").is_none());
         assert!(classify_banner(b"\x00\x01garbage").is_none());
     }
@@ -340,6 +382,16 @@ mod tests {
         )
         .unwrap_or_default();
         assert_eq!(h.version.as_deref(), Some("1.30"));
+        let upnp = classify_http(
+            b"HTTP/1.1 404 Not Found\r\nServer: Debian/6.1.0 UPnP/1.1 MiniUPnPd/2.3.1\r\n\r\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            (upnp.product.as_deref(), upnp.version.as_deref()),
+            (Some("MiniUPnPd"), Some("2.3.1"))
+        );
+        assert!(is_coap_tcp_csm(&[0x50, 0xe1, 0x23, 0x80, 0x01, 0x00, 0x20]));
+        assert!(!is_coap_tcp_csm(&[0x50, 0x45]) && !is_coap_tcp_csm(&[0xe1]));
         assert_eq!(
             h.http_headers,
             [("Server".to_owned(), "mini_httpd/1.30 26Oct2018".to_owned())]

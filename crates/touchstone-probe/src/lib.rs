@@ -18,6 +18,13 @@
 //! 6. **Disclosure**: HTTP version banners and hardening headers, and
 //!    security.txt (RFC 9116) validation from a file or an `http://` URL
 //!    ([`security_txt_findings`], [`fetch_security_txt`]).
+//! 7. **Robustness** (opt-in, [`Options::robustness`]): a seeded mini-fuzzer
+//!    for HTTP, MQTT and CoAP with a liveness check after every batch
+//!    ([`robust`]).
+//!
+//! Separately, [`mitm`] tests the device's own TLS client: a server with an
+//! untrusted certificate records which clients accept it
+//! (`touchstone mitm --listen ADDR`).
 //!
 //! Every judgement comes from the crypto policy in `data/crypto-policy.toml`
 //! ([`CryptoPolicy`]) and names its reason.
@@ -65,7 +72,9 @@ pub mod creds;
 mod ident;
 mod limiter;
 pub mod mdns;
+pub mod mitm;
 pub mod policy;
+pub mod robust;
 mod scan;
 pub mod security_txt;
 pub mod ssh;
@@ -164,6 +173,10 @@ pub struct Options {
     pub server_name: Option<String>,
     /// Upper bound of the whole probe of one host.
     pub budget: Duration,
+    /// Run the robustness mini-fuzzer on plain HTTP, MQTT and CoAP services
+    /// after the analysis ([`robust`]). `None` (the default): off, because
+    /// malformed input may crash the device.
+    pub robustness: Option<robust::Settings>,
 }
 
 impl Default for Options {
@@ -190,6 +203,7 @@ impl Default for Options {
             brute_force_attempts: 4,
             server_name: None,
             budget: Duration::from_secs(300),
+            robustness: None,
         }
     }
 }
@@ -356,6 +370,9 @@ pub struct ProbeReport {
     pub upnp: Vec<upnp::UpnpDescription>,
     /// Service instances announced over mDNS, with their TXT records.
     pub mdns: Vec<mdns::MdnsService>,
+    /// Robustness fuzzing per service (empty unless asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub robustness: Vec<robust::RobustnessReport>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -429,6 +446,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         http: Vec::new(),
         upnp: Vec::new(),
         mdns: Vec::new(),
+        robustness: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -553,6 +571,18 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
                     .map(|b| format!("{b:02x}"))
                     .collect(),
             ),
+        });
+    }
+    if let Some(r) = &options.robustness {
+        plan.push(PlannedProbe {
+            host: host.clone(),
+            transport: Transport::Tcp,
+            ports: "each plain HTTP and MQTT port, and CoAP on UDP".into(),
+            action: format!(
+                "robustness: {} malformed inputs per service (seed {}), one connection each, a valid request after every {}; stops a service's run when it no longer answers",
+                r.cases, r.seed, r.batch
+            ),
+            payload_hex: None,
         });
     }
     plan
@@ -775,6 +805,19 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         }),
     }
     report.stats.analyse_ms += millis(phase);
+    if let Some(settings) = &options.robustness {
+        // One service at a time, so an outage is attributable.
+        for s in &services {
+            let Some(protocol) = robust::Protocol::for_service(&s.service)
+                .filter(|p| (*p == robust::Protocol::Coap) == (s.transport == Transport::Udp))
+            else {
+                continue;
+            };
+            let addr = SocketAddr::new(ip, s.port);
+            let r = robust::run(addr, protocol, settings, &probe_limiter).await;
+            report.robustness.push(r);
+        }
+    }
     report.tls.sort_by_key(|t| t.port);
     report.ssh.sort_by_key(|t| t.port);
     report.credentials.sort_by_key(|t| t.port);
@@ -923,6 +966,7 @@ pub(crate) fn empty_report() -> ProbeReport {
         http: Vec::new(),
         upnp: Vec::new(),
         mdns: Vec::new(),
+        robustness: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),

@@ -45,9 +45,17 @@ fn findings(r: &ProbeReport) -> Vec<String> {
         .collect()
 }
 
+/// The tests of this file run one at a time: the brute-force verdicts of the
+/// full probe are judged from answer times, which a concurrent fuzzing run
+/// on the same two cores disturbs.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 #[allow(clippy::print_stderr)] // the measurement is printed for BENCHMARKS.md
 fn full_default_probe_of_a_weak_camera() {
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let device = weak_camera();
     let started = Instant::now();
     let report = touchstone_probe::probe_blocking(&device.target(), &Options::default())
@@ -57,6 +65,7 @@ fn full_default_probe_of_a_weak_camera() {
     assert_eq!(
         inventory(&report),
         [
+            "21/tcp ftp vsFTPd 3.0.3",
             "22/tcp ssh dropbear 2022.83",
             "23/tcp telnet - -",
             "80/tcp http lighttpd 1.4.69",
@@ -64,10 +73,18 @@ fn full_default_probe_of_a_weak_camera() {
             "1884/tcp mqtt - -",
             "2323/tcp telnet - -",
             "4433/tcp tls - -",
+            // miniupnpd's description server: the product is the last token
+            // of `Server: OS/version UPnP/1.1 MiniUPnPd/2.3.1`.
+            "5000/tcp http MiniUPnPd 2.3.1",
+            // libcoap's coap-server also speaks CoAP over TCP.
+            "5683/tcp coap - -",
             "8080/tcp http lighttpd 1.4.69",
             "8443/tcp tls - -",
+            "1900/udp ssdp MiniUPnPd 2.3.1",
+            "5353/udp mdns - -",
+            "5683/udp coap - -",
         ],
-        "exact inventory; no UDP service answers on this device, so none may be reported"
+        "exact inventory; only the UDP services that answer their protocol's request"
     );
     let mut got = findings(&report);
     got.sort();
@@ -105,6 +122,18 @@ fn full_default_probe_of_a_weak_camera() {
         "net-ssh-weak-algorithm fail medium 22: offers host key algorithm ssh-rsa (weak): RSA signatures with SHA-1 (RFC 8332 replaces them with rsa-sha2-*)".into(),
         "net-ssh-weak-algorithm fail medium 22: offers MAC algorithm hmac-sha1 (weak): SHA-1 based MAC (RFC 9325-era guidance prefers SHA-2)".into(),
         "net-ssh-host-key fail high 22: 1024-bit ssh-rsa host key is below the policy minimum of 2048 bits".into(),
+        // vsftpd: anonymous off, one account with a password on no list;
+        // vsftpd waits a second after each failed login.
+        "net-cleartext-service fail high 21: ftp on port 21 carries credentials in clear text".into(),
+        "net-default-credential info info 21: none of 16 default credentials logged in to ftp".into(),
+        "net-brute-force-protection pass info 21: fixed-delay observed after 4 wrong ftp logins".into(),
+        // miniupnpd's description server and the discovery protocols.
+        "net-http-headers fail low 5000: the Server header discloses a software version without authentication".into(),
+        "net-http-headers info info 5000: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
+        "net-discovery-disclosure info info -: UPnP description discloses 8 field(s) without authentication".into(),
+        "net-discovery-disclosure fail low -: UPnP description discloses the serial number without authentication".into(),
+        "net-discovery-disclosure info info 5353: mDNS announces `Garden Cam._http._tcp.local` with 3 TXT string(s)".into(),
+        "net-discovery-disclosure fail low 5353: mDNS TXT of `Garden Cam._http._tcp.local` discloses the serial number without authentication".into(),
     ];
     for suite in [
         "TLS_RSA_WITH_AES_128_CBC_SHA",
@@ -151,7 +180,18 @@ fn full_default_probe_of_a_weak_camera() {
         ));
     }
     want.sort();
-    assert_eq!(got, want);
+    // The brute-force verdicts depend on answer times: show them on failure.
+    let timings: Vec<(u16, Vec<u64>)> = report
+        .credentials
+        .iter()
+        .filter_map(|c| {
+            c.report
+                .brute_force
+                .as_ref()
+                .map(|b| (c.port, b.answer_ms.clone()))
+        })
+        .collect();
+    assert_eq!(got, want, "brute-force answer times (ms): {timings:?}");
 
     // TLS details: the versions each server negotiates, with evidence.
     let versions = |port: u16| -> Vec<&str> {
@@ -221,6 +261,58 @@ fn full_default_probe_of_a_weak_camera() {
         .collect();
     assert_eq!(claimed, [23, 80, 1884, 8080]);
 
+    // What the discovery protocols disclose, field by field.
+    let upnp: Vec<String> = report
+        .upnp
+        .iter()
+        .flat_map(|d| d.fields.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect();
+    assert_eq!(
+        upnp,
+        [
+            "deviceType=urn:schemas-upnp-org:device:InternetGatewayDevice:2",
+            "friendlyName=Garden Cam",
+            "manufacturer=Debian",
+            "modelName=Debian router",
+            "modelNumber=GC-200",
+            "modelDescription=Debian router",
+            "serialNumber=GC0417A",
+            "UDN=uuid:3f1b6a2c-7e11-4d2a-9c3b-5a6d7e8f9012",
+        ]
+    );
+    let location = format!("http://{}:5000/rootDesc.xml", device.target());
+    assert_eq!(
+        report
+            .upnp
+            .iter()
+            .map(|d| d.location.as_str())
+            .collect::<Vec<_>>(),
+        [location.as_str()]
+    );
+    let mdns: Vec<(String, Vec<String>)> = report
+        .mdns
+        .iter()
+        .map(|m| (m.instance.clone(), m.txt.clone()))
+        .collect();
+    assert_eq!(
+        mdns,
+        [(
+            "Garden Cam._http._tcp.local".to_owned(),
+            vec![
+                "model=GC-200".to_owned(),
+                "fw=1.4.2".to_owned(),
+                "serial=GC0417A".to_owned()
+            ]
+        )]
+    );
+    // The FTP account exists and works: "no default credential" is not an
+    // artefact of a broken login.
+    assert_eq!(ftp_login(&device, "camftp", "Cam-ftp-2026!"), "230");
+    assert_eq!(
+        ftp_login(&device, "anonymous", "guest@example.invalid"),
+        "530"
+    );
+
     // Every finding is mapped to provisions and test units.
     for f in &report.findings {
         assert!(
@@ -233,6 +325,34 @@ fn full_default_probe_of_a_weak_camera() {
         report.stats
     );
     assert!(elapsed < Duration::from_secs(60));
+}
+
+/// The reply code to `PASS` after `USER`, as an independent FTP client.
+fn ftp_login(device: &Device, user: &str, password: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = std::net::SocketAddr::new(device.addr, 21);
+    let stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut reader = BufReader::new(stream.try_clone().unwrap_or_else(|e| panic!("{e}")));
+    let mut writer = stream;
+    let mut line = String::new();
+    let mut code = String::new();
+    for send in [
+        None,
+        Some(format!("USER {user}\r\n")),
+        Some(format!("PASS {password}\r\n")),
+    ] {
+        if let Some(cmd) = send {
+            writer
+                .write_all(cmd.as_bytes())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        line.clear();
+        let _ = reader.read_line(&mut line);
+        code = line.get(..3).unwrap_or_default().to_owned();
+    }
+    code
 }
 
 /// The fingerprint `ssh-keygen -l` computes from the key file, as the oracle.
@@ -250,4 +370,194 @@ fn dropbear_fingerprint(device: &Device) -> String {
         })
         .map(|f| format!("SHA256:{}", f.trim()))
         .unwrap_or_else(|| panic!("no fingerprint in dropbearkey output: {text}"))
+}
+
+/// The robustness fuzzer against real daemons (lighttpd, mosquitto,
+/// libcoap's coap-server): they all keep answering, so there is no failure,
+/// only the information that they were fuzzed.
+#[test]
+#[allow(clippy::print_stderr)] // the measurement is printed for BENCHMARKS.md
+fn robustness_fuzzing_leaves_real_daemons_alive() {
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut d = Device::new();
+    let addr = d.target();
+    let docroot = d.path("www");
+    std::fs::create_dir_all(&docroot).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(docroot.join("index.html"), "ok\n").unwrap_or_else(|e| panic!("{e}"));
+    let lighttpd = d.write(
+        "lighttpd.conf",
+        &format!(
+            "server.document-root = \"{}\"\nserver.bind = \"{addr}\"\nserver.port = 80\n\
+             index-file.names = (\"index.html\")\n",
+            docroot.display()
+        ),
+    );
+    let mosquitto = d.write(
+        "mosquitto.conf",
+        &format!("user root\npersistence false\nlistener 1883 {addr}\nallow_anonymous true\n"),
+    );
+    d.spawn(
+        "lighttpd",
+        &["-D", "-f", lighttpd.to_str().unwrap_or_default()],
+    );
+    d.spawn("mosquitto", &["-c", mosquitto.to_str().unwrap_or_default()]);
+    d.spawn("coap-server-notls", &["-A", &addr, "-p", "5683"]);
+    for port in [80, 1883, 5683] {
+        d.wait_tcp(port);
+    }
+    let settings = touchstone_probe::robust::Settings {
+        cases: 60,
+        batch: 20,
+        seed: 2026,
+        case_timeout: Duration::from_millis(300),
+        ..touchstone_probe::robust::Settings::default()
+    };
+    let options = Options {
+        ports: touchstone_probe::Ports::List(vec![80, 1883]),
+        udp: vec![touchstone_probe::UdpProbe {
+            service: "coap",
+            port: 5683,
+        }],
+        credentials: false,
+        tls: false,
+        ssh: false,
+        robustness: Some(settings),
+        ..Options::default()
+    };
+    let started = Instant::now();
+    let report =
+        touchstone_probe::probe_blocking(&addr, &options).unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = started.elapsed();
+    let got: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "net-robustness")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f.supports.as_str(),
+                f.severity.as_str(),
+                f.message
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "info info: http on port 80 kept answering through 60 malformed inputs (4 liveness checks, seed 2026)",
+            "info info: mqtt on port 1883 kept answering through 60 malformed inputs (4 liveness checks, seed 2026)",
+            "info info: coap on port 5683 kept answering through 60 malformed inputs (4 liveness checks, seed 2026)",
+        ]
+    );
+    // Every daemon answered some of the malformed inputs (errors count).
+    for r in &report.robustness {
+        assert!(r.answered > 0, "{r:?}");
+        assert!(r.anomalies.is_empty(), "{r:?}");
+    }
+    eprintln!(
+        "robustness run (3 services x 60 cases): {elapsed:?}; {:?}",
+        report
+            .robustness
+            .iter()
+            .map(|r| (r.protocol.as_str(), r.answered, r.duration_ms))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The MITM test as an assessor runs it: the device's `hosts` points its
+/// cloud host name at the scanner (the host end of the veth pair), and the
+/// device's own client (curl inside the namespace) connects. `curl -k`
+/// must be reported with its request; plain curl must be seen rejecting.
+#[test]
+fn mitm_sees_the_device_client_through_a_hosts_redirect() {
+    use touchstone_probe::mitm::{MitmOptions, MitmServer, Outcome};
+    let d = Device::new();
+    d.etc_file(
+        "hosts",
+        &format!("127.0.0.1 localhost\n{} cloud.example\n", d.host_addr),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let listen = std::net::SocketAddr::new(d.host_addr, 0);
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        runtime.block_on(async move {
+            let mut options = MitmOptions::new(listen);
+            options.name = "cloud.example".into();
+            options.max_connections = 2;
+            options.duration = Duration::from_secs(40);
+            let server = MitmServer::bind(options)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let _ = tx.send(server.local_addr());
+            server.run().await
+        })
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(20))
+        .ok()
+        .flatten()
+        .map(|a| a.port())
+        .unwrap_or_else(|| panic!("the MITM server did not start"));
+    let url = format!("https://cloud.example:{port}/v2/report?serial=GC0417A");
+    let mut codes = Vec::new();
+    for insecure in [true, false] {
+        let mut cmd = std::process::Command::new("ip");
+        cmd.args(["netns", "exec", &d.name, "timeout", "20", "curl", "-s"])
+            .args(["-o", "/dev/null", "--max-time", "10"]);
+        if insecure {
+            cmd.arg("-k");
+        }
+        let status = cmd
+            .arg(&url)
+            .stdin(std::process::Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("curl: {e}"));
+        codes.push(status.code());
+    }
+    let report = server
+        .join()
+        .unwrap_or_else(|_| panic!("the MITM server panicked"));
+    assert_eq!(codes.get(1).copied().flatten(), Some(60), "{codes:?}");
+    let seen: Vec<(String, Outcome, Option<String>, Option<String>)> = report
+        .connections
+        .iter()
+        .map(|c| {
+            (
+                c.client.split(':').next().unwrap_or_default().to_owned(),
+                c.outcome,
+                c.hello.as_ref().and_then(|h| h.sni.clone()),
+                c.application_data.clone().or_else(|| c.alert.clone()),
+            )
+        })
+        .collect();
+    let device = d.addr.to_string();
+    let sni = Some("cloud.example".to_owned());
+    assert_eq!(
+        seen,
+        [
+            (
+                device.clone(),
+                Outcome::AcceptedAndSentData,
+                sni.clone(),
+                Some("GET /v2/report?… HTTP/1.1 (headers: Host, User-Agent, Accept)".to_owned())
+            ),
+            (
+                device,
+                Outcome::RejectedWithAlert,
+                sni,
+                Some("unknown_ca (48)".to_owned())
+            ),
+        ]
+    );
+    let verdicts: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{} {}", f.supports.as_str(), f.severity.as_str()))
+        .collect();
+    assert_eq!(verdicts, ["fail high", "pass info"]);
 }

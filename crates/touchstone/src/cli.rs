@@ -60,6 +60,9 @@ pub(crate) enum Command {
     /// Probe a live device on the lab network: services, TLS, SSH, default credentials, disclosure.
     #[command(after_help = EXIT_CODES)]
     Probe(ProbeArgs),
+    /// Test the device's own TLS client: present an untrusted certificate and record who accepts it.
+    #[command(after_help = EXIT_CODES)]
+    Mitm(MitmArgs),
     /// Manage the offline vulnerability data (OSV) firmware components are matched against.
     #[command(subcommand, after_help = EXIT_CODES)]
     Vulndb(VulndbCommand),
@@ -96,6 +99,44 @@ pub(crate) struct ProbeOptions {
     /// Do not try default credentials.
     #[arg(long)]
     pub(crate) no_credentials: bool,
+    /// Fuzz plain HTTP, MQTT and CoAP services with malformed input and check they stay alive.
+    /// Off by default: it may crash the device.
+    #[arg(long)]
+    pub(crate) robustness: bool,
+    /// Malformed inputs per service for --robustness.
+    #[arg(long, default_value_t = 200, requires = "robustness")]
+    pub(crate) robustness_cases: usize,
+    /// Seed of the --robustness input generator (the same seed sends the same bytes).
+    #[arg(long, requires = "robustness")]
+    pub(crate) seed: Option<u64>,
+}
+
+/// `touchstone mitm`: redirect the device's TLS traffic (DNS, hosts or NAT) to
+/// ADDR; a client that completes the handshake with the untrusted certificate
+/// does not validate certificates (EN 303 645 5.5-1).
+#[derive(Debug, Args)]
+pub(crate) struct MitmArgs {
+    /// Address and port to listen on, for instance 10.0.0.1:443. Required and explicit.
+    #[arg(long)]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Accept 0.0.0.0 or :: as --listen (every interface).
+    #[arg(long)]
+    pub(crate) allow_any_address: bool,
+    /// Host name the self-signed certificate is issued for (use the device's cloud host name).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Seconds to accept clients.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) duration: u64,
+    /// Stop after this many connections.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) max_connections: usize,
+    /// Write every connection (ClientHello, outcome, redacted first data) as JSON to this file.
+    #[arg(long)]
+    pub(crate) details: Option<PathBuf>,
+    /// Output format (json: a touchstone.findings/v1 file for `assess --findings`).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Subcommand)]

@@ -731,3 +731,71 @@ fn probe_needs_an_explicit_single_target_and_dry_run_sends_nothing() {
     assert_eq!(v["stats"]["connections"], 0, "{v}");
     assert!(v["plan"].as_array().is_some_and(|p| !p.is_empty()), "{v}");
 }
+
+#[test]
+fn mitm_listens_only_where_told_and_prints_a_findings_file() {
+    let o = touchstone(&["mitm", "--listen", "0.0.0.0:0", "--duration", "1"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--allow-any-address"), "{}", stderr(&o));
+    let o = touchstone(&["mitm"]);
+    assert_eq!(code(&o), 2, "no address, no server");
+    // Nobody connects within a second: one information finding.
+    let o = touchstone(&[
+        "mitm",
+        "--listen",
+        "127.0.91.30:0",
+        "--duration",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["schema"], "touchstone.findings/v1");
+    assert_eq!(v["findings"][0]["check"], "net-tls-client-validation");
+    let msg = v["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("no TLS client connected"), "{v}");
+    // `assess --findings` takes the output as it is.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("mitm.json");
+    std::fs::write(&file, stdout(&o)).expect("write");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        file.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_ne!(code(&o), 2, "{}", stderr(&o));
+}
+
+#[test]
+fn probe_robustness_is_opt_in_and_planned() {
+    let o = touchstone(&["probe", "127.0.0.1", "--dry-run", "--seed", "7"]);
+    assert_eq!(code(&o), 2, "--seed needs --robustness");
+    let o = touchstone(&[
+        "probe",
+        "127.0.0.1",
+        "--dry-run",
+        "--ports",
+        "80",
+        "--robustness",
+        "--robustness-cases",
+        "50",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let planned = v["plan"].as_array().is_some_and(|p| {
+        p.iter().any(|s| {
+            s["action"].as_str().is_some_and(|a| {
+                a.starts_with("robustness: 50 malformed inputs per service (seed 7)")
+            })
+        })
+    });
+    assert!(planned, "{v}");
+}

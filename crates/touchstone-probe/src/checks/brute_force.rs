@@ -7,7 +7,7 @@
 //! of each. Then, if a working credential is known, tries it again. The
 //! verdict is `lockout` (the working credential now fails), `refusal` (the
 //! service stops answering attempts), `delay-growth` (the last answer took
-//! at least twice as long as the first and 0.5 s more), `fixed-delay` (every
+//! at least twice as long as the first plus 0.5 s), `fixed-delay` (every
 //! wrong attempt took at least 0.9 s; this slows one connection, not
 //! parallel ones), or `none`.
 //!

@@ -10,12 +10,14 @@ pub mod default_credentials;
 pub mod discovery_disclosure;
 pub mod http_headers;
 pub mod missing_authentication;
+pub mod robustness;
 pub mod security_txt;
 pub mod service_inventory;
 pub mod ssh_algorithms;
 pub mod ssh_host_key;
 pub mod tls_certificate;
 pub mod tls_ciphers;
+pub mod tls_client_validation;
 pub mod tls_versions;
 
 use touchstone_core::{Finding, Location, Severity, Supports};
@@ -37,7 +39,7 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 13] = [
+pub const CHECKS: [CheckInfo; 15] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
@@ -51,10 +53,13 @@ pub const CHECKS: [CheckInfo; 13] = [
     http_headers::INFO,
     security_txt::INFO,
     discovery_disclosure::INFO,
+    tls_client_validation::INFO,
+    robustness::INFO,
 ];
 
 /// Run every check on the facts of a probe. `net-security-txt` runs on its
-/// own input: see [`crate::security_txt_findings`].
+/// own input: see [`crate::security_txt_findings`]; so does
+/// `net-tls-client-validation` (see [`crate::mitm`]).
 pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(service_inventory::run(report));
@@ -69,6 +74,7 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(brute_force::run(report));
     out.extend(http_headers::run(report));
     out.extend(discovery_disclosure::run(report));
+    out.extend(robustness::run(report));
     out
 }
 
@@ -151,6 +157,8 @@ mod tests {
                 "net-http-headers",
                 "net-security-txt",
                 "net-discovery-disclosure",
+                "net-tls-client-validation",
+                "net-robustness",
             ]
         );
         for c in CHECKS {

@@ -20,6 +20,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 pub struct Device {
     pub name: String,
     host_if: String,
+    /// The device's end of the veth pair (inside the namespace).
+    pub dev_if: String,
     pub addr: IpAddr,
     pub host_addr: IpAddr,
     pub dir: PathBuf,
@@ -64,6 +66,7 @@ impl Device {
         let device = Device {
             name: name.clone(),
             host_if: host_if.clone(),
+            dev_if: dev_if.clone(),
             addr,
             host_addr,
             dir: dir.clone(),
@@ -244,9 +247,184 @@ impl Drop for Device {
     }
 }
 
+impl Device {
+    /// A file in the namespace's `/etc` overlay (`/etc/netns/NAME/REL`,
+    /// bind-mounted over `/etc/REL` for commands started in the namespace).
+    pub fn etc_file(&self, rel: &str, text: &str) -> PathBuf {
+        let p = Path::new("/etc/netns").join(&self.name).join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        p
+    }
+
+    /// Add an account to the namespace's passwd, shadow and group overlay
+    /// (started from the host's files the first time), without touching the
+    /// host's accounts.
+    pub fn add_account(&self, user: &str, uid: u32, password: &str, home: &Path, shell: &str) {
+        let etc = Path::new("/etc/netns").join(&self.name);
+        std::fs::create_dir_all(&etc).unwrap_or_else(|e| panic!("{e}"));
+        let out = Command::new("openssl")
+            .args(["passwd", "-6", password])
+            .output()
+            .unwrap_or_else(|e| panic!("openssl passwd: {e}"));
+        let hash = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        for (file, line) in [
+            (
+                "passwd",
+                format!("{user}:x:{uid}:{uid}::{}:{shell}\n", home.display()),
+            ),
+            ("shadow", format!("{user}:{hash}:19000:0:99999:7:::\n")),
+            ("group", format!("{user}:x:{uid}:\n")),
+        ] {
+            let p = etc.join(file);
+            let mut text = std::fs::read_to_string(&p)
+                .or_else(|_| std::fs::read_to_string(Path::new("/etc").join(file)))
+                .unwrap_or_else(|e| panic!("/etc/{file}: {e}"));
+            text.push_str(&line);
+            std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        }
+    }
+
+    /// Wait until the mDNS responder answers a unicast query for
+    /// `service` (for instance `_http._tcp.local`) with at least one record;
+    /// bounded (10 s).
+    pub fn wait_mdns(&self, service: &str) {
+        let mut query = vec![0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        for label in service.split('.') {
+            query.push(u8::try_from(label.len()).unwrap_or(0));
+            query.extend_from_slice(label.as_bytes());
+        }
+        query.extend_from_slice(&[0, 0, 12, 0, 1]);
+        let socket = std::net::UdpSocket::bind("0.0.0.0:0").unwrap_or_else(|e| panic!("{e}"));
+        let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
+        let mut buf = [0u8; 2048];
+        for _ in 0..50 {
+            let _ = socket.send_to(&query, SocketAddr::new(self.addr, 5353));
+            if let Ok(n) = socket.recv(&mut buf)
+                && n >= 12
+                && buf.get(6..8).is_some_and(|c| c != [0, 0])
+            {
+                return;
+            }
+        }
+        panic!("mDNS on the simulated device never answered for {service}");
+    }
+}
+
+/// Add to a simulated device: vsftpd on 21 (anonymous login off, one local
+/// account `camftp` whose password is on no default list), miniupnpd (SSDP
+/// on UDP 1900, description over HTTP on 5000, with a serial number),
+/// avahi-daemon without D-Bus (mDNS on UDP 5353 announcing `_http._tcp`
+/// with model, firmware and serial TXT records) and libcoap's coap-server
+/// (CoAP on UDP and TCP 5683).
+pub fn add_discovery_and_ftp(d: &mut Device) {
+    let addr = d.target();
+    // FTP. PAM through a service file of the namespace's own (no 2 s
+    // pam_unix delay); vsftpd keeps its own 1 s delay after a failed login.
+    let home = d.path("ftp-home");
+    std::fs::create_dir_all(&home).unwrap_or_else(|e| panic!("{e}"));
+    d.add_account("camftp", 1501, "Cam-ftp-2026!", &home, "/usr/sbin/nologin");
+    let host_pam = std::fs::read_dir("/etc/pam.d").unwrap_or_else(|e| panic!("/etc/pam.d: {e}"));
+    for entry in host_pam.flatten() {
+        if let Ok(text) = std::fs::read_to_string(entry.path()) {
+            d.etc_file(
+                &format!("pam.d/{}", entry.file_name().to_string_lossy()),
+                &text,
+            );
+        }
+    }
+    d.etc_file(
+        "pam.d/touchstone-ftp",
+        "auth required pam_unix.so nodelay\naccount required pam_unix.so\nsession required pam_permit.so\n",
+    );
+    let empty = d.path("vsftpd-empty");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    let vsftpd = d.write(
+        "vsftpd.conf",
+        &format!(
+            "listen=YES\nlisten_address={addr}\nbackground=NO\nanonymous_enable=NO\n\
+             local_enable=YES\npam_service_name=touchstone-ftp\nseccomp_sandbox=NO\n\
+             secure_chroot_dir={}\n",
+            empty.display()
+        ),
+    );
+    d.spawn("vsftpd", &[vsftpd.to_str().unwrap_or_default()]);
+
+    // UPnP IGD: a private "external" address only makes miniupnpd warn that
+    // forwarding is impossible; SSDP and the description are served. Its
+    // nftables rules live in the namespace and vanish with it.
+    let upnp = d.write(
+        "miniupnpd.conf",
+        &format!(
+            "ext_ifname={dev}\nlistening_ip={dev}\nport=5000\nenable_upnp=yes\nenable_natpmp=no\n\
+             uuid=3f1b6a2c-7e11-4d2a-9c3b-5a6d7e8f9012\nfriendly_name=Garden Cam\n\
+             serial=GC0417A\nmodel_number=GC-200\nsecure_mode=yes\n\
+             allow 1024-65535 10.0.0.0/8 1024-65535\ndeny 0-65535 0.0.0.0/0 0-65535\n",
+            dev = d.dev_if
+        ),
+    );
+    let pid = d.path("miniupnpd.pid");
+    d.spawn(
+        "miniupnpd",
+        &[
+            "-d",
+            "-f",
+            upnp.to_str().unwrap_or_default(),
+            "-P",
+            pid.to_str().unwrap_or_default(),
+        ],
+    );
+
+    // mDNS: the services directory is /etc/avahi/services, so it comes
+    // from the overlay; no D-Bus, no privilege drop, no chroot.
+    d.etc_file(
+        "avahi/services/cam.service",
+        "<?xml version=\"1.0\" standalone='no'?>\n\
+         <!DOCTYPE service-group SYSTEM \"avahi-service.dtd\">\n\
+         <service-group>\n  <name>Garden Cam</name>\n  <service>\n    <type>_http._tcp</type>\n\
+         <port>80</port>\n    <txt-record>model=GC-200</txt-record>\n\
+         <txt-record>fw=1.4.2</txt-record>\n    <txt-record>serial=GC0417A</txt-record>\n\
+         </service>\n</service-group>\n",
+    );
+    let avahi = d.write(
+        "avahi-daemon.conf",
+        &format!(
+            "[server]\nhost-name=gardencam\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces={}\n\
+             enable-dbus=no\n[wide-area]\nenable-wide-area=no\n\
+             [publish]\npublish-workstation=no\npublish-hinfo=no\n",
+            d.dev_if
+        ),
+    );
+    // avahi keeps its pid file and socket in /run/avahi-daemon: give it a
+    // private tmpfs there (in the mount namespace `ip netns exec` creates),
+    // so the host's directory is never touched.
+    d.spawn(
+        "sh",
+        &[
+            "-c",
+            &format!(
+                "mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon && \
+                 exec avahi-daemon -f {} --no-drop-root --no-chroot --no-rlimits",
+                avahi.display()
+            ),
+        ],
+    );
+
+    // CoAP: libcoap's example server (UDP and TCP 5683).
+    d.spawn("coap-server-notls", &["-A", &addr, "-p", "5683"]);
+
+    for port in [21, 5000, 5683] {
+        d.wait_tcp(port);
+    }
+    d.wait_mdns("_http._tcp.local");
+}
+
 /// A weak camera: Dropbear with a 1024-bit RSA key, BusyBox telnetd,
 /// lighttpd, an anonymous mosquitto, a TLS 1.0-only OpenSSL server with a
-/// 1024-bit SHA-1 self-signed certificate, and a modern OpenSSL server.
+/// 1024-bit SHA-1 self-signed certificate, a modern OpenSSL server, and the
+/// daemons of [`add_discovery_and_ftp`].
 pub fn weak_camera() -> Device {
     let mut d = Device::new();
     let addr = d.target();
@@ -441,5 +619,6 @@ pub fn weak_camera() -> Device {
     for port in [22, 23, 80, 1883, 1884, 2323, 4433, 8080, 8443] {
         d.wait_tcp(port);
     }
+    add_discovery_and_ftp(&mut d);
     d
 }

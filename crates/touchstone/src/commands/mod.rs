@@ -5,6 +5,7 @@ mod catalog;
 mod firmware;
 mod init;
 mod misc;
+mod mitm;
 mod probe;
 mod validate;
 mod vulndb;
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Firmware(cmd) => firmware::run(&cmd, ui),
         Command::Vulndb(cmd) => vulndb::run(&cmd, ui),
         Command::Probe(args) => probe::run(&args, ui),
+        Command::Mitm(args) => mitm::run(&args, ui),
     }
 }
 

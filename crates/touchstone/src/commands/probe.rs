@@ -26,6 +26,16 @@ fn options(o: &ProbeOptions) -> Options {
     if let Some(r) = o.rate {
         options.max_connections_per_second = r;
     }
+    if o.robustness {
+        let mut settings = touchstone_probe::robust::Settings {
+            cases: o.robustness_cases,
+            ..touchstone_probe::robust::Settings::default()
+        };
+        if let Some(seed) = o.seed {
+            settings.seed = seed;
+        }
+        options.robustness = Some(settings);
+    }
     options
 }
 
