@@ -29,6 +29,8 @@ use crate::ident::{mqtt_connect, parse_connack};
 use crate::limiter::Limiter;
 use crate::wire::{base64_pad, excerpt, random_bytes};
 
+mod ssh;
+
 /// A user name and password pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +136,7 @@ pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
         "ftp" => Some("ftp"),
         "mqtt" => Some("mqtt"),
         "http" => Some("http-basic"),
+        "ssh" => Some("ssh"),
         _ => None,
     }
 }
@@ -202,42 +205,27 @@ pub(crate) async fn assess(
             return Some(report);
         }
     }
-    // The list in batches of PARALLEL_ATTEMPTS; a user with a working pair
-    // is not tried again in later batches.
-    let mut users_done: Vec<String> = Vec::new();
-    let list: Vec<&Credential> = settings.list.iter().take(settings.max_attempts).collect();
-    for batch in list.chunks(PARALLEL_ATTEMPTS) {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, cred) in batch.iter().enumerate() {
-            if users_done.contains(&cred.user) {
-                continue;
-            }
-            report.attempts += 1;
-            let (cred, limiter, baseline) = ((*cred).clone(), limiter.clone(), baseline.clone());
-            let timeout = settings.timeout;
-            set.spawn(async move {
-                let (outcome, _) =
-                    attempt(addr, mechanism, &limiter, &cred, baseline.as_ref(), timeout).await;
-                (i, cred, outcome)
-            });
-        }
-        let mut results = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            if let Ok(r) = joined {
-                results.push(r);
-            }
-        }
-        results.sort_by_key(|r| r.0);
-        for (_, cred, outcome) in results {
-            if let Attempt::Success { proof } = outcome
-                && !users_done.contains(&cred.user)
-            {
-                users_done.push(cred.user.clone());
-                report.working.push((cred, proof));
-            }
-        }
-    }
-    if settings.brute_force_attempts > 0 {
+    // The list first, then the brute-force measurement: its wrong attempts
+    // are timed after the device has seen the list's failures, and run one
+    // at a time so that a per-source delay shows as it grows. (Run at the
+    // same time as the list, the first of them raced the device's failure
+    // timer: lighttpd answered it at once or after a second at random.)
+    // Other services run meanwhile, within the per-host connection cap.
+    let list: Vec<Credential> = settings
+        .list
+        .iter()
+        .take(settings.max_attempts)
+        .cloned()
+        .collect();
+    let list_run = try_list(
+        addr,
+        mechanism,
+        limiter,
+        &list,
+        baseline.as_ref(),
+        settings.timeout,
+    );
+    let brute_run = async {
         let mut answer_ms = Vec::new();
         let mut refused_after = None;
         for i in 0..settings.brute_force_attempts {
@@ -251,34 +239,104 @@ pub(crate) async fn assess(
                 refused_after = Some(i);
             }
         }
+        (answer_ms, refused_after)
+    };
+    let (working, attempts) = list_run.await;
+    let (answer_ms, refused_after) = brute_run.await;
+    report.working = working;
+    report.attempts = attempts;
+    if settings.brute_force_attempts > 0 {
         let mut locked_out = false;
         if let Some((cred, _)) = report.working.first() {
             let (again, _) = mechanism_attempt(cred.user.clone(), cred.password.clone()).await;
             locked_out = !matches!(again, Attempt::Success { .. });
         }
-        let first = answer_ms.first().copied().unwrap_or(0);
-        let last = answer_ms.last().copied().unwrap_or(0);
-        let fastest = answer_ms.iter().copied().min().unwrap_or(0);
-        let verdict = if locked_out {
-            "lockout"
-        } else if refused_after.is_some() {
-            "refusal"
-        } else if last >= first.saturating_mul(2).max(first + 500) {
-            "delay-growth"
-        } else if fastest >= FIXED_DELAY_MS {
-            "fixed-delay"
-        } else {
-            "none"
-        };
-        report.brute_force = Some(BruteForce {
-            attempts: settings.brute_force_attempts,
+        report.brute_force = Some(brute_force_verdict(
+            settings.brute_force_attempts,
             answer_ms,
             locked_out,
             refused_after,
-            verdict: verdict.to_owned(),
-        });
+        ));
     }
     Some(report)
+}
+
+/// Judge the measured wrong attempts.
+pub(crate) fn brute_force_verdict(
+    attempts: u32,
+    answer_ms: Vec<u64>,
+    locked_out: bool,
+    refused_after: Option<u32>,
+) -> BruteForce {
+    let first = answer_ms.first().copied().unwrap_or(0);
+    let last = answer_ms.last().copied().unwrap_or(0);
+    let fastest = answer_ms.iter().copied().min().unwrap_or(0);
+    let verdict = if locked_out {
+        "lockout"
+    } else if refused_after.is_some() {
+        "refusal"
+    } else if last >= first.saturating_mul(2).max(first + 500) {
+        "delay-growth"
+    } else if fastest >= FIXED_DELAY_MS {
+        "fixed-delay"
+    } else {
+        "none"
+    };
+    BruteForce {
+        attempts,
+        answer_ms,
+        locked_out,
+        refused_after,
+        verdict: verdict.to_owned(),
+    }
+}
+
+/// Try `list` in order with up to [`PARALLEL_ATTEMPTS`] attempts in flight,
+/// and stop at the first proven login: one proof is enough to fail 5.1-1,
+/// and every further attempt costs the device's failure delay. Returns the
+/// working pair and the number of attempts started.
+async fn try_list(
+    addr: SocketAddr,
+    mechanism: &'static str,
+    limiter: &Limiter,
+    list: &[Credential],
+    baseline: Option<&HttpAnswer>,
+    timeout: Duration,
+) -> (Vec<(Credential, String)>, u32) {
+    let mut set = tokio::task::JoinSet::new();
+    let mut next = 0usize;
+    let mut started = 0u32;
+    let mut found: Vec<(usize, Credential, String)> = Vec::new();
+    // Bounded: every iteration either starts one of the list's attempts or
+    // collects one; the loop ends when both are exhausted.
+    for _ in 0..list.len().saturating_mul(2).saturating_add(1) {
+        while found.is_empty() && set.len() < PARALLEL_ATTEMPTS {
+            let Some(cred) = list.get(next).cloned() else {
+                break;
+            };
+            let index = next;
+            next += 1;
+            started += 1;
+            let (limiter, baseline) = (limiter.clone(), baseline.cloned());
+            set.spawn(async move {
+                let (outcome, _) =
+                    attempt(addr, mechanism, &limiter, &cred, baseline.as_ref(), timeout).await;
+                (index, cred, outcome)
+            });
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        if let Ok((index, cred, Attempt::Success { proof })) = joined {
+            found.push((index, cred, proof));
+            // Proven: the attempts still in flight are cancelled (their
+            // connections close) instead of waiting out failure delays.
+            set.abort_all();
+            break;
+        }
+    }
+    let working = found.into_iter().map(|(_, c, p)| (c, p)).collect();
+    (working, started)
 }
 
 fn random_token() -> String {
@@ -299,6 +357,7 @@ async fn attempt(
         "telnet" => telnet_attempt(addr, limiter, cred, timeout).await,
         "ftp" => ftp_attempt(addr, limiter, cred, timeout).await,
         "mqtt" => mqtt_attempt(addr, limiter, Some(cred), timeout).await,
+        "ssh" => ssh::attempt(addr, limiter, cred, timeout).await,
         "http-basic" | "http-digest" => match baseline {
             Some(b) => http_attempt(addr, limiter, cred, b, timeout).await,
             None => unknown("no baseline"),

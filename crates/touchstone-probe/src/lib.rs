@@ -630,8 +630,18 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         });
     }
     let mut services = Vec::new();
+    // TLS, SSH and credential analysis of a service starts as soon as it is
+    // identified, while the other services and UDP are still answering.
+    let mut deep = JoinSet::new();
     while let Some(r) = ident.join_next().await {
         if let Ok((port, id)) = r {
+            spawn_deep(
+                &mut deep,
+                SocketAddr::new(ip, port),
+                &id.service,
+                options,
+                &probe_limiter,
+            );
             if id.service == "http" {
                 report.http.push(HttpEndpoint {
                     host: host.clone(),
@@ -699,39 +709,6 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
 
     report.stats.identify_ms += millis(phase);
     let phase = Instant::now();
-    let mut deep = JoinSet::new();
-    for s in services.iter().filter(|s| s.transport == Transport::Tcp) {
-        let addr = SocketAddr::new(ip, s.port);
-        let limiter = probe_limiter.clone();
-        let timeout = options.io_timeout;
-        if options.tls && s.service == "tls" {
-            let sni = options.server_name.clone();
-            deep.spawn(async move {
-                Deep::Tls(
-                    addr.port(),
-                    tls::analyse(addr, sni.as_deref(), &limiter, timeout).await,
-                )
-            });
-        } else if options.ssh && s.service == "ssh" {
-            deep.spawn(async move {
-                Deep::Ssh(addr.port(), ssh::analyse(addr, &limiter, timeout).await)
-            });
-        }
-        if let Some(mechanism) = creds::mechanism_for(&s.service).filter(|_| options.credentials) {
-            let settings = creds::CredentialSettings {
-                list: creds::bundled_credentials(),
-                max_attempts: options.max_credential_attempts,
-                brute_force_attempts: options.brute_force_attempts,
-                timeout: options.io_timeout,
-            };
-            let limiter = probe_limiter.clone();
-            let service = s.service.clone();
-            deep.spawn(async move {
-                let found = creds::assess(addr, mechanism, &limiter, &settings).await;
-                Deep::Creds(addr.port(), service, found)
-            });
-        }
-    }
     let left = deadline.saturating_duration_since(Instant::now());
     let collected = tokio::time::timeout(left, async {
         let mut out = Vec::new();
@@ -926,6 +903,45 @@ pub(crate) fn empty_report() -> ProbeReport {
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
+    }
+}
+
+/// Start the analyses a TCP service gets: TLS, SSH, credentials.
+fn spawn_deep(
+    deep: &mut JoinSet<Deep>,
+    addr: SocketAddr,
+    service: &str,
+    options: &Options,
+    probe_limiter: &Limiter,
+) {
+    let limiter = probe_limiter.clone();
+    let timeout = options.io_timeout;
+    if options.tls && service == "tls" {
+        let sni = options.server_name.clone();
+        deep.spawn(async move {
+            Deep::Tls(
+                addr.port(),
+                tls::analyse(addr, sni.as_deref(), &limiter, timeout).await,
+            )
+        });
+    } else if options.ssh && service == "ssh" {
+        deep.spawn(
+            async move { Deep::Ssh(addr.port(), ssh::analyse(addr, &limiter, timeout).await) },
+        );
+    }
+    if let Some(mechanism) = creds::mechanism_for(service).filter(|_| options.credentials) {
+        let settings = creds::CredentialSettings {
+            list: creds::bundled_credentials(),
+            max_attempts: options.max_credential_attempts,
+            brute_force_attempts: options.brute_force_attempts,
+            timeout: options.io_timeout,
+        };
+        let limiter = probe_limiter.clone();
+        let service = service.to_owned();
+        deep.spawn(async move {
+            let found = creds::assess(addr, mechanism, &limiter, &settings).await;
+            Deep::Creds(addr.port(), service, found)
+        });
     }
 }
 
