@@ -29,6 +29,8 @@ use crate::ident::{mqtt_connect, parse_connack};
 use crate::limiter::Limiter;
 use crate::wire::{base64_pad, excerpt, random_bytes};
 
+pub mod forms;
+pub mod rtsp;
 mod ssh;
 
 /// A user name and password pair.
@@ -41,22 +43,23 @@ pub struct Credential {
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialFile {
-    #[allow(dead_code)]
-    version: u32,
-    credential: Vec<Credential>,
+/// The bundled pairs the probe tries on a login `protocol` (`telnet`, `ssh`,
+/// `ftp`, `mqtt`, `http`, `rtsp`), in order: the one credential list shared
+/// with the firmware checks (`touchstone-core/data/credentials.toml`).
+pub fn bundled_credentials(protocol: &str) -> Vec<Credential> {
+    touchstone_core::credentials::Credentials::bundled()
+        .for_protocol(protocol)
+        .into_iter()
+        .map(|(user, password)| Credential { user, password })
+        .collect()
 }
 
-/// The text of the bundled list.
-pub const BUNDLED_CREDENTIALS: &str = include_str!("../data/default-credentials.toml");
-
-/// The bundled default credentials, most common first.
-pub fn bundled_credentials() -> Vec<Credential> {
-    toml::from_str::<CredentialFile>(BUNDLED_CREDENTIALS)
-        .map(|f| f.credential)
-        .unwrap_or_default()
+/// The protocol of the credential list a mechanism uses.
+pub(crate) fn protocol_of(mechanism: &str) -> &str {
+    match mechanism {
+        m if m.starts_with("http") => "http",
+        m => m,
+    }
 }
 
 /// Outcome of one login attempt.
@@ -137,6 +140,7 @@ pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
         "mqtt" => Some("mqtt"),
         "http" => Some("http-basic"),
         "ssh" => Some("ssh"),
+        "rtsp" => Some("rtsp"),
         _ => None,
     }
 }
@@ -148,42 +152,80 @@ pub(crate) async fn assess(
     limiter: &Limiter,
     settings: &CredentialSettings,
 ) -> Option<CredentialReport> {
-    let mut baseline = None;
+    let mut baseline = Baseline::None;
     if mechanism == "http-basic" {
-        // Only services that ask for Basic authentication on `/`.
         let answer = http_get(addr, limiter, None, settings.timeout).await?;
+        if answer.status == 401 && (answer.basic || answer.digest.is_some()) {
+            // Basic or Digest on `/`.
+            if !answer.basic {
+                mechanism = "http-digest";
+            }
+            baseline = Baseline::Http(answer);
+        } else {
+            // A login form of a device family described in data.
+            let (form, protected) = forms::detect(addr, limiter, settings.timeout).await?;
+            mechanism = "http-form";
+            baseline = Baseline::Form(std::sync::Arc::new((form, protected)));
+        }
+    } else if mechanism == "rtsp" {
+        let answer = rtsp::unauthenticated(addr, limiter, settings.timeout).await?;
+        if answer.has_sdp() {
+            // The stream description is served to anyone.
+            return Some(CredentialReport {
+                mechanism: mechanism.to_owned(),
+                negative_control: Attempt::Success {
+                    proof: "DESCRIBE without credentials answered 200 with an SDP description"
+                        .into(),
+                },
+                no_authentication: true,
+                working: Vec::new(),
+                attempts: 0,
+                brute_force: None,
+            });
+        }
         if answer.status != 401 || !(answer.basic || answer.digest.is_some()) {
             return None;
         }
-        if !answer.basic {
-            mechanism = "http-digest";
-        }
-        baseline = Some(answer);
+        baseline = Baseline::Rtsp(answer);
     }
     let mechanism_attempt = |user: String, password: String| {
         let baseline = baseline.clone();
         async move {
             let cred = Credential { user, password };
-            attempt(
-                addr,
-                mechanism,
-                limiter,
-                &cred,
-                baseline.as_ref(),
-                settings.timeout,
-            )
-            .await
+            attempt(addr, mechanism, limiter, &cred, &baseline, settings.timeout).await
         }
     };
     let random = random_token();
-    let control = if mechanism == "mqtt" {
-        // For MQTT the control is a CONNECT without any credential.
-        mqtt_attempt(addr, limiter, None, settings.timeout).await.0
-    } else {
-        mechanism_attempt(format!("ts{random}"), format!("Ts-{random}"))
-            .await
-            .0
+    // The negative control runs together with the list; the list's results
+    // count only when the control failed.
+    let control_run = async {
+        let control = if mechanism == "mqtt" {
+            // For MQTT the control is a CONNECT without any credential.
+            mqtt_attempt(addr, limiter, None, settings.timeout).await.0
+        } else {
+            mechanism_attempt(format!("ts{random}"), format!("Ts-{random}"))
+                .await
+                .0
+        };
+        if matches!(control, Attempt::Success { .. }) || mechanism != "mqtt" {
+            return control;
+        }
+        // A broker that accepts any user name and password.
+        let (random_login, _) =
+            mechanism_attempt(format!("ts{random}"), format!("Ts-{random}")).await;
+        match random_login {
+            Attempt::Success { .. } => random_login,
+            _ => control,
+        }
     };
+    let list: Vec<Credential> = settings
+        .list
+        .iter()
+        .take(settings.max_attempts)
+        .cloned()
+        .collect();
+    let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.timeout);
+    let (control, (working, attempts)) = tokio::join!(control_run, list_run);
     let mut report = CredentialReport {
         mechanism: mechanism.to_owned(),
         no_authentication: matches!(control, Attempt::Success { .. }),
@@ -195,36 +237,14 @@ pub(crate) async fn assess(
     if report.no_authentication {
         return Some(report);
     }
-    if mechanism == "mqtt" {
-        // A broker that accepts any user name and password.
-        let (random_login, _) =
-            mechanism_attempt(format!("ts{random}"), format!("Ts-{random}")).await;
-        if let Attempt::Success { .. } = random_login {
-            report.no_authentication = true;
-            report.negative_control = random_login;
-            return Some(report);
-        }
-    }
-    // The list first, then the brute-force measurement: its wrong attempts
-    // are timed after the device has seen the list's failures, and run one
-    // at a time so that a per-source delay shows as it grows. (Run at the
-    // same time as the list, the first of them raced the device's failure
-    // timer: lighttpd answered it at once or after a second at random.)
-    // Other services run meanwhile, within the per-host connection cap.
-    let list: Vec<Credential> = settings
-        .list
-        .iter()
-        .take(settings.max_attempts)
-        .cloned()
-        .collect();
-    let list_run = try_list(
-        addr,
-        mechanism,
-        limiter,
-        &list,
-        baseline.as_ref(),
-        settings.timeout,
-    );
+    report.working = working;
+    report.attempts = attempts;
+    // Then the brute-force measurement: its wrong attempts are timed after
+    // the device has seen the list's failures, and run one at a time so
+    // that a per-source delay shows as it grows. (Run at the same time as
+    // the list, the first of them raced the device's failure timer: lighttpd
+    // answered it at once or after a second, at random.) Other services run
+    // meanwhile, within the per-host connection cap.
     let brute_run = async {
         let mut answer_ms = Vec::new();
         let mut refused_after = None;
@@ -241,10 +261,7 @@ pub(crate) async fn assess(
         }
         (answer_ms, refused_after)
     };
-    let (working, attempts) = list_run.await;
     let (answer_ms, refused_after) = brute_run.await;
-    report.working = working;
-    report.attempts = attempts;
     if settings.brute_force_attempts > 0 {
         let mut locked_out = false;
         if let Some((cred, _)) = report.working.first() {
@@ -300,7 +317,7 @@ async fn try_list(
     mechanism: &'static str,
     limiter: &Limiter,
     list: &[Credential],
-    baseline: Option<&HttpAnswer>,
+    baseline: &Baseline,
     timeout: Duration,
 ) -> (Vec<(Credential, String)>, u32) {
     let mut set = tokio::task::JoinSet::new();
@@ -317,10 +334,10 @@ async fn try_list(
             let index = next;
             next += 1;
             started += 1;
-            let (limiter, baseline) = (limiter.clone(), baseline.cloned());
+            let (limiter, baseline) = (limiter.clone(), baseline.clone());
             set.spawn(async move {
                 let (outcome, _) =
-                    attempt(addr, mechanism, &limiter, &cred, baseline.as_ref(), timeout).await;
+                    attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await;
                 (index, cred, outcome)
             });
         }
@@ -348,7 +365,7 @@ async fn attempt(
     mechanism: &str,
     limiter: &Limiter,
     cred: &Credential,
-    baseline: Option<&HttpAnswer>,
+    baseline: &Baseline,
     timeout: Duration,
 ) -> (Attempt, Duration) {
     // Each mechanism measures its answer time after it holds a connection
@@ -359,11 +376,31 @@ async fn attempt(
         "mqtt" => mqtt_attempt(addr, limiter, Some(cred), timeout).await,
         "ssh" => ssh::attempt(addr, limiter, cred, timeout).await,
         "http-basic" | "http-digest" => match baseline {
-            Some(b) => http_attempt(addr, limiter, cred, b, timeout).await,
-            None => unknown("no baseline"),
+            Baseline::Http(b) => http_attempt(addr, limiter, cred, b, timeout).await,
+            _ => unknown("no baseline"),
+        },
+        "http-form" => match baseline {
+            Baseline::Form(f) => forms::attempt(addr, limiter, cred, &f.0, &f.1, timeout).await,
+            _ => unknown("no form"),
+        },
+        "rtsp" => match baseline {
+            Baseline::Rtsp(b) => rtsp::attempt(addr, limiter, cred, b, timeout).await,
+            _ => unknown("no baseline"),
         },
         _ => unknown("unsupported mechanism"),
     }
+}
+
+/// What the attempts of a mechanism compare their answers with.
+#[derive(Debug, Clone)]
+enum Baseline {
+    None,
+    /// The 401 answer to `GET /`.
+    Http(HttpAnswer),
+    /// The 401 answer to `DESCRIBE`.
+    Rtsp(rtsp::RtspAnswer),
+    /// The form and the unauthenticated answer for its protected page.
+    Form(std::sync::Arc<(forms::FormSpec, HttpAnswer)>),
 }
 
 /// Pairs tried at once on one service (within the per-host probe cap).
@@ -759,6 +796,18 @@ pub struct HttpAnswer {
     pub digest: Option<DigestChallenge>,
     /// The body (bounded).
     pub body: Vec<u8>,
+    /// Every header in order, name and value trimmed (at most 100).
+    pub headers: Vec<(String, String)>,
+}
+
+impl HttpAnswer {
+    /// The values of every header called `name` (case-insensitive).
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Parse an HTTP/1.x response.
@@ -797,6 +846,10 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
         content_type,
         digest,
         body: data.get(split + 4..).unwrap_or_default().to_vec(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     })
 }
 
@@ -836,6 +889,17 @@ async fn http_request(
         request.push_str(&format!("Authorization: {value}\r\n"));
     }
     request.push_str("\r\n");
+    http_raw(addr, &request, timeout).await
+}
+
+/// Send a complete HTTP/1.0 request and read the answer until the server
+/// closes, bounded to 256 KiB and `timeout` (no limiter: the caller holds a
+/// permit).
+pub(crate) async fn http_raw(
+    addr: SocketAddr,
+    request: &str,
+    timeout: Duration,
+) -> Option<HttpAnswer> {
     let work = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;
         stream.write_all(request.as_bytes()).await.ok()?;
@@ -1040,8 +1104,8 @@ mod tests {
 
     #[test]
     fn bundled_list_parses() {
-        let l = bundled_credentials();
-        assert!(l.len() >= 10);
+        let l = bundled_credentials("telnet");
+        assert!(l.len() >= 16);
         assert_eq!(
             l.first().map(|c| (c.user.as_str(), c.password.as_str())),
             Some(("admin", "admin"))

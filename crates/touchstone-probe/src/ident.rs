@@ -115,12 +115,17 @@ pub fn classify_http(data: &[u8]) -> Option<Identified> {
     let text = String::from_utf8_lossy(data.get(..data.len().min(MAX_BANNER)).unwrap_or_default());
     let mut lines = text.lines();
     let status = lines.next()?;
-    if !status.starts_with("HTTP/") {
+    let service = if status.starts_with("HTTP/") {
+        "http"
+    } else if status.starts_with("RTSP/") {
+        // An RTSP server answers the HTTP probe in its own protocol.
+        "rtsp"
+    } else {
         return None;
-    }
+    };
     let mut id = Identified {
         evidence: Some(excerpt(status.as_bytes(), 120)),
-        ..Identified::new("http")
+        ..Identified::new(service)
     };
     for line in lines.take(100) {
         if line.is_empty() {

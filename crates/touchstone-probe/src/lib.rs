@@ -931,7 +931,7 @@ fn spawn_deep(
     }
     if let Some(mechanism) = creds::mechanism_for(service).filter(|_| options.credentials) {
         let settings = creds::CredentialSettings {
-            list: creds::bundled_credentials(),
+            list: creds::bundled_credentials(creds::protocol_of(mechanism)),
             max_attempts: options.max_credential_attempts,
             brute_force_attempts: options.brute_force_attempts,
             timeout: options.io_timeout,
