@@ -11,11 +11,19 @@
 //! * FTP: `230` to `PASS` and then `257` to `PWD`;
 //! * MQTT: CONNACK return code 0 where the control got 4 or 5;
 //! * HTTP Basic and Digest (MD5, qop `auth` or none): a 2xx answer whose
-//!   body differs from the unauthenticated 401 answer.
+//!   body differs from the unauthenticated 401 answer;
+//! * SSH ([`ssh`](self)): user-authentication success, and the random sum
+//!   computed by `echo TS$((A+B))X` when a session is granted;
+//! * RTSP ([`rtsp`]): `DESCRIBE` answered 200 with an SDP description;
+//! * HTTP forms ([`forms`]): the form's success markers and its protected
+//!   page served to the session.
 //!
-//! Attempts are sequential per service, bounded by
-//! [`crate::Options::max_credential_attempts`], and stop at the first
-//! working pair per user name.
+//! The pairs come from the credential list shared with the firmware checks,
+//! filtered by protocol ([`bundled_credentials`]). Attempts run at most
+//! [`PARALLEL_ATTEMPTS`] at once per service, together with the control,
+//! bounded by [`crate::Options::max_credential_attempts`], and stop at the
+//! first proven login. The brute-force measurement follows, one attempt at
+//! a time.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -107,7 +115,8 @@ pub struct BruteForce {
 /// Credential results of one service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CredentialReport {
-    /// `telnet`, `ftp`, `mqtt` or `http-basic`.
+    /// `telnet`, `ssh`, `ftp`, `mqtt`, `rtsp`, `http-basic`, `http-digest`
+    /// or `http-form`.
     pub mechanism: String,
     /// The negative control's outcome.
     pub negative_control: Attempt,
@@ -404,7 +413,7 @@ enum Baseline {
 }
 
 /// Pairs tried at once on one service (within the per-host probe cap).
-const PARALLEL_ATTEMPTS: usize = 4;
+pub const PARALLEL_ATTEMPTS: usize = 4;
 
 fn unknown(reason: &str) -> (Attempt, Duration) {
     (

@@ -153,7 +153,7 @@ pub struct Options {
     /// Send payloads to printer ports 9100–9107 too.
     pub probe_printer_ports: bool,
     /// Try default credentials (with negative controls and proofs) on
-    /// telnet, FTP, MQTT and HTTP Basic services.
+    /// telnet, SSH, FTP, MQTT, RTSP and HTTP (Basic, Digest, forms) services.
     pub credentials: bool,
     /// Credential pairs tried per service, at most (after the control).
     pub max_credential_attempts: usize,
@@ -524,9 +524,9 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
         plan.push(PlannedProbe {
             host: host.clone(),
             transport: Transport::Tcp,
-            ports: "each telnet, FTP, MQTT and HTTP Basic port".into(),
+            ports: "each telnet, SSH, FTP, MQTT, RTSP and HTTP port".into(),
             action: format!(
-                "login with a random credential (negative control), then up to {} bundled default credentials, then {} wrong attempts to measure brute-force protection; one connection per attempt, sequential",
+                "login with a random credential (negative control) and up to {} bundled default credentials, at most 4 at once, stopping at the first proven login; then {} sequential wrong attempts to measure brute-force protection; one connection per attempt (HTTP: login forms of data/http-forms.toml are detected with one GET each)",
                 options.max_credential_attempts, options.brute_force_attempts
             ),
             payload_hex: None,

@@ -2,13 +2,27 @@
 //!
 //! # What it checks
 //!
-//! Tries the bundled default credentials (`data/default-credentials.toml`)
-//! on every telnet, FTP, MQTT and HTTP Basic or Digest service, one connection per
-//! attempt, after a negative control with a random credential has failed.
-//! A pair is reported only with a positive proof: a shell computed
-//! `echo TS$((6*7))X`, FTP answered 230 and then 257 to `PWD`, the broker
-//! sent CONNACK 0, or the web server answered 2xx with other content than
-//! its 401 page.
+//! Tries the bundled default credentials (the list shared with the firmware
+//! checks, `touchstone-core/data/credentials.toml`, each list naming the
+//! protocols it applies to) on every telnet, SSH, FTP, MQTT, RTSP and HTTP
+//! service (Basic, Digest, or a login form of `data/http-forms.toml`), one
+//! connection per attempt, at most 4 at once, stopping at the first proven
+//! login. A negative control with a random credential runs alongside; if it
+//! succeeds, no pair is reported (see `net-no-authentication`). A pair is
+//! reported only with a positive proof:
+//!
+//! * telnet: a shell computed `echo TS$((6*7))X`;
+//! * SSH: the server accepted the password (or keyboard-interactive
+//!   answers) and, when it grants a session, `echo TS$((A+B))X` with two
+//!   random numbers printed their sum (a session that does not compute
+//!   fails the attempt);
+//! * FTP: 230 to `PASS`, then 257 to `PWD`;
+//! * MQTT: CONNACK 0 where the control got 4 or 5;
+//! * HTTP Basic/Digest: 2xx with other content than the 401 page;
+//! * RTSP: `DESCRIBE` answered 200 with an SDP description instead of 401;
+//! * HTTP forms: every success marker of the form (status, `Location`,
+//!   cookie, body) and the form's protected page served, with its marker,
+//!   to the session the login set, unlike to a request without it.
 //!
 //! # Why it matters
 //!
@@ -24,7 +38,9 @@
 //!
 //! 5.1-1 (test unit 5.1-1-2b). Services where no pair worked get an
 //! information finding naming how many pairs were tried: a short list is no
-//! proof of absence.
+//! proof of absence. The default list is cut at 16 pairs per service
+//! (`Options::max_credential_attempts`); the probe reports the first proven
+//! pair of a service, not every one.
 
 use touchstone_core::{Finding, Severity, Supports};
 
