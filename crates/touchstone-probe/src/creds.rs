@@ -20,7 +20,8 @@
 //!
 //! The pairs come from the credential list shared with the firmware checks,
 //! filtered by protocol ([`bundled_credentials`]). Attempts run at most
-//! [`PARALLEL_ATTEMPTS`] at once per service, together with the control,
+//! [`PARALLEL_ATTEMPTS`] at once per service ([`PARALLEL_SSH_ATTEMPTS`] on
+//! SSH), together with the control,
 //! bounded by [`crate::Options::max_credential_attempts`], and stop at the
 //! first proven login. The brute-force measurement follows, one attempt at
 //! a time.
@@ -336,7 +337,7 @@ async fn try_list(
     // Bounded: every iteration either starts one of the list's attempts or
     // collects one; the loop ends when both are exhausted.
     for _ in 0..list.len().saturating_mul(2).saturating_add(1) {
-        while found.is_empty() && set.len() < PARALLEL_ATTEMPTS {
+        while found.is_empty() && set.len() < parallel_attempts(mechanism) {
             let Some(cred) = list.get(next).cloned() else {
                 break;
             };
@@ -414,6 +415,19 @@ enum Baseline {
 
 /// Pairs tried at once on one service (within the per-host probe cap).
 pub const PARALLEL_ATTEMPTS: usize = 4;
+
+/// Pairs tried at once on SSH: Dropbear accepts only 5 unauthenticated
+/// connections per source address (and OpenSSH starts dropping at 10), so
+/// logins, the control and the SSH analysis must stay below that.
+pub const PARALLEL_SSH_ATTEMPTS: usize = 2;
+
+fn parallel_attempts(mechanism: &str) -> usize {
+    if mechanism == "ssh" {
+        PARALLEL_SSH_ATTEMPTS
+    } else {
+        PARALLEL_ATTEMPTS
+    }
+}
 
 fn unknown(reason: &str) -> (Attempt, Duration) {
     (

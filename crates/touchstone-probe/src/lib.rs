@@ -127,8 +127,11 @@ pub struct Options {
     /// Cap of simultaneous connections to one host (the scan window never
     /// exceeds it).
     pub max_connections: usize,
-    /// Cap of simultaneous payload probes (identification, TLS, SSH, UDP) to
-    /// one host.
+    /// Cap of simultaneous payload probes (identification, TLS, SSH, UDP,
+    /// credentials) to one host. The default, 8, lets latency-bound work
+    /// (a web server's one-second answer to each failed login) overlap;
+    /// login attempts are further capped per service (4, and 2 on SSH,
+    /// whose servers refuse more unauthenticated connections per source).
     pub max_probe_connections: usize,
     /// New connections per second to one host (0 = unlimited).
     pub max_connections_per_second: u32,
@@ -173,7 +176,7 @@ impl Default for Options {
             allow_range: false,
             dry_run: false,
             max_connections: 512,
-            max_probe_connections: 4,
+            max_probe_connections: 8,
             max_connections_per_second: 50_000,
             connect_timeout: Duration::from_millis(1000),
             retries: 1,
