@@ -127,6 +127,12 @@ pub struct CredentialReport {
     pub working: Vec<(Credential, String)>,
     /// Pairs tried (after the control).
     pub attempts: u32,
+    /// Of those, the ones that got no verdict (no prompt, handshake or
+    /// protocol failure, timeout), with the first reason.
+    pub unanswered: u32,
+    /// Why the first unanswered attempt got no verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unanswered_reason: Option<String>,
     /// Brute-force measurement, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub brute_force: Option<BruteForce>,
@@ -190,6 +196,8 @@ pub(crate) async fn assess(
                 no_authentication: true,
                 working: Vec::new(),
                 attempts: 0,
+                unanswered: 0,
+                unanswered_reason: None,
                 brute_force: None,
             });
         }
@@ -235,20 +243,24 @@ pub(crate) async fn assess(
         .cloned()
         .collect();
     let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.timeout);
-    let (control, (working, attempts)) = tokio::join!(control_run, list_run);
+    let (control, tried) = tokio::join!(control_run, list_run);
     let mut report = CredentialReport {
         mechanism: mechanism.to_owned(),
         no_authentication: matches!(control, Attempt::Success { .. }),
         negative_control: control,
         working: Vec::new(),
         attempts: 0,
+        unanswered: 0,
+        unanswered_reason: None,
         brute_force: None,
     };
     if report.no_authentication {
         return Some(report);
     }
-    report.working = working;
-    report.attempts = attempts;
+    report.working = tried.working;
+    report.attempts = tried.started;
+    report.unanswered = tried.unanswered;
+    report.unanswered_reason = tried.unanswered_reason;
     // Then the brute-force measurement: its wrong attempts are timed after
     // the device has seen the list's failures, and run one at a time so
     // that a per-source delay shows as it grows. (Run at the same time as
@@ -320,8 +332,7 @@ pub(crate) fn brute_force_verdict(
 
 /// Try `list` in order with up to [`PARALLEL_ATTEMPTS`] attempts in flight,
 /// and stop at the first proven login: one proof is enough to fail 5.1-1,
-/// and every further attempt costs the device's failure delay. Returns the
-/// working pair and the number of attempts started.
+/// and every further attempt costs the device's failure delay.
 async fn try_list(
     addr: SocketAddr,
     mechanism: &'static str,
@@ -329,11 +340,12 @@ async fn try_list(
     list: &[Credential],
     baseline: &Baseline,
     timeout: Duration,
-) -> (Vec<(Credential, String)>, u32) {
+) -> Tried {
     let mut set = tokio::task::JoinSet::new();
     let mut next = 0usize;
     let mut started = 0u32;
     let mut found: Vec<(usize, Credential, String)> = Vec::new();
+    let (mut unanswered, mut unanswered_reason) = (0u32, None);
     // Bounded: every iteration either starts one of the list's attempts or
     // collects one; the loop ends when both are exhausted.
     for _ in 0..list.len().saturating_mul(2).saturating_add(1) {
@@ -354,16 +366,35 @@ async fn try_list(
         let Some(joined) = set.join_next().await else {
             break;
         };
-        if let Ok((index, cred, Attempt::Success { proof })) = joined {
-            found.push((index, cred, proof));
-            // Proven: the attempts still in flight are cancelled (their
-            // connections close) instead of waiting out failure delays.
-            set.abort_all();
-            break;
+        match joined {
+            Ok((index, cred, Attempt::Success { proof })) => {
+                found.push((index, cred, proof));
+                // Proven: the attempts still in flight are cancelled (their
+                // connections close) instead of waiting out failure delays.
+                set.abort_all();
+                break;
+            }
+            Ok((_, _, Attempt::Unknown { reason })) => {
+                unanswered += 1;
+                unanswered_reason.get_or_insert(reason);
+            }
+            _ => {}
         }
     }
-    let working = found.into_iter().map(|(_, c, p)| (c, p)).collect();
-    (working, started)
+    Tried {
+        working: found.into_iter().map(|(_, c, p)| (c, p)).collect(),
+        started,
+        unanswered,
+        unanswered_reason,
+    }
+}
+
+/// What [`try_list`] found.
+struct Tried {
+    working: Vec<(Credential, String)>,
+    started: u32,
+    unanswered: u32,
+    unanswered_reason: Option<String>,
 }
 
 fn random_token() -> String {

@@ -83,7 +83,23 @@ pub fn run(report: &ProbeReport) -> Vec<Finding> {
                 Some(proof.clone()),
             ));
         }
-        if c.report.working.is_empty() {
+        if c.report.working.is_empty()
+            && c.report.attempts > 0
+            && c.report.unanswered == c.report.attempts
+        {
+            // Nothing was refused either: the service could not be tested.
+            out.push(finding(
+                &INFO,
+                Severity::Info,
+                Supports::Info,
+                location,
+                format!(
+                    "default credentials could not be tried on {}: none of {} attempts got an answer",
+                    c.report.mechanism, c.report.attempts
+                ),
+                c.report.unanswered_reason.clone(),
+            ));
+        } else if c.report.working.is_empty() {
             out.push(finding(
                 &INFO,
                 Severity::Info,
@@ -98,4 +114,76 @@ pub fn run(report: &ProbeReport) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CredentialEndpoint;
+    use crate::creds::{Attempt, Credential, CredentialReport};
+
+    fn endpoint(port: u16, working: bool, attempts: u32, unanswered: u32) -> CredentialEndpoint {
+        CredentialEndpoint {
+            host: "10.0.0.2".into(),
+            port,
+            service: "ssh".into(),
+            report: CredentialReport {
+                mechanism: "ssh".into(),
+                negative_control: Attempt::Failure {
+                    answer: "password refused".into(),
+                },
+                no_authentication: false,
+                working: if working {
+                    vec![(
+                        Credential {
+                            user: "admin".into(),
+                            password: String::new(),
+                        },
+                        "proof".into(),
+                    )]
+                } else {
+                    Vec::new()
+                },
+                attempts,
+                unanswered,
+                unanswered_reason: (unanswered > 0).then(|| "SSH handshake failed".into()),
+                brute_force: None,
+            },
+        }
+    }
+
+    #[test]
+    fn working_refused_and_untestable_services_are_told_apart() {
+        let mut report = crate::empty_report();
+        report.credentials = vec![
+            endpoint(22, true, 3, 0),
+            endpoint(23, false, 16, 2),
+            endpoint(24, false, 16, 16),
+        ];
+        let got: Vec<(String, String, Option<String>)> = run(&report)
+            .into_iter()
+            .map(|f| (f.supports.as_str().to_owned(), f.message, f.evidence))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "fail".into(),
+                    "default credential admin: logs in to ssh (empty password)".into(),
+                    Some("proof".into())
+                ),
+                (
+                    "info".into(),
+                    "none of 16 default credentials logged in to ssh".into(),
+                    None
+                ),
+                (
+                    "info".into(),
+                    "default credentials could not be tried on ssh: none of 16 attempts got an answer"
+                        .into(),
+                    Some("SSH handshake failed".into())
+                ),
+            ]
+        );
+    }
 }
