@@ -1,10 +1,10 @@
 //! Default-credential attempts with oracles, and brute-force measurement.
 //!
-//! Every service is first given a **negative control**: a random user name
-//! and password. If that "works", the service enforces no authentication and
-//! no credential is reported. Otherwise each pair of the bundled list is
-//! tried on a fresh connection and counted as working only with a
-//! **positive proof**:
+//! Every service gets a **negative control**: a random user name and
+//! password. If that "works", the service enforces no authentication and no
+//! credential is reported. Otherwise each pair of the bundled list is tried
+//! on a fresh connection and counted as working only with a **positive
+//! proof**:
 //!
 //! * telnet: after the login, `echo TS$((6*7))X` must print `TS42X`, which
 //!   only a shell computes (a prompt character is not proof);
@@ -12,8 +12,8 @@
 //! * MQTT: CONNACK return code 0 where the control got 4 or 5;
 //! * HTTP Basic and Digest (MD5, qop `auth` or none): a 2xx answer whose
 //!   body differs from the unauthenticated 401 answer;
-//! * SSH ([`ssh`](self)): user-authentication success, and the random sum
-//!   computed by `echo TS$((A+B))X` when a session is granted;
+//! * SSH (`creds/ssh.rs`, with russh): user-authentication success, and the
+//!   random sum computed by `echo TS$((A+B))X` when a session is granted;
 //! * RTSP ([`rtsp`]): `DESCRIBE` answered 200 with an SDP description;
 //! * HTTP forms ([`forms`]): the form's success markers and its protected
 //!   page served to the session.
@@ -21,10 +21,9 @@
 //! The pairs come from the credential list shared with the firmware checks,
 //! filtered by protocol ([`bundled_credentials`]). Attempts run at most
 //! [`PARALLEL_ATTEMPTS`] at once per service ([`PARALLEL_SSH_ATTEMPTS`] on
-//! SSH), together with the control,
-//! bounded by [`crate::Options::max_credential_attempts`], and stop at the
-//! first proven login. The brute-force measurement follows, one attempt at
-//! a time.
+//! SSH), alongside the control, bounded by
+//! [`crate::Options::max_credential_attempts`], and stop at the first proven
+//! login. The brute-force measurement follows, one attempt at a time.
 
 use std::net::SocketAddr;
 use std::time::Duration;

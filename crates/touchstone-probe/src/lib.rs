@@ -529,7 +529,7 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
             transport: Transport::Tcp,
             ports: "each telnet, SSH, FTP, MQTT, RTSP and HTTP port".into(),
             action: format!(
-                "login with a random credential (negative control) and up to {} bundled default credentials, at most 4 at once, stopping at the first proven login; then {} sequential wrong attempts to measure brute-force protection; one connection per attempt (HTTP: login forms of data/http-forms.toml are detected with one GET each)",
+                "login with a random credential (negative control) and up to {} bundled default credentials, at most 4 at once (2 on SSH), stopping at the first proven login; then {} sequential wrong attempts to measure brute-force protection; one connection per attempt (HTTP: login forms of data/http-forms.toml are detected with one GET each)",
                 options.max_credential_attempts, options.brute_force_attempts
             ),
             payload_hex: None,
