@@ -283,6 +283,17 @@ pub(crate) async fn identify(
             ..Identified::new("mqtt")
         };
     }
+    // RTSP servers that ignore the HTTP probe (camera streams on 554/8554).
+    let options = b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: Touchstone\r\n\r\n";
+    if let Some(answer) = exchange(addr, limiter, Some(options), timeout).await
+        && answer.starts_with(b"RTSP/1.")
+    {
+        let line = answer.split(|b| *b == b'\r').next().unwrap_or_default();
+        return Identified {
+            evidence: Some(excerpt(line, 120)),
+            ..Identified::new("rtsp")
+        };
+    }
     Identified::new("unknown")
 }
 

@@ -500,7 +500,7 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
         transport: Transport::Tcp,
         ports: "each open port".into(),
         action: format!(
-            "passive banner read; then{printers} TLS ClientHello, HTTP `GET /`, MQTT CONNECT until one is answered"
+            "passive banner read; then{printers} TLS ClientHello, HTTP `GET /`, MQTT CONNECT, RTSP OPTIONS until one is answered"
         ),
         payload_hex: None,
     });

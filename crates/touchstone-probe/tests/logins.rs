@@ -108,6 +108,9 @@ const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=cam\r\nm=video 0 RTP/AVP
 #[derive(Clone, Copy)]
 enum RtspMode {
     Basic,
+    /// Basic, and silent to anything that is not RTSP (identified only by
+    /// the RTSP OPTIONS probe).
+    StrictBasic,
     Digest,
     /// 401 without credentials, `200 OK` without a description with any.
     Liar,
@@ -127,7 +130,9 @@ fn rtsp_session(stream: TcpStream, mode: RtspMode) {
         let cseq = header(&lines, "cseq").unwrap_or("0").to_owned();
         let first = lines.first().cloned().unwrap_or_default();
         if !first.ends_with("RTSP/1.0") {
-            let _ = out.write_all(b"RTSP/1.0 400 Bad Request\r\nCSeq: 0\r\n\r\n");
+            if !matches!(mode, RtspMode::StrictBasic) {
+                let _ = out.write_all(b"RTSP/1.0 400 Bad Request\r\nCSeq: 0\r\n\r\n");
+            }
             return;
         }
         let uri = first.split(' ').nth(1).unwrap_or_default().to_owned();
@@ -143,7 +148,7 @@ fn rtsp_session(stream: TcpStream, mode: RtspMode) {
                 );
                 continue;
             }
-            (RtspMode::Basic, Some(v)) => v == "Basic YWRtaW46MTIzNDU=", // admin:12345
+            (RtspMode::Basic | RtspMode::StrictBasic, Some(v)) => v == "Basic YWRtaW46MTIzNDU=", // admin:12345
             (RtspMode::Digest, Some(v)) => {
                 let ha1 = md5_hex("admin:cam:12345");
                 let ha2 = md5_hex(&format!("DESCRIBE:{uri}"));
@@ -184,7 +189,7 @@ fn rtsp_session(stream: TcpStream, mode: RtspMode) {
 
 #[test]
 fn rtsp_basic_and_digest_defaults_are_proven_by_sdp() {
-    let cases: [Case; 4] = [
+    let cases: [Case; 5] = [
         (
             1,
             |s| rtsp_session(s, RtspMode::Basic),
@@ -204,6 +209,11 @@ fn rtsp_basic_and_digest_defaults_are_proven_by_sdp() {
             4,
             |s| rtsp_session(s, RtspMode::Open),
             "net-no-authentication fail: rtsp accepts logins without valid credentials",
+        ),
+        (
+            5,
+            |s| rtsp_session(s, RtspMode::StrictBasic),
+            "net-default-credential fail: default credential admin:12345 logs in to rtsp (universal default)",
         ),
     ];
     for (last, handler, want) in cases {
