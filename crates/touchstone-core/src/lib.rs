@@ -5,6 +5,7 @@
 //! ([`Verdict`]), and [`Finding`], the interface through which automated
 //! checks (built in or external) feed evidence into the verdict engine.
 
+pub mod credentials;
 pub mod findings;
 pub mod text;
 pub mod verdict;

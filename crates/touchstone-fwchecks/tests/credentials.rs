@@ -78,6 +78,7 @@ fn cracks_default_passwords_and_reports_misses() {
             let distinct: std::collections::BTreeSet<&str> = creds
                 .lists
                 .iter()
+                .filter(|l| l.firmware) // probe-only lists are not cracked with
                 .flat_map(|l| {
                     l.pairs
                         .iter()

@@ -1,21 +1,29 @@
 //! Default-credential attempts with oracles, and brute-force measurement.
 //!
-//! Every service is first given a **negative control**: a random user name
-//! and password. If that "works", the service enforces no authentication and
-//! no credential is reported. Otherwise each pair of the bundled list is
-//! tried on a fresh connection and counted as working only with a
-//! **positive proof**:
+//! Every service gets a **negative control**: a random user name and
+//! password. If that "works", the service enforces no authentication and no
+//! credential is reported. Otherwise each pair of the bundled list is tried
+//! on a fresh connection and counted as working only with a **positive
+//! proof**:
 //!
 //! * telnet: after the login, `echo TS$((6*7))X` must print `TS42X`, which
 //!   only a shell computes (a prompt character is not proof);
 //! * FTP: `230` to `PASS` and then `257` to `PWD`;
 //! * MQTT: CONNACK return code 0 where the control got 4 or 5;
 //! * HTTP Basic and Digest (MD5, qop `auth` or none): a 2xx answer whose
-//!   body differs from the unauthenticated 401 answer.
+//!   body differs from the unauthenticated 401 answer;
+//! * SSH (`creds/ssh.rs`, with russh): user-authentication success, and the
+//!   random sum computed by `echo TS$((A+B))X` when a session is granted;
+//! * RTSP ([`rtsp`]): `DESCRIBE` answered 200 with an SDP description;
+//! * HTTP forms ([`forms`]): the form's success markers and its protected
+//!   page served to the session.
 //!
-//! Attempts are sequential per service, bounded by
-//! [`crate::Options::max_credential_attempts`], and stop at the first
-//! working pair per user name.
+//! The pairs come from the credential list shared with the firmware checks,
+//! filtered by protocol ([`bundled_credentials`]). Attempts run at most
+//! [`PARALLEL_ATTEMPTS`] at once per service ([`PARALLEL_SSH_ATTEMPTS`] on
+//! SSH), alongside the control, bounded by
+//! [`crate::Options::max_credential_attempts`], and stop at the first proven
+//! login. The brute-force measurement follows, one attempt at a time.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -29,6 +37,10 @@ use crate::ident::{mqtt_connect, parse_connack};
 use crate::limiter::Limiter;
 use crate::wire::{base64_pad, excerpt, random_bytes};
 
+pub mod forms;
+pub mod rtsp;
+mod ssh;
+
 /// A user name and password pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,22 +51,23 @@ pub struct Credential {
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CredentialFile {
-    #[allow(dead_code)]
-    version: u32,
-    credential: Vec<Credential>,
+/// The bundled pairs the probe tries on a login `protocol` (`telnet`, `ssh`,
+/// `ftp`, `mqtt`, `http`, `rtsp`), in order: the one credential list shared
+/// with the firmware checks (`touchstone-core/data/credentials.toml`).
+pub fn bundled_credentials(protocol: &str) -> Vec<Credential> {
+    touchstone_core::credentials::Credentials::bundled()
+        .for_protocol(protocol)
+        .into_iter()
+        .map(|(user, password)| Credential { user, password })
+        .collect()
 }
 
-/// The text of the bundled list.
-pub const BUNDLED_CREDENTIALS: &str = include_str!("../data/default-credentials.toml");
-
-/// The bundled default credentials, most common first.
-pub fn bundled_credentials() -> Vec<Credential> {
-    toml::from_str::<CredentialFile>(BUNDLED_CREDENTIALS)
-        .map(|f| f.credential)
-        .unwrap_or_default()
+/// The protocol of the credential list a mechanism uses.
+pub(crate) fn protocol_of(mechanism: &str) -> &str {
+    match mechanism {
+        m if m.starts_with("http") => "http",
+        m => m,
+    }
 }
 
 /// Outcome of one login attempt.
@@ -102,7 +115,8 @@ pub struct BruteForce {
 /// Credential results of one service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CredentialReport {
-    /// `telnet`, `ftp`, `mqtt` or `http-basic`.
+    /// `telnet`, `ssh`, `ftp`, `mqtt`, `rtsp`, `http-basic`, `http-digest`
+    /// or `http-form`.
     pub mechanism: String,
     /// The negative control's outcome.
     pub negative_control: Attempt,
@@ -112,6 +126,12 @@ pub struct CredentialReport {
     pub working: Vec<(Credential, String)>,
     /// Pairs tried (after the control).
     pub attempts: u32,
+    /// Of those, the ones that got no verdict (no prompt, handshake or
+    /// protocol failure, timeout), with the first reason.
+    pub unanswered: u32,
+    /// Why the first unanswered attempt got no verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unanswered_reason: Option<String>,
     /// Brute-force measurement, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub brute_force: Option<BruteForce>,
@@ -134,6 +154,8 @@ pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
         "ftp" => Some("ftp"),
         "mqtt" => Some("mqtt"),
         "http" => Some("http-basic"),
+        "ssh" => Some("ssh"),
+        "rtsp" => Some("rtsp"),
         _ => None,
     }
 }
@@ -145,99 +167,106 @@ pub(crate) async fn assess(
     limiter: &Limiter,
     settings: &CredentialSettings,
 ) -> Option<CredentialReport> {
-    let mut baseline = None;
+    let mut baseline = Baseline::None;
     if mechanism == "http-basic" {
-        // Only services that ask for Basic authentication on `/`.
         let answer = http_get(addr, limiter, None, settings.timeout).await?;
+        if answer.status == 401 && (answer.basic || answer.digest.is_some()) {
+            // Basic or Digest on `/`.
+            if !answer.basic {
+                mechanism = "http-digest";
+            }
+            baseline = Baseline::Http(answer);
+        } else {
+            // A login form of a device family described in data.
+            let (form, protected) = forms::detect(addr, limiter, settings.timeout).await?;
+            mechanism = "http-form";
+            baseline = Baseline::Form(std::sync::Arc::new((form, protected)));
+        }
+    } else if mechanism == "rtsp" {
+        let answer = rtsp::unauthenticated(addr, limiter, settings.timeout).await?;
+        if answer.has_sdp() {
+            // The stream description is served to anyone.
+            return Some(CredentialReport {
+                mechanism: mechanism.to_owned(),
+                negative_control: Attempt::Success {
+                    proof: "DESCRIBE without credentials answered 200 with an SDP description"
+                        .into(),
+                },
+                no_authentication: true,
+                working: Vec::new(),
+                attempts: 0,
+                unanswered: 0,
+                unanswered_reason: None,
+                brute_force: None,
+            });
+        }
         if answer.status != 401 || !(answer.basic || answer.digest.is_some()) {
             return None;
         }
-        if !answer.basic {
-            mechanism = "http-digest";
-        }
-        baseline = Some(answer);
+        baseline = Baseline::Rtsp(answer);
     }
     let mechanism_attempt = |user: String, password: String| {
         let baseline = baseline.clone();
         async move {
             let cred = Credential { user, password };
-            attempt(
-                addr,
-                mechanism,
-                limiter,
-                &cred,
-                baseline.as_ref(),
-                settings.timeout,
-            )
-            .await
+            attempt(addr, mechanism, limiter, &cred, &baseline, settings.timeout).await
         }
     };
     let random = random_token();
-    let control = if mechanism == "mqtt" {
-        // For MQTT the control is a CONNECT without any credential.
-        mqtt_attempt(addr, limiter, None, settings.timeout).await.0
-    } else {
-        mechanism_attempt(format!("ts{random}"), format!("Ts-{random}"))
-            .await
-            .0
+    // The negative control runs together with the list; the list's results
+    // count only when the control failed.
+    let control_run = async {
+        let control = if mechanism == "mqtt" {
+            // For MQTT the control is a CONNECT without any credential.
+            mqtt_attempt(addr, limiter, None, settings.timeout).await.0
+        } else {
+            mechanism_attempt(format!("ts{random}"), format!("Ts-{random}"))
+                .await
+                .0
+        };
+        if matches!(control, Attempt::Success { .. }) || mechanism != "mqtt" {
+            return control;
+        }
+        // A broker that accepts any user name and password.
+        let (random_login, _) =
+            mechanism_attempt(format!("ts{random}"), format!("Ts-{random}")).await;
+        match random_login {
+            Attempt::Success { .. } => random_login,
+            _ => control,
+        }
     };
+    let list: Vec<Credential> = settings
+        .list
+        .iter()
+        .take(settings.max_attempts)
+        .cloned()
+        .collect();
+    let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.timeout);
+    let (control, tried) = tokio::join!(control_run, list_run);
     let mut report = CredentialReport {
         mechanism: mechanism.to_owned(),
         no_authentication: matches!(control, Attempt::Success { .. }),
         negative_control: control,
         working: Vec::new(),
         attempts: 0,
+        unanswered: 0,
+        unanswered_reason: None,
         brute_force: None,
     };
     if report.no_authentication {
         return Some(report);
     }
-    if mechanism == "mqtt" {
-        // A broker that accepts any user name and password.
-        let (random_login, _) =
-            mechanism_attempt(format!("ts{random}"), format!("Ts-{random}")).await;
-        if let Attempt::Success { .. } = random_login {
-            report.no_authentication = true;
-            report.negative_control = random_login;
-            return Some(report);
-        }
-    }
-    // The list in batches of PARALLEL_ATTEMPTS; a user with a working pair
-    // is not tried again in later batches.
-    let mut users_done: Vec<String> = Vec::new();
-    let list: Vec<&Credential> = settings.list.iter().take(settings.max_attempts).collect();
-    for batch in list.chunks(PARALLEL_ATTEMPTS) {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, cred) in batch.iter().enumerate() {
-            if users_done.contains(&cred.user) {
-                continue;
-            }
-            report.attempts += 1;
-            let (cred, limiter, baseline) = ((*cred).clone(), limiter.clone(), baseline.clone());
-            let timeout = settings.timeout;
-            set.spawn(async move {
-                let (outcome, _) =
-                    attempt(addr, mechanism, &limiter, &cred, baseline.as_ref(), timeout).await;
-                (i, cred, outcome)
-            });
-        }
-        let mut results = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            if let Ok(r) = joined {
-                results.push(r);
-            }
-        }
-        results.sort_by_key(|r| r.0);
-        for (_, cred, outcome) in results {
-            if let Attempt::Success { proof } = outcome
-                && !users_done.contains(&cred.user)
-            {
-                users_done.push(cred.user.clone());
-                report.working.push((cred, proof));
-            }
-        }
-    }
-    if settings.brute_force_attempts > 0 {
+    report.working = tried.working;
+    report.attempts = tried.started;
+    report.unanswered = tried.unanswered;
+    report.unanswered_reason = tried.unanswered_reason;
+    // Then the brute-force measurement: its wrong attempts are timed after
+    // the device has seen the list's failures, and run one at a time so
+    // that a per-source delay shows as it grows. (Run at the same time as
+    // the list, the first of them raced the device's failure timer: lighttpd
+    // answered it at once or after a second, at random.) Other services run
+    // meanwhile, within the per-host connection cap.
+    let brute_run = async {
         let mut answer_ms = Vec::new();
         let mut refused_after = None;
         for i in 0..settings.brute_force_attempts {
@@ -251,36 +280,122 @@ pub(crate) async fn assess(
                 refused_after = Some(i);
             }
         }
+        (answer_ms, refused_after)
+    };
+    let (answer_ms, refused_after) = brute_run.await;
+    if settings.brute_force_attempts > 0 {
         let mut locked_out = false;
         if let Some((cred, _)) = report.working.first() {
             let (again, _) = mechanism_attempt(cred.user.clone(), cred.password.clone()).await;
             locked_out = !matches!(again, Attempt::Success { .. });
         }
-        let first = answer_ms.first().copied().unwrap_or(0);
-        let last = answer_ms.last().copied().unwrap_or(0);
-        let fastest = answer_ms.iter().copied().min().unwrap_or(0);
-        let verdict = if locked_out {
-            "lockout"
-        } else if refused_after.is_some() {
-            "refusal"
-        } else if last >= first.saturating_mul(2).saturating_add(500) {
-            // Plus 0.5 s: a fixed 1 s delay served on a 1 s timer tick (lighttpd)
-            // sometimes answers after 2 s; that is jitter, not growth.
-            "delay-growth"
-        } else if fastest >= FIXED_DELAY_MS {
-            "fixed-delay"
-        } else {
-            "none"
-        };
-        report.brute_force = Some(BruteForce {
-            attempts: settings.brute_force_attempts,
+        report.brute_force = Some(brute_force_verdict(
+            settings.brute_force_attempts,
             answer_ms,
             locked_out,
             refused_after,
-            verdict: verdict.to_owned(),
-        });
+        ));
     }
     Some(report)
+}
+
+/// Judge the measured wrong attempts.
+pub(crate) fn brute_force_verdict(
+    attempts: u32,
+    answer_ms: Vec<u64>,
+    locked_out: bool,
+    refused_after: Option<u32>,
+) -> BruteForce {
+    let first = answer_ms.first().copied().unwrap_or(0);
+    let last = answer_ms.last().copied().unwrap_or(0);
+    let fastest = answer_ms.iter().copied().min().unwrap_or(0);
+    let verdict = if locked_out {
+        "lockout"
+    } else if refused_after.is_some() {
+        "refusal"
+    } else if last >= first.saturating_mul(2).saturating_add(500) {
+        // Plus 0.5 s: a fixed 1 s delay served on a 1 s timer tick (lighttpd)
+        // sometimes answers after 2 s; that is jitter, not growth.
+        "delay-growth"
+    } else if fastest >= FIXED_DELAY_MS {
+        "fixed-delay"
+    } else {
+        "none"
+    };
+    BruteForce {
+        attempts,
+        answer_ms,
+        locked_out,
+        refused_after,
+        verdict: verdict.to_owned(),
+    }
+}
+
+/// Try `list` in order with up to [`PARALLEL_ATTEMPTS`] attempts in flight,
+/// and stop at the first proven login: one proof is enough to fail 5.1-1,
+/// and every further attempt costs the device's failure delay.
+async fn try_list(
+    addr: SocketAddr,
+    mechanism: &'static str,
+    limiter: &Limiter,
+    list: &[Credential],
+    baseline: &Baseline,
+    timeout: Duration,
+) -> Tried {
+    let mut set = tokio::task::JoinSet::new();
+    let mut next = 0usize;
+    let mut started = 0u32;
+    let mut found: Vec<(usize, Credential, String)> = Vec::new();
+    let (mut unanswered, mut unanswered_reason) = (0u32, None);
+    // Bounded: every iteration either starts one of the list's attempts or
+    // collects one; the loop ends when both are exhausted.
+    for _ in 0..list.len().saturating_mul(2).saturating_add(1) {
+        while found.is_empty() && set.len() < parallel_attempts(mechanism) {
+            let Some(cred) = list.get(next).cloned() else {
+                break;
+            };
+            let index = next;
+            next += 1;
+            started += 1;
+            let (limiter, baseline) = (limiter.clone(), baseline.clone());
+            set.spawn(async move {
+                let (outcome, _) =
+                    attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await;
+                (index, cred, outcome)
+            });
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        match joined {
+            Ok((index, cred, Attempt::Success { proof })) => {
+                found.push((index, cred, proof));
+                // Proven: the attempts still in flight are cancelled (their
+                // connections close) instead of waiting out failure delays.
+                set.abort_all();
+                break;
+            }
+            Ok((_, _, Attempt::Unknown { reason })) => {
+                unanswered += 1;
+                unanswered_reason.get_or_insert(reason);
+            }
+            _ => {}
+        }
+    }
+    Tried {
+        working: found.into_iter().map(|(_, c, p)| (c, p)).collect(),
+        started,
+        unanswered,
+        unanswered_reason,
+    }
+}
+
+/// What [`try_list`] found.
+struct Tried {
+    working: Vec<(Credential, String)>,
+    started: u32,
+    unanswered: u32,
+    unanswered_reason: Option<String>,
 }
 
 fn random_token() -> String {
@@ -292,7 +407,7 @@ async fn attempt(
     mechanism: &str,
     limiter: &Limiter,
     cred: &Credential,
-    baseline: Option<&HttpAnswer>,
+    baseline: &Baseline,
     timeout: Duration,
 ) -> (Attempt, Duration) {
     // Each mechanism measures its answer time after it holds a connection
@@ -301,16 +416,50 @@ async fn attempt(
         "telnet" => telnet_attempt(addr, limiter, cred, timeout).await,
         "ftp" => ftp_attempt(addr, limiter, cred, timeout).await,
         "mqtt" => mqtt_attempt(addr, limiter, Some(cred), timeout).await,
+        "ssh" => ssh::attempt(addr, limiter, cred, timeout).await,
         "http-basic" | "http-digest" => match baseline {
-            Some(b) => http_attempt(addr, limiter, cred, b, timeout).await,
-            None => unknown("no baseline"),
+            Baseline::Http(b) => http_attempt(addr, limiter, cred, b, timeout).await,
+            _ => unknown("no baseline"),
+        },
+        "http-form" => match baseline {
+            Baseline::Form(f) => forms::attempt(addr, limiter, cred, &f.0, &f.1, timeout).await,
+            _ => unknown("no form"),
+        },
+        "rtsp" => match baseline {
+            Baseline::Rtsp(b) => rtsp::attempt(addr, limiter, cred, b, timeout).await,
+            _ => unknown("no baseline"),
         },
         _ => unknown("unsupported mechanism"),
     }
 }
 
+/// What the attempts of a mechanism compare their answers with.
+#[derive(Debug, Clone)]
+enum Baseline {
+    None,
+    /// The 401 answer to `GET /`.
+    Http(HttpAnswer),
+    /// The 401 answer to `DESCRIBE`.
+    Rtsp(rtsp::RtspAnswer),
+    /// The form and the unauthenticated answer for its protected page.
+    Form(std::sync::Arc<(forms::FormSpec, HttpAnswer)>),
+}
+
 /// Pairs tried at once on one service (within the per-host probe cap).
-const PARALLEL_ATTEMPTS: usize = 4;
+pub const PARALLEL_ATTEMPTS: usize = 4;
+
+/// Pairs tried at once on SSH: Dropbear accepts only 5 unauthenticated
+/// connections per source address (and OpenSSH starts dropping at 10), so
+/// logins, the control and the SSH analysis must stay below that.
+pub const PARALLEL_SSH_ATTEMPTS: usize = 2;
+
+fn parallel_attempts(mechanism: &str) -> usize {
+    if mechanism == "ssh" {
+        PARALLEL_SSH_ATTEMPTS
+    } else {
+        PARALLEL_ATTEMPTS
+    }
+}
 
 fn unknown(reason: &str) -> (Attempt, Duration) {
     (
@@ -702,6 +851,18 @@ pub struct HttpAnswer {
     pub digest: Option<DigestChallenge>,
     /// The body (bounded).
     pub body: Vec<u8>,
+    /// Every header in order, name and value trimmed (at most 100).
+    pub headers: Vec<(String, String)>,
+}
+
+impl HttpAnswer {
+    /// The values of every header called `name` (case-insensitive).
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Parse an HTTP/1.x response.
@@ -740,6 +901,10 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
         content_type,
         digest,
         body: data.get(split + 4..).unwrap_or_default().to_vec(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
     })
 }
 
@@ -779,6 +944,17 @@ async fn http_request(
         request.push_str(&format!("Authorization: {value}\r\n"));
     }
     request.push_str("\r\n");
+    http_raw(addr, &request, timeout).await
+}
+
+/// Send a complete HTTP/1.0 request and read the answer until the server
+/// closes, bounded to 256 KiB and `timeout` (no limiter: the caller holds a
+/// permit).
+pub(crate) async fn http_raw(
+    addr: SocketAddr,
+    request: &str,
+    timeout: Duration,
+) -> Option<HttpAnswer> {
     let work = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;
         stream.write_all(request.as_bytes()).await.ok()?;
@@ -983,8 +1159,8 @@ mod tests {
 
     #[test]
     fn bundled_list_parses() {
-        let l = bundled_credentials();
-        assert!(l.len() >= 10);
+        let l = bundled_credentials("telnet");
+        assert!(l.len() >= 16);
         assert_eq!(
             l.first().map(|c| (c.user.as_str(), c.password.as_str())),
             Some(("admin", "admin"))

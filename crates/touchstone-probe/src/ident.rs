@@ -122,12 +122,17 @@ pub fn classify_http(data: &[u8]) -> Option<Identified> {
     let text = String::from_utf8_lossy(data.get(..data.len().min(MAX_BANNER)).unwrap_or_default());
     let mut lines = text.lines();
     let status = lines.next()?;
-    if !status.starts_with("HTTP/") {
+    let service = if status.starts_with("HTTP/") {
+        "http"
+    } else if status.starts_with("RTSP/") {
+        // An RTSP server answers the HTTP probe in its own protocol.
+        "rtsp"
+    } else {
         return None;
-    }
+    };
     let mut id = Identified {
         evidence: Some(excerpt(status.as_bytes(), 120)),
-        ..Identified::new("http")
+        ..Identified::new(service)
     };
     for line in lines.take(100) {
         if line.is_empty() {
@@ -302,6 +307,17 @@ pub(crate) async fn identify(
         return Identified {
             evidence: Some("CoAP over TCP: answered a CSM (7.01) with a CSM".into()),
             ..Identified::new("coap")
+        };
+    }
+    // RTSP servers that ignore the HTTP probe (camera streams on 554/8554).
+    let options = b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: Touchstone\r\n\r\n";
+    if let Some(answer) = exchange(addr, limiter, Some(options), timeout).await
+        && answer.starts_with(b"RTSP/1.")
+    {
+        let line = answer.split(|b| *b == b'\r').next().unwrap_or_default();
+        return Identified {
+            evidence: Some(excerpt(line, 120)),
+            ..Identified::new("rtsp")
         };
     }
     Identified::new("unknown")

@@ -136,8 +136,11 @@ pub struct Options {
     /// Cap of simultaneous connections to one host (the scan window never
     /// exceeds it).
     pub max_connections: usize,
-    /// Cap of simultaneous payload probes (identification, TLS, SSH, UDP) to
-    /// one host.
+    /// Cap of simultaneous payload probes (identification, TLS, SSH, UDP,
+    /// credentials) to one host. The default, 8, lets latency-bound work
+    /// (a web server's one-second answer to each failed login) overlap;
+    /// login attempts are further capped per service (4, and 2 on SSH,
+    /// whose servers refuse more unauthenticated connections per source).
     pub max_probe_connections: usize,
     /// New connections per second to one host (0 = unlimited).
     pub max_connections_per_second: u32,
@@ -162,7 +165,7 @@ pub struct Options {
     /// Send payloads to printer ports 9100–9107 too.
     pub probe_printer_ports: bool,
     /// Try default credentials (with negative controls and proofs) on
-    /// telnet, FTP, MQTT and HTTP Basic services.
+    /// telnet, SSH, FTP, MQTT, RTSP and HTTP (Basic, Digest, forms) services.
     pub credentials: bool,
     /// Credential pairs tried per service, at most (after the control).
     pub max_credential_attempts: usize,
@@ -186,7 +189,7 @@ impl Default for Options {
             allow_range: false,
             dry_run: false,
             max_connections: 512,
-            max_probe_connections: 4,
+            max_probe_connections: 8,
             max_connections_per_second: 50_000,
             connect_timeout: Duration::from_millis(1000),
             retries: 1,
@@ -515,7 +518,7 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
         transport: Transport::Tcp,
         ports: "each open port".into(),
         action: format!(
-            "passive banner read; then{printers} TLS ClientHello, HTTP `GET /`, MQTT CONNECT until one is answered"
+            "passive banner read; then{printers} TLS ClientHello, HTTP `GET /`, MQTT CONNECT, RTSP OPTIONS until one is answered"
         ),
         payload_hex: None,
     });
@@ -542,9 +545,9 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
         plan.push(PlannedProbe {
             host: host.clone(),
             transport: Transport::Tcp,
-            ports: "each telnet, FTP, MQTT and HTTP Basic port".into(),
+            ports: "each telnet, SSH, FTP, MQTT, RTSP and HTTP port".into(),
             action: format!(
-                "login with a random credential (negative control), then up to {} bundled default credentials, then {} wrong attempts to measure brute-force protection; one connection per attempt, sequential",
+                "login with a random credential (negative control) and up to {} bundled default credentials, at most 4 at once (2 on SSH), stopping at the first proven login; then {} sequential wrong attempts to measure brute-force protection; one connection per attempt (HTTP: login forms of data/http-forms.toml are detected with one GET each)",
                 options.max_credential_attempts, options.brute_force_attempts
             ),
             payload_hex: None,
@@ -660,8 +663,18 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         });
     }
     let mut services = Vec::new();
+    // TLS, SSH and credential analysis of a service starts as soon as it is
+    // identified, while the other services and UDP are still answering.
+    let mut deep = JoinSet::new();
     while let Some(r) = ident.join_next().await {
         if let Ok((port, id)) = r {
+            spawn_deep(
+                &mut deep,
+                SocketAddr::new(ip, port),
+                &id.service,
+                options,
+                &probe_limiter,
+            );
             if id.service == "http" {
                 report.http.push(HttpEndpoint {
                     host: host.clone(),
@@ -729,39 +742,6 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
 
     report.stats.identify_ms += millis(phase);
     let phase = Instant::now();
-    let mut deep = JoinSet::new();
-    for s in services.iter().filter(|s| s.transport == Transport::Tcp) {
-        let addr = SocketAddr::new(ip, s.port);
-        let limiter = probe_limiter.clone();
-        let timeout = options.io_timeout;
-        if options.tls && s.service == "tls" {
-            let sni = options.server_name.clone();
-            deep.spawn(async move {
-                Deep::Tls(
-                    addr.port(),
-                    tls::analyse(addr, sni.as_deref(), &limiter, timeout).await,
-                )
-            });
-        } else if options.ssh && s.service == "ssh" {
-            deep.spawn(async move {
-                Deep::Ssh(addr.port(), ssh::analyse(addr, &limiter, timeout).await)
-            });
-        }
-        if let Some(mechanism) = creds::mechanism_for(&s.service).filter(|_| options.credentials) {
-            let settings = creds::CredentialSettings {
-                list: creds::bundled_credentials(),
-                max_attempts: options.max_credential_attempts,
-                brute_force_attempts: options.brute_force_attempts,
-                timeout: options.io_timeout,
-            };
-            let limiter = probe_limiter.clone();
-            let service = s.service.clone();
-            deep.spawn(async move {
-                let found = creds::assess(addr, mechanism, &limiter, &settings).await;
-                Deep::Creds(addr.port(), service, found)
-            });
-        }
-    }
     let left = deadline.saturating_duration_since(Instant::now());
     let collected = tokio::time::timeout(left, async {
         let mut out = Vec::new();
@@ -970,6 +950,45 @@ pub(crate) fn empty_report() -> ProbeReport {
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
+    }
+}
+
+/// Start the analyses a TCP service gets: TLS, SSH, credentials.
+fn spawn_deep(
+    deep: &mut JoinSet<Deep>,
+    addr: SocketAddr,
+    service: &str,
+    options: &Options,
+    probe_limiter: &Limiter,
+) {
+    let limiter = probe_limiter.clone();
+    let timeout = options.io_timeout;
+    if options.tls && service == "tls" {
+        let sni = options.server_name.clone();
+        deep.spawn(async move {
+            Deep::Tls(
+                addr.port(),
+                tls::analyse(addr, sni.as_deref(), &limiter, timeout).await,
+            )
+        });
+    } else if options.ssh && service == "ssh" {
+        deep.spawn(
+            async move { Deep::Ssh(addr.port(), ssh::analyse(addr, &limiter, timeout).await) },
+        );
+    }
+    if let Some(mechanism) = creds::mechanism_for(service).filter(|_| options.credentials) {
+        let settings = creds::CredentialSettings {
+            list: creds::bundled_credentials(creds::protocol_of(mechanism)),
+            max_attempts: options.max_credential_attempts,
+            brute_force_attempts: options.brute_force_attempts,
+            timeout: options.io_timeout,
+        };
+        let limiter = probe_limiter.clone();
+        let service = service.to_owned();
+        deep.spawn(async move {
+            let found = creds::assess(addr, mechanism, &limiter, &settings).await;
+            Deep::Creds(addr.port(), service, found)
+        });
     }
 }
 

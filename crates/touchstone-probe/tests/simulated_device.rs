@@ -97,6 +97,10 @@ fn full_default_probe_of_a_weak_camera() {
         // Credentials: each with a positive proof; the fake console on 2323
         // shows a root prompt for anything and must yield no credential.
         "net-default-credential fail critical 23: default credential root:xc3511 logs in to telnet (universal default)".into(),
+        // SSH: `support` kept its factory password; `root` and `admin` have
+        // unique ones and must not be reported.
+        "net-default-credential fail critical 22: default credential support:support logs in to ssh (universal default)".into(),
+        "net-brute-force-protection info low 22: no lockout, refusal or delay growth within 4 wrong ssh logins".into(),
         "net-default-credential fail critical 80: default credential admin:admin logs in to http-basic (universal default)".into(),
         "net-default-credential fail critical 1884: default credential admin:password logs in to mqtt (universal default)".into(),
         "net-default-credential info info 2323: none of 16 default credentials logged in to telnet".into(),
@@ -259,7 +263,19 @@ fn full_default_probe_of_a_weak_camera() {
         .filter(|c| !c.report.working.is_empty())
         .map(|c| c.port)
         .collect();
-    assert_eq!(claimed, [23, 80, 1884, 8080]);
+    assert_eq!(claimed, [22, 23, 80, 1884, 8080]);
+    // The SSH login is proven by a command whose output the shell computes.
+    let ssh_proof = report
+        .credentials
+        .iter()
+        .find(|c| c.port == 22)
+        .and_then(|c| c.report.working.first())
+        .map(|(_, proof)| proof.clone())
+        .unwrap_or_default();
+    assert!(
+        ssh_proof.starts_with("password authentication succeeded; `echo TS$(("),
+        "{ssh_proof}"
+    );
 
     // What the discovery protocols disclose, field by field.
     let upnp: Vec<String> = report

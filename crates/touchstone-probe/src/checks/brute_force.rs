@@ -3,8 +3,10 @@
 //! # What it checks
 //!
 //! After the credential list, makes a small, fixed number of wrong login
-//! attempts (default 4) on each login service and measures the answer time
-//! of each. Then, if a working credential is known, tries it again. The
+//! attempts (default 4, one at a time) on each login service (telnet, SSH,
+//! FTP, MQTT, RTSP, HTTP Basic, Digest and forms) and measures the answer
+//! time of each; other services are probed meanwhile, within the per-host
+//! connection cap. Then, if a working credential is known, tries it again. The
 //! verdict is `lockout` (the working credential now fails), `refusal` (the
 //! service stops answering attempts), `delay-growth` (the last answer took
 //! at least twice as long as the first plus 0.5 s), `fixed-delay` (every

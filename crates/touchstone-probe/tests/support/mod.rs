@@ -213,6 +213,64 @@ impl Device {
         panic!("port {port} of the simulated device never opened");
     }
 
+    /// Add a login account to the device: `ip netns exec` bind-mounts the
+    /// files of `/etc/netns/NAME/` over `/etc/`, so daemons started after
+    /// this see the account and the host's own files stay untouched.
+    pub fn add_account(&self, user: &str, password: &str, uid: u32) {
+        let dir = Path::new("/etc/netns").join(&self.name);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        for file in ["passwd", "shadow", "group"] {
+            let target = dir.join(file);
+            if !target.exists() {
+                std::fs::copy(Path::new("/etc").join(file), &target)
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+            }
+        }
+        let out = Command::new("openssl")
+            .args(["passwd", "-6", "-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                if let Some(mut stdin) = child.stdin.take() {
+                    stdin.write_all(password.as_bytes())?;
+                }
+                child.wait_with_output()
+            })
+            .unwrap_or_else(|e| panic!("openssl passwd: {e}"));
+        let hash = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(hash.starts_with("$6$"), "openssl passwd gave {hash:?}");
+        let append = |file: &str, line: String| {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(dir.join(file))
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            writeln!(f, "{line}").unwrap_or_else(|e| panic!("{file}: {e}"));
+        };
+        if user == "root" {
+            // Replace root's password in the overlay's shadow.
+            let path = dir.join("shadow");
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            let replaced: Vec<String> = text
+                .lines()
+                .map(|l| match l.strip_prefix("root:") {
+                    Some(rest) => {
+                        let tail = rest.split_once(':').map_or("", |(_, t)| t);
+                        format!("root:{hash}:{tail}")
+                    }
+                    None => l.to_owned(),
+                })
+                .collect();
+            std::fs::write(&path, replaced.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+            return;
+        }
+        append("passwd", format!("{user}:x:{uid}:{uid}::/:/bin/sh"));
+        append("shadow", format!("{user}:{hash}:19000:0:99999:7:::"));
+        append("group", format!("{user}:x:{uid}:"));
+    }
+
     pub fn target(&self) -> String {
         self.addr.to_string()
     }
@@ -262,7 +320,14 @@ impl Device {
     /// Add an account to the namespace's passwd, shadow and group overlay
     /// (started from the host's files the first time), without touching the
     /// host's accounts.
-    pub fn add_account(&self, user: &str, uid: u32, password: &str, home: &Path, shell: &str) {
+    pub fn add_account_with_home(
+        &self,
+        user: &str,
+        uid: u32,
+        password: &str,
+        home: &Path,
+        shell: &str,
+    ) {
         let etc = Path::new("/etc/netns").join(&self.name);
         std::fs::create_dir_all(&etc).unwrap_or_else(|e| panic!("{e}"));
         let out = Command::new("openssl")
@@ -325,7 +390,7 @@ pub fn add_discovery_and_ftp(d: &mut Device) {
     // pam_unix delay); vsftpd keeps its own 1 s delay after a failed login.
     let home = d.path("ftp-home");
     std::fs::create_dir_all(&home).unwrap_or_else(|e| panic!("{e}"));
-    d.add_account("camftp", 1501, "Cam-ftp-2026!", &home, "/usr/sbin/nologin");
+    d.add_account_with_home("camftp", 1502, "Cam-ftp-2026!", &home, "/usr/sbin/nologin");
     let host_pam = std::fs::read_dir("/etc/pam.d").unwrap_or_else(|e| panic!("/etc/pam.d: {e}"));
     for entry in host_pam.flatten() {
         if let Ok(text) = std::fs::read_to_string(entry.path()) {
@@ -540,6 +605,11 @@ pub fn weak_camera() -> Device {
             passwords.display()
         ),
     );
+    // SSH accounts: `support` keeps its factory password (in the bundled
+    // list); `root` and `admin` have unique ones that no list pair matches.
+    d.add_account("root", "Kx7-unique-root-4418", 0);
+    d.add_account("admin", "Mq2-unique-admin-9051", 1500);
+    d.add_account("support", "support", 1501);
     let key = d.path("dropbear_rsa");
     d.spawn(
         "dropbear",
