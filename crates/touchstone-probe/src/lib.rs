@@ -16,7 +16,7 @@
 //!    a negative control and a positive proof ([`creds`]), and a bounded
 //!    measurement of brute-force protection.
 //! 6. **Disclosure**: HTTP version banners and hardening headers, and
-//!    security.txt (RFC 9116) validation from a file or an `http://` URL
+//!    security.txt (RFC 9116) validation from a file or an `http(s)://` URL
 //!    ([`security_txt_findings`], [`fetch_security_txt`]).
 //!
 //! Every judgement comes from the crypto policy in `data/crypto-policy.toml`
@@ -65,6 +65,7 @@ pub mod creds;
 mod ident;
 mod limiter;
 pub mod mdns;
+pub mod passwords;
 pub mod policy;
 mod scan;
 pub mod security_txt;
@@ -162,6 +163,9 @@ pub struct Options {
     pub brute_force_attempts: u32,
     /// Host name for TLS SNI, when the target is an address.
     pub server_name: Option<String>,
+    /// Trust anchors of the lab (`--ca FILE`): TLS chains are validated
+    /// against them as well as against the Mozilla roots.
+    pub lab_anchors: tls::LabAnchors,
     /// Upper bound of the whole probe of one host.
     pub budget: Duration,
 }
@@ -189,6 +193,7 @@ impl Default for Options {
             max_credential_attempts: 16,
             brute_force_attempts: 4,
             server_name: None,
+            lab_anchors: tls::LabAnchors::default(),
             budget: Duration::from_secs(300),
         }
     }
@@ -356,6 +361,8 @@ pub struct ProbeReport {
     pub upnp: Vec<upnp::UpnpDescription>,
     /// Service instances announced over mDNS, with their TXT records.
     pub mdns: Vec<mdns::MdnsService>,
+    /// security.txt fetched from the device's HTTPS services.
+    pub security_txt: Vec<security_txt::fetch::Fetched>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -429,6 +436,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         http: Vec::new(),
         upnp: Vec::new(),
         mdns: Vec::new(),
+        security_txt: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -706,10 +714,11 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         let timeout = options.io_timeout;
         if options.tls && s.service == "tls" {
             let sni = options.server_name.clone();
+            let lab = options.lab_anchors.clone();
             deep.spawn(async move {
                 Deep::Tls(
                     addr.port(),
-                    tls::analyse(addr, sni.as_deref(), &limiter, timeout).await,
+                    tls::analyse(addr, sni.as_deref(), &lab, &limiter, timeout).await,
                 )
             });
         } else if options.ssh && s.service == "ssh" {
@@ -774,6 +783,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             message: "the time budget ended the TLS/SSH analysis".into(),
         }),
     }
+    security_txt_on_https(ip, options, &probe_limiter, deadline, report).await;
     report.stats.analyse_ms += millis(phase);
     report.tls.sort_by_key(|t| t.port);
     report.ssh.sort_by_key(|t| t.port);
@@ -796,115 +806,28 @@ pub fn security_txt_findings(
     (doc, findings)
 }
 
-/// Fetch a security.txt over plain HTTP (`http://host[:port]/path`), bounded
-/// to 64 KiB and `timeout`, and validate it. A URL that cannot be fetched
-/// yields a `no_security_txt` failure.
+/// Fetch a security.txt from an `http://` or `https://` URL, bounded to
+/// 64 KiB and `timeout` per request, and validate it; see
+/// [`security_txt::fetch::fetch`] for the locations tried, redirects and
+/// the certificate judgement. A URL that cannot be fetched yields a
+/// `no_security_txt` failure.
 ///
 /// # Errors
 ///
-/// [`ProbeError::Options`] for `https://` URLs (no TLS client is built in
-/// yet: download the file and use [`security_txt_findings`]) and for URLs
-/// that are not `http://`.
+/// [`ProbeError::Options`] for URLs that are not `http://` or `https://`,
+/// [`ProbeError::Target`] for hosts that do not resolve.
 pub async fn fetch_security_txt(
     url: &str,
     timeout: Duration,
     now: i64,
 ) -> Result<(Option<security_txt::SecurityTxt>, Vec<Finding>), ProbeError> {
-    if url.starts_with("https://") {
-        return Err(ProbeError::Options(
-            "https:// security.txt URLs are not fetched yet (no TLS client); save the file and validate it".into(),
-        ));
-    }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| ProbeError::Options(format!("`{url}` is not an http:// URL")))?;
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
-            h.trim_matches(['[', ']']),
-            p.parse()
-                .map_err(|_| ProbeError::Options(format!("bad port in `{url}`")))?,
-        ),
-        _ => (authority.trim_matches(['[', ']']), 80),
+    let options = security_txt::fetch::FetchOptions {
+        timeout,
+        now,
+        ..security_txt::fetch::FetchOptions::default()
     };
-    let ip = resolve_target(host, false)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ProbeError::Target {
-            target: host.to_owned(),
-            message: "no address".into(),
-        })?;
-    let request =
-        format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: Touchstone\r\n\r\n");
-    let work = async {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(SocketAddr::new(ip, port))
-            .await
-            .ok()?;
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut data = Vec::new();
-        let mut chunk = [0u8; 4096];
-        for _ in 0..32 {
-            match stream.read(&mut chunk).await {
-                Ok(n) if n > 0 && data.len() < 64 * 1024 => {
-                    data.extend_from_slice(chunk.get(..n).unwrap_or_default())
-                }
-                _ => break,
-            }
-        }
-        Some(data)
-    };
-    let answer = tokio::time::timeout(timeout, work).await.ok().flatten();
-    let Some(answer) = answer.as_deref().and_then(creds::parse_http_answer) else {
-        return Ok((
-            None,
-            vec![checks::security_txt::missing(url, "no HTTP answer")],
-        ));
-    };
-    if answer.status != 200 {
-        return Ok((
-            None,
-            vec![checks::security_txt::missing(
-                url,
-                &format!("HTTP status {}", answer.status),
-            )],
-        ));
-    }
-    let text = String::from_utf8_lossy(&answer.body);
-    let mut doc = security_txt::validate(&text, url, now);
-    let content_type = answer
-        .content_type
-        .as_deref()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !content_type.starts_with("text/plain") {
-        doc.problems.insert(
-            0,
-            security_txt::SecurityTxtProblem {
-                code: "invalid_media",
-                level: security_txt::Level::Error,
-                message: format!(
-                    "served as `{}`: RFC 9116 requires text/plain",
-                    answer.content_type.as_deref().unwrap_or("no Content-Type")
-                ),
-            },
-        );
-    } else if content_type.contains("charset")
-        && !content_type.replace(' ', "").contains("charset=utf-8")
-    {
-        doc.problems.insert(
-            0,
-            security_txt::SecurityTxtProblem {
-                code: "invalid_charset",
-                level: security_txt::Level::Error,
-                message: format!("served with `{content_type}`: RFC 9116 requires charset=utf-8"),
-            },
-        );
-    }
-    let findings = checks::security_txt::run(&doc);
-    Ok((Some(doc), findings))
+    let (fetched, findings) = security_txt::fetch::fetch(url, &options).await?;
+    Ok((fetched.document, findings))
 }
 
 /// An empty report, for check tests.
@@ -923,9 +846,61 @@ pub(crate) fn empty_report() -> ProbeReport {
         http: Vec::new(),
         upnp: Vec::new(),
         mdns: Vec::new(),
+        security_txt: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
+    }
+}
+
+/// Try `/.well-known/security.txt` (then `/security.txt`) on every TLS
+/// service of `ip` where a rustls handshake completed.
+async fn security_txt_on_https(
+    ip: IpAddr,
+    options: &Options,
+    limiter: &Limiter,
+    deadline: Instant,
+    report: &mut ProbeReport,
+) {
+    let host = ip.to_string();
+    let ports: Vec<u16> = report
+        .tls
+        .iter()
+        .filter(|t| t.host == host)
+        .filter(|t| {
+            t.report
+                .chain
+                .as_ref()
+                .is_some_and(|c| c.negotiated.is_some())
+        })
+        .map(|t| t.port)
+        .collect();
+    let fetch_options = security_txt::fetch::FetchOptions {
+        timeout: options.io_timeout,
+        lab_anchors: options.lab_anchors.clone(),
+        now: report.probed_at,
+        ..security_txt::fetch::FetchOptions::default()
+    };
+    let authority = if ip.is_ipv6() {
+        format!("[{ip}]")
+    } else {
+        host.clone()
+    };
+    for port in ports {
+        let url = format!("https://{authority}:{port}/");
+        let left = deadline.saturating_duration_since(Instant::now());
+        let work = security_txt::fetch::fetch_limited(&url, &fetch_options, Some(limiter));
+        match tokio::time::timeout(left, work).await {
+            Ok(Ok((fetched, _))) => report.security_txt.push(fetched),
+            Ok(Err(e)) => report.problems.push(Problem {
+                host: host.clone(),
+                message: format!("security.txt on port {port}: {e}"),
+            }),
+            Err(_) => report.problems.push(Problem {
+                host: host.clone(),
+                message: "the time budget ended the security.txt fetch".into(),
+            }),
+        }
     }
 }
 

@@ -150,6 +150,16 @@ fn full_default_probe_of_a_weak_camera() {
             "net-tls-weak-cipher fail medium 8443: accepts {suite} with TLSv1.2 {weak_cbc}"
         ));
     }
+    // One rustls handshake per TLS 1.2/1.3 service judges the chain; the
+    // s_server certificate is a self-signed CA certificate for `good-cam`.
+    let ip = device.target();
+    want.extend([
+        "net-tls-chain fail low 8443: the chain is not trusted by the Mozilla roots (give the lab's CA with --ca to trust a private CA): the leaf is a CA certificate".to_owned(),
+        "net-tls-chain fail low 8443: the leaf is self-signed: only a client that pins this certificate can trust it".to_owned(),
+        format!("net-tls-chain fail medium 8443: the certificate is not valid for `{ip}` (names: good-cam)"),
+        // s_server -www answers every path with its HTML status page.
+        format!("net-security-txt info info -: the device serves no security.txt (tried https://{ip}:8443/.well-known/security.txt (200, an HTML page, not a security.txt), https://{ip}:8443/security.txt (200, an HTML page, not a security.txt))"),
+    ]);
     want.sort();
     assert_eq!(got, want);
 

@@ -10,11 +10,13 @@ pub mod default_credentials;
 pub mod discovery_disclosure;
 pub mod http_headers;
 pub mod missing_authentication;
+pub mod password_generation;
 pub mod security_txt;
 pub mod service_inventory;
 pub mod ssh_algorithms;
 pub mod ssh_host_key;
 pub mod tls_certificate;
+pub mod tls_chain;
 pub mod tls_ciphers;
 pub mod tls_versions;
 
@@ -37,12 +39,13 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 13] = [
+pub const CHECKS: [CheckInfo; 15] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
     tls_ciphers::INFO,
     tls_certificate::INFO,
+    tls_chain::INFO,
     ssh_algorithms::INFO,
     ssh_host_key::INFO,
     default_credentials::INFO,
@@ -51,10 +54,13 @@ pub const CHECKS: [CheckInfo; 13] = [
     http_headers::INFO,
     security_txt::INFO,
     discovery_disclosure::INFO,
+    password_generation::INFO,
 ];
 
-/// Run every check on the facts of a probe. `net-security-txt` runs on its
-/// own input: see [`crate::security_txt_findings`].
+/// Run every check on the facts of a probe. `net-security-txt` also runs
+/// on its own input (see [`crate::security_txt_findings`]), and
+/// `pw-generation` only on its own (a CSV of sample devices, see
+/// [`crate::passwords`]).
 pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(service_inventory::run(report));
@@ -62,12 +68,14 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(tls_versions::run(report, policy));
     out.extend(tls_ciphers::run(report, policy));
     out.extend(tls_certificate::run(report, policy));
+    out.extend(tls_chain::run(report));
     out.extend(ssh_algorithms::run(report, policy));
     out.extend(ssh_host_key::run(report, policy));
     out.extend(default_credentials::run(report));
     out.extend(missing_authentication::run(report));
     out.extend(brute_force::run(report));
     out.extend(http_headers::run(report));
+    out.extend(security_txt::from_probe(report));
     out.extend(discovery_disclosure::run(report));
     out
 }
@@ -143,6 +151,7 @@ mod tests {
                 "net-tls-legacy-version",
                 "net-tls-weak-cipher",
                 "net-tls-certificate",
+                "net-tls-chain",
                 "net-ssh-weak-algorithm",
                 "net-ssh-host-key",
                 "net-default-credential",
@@ -151,6 +160,7 @@ mod tests {
                 "net-http-headers",
                 "net-security-txt",
                 "net-discovery-disclosure",
+                "pw-generation",
             ]
         );
         for c in CHECKS {

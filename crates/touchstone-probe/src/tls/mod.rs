@@ -1,6 +1,7 @@
 //! TLS analysis by hand-built ClientHellos: versions, suites, certificate.
 
 pub mod cert;
+pub mod chain;
 pub mod hello;
 pub(crate) mod suites;
 
@@ -14,6 +15,7 @@ use tokio::net::TcpStream;
 use crate::limiter::Limiter;
 use crate::wire::random_bytes;
 pub use cert::CertificateFacts;
+pub use chain::{ChainProblem, ChainReport, LabAnchors, TrustOutcome};
 pub use hello::{ServerFlight, TlsVersion, client_hello, parse_server_flight};
 
 /// What the server did with one ClientHello.
@@ -95,6 +97,9 @@ pub struct TlsReport {
     /// The leaf certificate, when it could be read (TLS ≤ 1.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateFacts>,
+    /// Chain validation by one rustls handshake (TLS 1.2/1.3 services).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainReport>,
     /// Number of connections the analysis used.
     pub connections: u32,
 }
@@ -126,6 +131,7 @@ pub struct SuiteResult {
 pub(crate) async fn analyse(
     addr: SocketAddr,
     server_name: Option<&str>,
+    lab: &LabAnchors,
     limiter: &Limiter,
     timeout: Duration,
 ) -> TlsReport {
@@ -167,6 +173,21 @@ pub(crate) async fn analyse(
         });
     }
     report.certificate = leaf.map(|(_, der)| cert::facts(&der));
+    let modern_accepted = report
+        .versions
+        .iter()
+        .any(|v| v.accepted && (v.version == "TLSv1.2" || v.version == "TLSv1.3"));
+    if modern_accepted && let Some(_permit) = limiter.acquire().await {
+        let name = server_name.map_or_else(|| addr.ip().to_string(), str::to_owned);
+        let (_, chain) = chain::handshake(addr, &name, lab, timeout, false).await;
+        report.connections += 1;
+        if report.certificate.is_none()
+            && let Some(leaf) = chain.chain_der.first()
+        {
+            report.certificate = Some(cert::facts(leaf));
+        }
+        report.chain = Some(chain);
+    }
     report
 }
 

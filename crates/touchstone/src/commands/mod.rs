@@ -5,7 +5,9 @@ mod catalog;
 mod firmware;
 mod init;
 mod misc;
+mod passwords;
 mod probe;
+mod security_txt;
 mod validate;
 mod vulndb;
 
@@ -28,6 +30,8 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Firmware(cmd) => firmware::run(&cmd, ui),
         Command::Vulndb(cmd) => vulndb::run(&cmd, ui),
         Command::Probe(args) => probe::run(&args, ui),
+        Command::SecurityTxt(args) => security_txt::run(&args, ui),
+        Command::Passwords(cmd) => passwords::run(&cmd, ui),
     }
 }
 
