@@ -10,14 +10,19 @@
 //! 2. **Identification** by the services' own handshakes and banners (SSH,
 //!    telnet IAC, FTP 220, TLS ClientHello, HTTP, MQTT CONNECT).
 //! 3. **TLS**: versions SSL 3.0 to TLS 1.3 and cipher suites by hand-built
-//!    ClientHellos, certificate facts with `x509-parser`.
+//!    ClientHellos, certificate facts with `x509-parser`, and chain
+//!    validation by one rustls handshake ([`tls::chain`]: Mozilla roots,
+//!    [`Options::lab_anchors`], name, validity).
 //! 4. **SSH**: banner, KEXINIT algorithm lists, host keys and fingerprints.
 //! 5. **Default credentials** on telnet, FTP, MQTT and HTTP Basic, each with
 //!    a negative control and a positive proof ([`creds`]), and a bounded
 //!    measurement of brute-force protection.
 //! 6. **Disclosure**: HTTP version banners and hardening headers, and
 //!    security.txt (RFC 9116) validation from a file or an `http(s)://` URL
-//!    ([`security_txt_findings`], [`fetch_security_txt`]).
+//!    ([`security_txt_findings`], [`fetch_security_txt`]), also asked of
+//!    the device's own HTTPS services.
+//! 7. **Password generation** ([`passwords`]): whether sample devices'
+//!    passwords follow from their MAC or serial (pure; input is a CSV).
 //!
 //! Every judgement comes from the crypto policy in `data/crypto-policy.toml`
 //! ([`CryptoPolicy`]) and names its reason.
@@ -57,7 +62,7 @@
 //! `--dry-run` maps to [`Options::dry_run`], `--allow-range` to
 //! [`Options::allow_range`], `--max-connections`/`--rate` to
 //! [`Options::max_connections`] and [`Options::max_connections_per_second`],
-//! `--ports` to [`Options::ports`]. Exit code 2 on [`ProbeError`] (bad
+//! `--ports` to [`Options::ports`], `--ca FILE` to [`Options::lab_anchors`]. Exit code 2 on [`ProbeError`] (bad
 //! target or options); otherwise the findings decide, as for `assess`.
 
 pub mod checks;

@@ -9,7 +9,8 @@
 //!   check ([`crate::tls::chain`]) but the file is fetched anyway; a chain
 //!   a client cannot validate is an `invalid_cert` error, since RFC 9116
 //!   counts only a file served over HTTPS that a client can trust.
-//! * Every answer is bounded to 64 KiB and every request to the timeout.
+//! * Every answer is bounded to 64 KiB and every request to the timeout;
+//!   a server that gives no HTTP answer at all is not asked again.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -441,7 +442,9 @@ pub(crate) async fn fetch_limited(
                     status: None,
                     note,
                 });
-                continue 'candidates;
+                // No HTTP answer at all: the other location is on the same
+                // server and would cost the same timeout.
+                break 'candidates;
             };
             let status = answer.status;
             match (status, answer.location.as_deref()) {
