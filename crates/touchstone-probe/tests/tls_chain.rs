@@ -198,7 +198,7 @@ fn chains_are_judged_against_public_roots_lab_anchors_name_and_validity() {
             vec![&name],
             (2024, 2090),
             None,
-            vec!["fail low untrusted"],
+            vec!["info info untrusted"],
         ),
         (
             "issued by another CA than the lab's",
@@ -214,7 +214,7 @@ fn chains_are_judged_against_public_roots_lab_anchors_name_and_validity() {
             vec![&name],
             (2024, 2090),
             Some(&ca),
-            vec!["fail medium untrusted", "fail low self_signed"],
+            vec!["fail medium untrusted", "info info self_signed"],
         ),
         (
             "expired",

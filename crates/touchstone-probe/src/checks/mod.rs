@@ -68,7 +68,7 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(tls_versions::run(report, policy));
     out.extend(tls_ciphers::run(report, policy));
     out.extend(tls_certificate::run(report, policy));
-    out.extend(tls_chain::run(report));
+    out.extend(tls_chain::run(report, policy));
     out.extend(ssh_algorithms::run(report, policy));
     out.extend(ssh_host_key::run(report, policy));
     out.extend(default_credentials::run(report));

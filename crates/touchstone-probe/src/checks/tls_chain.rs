@@ -33,14 +33,18 @@
 //! # Provisions and test units
 //!
 //! 5.5-1 (5.5-1-2a) and 5.1-3 (5.1-3-2a). A chain that is trusted and
-//! matches the name supports a pass. Without lab anchors an untrusted chain
-//! is a low-severity failure (a local device often cannot have a public
-//! certificate; give `--ca` to judge it against the vendor's CA); with
-//! anchors it is medium.
+//! matches the name supports a pass. Each problem is graded by the
+//! `[tls.chain]` table of the crypto policy, whose reason the finding
+//! prints: an untrusted chain, an expired or not yet valid certificate and
+//! a name mismatch are weak (a medium failure); without lab anchors an
+//! untrusted chain and a self-signed leaf are information only (a local
+//! device often cannot have a public certificate; give `--ca` to judge it
+//! against the vendor's CA).
 
 use touchstone_core::{Finding, Severity, Supports};
 
-use super::{CheckInfo, finding, network};
+use super::{CheckInfo, finding, judged, network};
+use crate::policy::{CryptoPolicy, Grade};
 use crate::{ProbeReport, Transport};
 
 /// Metadata.
@@ -53,7 +57,7 @@ pub const INFO: CheckInfo = CheckInfo {
 
 /// One finding per reason a validating client would refuse the service,
 /// or a pass.
-pub fn run(report: &ProbeReport) -> Vec<Finding> {
+pub fn run(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in &report.tls {
         let Some(chain) = &t.report.chain else {
@@ -106,17 +110,20 @@ pub fn run(report: &ProbeReport) -> Vec<Finding> {
             continue;
         }
         for p in &chain.problems {
-            let severity = match p.code {
-                "self_signed" => Severity::Low,
-                "untrusted" if !lab_given => Severity::Low,
-                _ => Severity::Medium,
+            let key = if p.code == "untrusted" && !lab_given {
+                "untrusted_public_only"
+            } else {
+                p.code
             };
+            let rated = policy.tls.chain.get(key);
+            let (severity, supports) = judged(rated.map_or(Grade::Unknown, |r| r.grade));
+            let reason = rated.map_or("not graded by the crypto policy", |r| r.reason.as_str());
             out.push(finding(
                 &INFO,
                 severity,
-                Supports::Fail,
+                supports,
                 location.clone(),
-                p.message.clone(),
+                format!("{} ({reason})", p.message),
                 evidence(p.code),
             ));
         }
@@ -159,7 +166,8 @@ mod tests {
             }),
             ..ChainReport::default()
         };
-        let got = run(&with_chain(ok.clone()));
+        let policy = CryptoPolicy::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let got = run(&with_chain(ok.clone()), &policy);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].supports, Supports::Pass);
         assert!(got[0].message.contains("lab's trust anchors"), "{got:?}");
@@ -178,14 +186,14 @@ mod tests {
             lab_anchors: None,
             ..ok
         };
-        let got: Vec<(Severity, Supports)> = run(&with_chain(bad))
+        let got: Vec<(Severity, Supports)> = run(&with_chain(bad), &policy)
             .iter()
             .map(|f| (f.severity, f.supports))
             .collect();
         assert_eq!(
             got,
             [
-                (Severity::Low, Supports::Fail),
+                (Severity::Info, Supports::Info),
                 (Severity::Medium, Supports::Fail)
             ]
         );
