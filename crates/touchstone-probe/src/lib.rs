@@ -519,7 +519,7 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
             host: host.clone(),
             transport: Transport::Tcp,
             ports: "each TLS port".into(),
-            action: "one ClientHello per version SSLv3..TLSv1.3, then one per accepted cipher suite (sequential)".into(),
+            action: "one ClientHello per version SSLv3..TLSv1.3, then one per accepted cipher suite (sequential); if TLS 1.2/1.3 is accepted, one rustls handshake to validate the chain and an HTTPS GET of /.well-known/security.txt (then /security.txt)".into(),
             payload_hex: None,
         });
     }

@@ -41,6 +41,9 @@ pub const MAX_FIELD: usize = 1024;
 pub const MIN_DERIVED_LEN: usize = 4;
 /// Shortest run of identifier characters inside a password that counts.
 pub const MIN_SHARED_RUN: usize = 6;
+/// Samples needed before passwords that merely increase with the
+/// identifiers (at varying steps) count as a counter.
+pub const MIN_MONOTONIC: usize = 5;
 
 /// One sample device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -904,16 +907,29 @@ fn counters(samples: &[Sample]) -> Vec<Counter> {
                 _ => false,
             }
         });
+        let examples = || -> Vec<String> {
+            order
+                .iter()
+                .take(3)
+                .filter_map(|i| samples.get(*i))
+                .map(example)
+                .collect()
+        };
         if monotonic && steps.len() == 1 {
             let step = steps.first().copied().unwrap_or(0);
             out.push(Counter {
                 rule: format!("passwords step by {step} in {name} order (a counter)"),
-                examples: order
-                    .iter()
-                    .take(3)
-                    .filter_map(|i| samples.get(*i))
-                    .map(example)
-                    .collect(),
+                examples: examples(),
+            });
+        } else if monotonic && samples.len() >= MIN_MONOTONIC {
+            // Random passwords come out in increasing order for one in n!
+            // orderings of n devices.
+            out.push(Counter {
+                rule: format!(
+                    "passwords increase with the {name} across all {n} samples (random ones would be in this order once in {n}! cases)",
+                    n = samples.len()
+                ),
+                examples: examples(),
             });
         }
     }

@@ -121,6 +121,11 @@ const CASES: &[(&str, Generator, &str)] = &[
         "counter: passwords step by 15 in serial order (a counter)",
     ),
     (
+        "numbers that grow with the serial at varying steps",
+        |i| format!("{}", 40_000_000 + i * i * 37 + i * 11),
+        "counter: passwords increase with the serial across all 12 samples (random ones would be in this order once in 12! cases)",
+    ),
+    (
         "one password everywhere",
         |_| "admin1234".to_owned(),
         "shared: 12 of 12",
