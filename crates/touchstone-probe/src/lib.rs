@@ -873,10 +873,17 @@ async fn security_txt_on_https(
         .iter()
         .filter(|t| t.host == host)
         .filter(|t| {
-            t.report
-                .chain
-                .as_ref()
-                .is_some_and(|c| c.negotiated.is_some())
+            // Only where the rustls handshake (TLS 1.2/1.3) completed.
+            let modern = t
+                .report
+                .versions
+                .iter()
+                .any(|v| v.accepted && (v.version == "TLSv1.2" || v.version == "TLSv1.3"));
+            modern
+                && t.report
+                    .chain
+                    .as_ref()
+                    .is_some_and(|c| c.handshake_error.is_none())
         })
         .map(|t| t.port)
         .collect();

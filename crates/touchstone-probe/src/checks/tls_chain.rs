@@ -9,7 +9,10 @@
 //! the lab supplied (`touchstone probe --ca FILE`, for instance the
 //! vendor's device CA described in the IXIT); is the leaf valid for the
 //! name the client used (the SNI name, or the address); is it within its
-//! validity period; is it self-signed. Every reason a validating client
+//! validity period; is it self-signed. A service that speaks only TLS 1.1
+//! or older (which rustls, like every current client, refuses) has the
+//! chain of its clear-text handshake judged the same way. Every reason a
+//! validating client
 //! would refuse the service is one finding with its own code in the
 //! evidence (`untrusted`, `expired`, `not_yet_valid`, `self_signed`,
 //! `name_mismatch`, `handshake_failed`).

@@ -30,7 +30,7 @@ pub struct TrustOutcome {
     pub valid: bool,
     /// `valid`, `unknown_issuer`, `expired`, `not_yet_valid`,
     /// `bad_signature`, `unsupported_signature`, `ca_used_as_leaf`,
-    /// `bad_encoding` or `other`.
+    /// `invalid_validity`, `bad_encoding` or `other`.
     pub code: String,
     /// The reason in words.
     pub reason: String,
@@ -233,7 +233,7 @@ pub fn judge(chain: &[Vec<u8>], server_name: &str, lab: &LabAnchors, now_secs: u
             .map(|t| t.reason.clone())
             .unwrap_or_default();
         let against = if lab.is_empty() {
-            "the Mozilla roots (give the lab's CA with --ca to trust a private CA)"
+            "the Mozilla roots"
         } else {
             "the Mozilla roots nor the lab's trust anchors"
         };
@@ -300,6 +300,10 @@ fn describe_webpki(e: &webpki::Error) -> (&'static str, String) {
         | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => (
             "unsupported_signature",
             "signed with an algorithm a current client does not accept (for instance SHA-1 or a key below 2048 bits)".into(),
+        ),
+        E::InvalidCertValidity => (
+            "invalid_validity",
+            "a certificate's validity period ends before it starts".into(),
         ),
         E::CaUsedAsEndEntity => (
             "ca_used_as_leaf",

@@ -138,7 +138,9 @@ pub(crate) async fn analyse(
     let mut report = TlsReport::default();
     let legacy: Vec<u16> = suites::LEGACY_SUITES.iter().map(|(id, _)| *id).collect();
     let modern: Vec<u16> = suites::TLS13_SUITES.iter().map(|(id, _)| *id).collect();
-    let mut leaf: Option<(TlsVersion, Vec<u8>)> = None;
+    // The certificates of the highest version whose clear-text handshake
+    // showed them (leaf first).
+    let mut leaf: Option<(TlsVersion, Vec<Vec<u8>>)> = None;
     for version in TlsVersion::ALL {
         let offer = if version == TlsVersion::Tls13 {
             &modern
@@ -150,10 +152,10 @@ pub(crate) async fn analyse(
         let (accepted, answer) = describe(version, &outcome);
         if accepted {
             if let HelloOutcome::Accepted { certificates, .. } = &outcome
-                && let Some(first) = certificates.first()
+                && !certificates.is_empty()
                 && leaf.as_ref().is_none_or(|(v, _)| *v < version)
             {
-                leaf = Some((version, first.clone()));
+                leaf = Some((version, certificates.clone()));
             }
             enumerate_suites(
                 addr,
@@ -172,7 +174,10 @@ pub(crate) async fn analyse(
             answer,
         });
     }
-    report.certificate = leaf.map(|(_, der)| cert::facts(&der));
+    report.certificate = leaf
+        .as_ref()
+        .and_then(|(_, certs)| certs.first())
+        .map(|der| cert::facts(der));
     let modern_accepted = report
         .versions
         .iter()
@@ -186,6 +191,19 @@ pub(crate) async fn analyse(
         {
             report.certificate = Some(cert::facts(leaf));
         }
+        report.chain = Some(chain);
+    } else if let Some((version, certs)) = &leaf {
+        // rustls speaks only TLS 1.2/1.3: judge the chain the legacy
+        // handshake showed in clear text.
+        let name = server_name.map_or_else(|| addr.ip().to_string(), str::to_owned);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut chain = chain::judge(certs, &name, lab, now);
+        chain.negotiated = Some(format!(
+            "{} (hand-built handshake: a current client would not connect at all)",
+            version.name()
+        ));
         report.chain = Some(chain);
     }
     report
