@@ -10,17 +10,22 @@
 //! 2. **Identification** by the services' own handshakes and banners (SSH,
 //!    telnet IAC, FTP 220, TLS ClientHello, HTTP, MQTT CONNECT).
 //! 3. **TLS**: versions SSL 3.0 to TLS 1.3 and cipher suites by hand-built
-//!    ClientHellos, certificate facts with `x509-parser`.
+//!    ClientHellos, certificate facts with `x509-parser`, and chain
+//!    validation by one rustls handshake ([`tls::chain`]: Mozilla roots,
+//!    [`Options::lab_anchors`], name, validity).
 //! 4. **SSH**: banner, KEXINIT algorithm lists, host keys and fingerprints.
 //! 5. **Default credentials** on telnet, FTP, MQTT and HTTP Basic, each with
 //!    a negative control and a positive proof ([`creds`]), and a bounded
 //!    measurement of brute-force protection.
 //! 6. **Disclosure**: HTTP version banners and hardening headers, and
-//!    security.txt (RFC 9116) validation from a file or an `http://` URL
-//!    ([`security_txt_findings`], [`fetch_security_txt`]).
+//!    security.txt (RFC 9116) validation from a file or an `http(s)://` URL
+//!    ([`security_txt_findings`], [`fetch_security_txt`]), also asked of
+//!    the device's own HTTPS services.
 //! 7. **Robustness** (opt-in, [`Options::robustness`]): a seeded mini-fuzzer
 //!    for HTTP, MQTT and CoAP with a liveness check after every batch
 //!    ([`robust`]).
+//! 8. **Password generation** ([`passwords`]): whether sample devices'
+//!    passwords follow from their MAC or serial (pure; input is a CSV).
 //!
 //! Separately, [`mitm`] tests the device's own TLS client: a server with an
 //! untrusted certificate records which clients accept it
@@ -64,7 +69,7 @@
 //! `--dry-run` maps to [`Options::dry_run`], `--allow-range` to
 //! [`Options::allow_range`], `--max-connections`/`--rate` to
 //! [`Options::max_connections`] and [`Options::max_connections_per_second`],
-//! `--ports` to [`Options::ports`]. Exit code 2 on [`ProbeError`] (bad
+//! `--ports` to [`Options::ports`], `--ca FILE` to [`Options::lab_anchors`]. Exit code 2 on [`ProbeError`] (bad
 //! target or options); otherwise the findings decide, as for `assess`.
 
 pub mod checks;
@@ -73,6 +78,7 @@ mod ident;
 mod limiter;
 pub mod mdns;
 pub mod mitm;
+pub mod passwords;
 pub mod policy;
 pub mod robust;
 mod scan;
@@ -174,6 +180,9 @@ pub struct Options {
     pub brute_force_attempts: u32,
     /// Host name for TLS SNI, when the target is an address.
     pub server_name: Option<String>,
+    /// Trust anchors of the lab (`--ca FILE`): TLS chains are validated
+    /// against them as well as against the Mozilla roots.
+    pub lab_anchors: tls::LabAnchors,
     /// Upper bound of the whole probe of one host.
     pub budget: Duration,
     /// Run the robustness mini-fuzzer on plain HTTP, MQTT and CoAP services
@@ -205,6 +214,7 @@ impl Default for Options {
             max_credential_attempts: 16,
             brute_force_attempts: 4,
             server_name: None,
+            lab_anchors: tls::LabAnchors::default(),
             budget: Duration::from_secs(300),
             robustness: None,
         }
@@ -376,6 +386,8 @@ pub struct ProbeReport {
     /// Robustness fuzzing per service (empty unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub robustness: Vec<robust::RobustnessReport>,
+    /// security.txt fetched from the device's HTTPS services.
+    pub security_txt: Vec<security_txt::fetch::Fetched>,
     /// Parts that could not run.
     pub problems: Vec<Problem>,
     /// What a dry run would send (empty otherwise).
@@ -450,6 +462,7 @@ pub async fn probe(target: &str, options: &Options) -> Result<ProbeReport, Probe
         upnp: Vec::new(),
         mdns: Vec::new(),
         robustness: Vec::new(),
+        security_txt: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -527,7 +540,7 @@ fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
             host: host.clone(),
             transport: Transport::Tcp,
             ports: "each TLS port".into(),
-            action: "one ClientHello per version SSLv3..TLSv1.3, then one per accepted cipher suite (sequential)".into(),
+            action: "one ClientHello per version SSLv3..TLSv1.3, then one per accepted cipher suite (sequential); if TLS 1.2/1.3 is accepted, one rustls handshake to validate the chain and an HTTPS GET of /.well-known/security.txt (then /security.txt)".into(),
             payload_hex: None,
         });
     }
@@ -784,6 +797,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             message: "the time budget ended the TLS/SSH analysis".into(),
         }),
     }
+    security_txt_on_https(ip, options, &probe_limiter, deadline, report).await;
     report.stats.analyse_ms += millis(phase);
     if let Some(settings) = &options.robustness {
         // One service at a time, so an outage is attributable.
@@ -819,115 +833,28 @@ pub fn security_txt_findings(
     (doc, findings)
 }
 
-/// Fetch a security.txt over plain HTTP (`http://host[:port]/path`), bounded
-/// to 64 KiB and `timeout`, and validate it. A URL that cannot be fetched
-/// yields a `no_security_txt` failure.
+/// Fetch a security.txt from an `http://` or `https://` URL, bounded to
+/// 64 KiB and `timeout` per request, and validate it; see
+/// [`security_txt::fetch::fetch`] for the locations tried, redirects and
+/// the certificate judgement. A URL that cannot be fetched yields a
+/// `no_security_txt` failure.
 ///
 /// # Errors
 ///
-/// [`ProbeError::Options`] for `https://` URLs (no TLS client is built in
-/// yet: download the file and use [`security_txt_findings`]) and for URLs
-/// that are not `http://`.
+/// [`ProbeError::Options`] for URLs that are not `http://` or `https://`,
+/// [`ProbeError::Target`] for hosts that do not resolve.
 pub async fn fetch_security_txt(
     url: &str,
     timeout: Duration,
     now: i64,
 ) -> Result<(Option<security_txt::SecurityTxt>, Vec<Finding>), ProbeError> {
-    if url.starts_with("https://") {
-        return Err(ProbeError::Options(
-            "https:// security.txt URLs are not fetched yet (no TLS client); save the file and validate it".into(),
-        ));
-    }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| ProbeError::Options(format!("`{url}` is not an http:// URL")))?;
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
-            h.trim_matches(['[', ']']),
-            p.parse()
-                .map_err(|_| ProbeError::Options(format!("bad port in `{url}`")))?,
-        ),
-        _ => (authority.trim_matches(['[', ']']), 80),
+    let options = security_txt::fetch::FetchOptions {
+        timeout,
+        now,
+        ..security_txt::fetch::FetchOptions::default()
     };
-    let ip = resolve_target(host, false)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ProbeError::Target {
-            target: host.to_owned(),
-            message: "no address".into(),
-        })?;
-    let request =
-        format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nUser-Agent: Touchstone\r\n\r\n");
-    let work = async {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(SocketAddr::new(ip, port))
-            .await
-            .ok()?;
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut data = Vec::new();
-        let mut chunk = [0u8; 4096];
-        for _ in 0..32 {
-            match stream.read(&mut chunk).await {
-                Ok(n) if n > 0 && data.len() < 64 * 1024 => {
-                    data.extend_from_slice(chunk.get(..n).unwrap_or_default())
-                }
-                _ => break,
-            }
-        }
-        Some(data)
-    };
-    let answer = tokio::time::timeout(timeout, work).await.ok().flatten();
-    let Some(answer) = answer.as_deref().and_then(creds::parse_http_answer) else {
-        return Ok((
-            None,
-            vec![checks::security_txt::missing(url, "no HTTP answer")],
-        ));
-    };
-    if answer.status != 200 {
-        return Ok((
-            None,
-            vec![checks::security_txt::missing(
-                url,
-                &format!("HTTP status {}", answer.status),
-            )],
-        ));
-    }
-    let text = String::from_utf8_lossy(&answer.body);
-    let mut doc = security_txt::validate(&text, url, now);
-    let content_type = answer
-        .content_type
-        .as_deref()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !content_type.starts_with("text/plain") {
-        doc.problems.insert(
-            0,
-            security_txt::SecurityTxtProblem {
-                code: "invalid_media",
-                level: security_txt::Level::Error,
-                message: format!(
-                    "served as `{}`: RFC 9116 requires text/plain",
-                    answer.content_type.as_deref().unwrap_or("no Content-Type")
-                ),
-            },
-        );
-    } else if content_type.contains("charset")
-        && !content_type.replace(' ', "").contains("charset=utf-8")
-    {
-        doc.problems.insert(
-            0,
-            security_txt::SecurityTxtProblem {
-                code: "invalid_charset",
-                level: security_txt::Level::Error,
-                message: format!("served with `{content_type}`: RFC 9116 requires charset=utf-8"),
-            },
-        );
-    }
-    let findings = checks::security_txt::run(&doc);
-    Ok((Some(doc), findings))
+    let (fetched, findings) = security_txt::fetch::fetch(url, &options).await?;
+    Ok((fetched.document, findings))
 }
 
 /// An empty report, for check tests.
@@ -947,6 +874,7 @@ pub(crate) fn empty_report() -> ProbeReport {
         upnp: Vec::new(),
         mdns: Vec::new(),
         robustness: Vec::new(),
+        security_txt: Vec::new(),
         problems: Vec::new(),
         plan: Vec::new(),
         stats: Stats::default(),
@@ -965,10 +893,11 @@ fn spawn_deep(
     let timeout = options.io_timeout;
     if options.tls && service == "tls" {
         let sni = options.server_name.clone();
+        let lab = options.lab_anchors.clone();
         deep.spawn(async move {
             Deep::Tls(
                 addr.port(),
-                tls::analyse(addr, sni.as_deref(), &limiter, timeout).await,
+                tls::analyse(addr, sni.as_deref(), &lab, &limiter, timeout).await,
             )
         });
     } else if options.ssh && service == "ssh" {
@@ -989,6 +918,64 @@ fn spawn_deep(
             let found = creds::assess(addr, mechanism, &limiter, &settings).await;
             Deep::Creds(addr.port(), service, found)
         });
+    }
+}
+
+/// Try `/.well-known/security.txt` (then `/security.txt`) on every TLS
+/// service of `ip` where a rustls handshake completed.
+async fn security_txt_on_https(
+    ip: IpAddr,
+    options: &Options,
+    limiter: &Limiter,
+    deadline: Instant,
+    report: &mut ProbeReport,
+) {
+    let host = ip.to_string();
+    let ports: Vec<u16> = report
+        .tls
+        .iter()
+        .filter(|t| t.host == host)
+        .filter(|t| {
+            // Only where the rustls handshake (TLS 1.2/1.3) completed.
+            let modern = t
+                .report
+                .versions
+                .iter()
+                .any(|v| v.accepted && (v.version == "TLSv1.2" || v.version == "TLSv1.3"));
+            modern
+                && t.report
+                    .chain
+                    .as_ref()
+                    .is_some_and(|c| c.handshake_error.is_none())
+        })
+        .map(|t| t.port)
+        .collect();
+    let fetch_options = security_txt::fetch::FetchOptions {
+        timeout: options.io_timeout,
+        lab_anchors: options.lab_anchors.clone(),
+        now: report.probed_at,
+        ..security_txt::fetch::FetchOptions::default()
+    };
+    let authority = if ip.is_ipv6() {
+        format!("[{ip}]")
+    } else {
+        host.clone()
+    };
+    for port in ports {
+        let url = format!("https://{authority}:{port}/");
+        let left = deadline.saturating_duration_since(Instant::now());
+        let work = security_txt::fetch::fetch_limited(&url, &fetch_options, Some(limiter));
+        match tokio::time::timeout(left, work).await {
+            Ok(Ok((fetched, _))) => report.security_txt.push(fetched),
+            Ok(Err(e)) => report.problems.push(Problem {
+                host: host.clone(),
+                message: format!("security.txt on port {port}: {e}"),
+            }),
+            Err(_) => report.problems.push(Problem {
+                host: host.clone(),
+                message: "the time budget ended the security.txt fetch".into(),
+            }),
+        }
     }
 }
 

@@ -66,6 +66,9 @@ pub struct TlsPolicy {
     pub cipher_rules: Vec<CipherRule>,
     /// Certificate limits.
     pub certificate: CertificatePolicy,
+    /// Grade per chain problem code (`untrusted`, `untrusted_public_only`,
+    /// `expired`, `not_yet_valid`, `self_signed`, `name_mismatch`).
+    pub chain: BTreeMap<String, Rated>,
 }
 
 /// A cipher-suite rule: every `contains` string occurs in the IANA name.

@@ -1,10 +1,12 @@
 //! security.txt (RFC 9116): parse and validate a vulnerability disclosure
-//! file, from text or fetched over HTTP.
+//! file, from text or fetched over HTTP or HTTPS ([`fetch`]).
 //!
 //! The validator reports every problem it finds, each with a stable code,
 //! instead of stopping at the first one.
 
 use serde::Serialize;
+
+pub mod fetch;
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -544,7 +544,7 @@ fn security_txt_is_fetched_and_validated() {
         );
     }
 
-    // A missing file is a failure of its own, and https is refused honestly.
+    // A missing file is a failure of its own; only http(s) URLs are fetched.
     // Served as HTML: a media-type error comes first.
     let html = http_fixture(
         ip,
@@ -566,6 +566,7 @@ fn security_txt_is_fetched_and_validated() {
         codes,
         [
             "invalid_media",
+            "legacy_location",
             "no_expires",
             "not_https",
             "no_canonical",
@@ -588,14 +589,14 @@ fn security_txt_is_fetched_and_validated() {
             .iter()
             .map(|f| f.message.as_str())
             .collect::<Vec<_>>(),
-        ["no security.txt: HTTP status 404"]
+        [format!("no security.txt: tried {url} (404)")]
     );
-    let https = runtime.block_on(touchstone_probe::fetch_security_txt(
-        "https://acme.example/.well-known/security.txt",
+    let ftp = runtime.block_on(touchstone_probe::fetch_security_txt(
+        "ftp://acme.example/.well-known/security.txt",
         Duration::from_secs(1),
         now,
     ));
-    assert!(matches!(https, Err(ProbeError::Options(_))));
+    assert!(matches!(ftp, Err(ProbeError::Options(_))));
 }
 
 #[test]

@@ -183,6 +183,21 @@ fn full_default_probe_of_a_weak_camera() {
             "net-tls-weak-cipher fail medium 8443: accepts {suite} with TLSv1.2 {weak_cbc}"
         ));
     }
+    // Chains are judged after one rustls handshake (8443) or from the
+    // clear-text TLS 1.0 handshake (4433); both s_server certificates are
+    // self-signed CA certificates for a name that is not the address.
+    let ip = device.target();
+    for (port, name) in [(4433, "weak-cam"), (8443, "good-cam")] {
+        want.extend([
+            format!("net-tls-chain info info {port}: the chain is not trusted by the Mozilla roots: the leaf is a CA certificate (no public root trusts it; whether clients pin it or trust a private CA is for the IXIT (give the CA with --ca))"),
+            format!("net-tls-chain info info {port}: the leaf is self-signed: only a client that pins this certificate can trust it (acceptable only where clients pin this certificate)"),
+            format!("net-tls-chain fail medium {port}: the certificate is not valid for `{ip}` (names: {name}) (the certificate does not name the host clients connect to, so a validating client refuses it)"),
+        ]);
+    }
+    want.extend([
+        // s_server -www answers every path with its HTML status page.
+        format!("net-security-txt info info -: the device serves no security.txt (tried https://{ip}:8443/.well-known/security.txt (200, an HTML page, not a security.txt), https://{ip}:8443/security.txt (200, an HTML page, not a security.txt))"),
+    ]);
     want.sort();
     // The brute-force verdicts depend on answer times: show them on failure.
     let timings: Vec<(u16, Vec<u64>)> = report

@@ -66,6 +66,39 @@ pub(crate) enum Command {
     /// Manage the offline vulnerability data (OSV) firmware components are matched against.
     #[command(subcommand, after_help = EXIT_CODES)]
     Vulndb(VulndbCommand),
+    /// Validate a security.txt (RFC 9116) from a file or an http(s):// URL.
+    #[command(name = "security-txt", after_help = EXIT_CODES)]
+    SecurityTxt(SecurityTxtArgs),
+    /// Analyse device passwords: are they derived from MAC addresses or serial numbers?
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Passwords(PasswordsCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SecurityTxtArgs {
+    /// A file, or an http:// or https:// URL (a URL without a path tries /.well-known/security.txt, then /security.txt).
+    pub(crate) source: String,
+    /// Trust this CA (PEM or DER) for https:// besides the Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PasswordsCommand {
+    /// Read a CSV of sample devices (mac, serial, password) and test whether the passwords derive from the identifiers.
+    Analyze {
+        /// CSV file with a header row naming the mac, serial and password columns (any order).
+        csv: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +142,9 @@ pub(crate) struct ProbeOptions {
     /// Seed of the --robustness input generator (the same seed sends the same bytes).
     #[arg(long, requires = "robustness")]
     pub(crate) seed: Option<u64>,
+    /// Trust this CA (PEM or DER; the vendor's device CA) when validating TLS chains, besides the Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
 }
 
 /// `touchstone mitm`: redirect the device's TLS traffic (DNS, hosts or NAT) to

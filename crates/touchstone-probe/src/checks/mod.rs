@@ -10,12 +10,14 @@ pub mod default_credentials;
 pub mod discovery_disclosure;
 pub mod http_headers;
 pub mod missing_authentication;
+pub mod password_generation;
 pub mod robustness;
 pub mod security_txt;
 pub mod service_inventory;
 pub mod ssh_algorithms;
 pub mod ssh_host_key;
 pub mod tls_certificate;
+pub mod tls_chain;
 pub mod tls_ciphers;
 pub mod tls_client_validation;
 pub mod tls_versions;
@@ -39,12 +41,13 @@ pub struct CheckInfo {
 }
 
 /// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 15] = [
+pub const CHECKS: [CheckInfo; 17] = [
     service_inventory::INFO,
     cleartext_service::INFO,
     tls_versions::INFO,
     tls_ciphers::INFO,
     tls_certificate::INFO,
+    tls_chain::INFO,
     ssh_algorithms::INFO,
     ssh_host_key::INFO,
     default_credentials::INFO,
@@ -55,11 +58,14 @@ pub const CHECKS: [CheckInfo; 15] = [
     discovery_disclosure::INFO,
     tls_client_validation::INFO,
     robustness::INFO,
+    password_generation::INFO,
 ];
 
-/// Run every check on the facts of a probe. `net-security-txt` runs on its
-/// own input: see [`crate::security_txt_findings`]; so does
-/// `net-tls-client-validation` (see [`crate::mitm`]).
+/// Run every check on the facts of a probe. `net-security-txt` also runs
+/// on its own input (see [`crate::security_txt_findings`]);
+/// `net-tls-client-validation` only on the MITM server's (see
+/// [`crate::mitm`]), and `pw-generation` only on a CSV of sample devices
+/// (see [`crate::passwords`]).
 pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(service_inventory::run(report));
@@ -67,12 +73,14 @@ pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     out.extend(tls_versions::run(report, policy));
     out.extend(tls_ciphers::run(report, policy));
     out.extend(tls_certificate::run(report, policy));
+    out.extend(tls_chain::run(report, policy));
     out.extend(ssh_algorithms::run(report, policy));
     out.extend(ssh_host_key::run(report, policy));
     out.extend(default_credentials::run(report));
     out.extend(missing_authentication::run(report));
     out.extend(brute_force::run(report));
     out.extend(http_headers::run(report));
+    out.extend(security_txt::from_probe(report));
     out.extend(discovery_disclosure::run(report));
     out.extend(robustness::run(report));
     out
@@ -149,6 +157,7 @@ mod tests {
                 "net-tls-legacy-version",
                 "net-tls-weak-cipher",
                 "net-tls-certificate",
+                "net-tls-chain",
                 "net-ssh-weak-algorithm",
                 "net-ssh-host-key",
                 "net-default-credential",
@@ -159,6 +168,7 @@ mod tests {
                 "net-discovery-disclosure",
                 "net-tls-client-validation",
                 "net-robustness",
+                "pw-generation",
             ]
         );
         for c in CHECKS {

@@ -24,7 +24,10 @@
 //! # Provisions and test units
 //!
 //! 5.2-1 (test unit 5.2-1-2a): errors support a failure, a file without
-//! errors supports a pass, recommendations are information.
+//! errors supports a pass, recommendations are information. During a probe
+//! the device's HTTPS services are asked for the file too; a device that
+//! serves none is information only (the policy is usually published on
+//! the manufacturer's site, which `touchstone security-txt URL` checks).
 
 use touchstone_core::{Finding, Location, Severity, Supports};
 
@@ -75,6 +78,38 @@ pub fn run(doc: &SecurityTxt) -> Vec<Finding> {
                 None,
             ),
         );
+    }
+    out
+}
+
+/// Findings for the files fetched from the device's HTTPS services during
+/// a probe ([`crate::ProbeReport::security_txt`]).
+pub fn from_probe(report: &crate::ProbeReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for fetched in &report.security_txt {
+        match &fetched.document {
+            Some(doc) => out.extend(run(doc)),
+            None => {
+                let tried: Vec<String> = fetched
+                    .attempts
+                    .iter()
+                    .map(crate::security_txt::fetch::Attempt::describe)
+                    .collect();
+                out.push(finding(
+                    &INFO,
+                    Severity::Info,
+                    Supports::Info,
+                    Location::Document {
+                        uri: fetched.requested.clone(),
+                    },
+                    format!(
+                        "the device serves no security.txt (tried {})",
+                        tried.join(", ")
+                    ),
+                    Some("no_security_txt".to_owned()),
+                ));
+            }
+        }
     }
     out
 }

@@ -1,6 +1,7 @@
 //! TLS analysis by hand-built ClientHellos: versions, suites, certificate.
 
 pub mod cert;
+pub mod chain;
 pub mod hello;
 pub(crate) mod suites;
 
@@ -14,6 +15,7 @@ use tokio::net::TcpStream;
 use crate::limiter::Limiter;
 use crate::wire::random_bytes;
 pub use cert::CertificateFacts;
+pub use chain::{ChainProblem, ChainReport, LabAnchors, TrustOutcome};
 pub use hello::{ServerFlight, TlsVersion, client_hello, parse_server_flight};
 
 /// What the server did with one ClientHello.
@@ -95,6 +97,9 @@ pub struct TlsReport {
     /// The leaf certificate, when it could be read (TLS ≤ 1.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateFacts>,
+    /// Chain validation by one rustls handshake (TLS 1.2/1.3 services).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainReport>,
     /// Number of connections the analysis used.
     pub connections: u32,
 }
@@ -126,13 +131,16 @@ pub struct SuiteResult {
 pub(crate) async fn analyse(
     addr: SocketAddr,
     server_name: Option<&str>,
+    lab: &LabAnchors,
     limiter: &Limiter,
     timeout: Duration,
 ) -> TlsReport {
     let mut report = TlsReport::default();
     let legacy: Vec<u16> = suites::LEGACY_SUITES.iter().map(|(id, _)| *id).collect();
     let modern: Vec<u16> = suites::TLS13_SUITES.iter().map(|(id, _)| *id).collect();
-    let mut leaf: Option<(TlsVersion, Vec<u8>)> = None;
+    // The certificates of the highest version whose clear-text handshake
+    // showed them (leaf first).
+    let mut leaf: Option<(TlsVersion, Vec<Vec<u8>>)> = None;
     for version in TlsVersion::ALL {
         let offer = if version == TlsVersion::Tls13 {
             &modern
@@ -144,10 +152,10 @@ pub(crate) async fn analyse(
         let (accepted, answer) = describe(version, &outcome);
         if accepted {
             if let HelloOutcome::Accepted { certificates, .. } = &outcome
-                && let Some(first) = certificates.first()
+                && !certificates.is_empty()
                 && leaf.as_ref().is_none_or(|(v, _)| *v < version)
             {
-                leaf = Some((version, first.clone()));
+                leaf = Some((version, certificates.clone()));
             }
             enumerate_suites(
                 addr,
@@ -166,7 +174,38 @@ pub(crate) async fn analyse(
             answer,
         });
     }
-    report.certificate = leaf.map(|(_, der)| cert::facts(&der));
+    report.certificate = leaf
+        .as_ref()
+        .and_then(|(_, certs)| certs.first())
+        .map(|der| cert::facts(der));
+    let modern_accepted = report
+        .versions
+        .iter()
+        .any(|v| v.accepted && (v.version == "TLSv1.2" || v.version == "TLSv1.3"));
+    if modern_accepted && let Some(_permit) = limiter.acquire().await {
+        let name = server_name.map_or_else(|| addr.ip().to_string(), str::to_owned);
+        let (_, chain) = chain::handshake(addr, &name, lab, timeout, false).await;
+        report.connections += 1;
+        if report.certificate.is_none()
+            && let Some(leaf) = chain.chain_der.first()
+        {
+            report.certificate = Some(cert::facts(leaf));
+        }
+        report.chain = Some(chain);
+    } else if let Some((version, certs)) = &leaf {
+        // rustls speaks only TLS 1.2/1.3: judge the chain the legacy
+        // handshake showed in clear text.
+        let name = server_name.map_or_else(|| addr.ip().to_string(), str::to_owned);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut chain = chain::judge(certs, &name, lab, now);
+        chain.negotiated = Some(format!(
+            "{} (hand-built handshake: a current client would not connect at all)",
+            version.name()
+        ));
+        report.chain = Some(chain);
+    }
     report
 }
 

@@ -6,7 +6,9 @@ mod firmware;
 mod init;
 mod misc;
 mod mitm;
+mod passwords;
 mod probe;
+mod security_txt;
 mod validate;
 mod vulndb;
 
@@ -30,6 +32,8 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Vulndb(cmd) => vulndb::run(&cmd, ui),
         Command::Probe(args) => probe::run(&args, ui),
         Command::Mitm(args) => mitm::run(&args, ui),
+        Command::SecurityTxt(args) => security_txt::run(&args, ui),
+        Command::Passwords(cmd) => passwords::run(&cmd, ui),
     }
 }
 

@@ -10,7 +10,7 @@ use touchstone_probe::{Options, Ports, ProbeReport, probe_blocking};
 use crate::cli::{Format, ProbeArgs, ProbeOptions};
 use crate::output::Ui;
 
-fn options(o: &ProbeOptions) -> Options {
+fn options(o: &ProbeOptions) -> Result<Options> {
     let mut options = Options {
         dry_run: o.dry_run,
         allow_range: o.allow_range,
@@ -36,14 +36,25 @@ fn options(o: &ProbeOptions) -> Options {
         }
         options.robustness = Some(settings);
     }
-    options
+    if let Some(path) = &o.ca {
+        options.lab_anchors = lab_anchors(path)?;
+    }
+    Ok(options)
+}
+
+/// Read a lab CA file for `--ca`.
+pub(crate) fn lab_anchors(path: &std::path::Path) -> Result<touchstone_probe::tls::LabAnchors> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA file {}", path.display()))?;
+    touchstone_probe::tls::LabAnchors::from_pem_or_der(&bytes)
+        .with_context(|| format!("--ca {}", path.display()))
 }
 
 /// Probe a target with progress on stderr.
 pub(crate) fn probe(target: &str, o: &ProbeOptions, ui: &Ui) -> Result<ProbeReport> {
     ui.err_line(&format!("probing {target}"));
     let report =
-        probe_blocking(target, &options(o)).with_context(|| format!("cannot probe `{target}`"))?;
+        probe_blocking(target, &options(o)?).with_context(|| format!("cannot probe `{target}`"))?;
     ui.err_line(&format!(
         "{} service(s), {} finding(s)",
         report.services.len(),
