@@ -126,10 +126,12 @@ fn full_default_probe_of_a_weak_camera() {
         "net-ssh-weak-algorithm fail medium 22: offers host key algorithm ssh-rsa (weak): RSA signatures with SHA-1 (RFC 8332 replaces them with rsa-sha2-*)".into(),
         "net-ssh-weak-algorithm fail medium 22: offers MAC algorithm hmac-sha1 (weak): SHA-1 based MAC (RFC 9325-era guidance prefers SHA-2)".into(),
         "net-ssh-host-key fail high 22: 1024-bit ssh-rsa host key is below the policy minimum of 2048 bits".into(),
-        // vsftpd: anonymous off, one account with a password on no list;
-        // vsftpd waits a second after each failed login.
+        // vsftpd: anonymous off; local accounts log in, so the device's SSH
+        // account `support:support` works over FTP too (the unique root,
+        // admin and camftp passwords do not); vsftpd waits a second after
+        // each failed login.
         "net-cleartext-service fail high 21: ftp on port 21 carries credentials in clear text".into(),
-        "net-default-credential info info 21: none of 16 default credentials logged in to ftp".into(),
+        "net-default-credential fail critical 21: default credential support:support logs in to ftp (universal default)".into(),
         "net-brute-force-protection pass info 21: fixed-delay observed after 4 wrong ftp logins".into(),
         // miniupnpd's description server and the discovery protocols.
         "net-http-headers fail low 5000: the Server header discloses a software version without authentication".into(),
@@ -278,7 +280,7 @@ fn full_default_probe_of_a_weak_camera() {
         .filter(|c| !c.report.working.is_empty())
         .map(|c| c.port)
         .collect();
-    assert_eq!(claimed, [22, 23, 80, 1884, 8080]);
+    assert_eq!(claimed, [21, 22, 23, 80, 1884, 8080]);
     // The SSH login is proven by a command whose output the shell computes.
     let ssh_proof = report
         .credentials
