@@ -176,7 +176,7 @@ pub struct Options {
     /// Credential pairs tried per service, at most (after the control).
     pub max_credential_attempts: usize,
     /// Wrong attempts made per service to measure brute-force protection
-    /// (0 = do not measure).
+    /// (0 = do not measure; default 3, `--brute-force-attempts`).
     pub brute_force_attempts: u32,
     /// Host name for TLS SNI, when the target is an address.
     pub server_name: Option<String>,
@@ -212,7 +212,7 @@ impl Default for Options {
             probe_printer_ports: false,
             credentials: true,
             max_credential_attempts: 16,
-            brute_force_attempts: 4,
+            brute_force_attempts: 3,
             server_name: None,
             lab_anchors: tls::LabAnchors::default(),
             budget: Duration::from_secs(300),

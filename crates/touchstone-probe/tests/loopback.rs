@@ -465,7 +465,7 @@ fn ftp_default_credentials_need_230_and_pwd() {
         format!("net-cleartext-service fail high: ftp on port {port} carries credentials in clear text"),
         "net-default-credential fail critical: default credential admin:admin logs in to ftp (universal default)"
             .to_owned(),
-        "net-brute-force-protection info low: no lockout, refusal or delay growth within 4 wrong ftp logins".to_owned(),
+        "net-brute-force-protection info low: no lockout, refusal or delay growth within 3 wrong ftp logins".to_owned(),
     ];
     assert_eq!(got, want);
     let creds = report

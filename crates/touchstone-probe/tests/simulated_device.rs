@@ -86,7 +86,16 @@ fn full_default_probe_of_a_weak_camera() {
         ],
         "exact inventory; only the UDP services that answer their protocol's request"
     );
-    let mut got = findings(&report);
+    // lighttpd and vsftpd delay failed logins by about a second, but lighttpd
+    // now and then answers the first wrong attempt at once, which reads as
+    // delay growth rather than a fixed delay. Both are protection (a pass);
+    // which of the two a run sees is the daemon's timing, so the comparison
+    // only asks that a delay was observed.
+    let delay_kind = |f: String| {
+        f.replace("fixed-delay observed", "delay observed")
+            .replace("delay-growth observed", "delay observed")
+    };
+    let mut got: Vec<String> = findings(&report).into_iter().map(delay_kind).collect();
     got.sort();
     let weak_cbc = "(weak): CBC with MAC-then-encrypt is prone to padding oracles (Lucky13); RFC 9325 prefers AEAD suites";
     let static_rsa =
@@ -100,21 +109,21 @@ fn full_default_probe_of_a_weak_camera() {
         // SSH: `support` kept its factory password; `root` and `admin` have
         // unique ones and must not be reported.
         "net-default-credential fail critical 22: default credential support:support logs in to ssh (universal default)".into(),
-        "net-brute-force-protection info low 22: no lockout, refusal or delay growth within 4 wrong ssh logins".into(),
+        "net-brute-force-protection info low 22: no lockout, refusal or delay growth within 3 wrong ssh logins".into(),
         "net-default-credential fail critical 80: default credential admin:admin logs in to http-basic (universal default)".into(),
         "net-default-credential fail critical 1884: default credential admin:password logs in to mqtt (universal default)".into(),
         "net-default-credential info info 2323: none of 16 default credentials logged in to telnet".into(),
         "net-no-authentication fail high 1883: mqtt accepts logins without valid credentials".into(),
         "net-default-credential fail critical 8080: default credential admin:12345 logs in to http-digest (universal default)".into(),
-        "net-brute-force-protection pass info 8080: fixed-delay observed after 4 wrong http-digest logins".into(),
+        "net-brute-force-protection pass info 8080: fixed-delay observed after 3 wrong http-digest logins".into(),
         "net-http-headers fail low 8080: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 8080: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
         "net-http-headers fail low 80: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 80: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
-        "net-brute-force-protection info low 23: no lockout, refusal or delay growth within 4 wrong telnet logins".into(),
-        "net-brute-force-protection pass info 80: fixed-delay observed after 4 wrong http-basic logins".into(),
-        "net-brute-force-protection info low 1884: no lockout, refusal or delay growth within 4 wrong mqtt logins".into(),
-        "net-brute-force-protection info low 2323: no lockout, refusal or delay growth within 4 wrong telnet logins".into(),
+        "net-brute-force-protection info low 23: no lockout, refusal or delay growth within 3 wrong telnet logins".into(),
+        "net-brute-force-protection pass info 80: fixed-delay observed after 3 wrong http-basic logins".into(),
+        "net-brute-force-protection info low 1884: no lockout, refusal or delay growth within 3 wrong mqtt logins".into(),
+        "net-brute-force-protection info low 2323: no lockout, refusal or delay growth within 3 wrong telnet logins".into(),
         "net-tls-legacy-version fail high 4433: accepts TLSv1.0 (insecure): TLS 1.0 is deprecated by RFC 8996 (weak MD5/SHA-1 PRF, BEAST-prone CBC)".into(),
         "net-tls-legacy-version pass info 8443: accepts only TLSv1.2, TLSv1.3".into(),
         "net-tls-certificate info info 4433: certificate is self-signed: clients can only trust it by pinning".into(),
@@ -132,7 +141,7 @@ fn full_default_probe_of_a_weak_camera() {
         // each failed login.
         "net-cleartext-service fail high 21: ftp on port 21 carries credentials in clear text".into(),
         "net-default-credential fail critical 21: default credential support:support logs in to ftp (universal default)".into(),
-        "net-brute-force-protection pass info 21: fixed-delay observed after 4 wrong ftp logins".into(),
+        "net-brute-force-protection pass info 21: fixed-delay observed after 3 wrong ftp logins".into(),
         // miniupnpd's description server and the discovery protocols.
         "net-http-headers fail low 5000: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 5000: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
@@ -200,6 +209,7 @@ fn full_default_probe_of_a_weak_camera() {
         // s_server -www answers every path with its HTML status page.
         format!("net-security-txt info info -: the device serves no security.txt (tried https://{ip}:8443/.well-known/security.txt (200, an HTML page, not a security.txt), https://{ip}:8443/security.txt (200, an HTML page, not a security.txt))"),
     ]);
+    let mut want: Vec<String> = want.into_iter().map(delay_kind).collect();
     want.sort();
     // The brute-force verdicts depend on answer times: show them on failure.
     let timings: Vec<(u16, Vec<u64>)> = report

@@ -132,6 +132,11 @@ pub(crate) struct ProbeOptions {
     /// Do not try default credentials.
     #[arg(long)]
     pub(crate) no_credentials: bool,
+    /// Wrong logins per service that measure brute-force protection (delay growth,
+    /// lockout, refusal); 0 skips the measurement. Raise it to see lockouts set
+    /// after more failures.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub(crate) brute_force_attempts: Option<u32>,
     /// Fuzz plain HTTP, MQTT and CoAP services with malformed input and check they stay alive.
     /// Off by default: it may crash the device.
     #[arg(long)]

@@ -3,7 +3,7 @@
 //! # What it checks
 //!
 //! After the credential list, makes a small, fixed number of wrong login
-//! attempts (default 4, one at a time) on each login service (telnet, SSH,
+//! attempts (default 3, one at a time; `--brute-force-attempts`) on each login service (telnet, SSH,
 //! FTP, MQTT, RTSP, HTTP Basic, Digest and forms) and measures the answer
 //! time of each; other services are probed meanwhile, within the per-host
 //! connection cap. Then, if a working credential is known, tries it again. The

@@ -26,6 +26,9 @@ fn options(o: &ProbeOptions) -> Result<Options> {
     if let Some(r) = o.rate {
         options.max_connections_per_second = r;
     }
+    if let Some(n) = o.brute_force_attempts {
+        options.brute_force_attempts = n;
+    }
     if o.robustness {
         let mut settings = touchstone_probe::robust::Settings {
             cases: o.robustness_cases,
