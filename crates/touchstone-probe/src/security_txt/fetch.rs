@@ -193,35 +193,22 @@ pub(crate) struct Answer {
 }
 
 /// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded).
-/// `None` when it is not HTTP.
+/// `None` when it is not HTTP. The head is read by the probe's one HTTP
+/// parser, [`crate::creds::parse_http_answer`].
 pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
-    let split = data.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(data.get(..split)?);
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()?
-        .strip_prefix("HTTP/1.")?
-        .get(2..5)?
-        .parse()
-        .ok()?;
-    let mut content_type = None;
-    let mut location = None;
-    let mut chunked = false;
-    for (k, v) in lines.take(100).filter_map(|l| l.split_once(':')) {
-        let (k, v) = (k.trim(), v.trim());
-        if k.eq_ignore_ascii_case("content-type") {
-            content_type = Some(v.to_owned());
-        } else if k.eq_ignore_ascii_case("location") {
-            location = Some(v.to_owned());
-        } else if k.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = v.to_ascii_lowercase().contains("chunked");
-        }
-    }
-    let raw = data.get(split + 4..).unwrap_or_default();
-    let body = if chunked { dechunk(raw) } else { raw.to_vec() };
+    let answer = crate::creds::parse_http_answer(data)?;
+    let location = answer.header_values("location").next().map(str::to_owned);
+    let chunked = answer
+        .header_values("transfer-encoding")
+        .any(|v| v.to_ascii_lowercase().contains("chunked"));
+    let body = if chunked {
+        dechunk(&answer.body)
+    } else {
+        answer.body
+    };
     Some(Answer {
-        status,
-        content_type,
+        status: answer.status,
+        content_type: answer.content_type,
         location,
         body,
     })
