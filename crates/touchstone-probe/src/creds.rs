@@ -578,17 +578,33 @@ impl Conversation {
     }
 }
 
+/// A connection slot and a connected stream for one login attempt, or the
+/// attempt's `Unknown` outcome when either cannot be had. Every attempt that
+/// opens its own connection starts here.
+pub(crate) async fn open_attempt(
+    addr: SocketAddr,
+    limiter: &Limiter,
+    timeout: Duration,
+) -> Result<(tokio::sync::OwnedSemaphorePermit, TcpStream), (Attempt, Duration)> {
+    let permit = limiter
+        .acquire()
+        .await
+        .ok_or_else(|| unknown("limiter closed"))?;
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => Ok((permit, stream)),
+        _ => Err(unknown("cannot connect")),
+    }
+}
+
 async fn telnet_attempt(
     addr: SocketAddr,
     limiter: &Limiter,
     cred: &Credential,
     timeout: Duration,
 ) -> (Attempt, Duration) {
-    let Some(_permit) = limiter.acquire().await else {
-        return unknown("limiter closed");
-    };
-    let Ok(Ok(stream)) = tokio::time::timeout(timeout, TcpStream::connect(addr)).await else {
-        return unknown("cannot connect");
+    let (_permit, stream) = match open_attempt(addr, limiter, timeout).await {
+        Ok(open) => open,
+        Err(outcome) => return outcome,
     };
     let connected = Instant::now();
     let mut c = Conversation {
@@ -730,11 +746,9 @@ async fn ftp_attempt(
     cred: &Credential,
     timeout: Duration,
 ) -> (Attempt, Duration) {
-    let Some(_permit) = limiter.acquire().await else {
-        return unknown("limiter closed");
-    };
-    let Ok(Ok(stream)) = tokio::time::timeout(timeout, TcpStream::connect(addr)).await else {
-        return unknown("cannot connect");
+    let (_permit, stream) = match open_attempt(addr, limiter, timeout).await {
+        Ok(open) => open,
+        Err(outcome) => return outcome,
     };
     let mut c = Conversation {
         stream,

@@ -4,37 +4,14 @@
 //! has a real responder, one that lies about success, and one without
 //! authentication, so both the proof and the negative control are tested.
 
+mod support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
-
-use touchstone_probe::{Options, Ports, ProbeReport};
+use support::{credential_findings, probe_port};
 
 fn loopback(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 91, last))
-}
-
-fn probe(ip: IpAddr, port: u16) -> ProbeReport {
-    let options = Options {
-        ports: Ports::List(vec![port]),
-        udp: Vec::new(),
-        ..Options::default()
-    };
-    touchstone_probe::probe_blocking(&ip.to_string(), &options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Findings of the credential checks, as `check supports: message`.
-fn credential_findings(r: &ProbeReport) -> Vec<String> {
-    r.findings
-        .iter()
-        .filter(|f| {
-            matches!(
-                f.check.as_str(),
-                "net-default-credential" | "net-no-authentication"
-            )
-        })
-        .map(|f| format!("{} {}: {}", f.check, f.supports.as_str(), f.message))
-        .collect()
 }
 
 /// A responder address (last byte), its connection handler and the one
@@ -219,7 +196,7 @@ fn rtsp_basic_and_digest_defaults_are_proven_by_sdp() {
     for (last, handler, want) in cases {
         let ip = loopback(last);
         let port = serve(ip, 200, handler);
-        let report = probe(ip, port);
+        let report = probe_port(ip, port);
         let services: Vec<&str> = report.services.iter().map(|s| s.service.as_str()).collect();
         assert_eq!(services, ["rtsp"], "127.0.91.{last}");
         assert_eq!(credential_findings(&report), [want], "127.0.91.{last}");
@@ -306,7 +283,7 @@ fn http_form_logins_need_the_protected_page() {
     for (last, handler, want) in cases {
         let ip = loopback(last);
         let port = serve(ip, 300, handler);
-        let report = probe(ip, port);
+        let report = probe_port(ip, port);
         assert_eq!(credential_findings(&report), [want], "127.0.91.{last}");
         let c = report
             .credentials
@@ -333,7 +310,7 @@ fn web_servers_without_a_known_form_get_no_credential_check() {
             http_reply(&mut out, "200 OK", "", "<html>plain</html>");
         }
     });
-    let report = probe(ip, port);
+    let report = probe_port(ip, port);
     assert!(report.credentials.is_empty(), "{:?}", report.credentials);
     assert!(credential_findings(&report).is_empty());
 }

@@ -3,16 +3,17 @@
 //! interactive only servers, servers that accept any password, and fake
 //! consoles that accept a login but compute nothing.
 
+mod support;
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+use support::{credential_findings, probe_port};
 
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::server::{Auth, ChannelOpenHandle, Msg, Response, Session};
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
-use touchstone_probe::{Options, Ports, ProbeReport};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -160,28 +161,6 @@ fn ssh_server(ip: IpAddr, mode: Mode) -> u16 {
     port
 }
 
-fn probe(ip: IpAddr, port: u16) -> ProbeReport {
-    let options = Options {
-        ports: Ports::List(vec![port]),
-        udp: Vec::new(),
-        ..Options::default()
-    };
-    touchstone_probe::probe_blocking(&ip.to_string(), &options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn credential_findings(r: &ProbeReport) -> Vec<String> {
-    r.findings
-        .iter()
-        .filter(|f| {
-            matches!(
-                f.check.as_str(),
-                "net-default-credential" | "net-no-authentication"
-            )
-        })
-        .map(|f| format!("{} {}: {}", f.check, f.supports.as_str(), f.message))
-        .collect()
-}
-
 #[test]
 fn ssh_logins_need_a_failing_control_and_a_computing_session() {
     let cases = [
@@ -204,7 +183,7 @@ fn ssh_logins_need_a_failing_control_and_a_computing_session() {
     for (last, mode, want) in cases {
         let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 91, last));
         let port = ssh_server(ip, mode);
-        let report = probe(ip, port);
+        let report = probe_port(ip, port);
         let services: Vec<&str> = report.services.iter().map(|s| s.service.as_str()).collect();
         assert_eq!(services, ["ssh"], "127.0.91.{last}");
         assert_eq!(credential_findings(&report), [want], "127.0.91.{last}");

@@ -162,11 +162,9 @@ pub(super) async fn attempt(
     baseline: &RtspAnswer,
     timeout: Duration,
 ) -> (Attempt, Duration) {
-    let Some(_permit) = limiter.acquire().await else {
-        return unknown("limiter closed");
-    };
-    let Ok(Ok(mut stream)) = tokio::time::timeout(timeout, TcpStream::connect(addr)).await else {
-        return unknown("cannot connect");
+    let (_permit, mut stream) = match super::open_attempt(addr, limiter, timeout).await {
+        Ok(open) => open,
+        Err(outcome) => return outcome,
     };
     let url = url_of(addr);
     // A fresh challenge on this connection (Digest nonces are per request).

@@ -20,7 +20,6 @@ use std::time::Duration;
 use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse};
 use russh::keys::PublicKeyOrCertificate;
 use russh::{ChannelMsg, MethodKind, Preferred, cipher, kex, mac};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::{Attempt, Credential, unknown};
@@ -188,11 +187,9 @@ pub(super) async fn attempt(
     cred: &Credential,
     timeout: Duration,
 ) -> (Attempt, Duration) {
-    let Some(_permit) = limiter.acquire().await else {
-        return unknown("limiter closed");
-    };
-    let Ok(Ok(stream)) = tokio::time::timeout(timeout, TcpStream::connect(addr)).await else {
-        return unknown("cannot connect");
+    let (_permit, stream) = match super::open_attempt(addr, limiter, timeout).await {
+        Ok(open) => open,
+        Err(outcome) => return outcome,
     };
     let _ = stream.set_nodelay(true);
     let config = Arc::new(config(timeout));

@@ -692,3 +692,27 @@ pub fn weak_camera() -> Device {
     add_discovery_and_ftp(&mut d);
     d
 }
+
+/// Probe one port of `ip` (no UDP requests) with the default options.
+pub fn probe_port(ip: std::net::IpAddr, port: u16) -> touchstone_probe::ProbeReport {
+    let options = touchstone_probe::Options {
+        ports: touchstone_probe::Ports::List(vec![port]),
+        udp: Vec::new(),
+        ..touchstone_probe::Options::default()
+    };
+    touchstone_probe::probe_blocking(&ip.to_string(), &options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Findings of the credential checks, as `check supports: message`.
+pub fn credential_findings(r: &touchstone_probe::ProbeReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.check.as_str(),
+                "net-default-credential" | "net-no-authentication"
+            )
+        })
+        .map(|f| format!("{} {}: {}", f.check, f.supports.as_str(), f.message))
+        .collect()
+}

@@ -60,15 +60,7 @@ pub(crate) fn run(args: &MitmArgs, ui: &Ui) -> Result<ExitCode> {
                         .unwrap_or("")
                 );
             }
-            for f in &report.findings {
-                let _ = writeln!(
-                    out,
-                    "{:<8} {:<28} {}",
-                    f.severity.as_str(),
-                    f.check,
-                    f.message
-                );
-            }
+            super::write_findings_table(&mut out, &report.findings);
             ui.out(&out)?;
         }
     }

@@ -55,3 +55,18 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     s.push('\n');
     Ok(s)
 }
+
+/// The findings of a live test as a table for the terminal: severity, check
+/// id, message (`probe` and `mitm`).
+pub(crate) fn write_findings_table(out: &mut String, findings: &[touchstone_core::Finding]) {
+    use std::fmt::Write as _;
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "{:<8} {:<28} {}",
+            f.severity.as_str(),
+            f.check,
+            f.message
+        );
+    }
+}

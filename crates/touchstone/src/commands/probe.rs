@@ -95,15 +95,7 @@ pub(crate) fn run(args: &ProbeArgs, ui: &Ui) -> Result<ExitCode> {
                     s.version.as_deref().unwrap_or("")
                 );
             }
-            for f in &report.findings {
-                let _ = writeln!(
-                    out,
-                    "{:<8} {:<28} {}",
-                    f.severity.as_str(),
-                    f.check,
-                    f.message
-                );
-            }
+            super::write_findings_table(&mut out, &report.findings);
             ui.out(&out)?;
         }
     }
