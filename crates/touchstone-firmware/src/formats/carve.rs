@@ -282,13 +282,13 @@ pub(crate) fn pdf(data: &Data) -> Result<Chunk, FormatError> {
     {
         return Err(bad("PDF header"));
     }
+    // Searches stop at the next PDF header, so that many headers in one
+    // blob cost one pass over it, not one pass each.
     let next_header = find(b, b"%PDF-", 8).unwrap_or(b.len());
+    let own = b.get(..next_header).unwrap_or(b);
     let mut end = None;
     let mut from = 8usize;
-    while let Some(at) = find(b, b"%%EOF", from) {
-        if at >= next_header {
-            break;
-        }
+    while let Some(at) = find(own, b"%%EOF", from) {
         let mut e = at + 5;
         // One end-of-line belongs to the file.
         if b.get(e) == Some(&b'\r') {
