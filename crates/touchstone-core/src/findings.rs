@@ -112,6 +112,64 @@ pub struct Finding {
     pub evidence: Option<String>,
 }
 
+impl Finding {
+    /// The finding's stable fingerprint: `fp1:` and the first 32 hex digits
+    /// of a SHA-256 over the check id, where the finding was made and what
+    /// was found (the evidence, or the message when there is none).
+    ///
+    /// "Where" is chosen to survive what does not change the finding: for a
+    /// firmware location it is the chain of layer *kinds* (offsets dropped,
+    /// `squashfs@0x40000` counts as `squashfs`) and the path inside the image,
+    /// never the image's host path or file name, so renaming or moving the
+    /// image, or a new build that shifts its layers, keeps the fingerprint;
+    /// for a network location it is the port, transport and service, not the
+    /// host address (the same device on another lab address); for a document,
+    /// its URI. Assessors' dispositions, baselines, diffs and SARIF's
+    /// `partialFingerprints` all use it. The recipe never changes for `fp1`.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        field(self.check.as_bytes());
+        match &self.location {
+            None => field(b"-"),
+            Some(Location::Firmware { path, layers, .. }) => {
+                field(b"firmware");
+                for layer in layers {
+                    field(layer_kind(layer).as_bytes());
+                }
+                field(path.as_bytes());
+            }
+            Some(Location::Network {
+                port,
+                transport,
+                service,
+                ..
+            }) => {
+                field(b"network");
+                field(port.map(|p| p.to_string()).unwrap_or_default().as_bytes());
+                field(transport.as_deref().unwrap_or("").as_bytes());
+                field(service.as_deref().unwrap_or("").as_bytes());
+            }
+            Some(Location::Document { uri }) => {
+                field(b"document");
+                field(uri.as_bytes());
+            }
+        }
+        field(self.evidence.as_deref().unwrap_or(&self.message).as_bytes());
+        let digest = h.finalize();
+        format!("fp1:{}", hex::encode(&digest[..16]))
+    }
+}
+
+/// A layer name without its offset: `squashfs@0x40000` is `squashfs`.
+fn layer_kind(layer: &str) -> &str {
+    layer.split_once('@').map_or(layer, |(kind, _)| kind)
+}
+
 /// What a finding supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -285,5 +343,70 @@ fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    fn firmware(image: &str, layers: &[&str], evidence: &str) -> Finding {
+        Finding {
+            check: "fw-telnet-service".into(),
+            severity: Severity::High,
+            supports: Supports::Fail,
+            provisions: vec!["5.6-1".into()],
+            test_units: vec![],
+            location: Some(Location::Firmware {
+                image: image.into(),
+                path: "/etc/inittab".into(),
+                layers: layers.iter().map(|s| (*s).to_owned()).collect(),
+                offset: None,
+            }),
+            message: "telnetd starts at boot".into(),
+            evidence: Some(evidence.into()),
+        }
+    }
+
+    #[test]
+    fn survives_renames_and_shifted_layers_but_not_other_evidence() {
+        let a = firmware(
+            "/home/a/fw-1.0.bin",
+            &["uimage@0x0", "squashfs@0x40"],
+            "::respawn:/usr/sbin/telnetd",
+        );
+        let b = firmware(
+            "other/name.img",
+            &["uimage@0x0", "squashfs@0x9000"],
+            "::respawn:/usr/sbin/telnetd",
+        );
+        let c = firmware(
+            "/home/a/fw-1.0.bin",
+            &["uimage@0x0", "squashfs@0x40"],
+            "::respawn:/bin/sh",
+        );
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
+        assert!(a.fingerprint().starts_with("fp1:"));
+        assert_eq!(a.fingerprint().len(), 4 + 32);
+    }
+
+    #[test]
+    fn network_ignores_host() {
+        let mut a = firmware("x", &[], "e");
+        a.location = Some(Location::Network {
+            host: "10.0.0.2".into(),
+            port: Some(23),
+            transport: Some("tcp".into()),
+            service: Some("telnet".into()),
+        });
+        let mut b = a.clone();
+        b.location = Some(Location::Network {
+            host: "10.0.0.9".into(),
+            port: Some(23),
+            transport: Some("tcp".into()),
+            service: Some("telnet".into()),
+        });
+        assert_eq!(a.fingerprint(), b.fingerprint());
     }
 }

@@ -1,4 +1,8 @@
-//! Small text helpers shared by the parsers: positions and suggestions.
+//! Small text helpers shared by the parsers: positions, suggestions and
+//! display-safe escaping of text that comes from devices and images.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// Convert a byte offset into a 1-based (line, column) pair.
 ///
@@ -51,6 +55,70 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, c)| c)
 }
 
+/// Text from a device, an image or a findings file, made safe for a terminal
+/// or a one-line text report: every control character (C0, DEL, C1), every
+/// bidirectional override and every line or paragraph separator is written
+/// as a visible escape (`\x1b`, `\n`, `\u{202e}`). Text without any of them
+/// is returned as it is. JSON and HTML keep the exact text and escape it in
+/// their own way; this is for terminals, `.txt`, Markdown and XML text.
+pub fn display_safe(s: &str) -> Cow<'_, str> {
+    escape_where(s, |_| true)
+}
+
+/// Like [`display_safe`], but keeps line feeds and tabs: for multi-line
+/// evidence shown in a terminal or a text report.
+pub fn display_safe_multiline(s: &str) -> Cow<'_, str> {
+    escape_where(s, |c| c != '\n' && c != '\t')
+}
+
+/// Whether a character is escaped by [`display_safe`].
+pub fn is_unsafe_for_display(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+fn escape_where(s: &str, escape_this: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| is_unsafe_for_display(c) && escape_this(c);
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Bytes that should be text (a file name, a banner) shown safely: invalid
+/// UTF-8 bytes are written as `\xNN` so two names that differ only there
+/// stay distinct, and control characters are escaped as by [`display_safe`].
+pub fn display_safe_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&display_safe(chunk.valid()));
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +133,18 @@ mod tests {
         assert_eq!(line_col(text, 8), (3, 1));
         assert_eq!(line_col(text, 9), (3, 2));
         assert_eq!(line_col(text, 999), (3, 2));
+    }
+
+    #[test]
+    fn display_safe_escapes_controls_only() {
+        assert!(matches!(display_safe("plain text é"), Cow::Borrowed(_)));
+        assert_eq!(display_safe("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(display_safe("x\ny\t\r"), "x\\ny\\t\\r");
+        assert_eq!(display_safe("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(display_safe("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(display_safe_multiline("l1\nl2\x07"), "l1\nl2\\x07");
+        assert_eq!(display_safe_bytes(b"ab\xffc\x1b"), "ab\\xffc\\x1b");
+        assert_ne!(display_safe_bytes(b"n\xfe"), display_safe_bytes(b"n\xff"));
     }
 
     #[test]
