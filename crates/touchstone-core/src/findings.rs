@@ -323,7 +323,23 @@ pub fn findings_to_json(set: &FindingSet) -> String {
 
 /// Parse a findings file. `source_name` labels the input in error messages.
 pub fn parse_findings(text: &str, source_name: &str) -> Result<FindingSet, FindingsError> {
-    let set: FindingSet = serde_json::from_str(text).map_err(|e| FindingsError::Syntax {
+    check_schema(serde_json::from_str(text), source_name)
+}
+
+/// Parse a findings file from a reader, without holding its text: memory
+/// stays within the size of the parsed findings. Give it a buffered reader.
+pub fn parse_findings_reader(
+    reader: impl std::io::Read,
+    source_name: &str,
+) -> Result<FindingSet, FindingsError> {
+    check_schema(serde_json::from_reader(reader), source_name)
+}
+
+fn check_schema(
+    parsed: Result<FindingSet, serde_json::Error>,
+    source_name: &str,
+) -> Result<FindingSet, FindingsError> {
+    let set = parsed.map_err(|e| FindingsError::Syntax {
         source_name: source_name.to_owned(),
         line: e.line(),
         column: e.column(),

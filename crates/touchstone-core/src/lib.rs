@@ -12,6 +12,6 @@ pub mod verdict;
 
 pub use findings::{
     Component, FINDINGS_SCHEMA, Finding, FindingSet, FindingsError, Location, Supports, Tool,
-    findings_to_json, parse_findings,
+    findings_to_json, parse_findings, parse_findings_reader,
 };
 pub use verdict::{Severity, Verdict};

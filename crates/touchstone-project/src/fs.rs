@@ -1,75 +1,58 @@
-//! The file-system edge of the crate: reading a project, hashing files,
-//! writing files atomically.
+//! The file-system edge of the crate: reading a project and hashing its
+//! attachments, through [`crate::safe_fs`].
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use touchstone_catalog::Catalog;
 
+use crate::safe_fs::{self, InputError, InputKind};
 use crate::validate::Sources;
 use crate::{Diagnostic, EVIDENCE_FILE, ICS_FILE, IXIT_FILE, PROJECT_FILE, Project};
 
-/// Lowercase hex SHA-256 of a file, read in chunks.
-pub fn hash_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+/// Lowercase hex SHA-256 of a regular file, streamed (constant memory), at
+/// most the attachment size limit.
+pub fn hash_file(path: &Path) -> Result<String, InputError> {
+    safe_fs::sha256_file(path, InputKind::Attachment.default_limit(), None)
 }
 
-/// Write a file so that readers see either the old content or the new, never half of it:
-/// write a temporary file beside it, flush it to disk, then rename it over the target.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// A diagnostic for a file that was not read; a link out of the project also
+/// gets a warning naming its target.
+fn unreadable(name: &str, err: &InputError, diags: &mut Vec<Diagnostic>) {
+    if let InputError::OutsideRoot { target, .. } = err {
+        diags.push(Diagnostic::warning(
+            name,
+            None,
+            format!(
+                "`{name}` is a symbolic link to `{}`, outside the project: not read",
+                target.display()
+            ),
+        ));
     }
-    result
+    let mut d = Diagnostic::error(name, None, format!("cannot read the file: {err}"));
+    if let Some(h) = err.hint() {
+        d = d.with_hint(h);
+    }
+    diags.push(d);
 }
 
 fn read_optional(dir: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Option<String> {
-    match std::fs::read_to_string(dir.join(name)) {
+    let kind = InputKind::ProjectFile;
+    match safe_fs::read_text(&dir.join(name), kind, kind.default_limit(), Some(dir)) {
         Ok(t) => Some(t),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(InputError::NotFound { .. }) => None,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                name,
-                None,
-                format!("cannot read the file: {e}"),
-            ));
+            unreadable(name, &e, diags);
             None
         }
     }
 }
 
 /// Read and validate the project in `dir`.
+///
+/// A project file or attachment that exists but cannot be read (not a
+/// regular file, too large, not UTF-8, a link out of the project) is an
+/// error: the project is not returned.
 pub fn load(dir: &Path, catalog: &Catalog) -> (Option<Project>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     if !dir.is_dir() {
@@ -99,22 +82,42 @@ pub fn load(dir: &Path, catalog: &Catalog) -> (Option<Project>, Vec<Diagnostic>)
     let ics = read_optional(dir, ICS_FILE, &mut diags);
     let ixit = read_optional(dir, IXIT_FILE, &mut diags);
     let evidence = read_optional(dir, EVIDENCE_FILE, &mut diags);
+    let unreadable_files = diags.iter().any(Diagnostic::is_error);
     let sources = Sources {
         project: &project,
         ics: ics.as_deref(),
         ixit: ixit.as_deref(),
         evidence: evidence.as_deref(),
     };
-    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    // Each attachment is hashed once, however many records cite it.
+    let mut hashes: HashMap<PathBuf, Result<String, String>> = HashMap::new();
+    let mut link_warnings = Vec::new();
+    let limit = InputKind::Attachment.default_limit();
     let mut hasher = |rel: &str| -> Result<String, String> {
         let path = dir.join(rel);
-        let real = path.canonicalize().map_err(|e| e.to_string())?;
-        if !real.starts_with(&root) {
-            return Err("it resolves to a file outside the project".to_owned());
+        let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if let Some(known) = hashes.get(&key) {
+            return known.clone();
         }
-        hash_file(&real).map_err(|e| e.to_string())
+        let result = safe_fs::sha256_file(&path, limit, Some(dir)).map_err(|e| {
+            if let InputError::OutsideRoot { target, .. } = &e {
+                link_warnings.push(Diagnostic::warning(
+                    EVIDENCE_FILE,
+                    None,
+                    format!(
+                        "attachment `{rel}` is a symbolic link to `{}`, outside the project: not read",
+                        target.display()
+                    ),
+                ));
+            }
+            e.with_hint()
+        });
+        hashes.insert(key, result.clone());
+        result
     };
     let (project, more) = crate::parse(&sources, catalog, &mut hasher);
+    diags.extend(link_warnings);
     diags.extend(more);
+    let project = project.filter(|_| !unreadable_files);
     (project, diags)
 }

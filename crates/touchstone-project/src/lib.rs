@@ -11,12 +11,15 @@
 //!
 //! [`parse`] is pure: it validates texts against the catalogue and returns
 //! the [`Project`] plus [`Diagnostic`]s with file, line and column.
-//! [`load`] reads a directory and hashes attachments; it is the only IO here.
+//! [`load`] reads a directory and hashes attachments; with [`safe_fs`]
+//! (regular files only, size limits, links kept inside the project, atomic
+//! writes) it is the only IO here.
 //! [`scaffold`] writes the template files `touchstone init` creates.
 
 mod diag;
 pub mod files;
 mod fs;
+pub mod safe_fs;
 pub mod scaffold;
 pub mod schema;
 mod validate;
@@ -28,7 +31,8 @@ use touchstone_catalog::{Catalog, Edition, Provision};
 
 pub use diag::{Diagnostic, Level};
 pub use files::{Device, PROJECT_SCHEMA, RecordVerdict, Support};
-pub use fs::{hash_file, load, write_atomically};
+pub use fs::{hash_file, load};
+pub use safe_fs::write_atomically;
 pub use validate::{AttachmentHasher, Sources, parse};
 
 /// File names inside a project directory.

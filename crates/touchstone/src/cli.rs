@@ -26,6 +26,11 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// A size argument: bytes, or a number with a K, M, G or T suffix (binary multiples).
+fn size(text: &str) -> Result<u64, String> {
+    touchstone_project::safe_fs::parse_size(text)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ColorChoice {
     /// Colour when stdout is a terminal and NO_COLOR is unset.
@@ -190,12 +195,18 @@ pub(crate) enum VulndbCommand {
         /// Where the data is kept (default: $TOUCHSTONE_VULNDB, else ~/.local/share/touchstone/vulndb.json).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Largest OSV file read (512M by default; K, M, G suffixes).
+        #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
+        max_vulndb_size: u64,
     },
     /// Say what data is imported and when.
     Show {
         /// Where the data is kept.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Largest vulnerability data file read (512M by default; K, M, G suffixes).
+        #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
+        max_vulndb_size: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -242,6 +253,9 @@ pub(crate) struct ScanArgs {
     /// Vulnerability data to match components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
+    /// Largest vulnerability data file read (512M by default; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
+    pub(crate) max_vulndb_size: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
@@ -344,6 +358,12 @@ pub(crate) struct AssessArgs {
     /// Vulnerability data to match firmware components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
+    /// Largest vulnerability data file read (512M by default; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
+    pub(crate) max_vulndb_size: u64,
+    /// Largest findings file read (512M by default; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
+    pub(crate) max_findings_size: u64,
     /// Probe this live device and feed its findings into the assessment (see `touchstone probe`).
     #[arg(long, value_name = "TARGET")]
     pub(crate) probe: Option<String>,

@@ -3,9 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result, bail};
-use touchstone_core::{Severity, parse_findings};
+use anyhow::{Context as _, Result, anyhow, bail};
+use touchstone_core::text::display_safe;
+use touchstone_core::{Severity, parse_findings_reader};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
+use touchstone_project::safe_fs::{self, InputError, InputKind, JsonInputError};
 use touchstone_report::terminal::Color;
 use touchstone_report::{
     Report, ReportInputs, build, html, json, junit, markdown, sarif, terminal,
@@ -65,18 +67,39 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
     }
 }
 
-fn read_findings(path: &Path, label: &str) -> Result<Vec<SourcedFinding>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read findings file `{}`", path.display()))?;
-    let set = parse_findings(&text, label)?;
-    Ok(set
-        .findings
-        .into_iter()
-        .map(|finding| SourcedFinding {
-            source: label.to_owned(),
-            finding,
-        })
-        .collect())
+/// Read a findings file: a regular file of at most `limit` bytes, parsed as
+/// it is read (no copy of the text is held). With `root`, the file must stay
+/// inside the project (a symbolic link out of it is refused with a warning).
+fn read_findings(
+    path: &Path,
+    label: &str,
+    limit: u64,
+    root: Option<&Path>,
+    ui: &Ui,
+) -> Result<Vec<SourcedFinding>> {
+    let refuse = |e: InputError| {
+        if let InputError::OutsideRoot { target, .. } = &e {
+            ui.err_line(&format!(
+                "warning: findings file `{}` is a symbolic link to `{}`, outside the project: not read",
+                display_safe(label),
+                target.display()
+            ));
+        }
+        anyhow!("cannot read findings file: {}", e.with_hint())
+    };
+    let input = safe_fs::open_input(path, InputKind::Findings, limit, root).map_err(refuse)?;
+    let set = input
+        .parse_json(|reader| parse_findings_reader(reader, label))
+        .map_err(|e| match e {
+            JsonInputError::Input(e) => refuse(e),
+            JsonInputError::Parse(e) => anyhow!(e),
+        })?;
+    let mut out = Vec::with_capacity(set.findings.len());
+    out.extend(set.findings.into_iter().map(|finding| SourcedFinding {
+        source: label.to_owned(),
+        finding,
+    }));
+    Ok(out)
 }
 
 fn threshold(fail_on: FailOn) -> Option<Severity> {
@@ -98,6 +121,10 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         .iter()
         .map(|s| parse_target(s))
         .collect::<Result<Vec<_>>>()?;
+    for t in &targets {
+        safe_fs::check_output(&t.path)
+            .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
+    }
     let (project, diags) = super::validate::load_reporting(&args.dir, ui, true)?;
     let Some(project) = project else {
         ui.err_line(&format!(
@@ -108,11 +135,14 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let mut findings = Vec::new();
+    let limit = args.max_findings_size;
     for rel in &project.findings_files {
-        findings.extend(read_findings(&args.dir.join(rel), rel)?);
+        let path = args.dir.join(rel);
+        findings.extend(read_findings(&path, rel, limit, Some(&args.dir), ui)?);
     }
     for path in &args.findings {
-        findings.extend(read_findings(path, &path.display().to_string())?);
+        let label = path.display().to_string();
+        findings.extend(read_findings(path, &label, limit, None, ui)?);
     }
     if let Some(target) = &args.probe {
         let report = super::probe::probe(target, &args.probe_options, ui)?;
@@ -132,6 +162,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             &args.firmware,
             args.show_secrets,
             args.vulndb.as_deref(),
+            args.max_vulndb_size,
             ui,
         )?;
         findings.extend(super::firmware::sourced(&scans));
@@ -142,6 +173,8 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         project: &project,
         findings: &findings,
     });
+    // The assessment keeps its own copy: free the input before the report is built.
+    drop(findings);
     let project_name = args.dir.display().to_string();
     let generated_at = timestamp();
     let report = build(&ReportInputs {
@@ -154,9 +187,18 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         generated_at: &generated_at,
     });
 
+    // Every report goes to a complete temporary file first; only when all are
+    // written are they renamed into place, so a failure leaves no partial set.
+    let mut staged = Vec::with_capacity(targets.len());
     for t in &targets {
         let text = render(&report, t.format, false);
-        touchstone_project::write_atomically(&t.path, text.as_bytes())
+        staged.push(
+            safe_fs::stage(&t.path, text.as_bytes())
+                .with_context(|| format!("cannot write report `{}`", t.path.display()))?,
+        );
+    }
+    for (t, file) in targets.iter().zip(staged) {
+        file.commit()
             .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
         ui.err_line(&format!("wrote {}", t.path.display()));
     }

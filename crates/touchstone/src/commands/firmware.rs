@@ -153,6 +153,7 @@ pub(crate) fn scan_images(
     images: &[std::path::PathBuf],
     show_secrets: bool,
     vulndb: Option<&Path>,
+    vulndb_limit: u64,
     ui: &Ui,
 ) -> Result<Vec<ImageScan>> {
     let today = crate::output::timestamp();
@@ -161,7 +162,7 @@ pub(crate) fn scan_images(
         show_secrets,
         today: Date::parse(today.get(..10).unwrap_or_default())
             .context("the scan date is not a valid date (check SOURCE_DATE_EPOCH)")?,
-        vulndb: super::vulndb::load(vulndb, ui)?,
+        vulndb: super::vulndb::load(vulndb, vulndb_limit, ui)?,
     };
     let mut scans = Vec::new();
     for (i, image) in images.iter().enumerate() {
@@ -196,7 +197,17 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 }
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
-    let scans = scan_images(&args.images, args.show_secrets, args.vulndb.as_deref(), ui)?;
+    if let Some(path) = &args.sbom {
+        touchstone_project::safe_fs::check_output(path)
+            .with_context(|| format!("cannot write SBOM `{}`", path.display()))?;
+    }
+    let scans = scan_images(
+        &args.images,
+        args.show_secrets,
+        args.vulndb.as_deref(),
+        args.max_vulndb_size,
+        ui,
+    )?;
     let mut set = FindingSet::new(Some(Tool {
         name: "touchstone firmware scan".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),

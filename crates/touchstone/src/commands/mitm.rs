@@ -13,6 +13,11 @@ use crate::cli::{Format, MitmArgs};
 use crate::output::Ui;
 
 pub(crate) fn run(args: &MitmArgs, ui: &Ui) -> Result<ExitCode> {
+    if let Some(path) = &args.details {
+        // Before listening for a minute: can the details be written?
+        touchstone_project::safe_fs::check_output(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let mut options = MitmOptions::new(args.listen);
     options.allow_any_address = args.allow_any_address;
     if let Some(name) = &args.name {
@@ -31,7 +36,7 @@ pub(crate) fn run(args: &MitmArgs, ui: &Ui) -> Result<ExitCode> {
         report.findings.len()
     ));
     if let Some(path) = &args.details {
-        std::fs::write(path, super::to_json(&report)?)
+        touchstone_project::write_atomically(path, super::to_json(&report)?.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     match args.format {
