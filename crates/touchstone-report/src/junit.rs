@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
 
-use crate::html::escape;
+use crate::escape::xml as escape;
 use crate::model::Report;
 
 /// Render the report as JUnit XML.

@@ -14,10 +14,13 @@
 //!
 //! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
 //!
-//! Renderers are pure functions from the model to text.
+//! Renderers are pure functions from the model to text; the text formats
+//! escape every piece of report text with the helper of their syntax in
+//! [`escape`].
 
 mod build;
 pub mod cyclonedx;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -4,15 +4,8 @@ use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
 
+use crate::escape::{markdown as cell, markdown_code};
 use crate::model::{Counts, Report};
-
-/// Escape text for a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-}
 
 fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}%"))
@@ -48,7 +41,12 @@ pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let d = &report.device;
     let mut out = String::new();
-    let _ = writeln!(out, "# EN 303 645 assessment: {} {}\n", d.maker, d.model);
+    let _ = writeln!(
+        out,
+        "# EN 303 645 assessment: {} {}\n",
+        cell(&d.maker),
+        cell(&d.model)
+    );
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Standard | {} |", cell(&report.standard.title));
     let _ = writeln!(
@@ -67,13 +65,15 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "| Generated | {} by touchstone {} (catalogue {}) |",
-        report.generated_at, report.tool.version, report.tool.catalog_version
+        cell(&report.generated_at),
+        cell(&report.tool.version),
+        cell(&report.tool.catalog_version)
     );
     let _ = writeln!(
         out,
         "\n## Verdict: {} {}\n\n{}.\n",
         verdict(s.verdict),
-        s.conclusion,
+        cell(&s.conclusion),
         cell(&s.explanation)
     );
     let _ = writeln!(out, "{COUNTS_HEADER}");
@@ -81,7 +81,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "{}", counts_row("Mandatory", &s.mandatory));
     let _ = writeln!(out, "{}", counts_row("Recommendations", &s.recommendations));
     let _ = writeln!(out, "{}", counts_row("Test cases", &s.test_cases));
-    let _ = writeln!(out, "\n> {}\n", s.disclaimer);
+    let _ = writeln!(out, "\n> {}\n", cell(&s.disclaimer));
 
     let _ = writeln!(out, "## Categories\n");
     let _ = writeln!(
@@ -93,7 +93,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "| {} {} | {} | {} | {} | {} | {} | {} | {} |",
-            c.id,
+            cell(&c.id),
             cell(&c.title),
             verdict(c.verdict),
             p.pass,
@@ -114,15 +114,15 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "| [{}](#p-{}) {} | {} | {} | {} | {} | {} |",
-            p.id,
+            cell(&p.id),
             anchor(&p.id),
             cell(&p.title),
-            p.status,
-            p.support.as_deref().unwrap_or("–"),
+            cell(&p.status),
+            cell(p.support.as_deref().unwrap_or("–")),
             if p.label == p.verdict.label() {
                 verdict(p.verdict)
             } else {
-                p.label.clone()
+                cell(&p.label)
             },
             p.severity.map(|s| s.to_string()).unwrap_or_default(),
             cell(&p.reason)
@@ -135,16 +135,16 @@ pub fn render(report: &Report) -> String {
             out,
             "### <a id=\"p-{}\"></a>{} {} — {}\n",
             anchor(&p.id),
-            p.id,
-            p.title,
+            cell(&p.id),
+            cell(&p.title),
             verdict(p.verdict)
         );
-        let _ = writeln!(out, "{}\n", p.summary);
+        let _ = writeln!(out, "{}\n", cell(&p.summary));
         let _ = writeln!(
             out,
             "- Status `{}`; ICS `{}`{}",
-            p.status,
-            p.support.as_deref().unwrap_or("–"),
+            markdown_code(&p.status),
+            markdown_code(p.support.as_deref().unwrap_or("–")),
             if p.detail.is_empty() {
                 String::new()
             } else {
@@ -156,12 +156,19 @@ pub fn render(report: &Report) -> String {
             let maps: Vec<String> = p
                 .mappings
                 .iter()
-                .map(|m| format!("{} {} ({})", m.scheme, m.requirement, m.basis))
+                .map(|m| {
+                    format!(
+                        "{} {} ({})",
+                        cell(&m.scheme),
+                        cell(&m.requirement),
+                        cell(&m.basis)
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "- Maps to: {}", maps.join(", "));
         }
         if !p.findings.is_empty() {
-            let _ = writeln!(out, "- Findings: {}", p.findings.join(", "));
+            let _ = writeln!(out, "- Findings: {}", cell(&p.findings.join(", ")));
         }
         if !p.test_cases.is_empty() {
             let _ = writeln!(
@@ -187,12 +194,12 @@ pub fn render(report: &Report) -> String {
                 let _ = writeln!(
                     out,
                     "| {}{} | {} | {} | {} | {} | {} |",
-                    c.id,
+                    cell(&c.id),
                     if c.carried_over { " †" } else { "" },
-                    c.kind,
+                    cell(&c.kind),
                     verdict(c.verdict),
                     cell(&units.join("; ")),
-                    evidence.join(", "),
+                    cell(&evidence.join(", ")),
                     cell(&c.reason)
                 );
             }
@@ -222,11 +229,11 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {} | `{}` | {} | {} | {} | {} | {} | {} |",
-                f.id,
-                f.check,
+                cell(&f.id),
+                markdown_code(&f.check),
                 f.severity,
-                f.supports,
-                bears.join(", "),
+                cell(&f.supports),
+                cell(&bears.join(", ")),
                 cell(
                     &f.location
                         .as_ref()
@@ -236,7 +243,7 @@ pub fn render(report: &Report) -> String {
                 cell(&f.message),
                 f.evidence
                     .as_deref()
-                    .map(|e| format!("`{}`", cell(e).replace('`', "'")))
+                    .map(|e| format!("`{}`", markdown_code(e)))
                     .unwrap_or_default()
             );
         }
@@ -253,21 +260,21 @@ pub fn render(report: &Report) -> String {
             let att: Vec<String> = r
                 .attachments
                 .iter()
-                .map(|a| format!("{} `{}`", cell(&a.path), a.sha256))
+                .map(|a| format!("{} `{}`", cell(&a.path), markdown_code(&a.sha256)))
                 .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                r.id,
-                r.test_case,
+                cell(&r.id),
+                cell(&r.test_case),
                 if r.units.is_empty() {
                     "all".to_owned()
                 } else {
-                    r.units.join(", ")
+                    cell(&r.units.join(", "))
                 },
-                r.verdict,
+                cell(&r.verdict),
                 cell(&r.assessor),
-                r.date,
+                cell(&r.date),
                 cell(&r.notes),
                 att.join("<br>")
             );
@@ -285,6 +292,13 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// An HTML anchor for an id: lowercase letters, digits and `-` only.
 fn anchor(id: &str) -> String {
-    id.replace('.', "-").to_lowercase()
+    id.chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect()
 }

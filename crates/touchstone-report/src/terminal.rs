@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
 
+use crate::escape::text;
 use crate::model::{Counts, Report};
 
 /// Whether to colour the output.
@@ -75,20 +76,23 @@ pub fn render(report: &Report, color: Color) -> String {
         out,
         "{} {} · {} · tested with {}",
         p.bold("touchstone"),
-        report.tool.version,
-        report.standard.title,
-        report.standard.test_specification
+        text(&report.tool.version),
+        text(&report.standard.title),
+        text(&report.standard.test_specification)
     );
     let _ = writeln!(
         out,
         "Device   {} {} (hardware {}, firmware {})",
-        d.maker, d.model, d.hardware_version, d.firmware_version
+        text(&d.maker),
+        text(&d.model),
+        text(&d.hardware_version),
+        text(&d.firmware_version)
     );
     let _ = writeln!(
         out,
         "Verdict  {} — {}",
-        p.verdict(s.verdict, &s.conclusion),
-        s.explanation
+        p.verdict(s.verdict, &text(&s.conclusion)),
+        text(&s.explanation)
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -100,7 +104,7 @@ pub fn render(report: &Report, color: Color) -> String {
         ))
     );
     for c in &report.categories {
-        let mut title = format!("{} {}", c.id, c.title);
+        let mut title = format!("{} {}", text(&c.id), text(&c.title));
         if title.chars().count() > 50 {
             title = title.chars().take(49).collect::<String>() + "…";
         }
@@ -130,13 +134,13 @@ pub fn render(report: &Report, color: Color) -> String {
                 out,
                 "  {} {} ({}){sev} {}: {}",
                 p.verdict(Verdict::Fail, "FAIL"),
-                f.id,
-                f.modal,
-                f.title,
-                f.reason
+                text(&f.id),
+                text(&f.modal),
+                text(&f.title),
+                text(&f.reason)
             );
             for c in f.test_cases.iter().filter(|c| c.verdict == Verdict::Fail) {
-                let _ = writeln!(out, "       {} {}", c.id, p.dim(&c.reason));
+                let _ = writeln!(out, "       {} {}", text(&c.id), p.dim(&text(&c.reason)));
             }
         }
     }
@@ -153,8 +157,8 @@ pub fn render(report: &Report, color: Color) -> String {
                 out,
                 "  {} {}: {}",
                 p.verdict(c.verdict, c.verdict.label()),
-                c.id,
-                c.reason
+                text(&c.id),
+                text(&c.reason)
             );
         }
     }
@@ -185,6 +189,6 @@ pub fn render(report: &Report, color: Color) -> String {
             ))
         );
     }
-    let _ = writeln!(out, "{}", p.dim(&s.disclaimer));
+    let _ = writeln!(out, "{}", p.dim(&text(&s.disclaimer)));
     out
 }

@@ -3,6 +3,8 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use touchstone_core::text::display_safe_multiline;
+
 use crate::cli::ColorChoice;
 
 /// Where output goes and how it looks.
@@ -47,16 +49,20 @@ impl Ui {
         } else {
             "error"
         };
-        let mut text = format!("{label}: {err}");
+        // Messages quote file contents and names: no control character reaches the terminal.
+        let mut text = format!("{label}: {}", display_safe_multiline(&err.to_string()));
         for cause in err.chain().skip(1) {
-            text.push_str(&format!("\n  caused by: {cause}"));
+            text.push_str(&format!(
+                "\n  caused by: {}",
+                display_safe_multiline(&cause.to_string())
+            ));
         }
         self.err_line(&text);
     }
 
     /// Colour a diagnostic's level word for stderr.
     pub(crate) fn diagnostic(&self, d: &touchstone_project::Diagnostic) -> String {
-        let text = d.to_string();
+        let text = display_safe_multiline(&d.to_string()).into_owned();
         if !self.color_err {
             return text;
         }
