@@ -89,19 +89,46 @@ pub fn load(dir: &Path, catalog: &Catalog) -> (Option<Project>, Vec<Diagnostic>)
         ixit: ixit.as_deref(),
         evidence: evidence.as_deref(),
     };
-    // Each attachment is hashed once, however many records cite it.
-    let mut hashes: HashMap<PathBuf, Result<String, String>> = HashMap::new();
-    let mut link_warnings = Vec::new();
-    let limit = InputKind::Attachment.default_limit();
-    let mut hasher = |rel: &str| -> Result<String, String> {
-        let path = dir.join(rel);
+    let mut attachments = Attachments::new(dir);
+    let mut hasher = |rel: &str| attachments.hash(rel);
+    let (project, more) = crate::parse(&sources, catalog, &mut hasher);
+    diags.extend(attachments.warnings);
+    diags.extend(more);
+    let project = project.filter(|_| !unreadable_files);
+    (project, diags)
+}
+
+/// Attachment hashes of one project: each file is hashed once (streamed),
+/// however many records cite it.
+struct Attachments<'a> {
+    dir: &'a Path,
+    hashes: HashMap<PathBuf, Result<String, String>>,
+    warnings: Vec<Diagnostic>,
+    /// Files actually read.
+    hashed: usize,
+}
+
+impl<'a> Attachments<'a> {
+    fn new(dir: &'a Path) -> Attachments<'a> {
+        Attachments {
+            dir,
+            hashes: HashMap::new(),
+            warnings: Vec::new(),
+            hashed: 0,
+        }
+    }
+
+    fn hash(&mut self, rel: &str) -> Result<String, String> {
+        let path = self.dir.join(rel);
         let key = path.canonicalize().unwrap_or_else(|_| path.clone());
-        if let Some(known) = hashes.get(&key) {
+        if let Some(known) = self.hashes.get(&key) {
             return known.clone();
         }
-        let result = safe_fs::sha256_file(&path, limit, Some(dir)).map_err(|e| {
+        self.hashed += 1;
+        let limit = InputKind::Attachment.default_limit();
+        let result = safe_fs::sha256_file(&path, limit, Some(self.dir)).map_err(|e| {
             if let InputError::OutsideRoot { target, .. } = &e {
-                link_warnings.push(Diagnostic::warning(
+                self.warnings.push(Diagnostic::warning(
                     EVIDENCE_FILE,
                     None,
                     format!(
@@ -112,12 +139,34 @@ pub fn load(dir: &Path, catalog: &Catalog) -> (Option<Project>, Vec<Diagnostic>)
             }
             e.with_hint()
         });
-        hashes.insert(key, result.clone());
+        self.hashes.insert(key, result.clone());
         result
-    };
-    let (project, more) = crate::parse(&sources, catalog, &mut hasher);
-    diags.extend(link_warnings);
-    diags.extend(more);
-    let project = project.filter(|_| !unreadable_files);
-    (project, diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attachment_cited_many_times_is_hashed_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(dir.path().join("ev")).expect("mkdir");
+        std::fs::write(dir.path().join("ev/a.txt"), "abc").expect("write");
+        std::os::unix::fs::symlink("a.txt", dir.path().join("ev/b.txt")).expect("link");
+        let mut a = Attachments::new(dir.path());
+        let first = a.hash("ev/a.txt").expect("hash");
+        assert_eq!(
+            first,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        for _ in 0..21 {
+            assert_eq!(a.hash("ev/a.txt").as_ref(), Ok(&first));
+            assert_eq!(a.hash("./ev/a.txt").as_ref(), Ok(&first));
+            assert_eq!(a.hash("ev/b.txt").as_ref(), Ok(&first));
+        }
+        assert_eq!(a.hashed, 1);
+        assert!(a.hash("ev/missing.txt").is_err());
+        assert!(a.warnings.is_empty());
+    }
 }
