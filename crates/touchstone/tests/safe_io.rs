@@ -154,6 +154,33 @@ fn a_fifo_or_a_link_to_a_device_as_attachment_is_an_error() {
 }
 
 #[test]
+fn device_nodes_and_sockets_inside_the_project_are_errors() {
+    // /dev/zero (1,5) and /dev/urandom (1,9) as project files and an
+    // attachment: mknod needs root, which the suite runs as (scripts/test).
+    for (name, minor) in [
+        ("ics.toml", "5"),
+        ("evidence.toml", "9"),
+        ("evidence/label-photo-notes.txt", "5"),
+    ] {
+        let p = example_copy();
+        let path = p.path().join(name);
+        std::fs::remove_file(&path).expect("rm");
+        let made = Command::new("mknod")
+            .arg(&path)
+            .args(["c", "1", minor])
+            .status()
+            .expect("mknod runs");
+        assert!(made.success(), "mknod {name} (the tests run as root)");
+        assert_invalid(p.path(), "is a character device, not a regular file");
+    }
+    let p = example_copy();
+    let path = p.path().join("ixit.toml");
+    std::fs::remove_file(&path).expect("rm");
+    let _socket = std::os::unix::net::UnixListener::bind(&path).expect("socket");
+    assert_invalid(p.path(), "is a socket, not a regular file");
+}
+
+#[test]
 fn a_directory_as_project_file_is_an_error() {
     let p = example_copy();
     let evidence = p.path().join("evidence.toml");
