@@ -1,14 +1,20 @@
-//! Findings files come from external tools: parsing must never panic, and
-//! whatever parses must serialize and parse back to the same value.
+//! Findings files come from external tools: parsing must never panic, the
+//! streaming and the text parser must agree, and whatever parses must
+//! serialize and parse back to the same value.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // The streaming parser (what `assess --findings` uses) reads any bytes
+    // and agrees with the text parser whenever they are UTF-8.
+    let streamed = touchstone_core::parse_findings_reader(data, "fuzz.json");
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(set) = touchstone_core::parse_findings(text, "fuzz.json") {
+    let parsed = touchstone_core::parse_findings(text, "fuzz.json");
+    assert_eq!(streamed.as_ref().ok(), parsed.as_ref().ok());
+    if let Ok(set) = parsed {
         let again = serde_json_roundtrip(&set);
         assert_eq!(again, set);
         for f in &set.findings {
