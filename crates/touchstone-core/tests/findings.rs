@@ -60,3 +60,32 @@ fn ipv6_network_locations_are_bracketed() {
     };
     assert_eq!(loc.to_string(), "[fd00::2]:443/tcp (https)");
 }
+
+#[test]
+fn the_streaming_parser_agrees_with_the_text_parser() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/smart-plug/findings/lab-scan.json"),
+    )
+    .expect("example findings");
+    let streamed =
+        touchstone_core::parse_findings_reader(text.as_bytes(), "lab-scan.json").expect("valid");
+    assert_eq!(
+        streamed,
+        parse_findings(&text, "lab-scan.json").expect("valid")
+    );
+    assert!(!streamed.findings.is_empty());
+    let bad = "{\n  \"schema\": \"touchstone.findings/v1\",\n  \"findings\": [1]\n}";
+    let err = touchstone_core::parse_findings_reader(bad.as_bytes(), "bad.json")
+        .expect_err("invalid")
+        .to_string();
+    assert!(err.starts_with("bad.json:3:"), "{err}");
+    // Invalid UTF-8 inside a string is an error with its position, not a panic.
+    let err = touchstone_core::parse_findings_reader(
+        &b"{\"schema\": \"touchstone.findings/v1\", \"findings\": [], \"tool\": {\"name\": \"\xff\"}}"[..],
+        "utf8.json",
+    )
+    .expect_err("invalid UTF-8")
+    .to_string();
+    assert!(err.starts_with("utf8.json:1:"), "{err}");
+}
