@@ -195,7 +195,7 @@ pub(crate) enum VulndbCommand {
         /// Where the data is kept (default: $TOUCHSTONE_VULNDB, else ~/.local/share/touchstone/vulndb.json).
         #[arg(long)]
         db: Option<PathBuf>,
-        /// Largest OSV file read (512M by default; K, M, G suffixes).
+        /// Largest OSV file read (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
         max_vulndb_size: u64,
     },
@@ -204,7 +204,7 @@ pub(crate) enum VulndbCommand {
         /// Where the data is kept.
         #[arg(long)]
         db: Option<PathBuf>,
-        /// Largest vulnerability data file read (512M by default; K, M, G suffixes).
+        /// Largest vulnerability data file read (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
         max_vulndb_size: u64,
         /// Output format.
@@ -253,7 +253,7 @@ pub(crate) struct ScanArgs {
     /// Vulnerability data to match components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
-    /// Largest vulnerability data file read (512M by default; K, M, G suffixes).
+    /// Largest vulnerability data file read (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
     pub(crate) max_vulndb_size: u64,
     /// Output format.
@@ -358,10 +358,10 @@ pub(crate) struct AssessArgs {
     /// Vulnerability data to match firmware components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
-    /// Largest vulnerability data file read (512M by default; K, M, G suffixes).
+    /// Largest vulnerability data file read (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
     pub(crate) max_vulndb_size: u64,
-    /// Largest findings file read (512M by default; K, M, G suffixes).
+    /// Largest findings file read (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
     pub(crate) max_findings_size: u64,
     /// Probe this live device and feed its findings into the assessment (see `touchstone probe`).
@@ -452,4 +452,32 @@ pub(crate) struct HashArgs {
     /// Files to hash.
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod size_tests {
+    use clap::Parser as _;
+    use touchstone_project::safe_fs::InputKind;
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn size_defaults_match_the_documented_limits() {
+        let cli = Cli::try_parse_from(["touchstone", "assess", "dir"]).expect("parses");
+        let Command::Assess(args) = cli.command else {
+            panic!("assess expected");
+        };
+        assert_eq!(args.max_findings_size, InputKind::Findings.default_limit());
+        assert_eq!(args.max_vulndb_size, InputKind::VulnData.default_limit());
+        let cli = Cli::try_parse_from(["touchstone", "assess", "d", "--max-findings-size", "2G"])
+            .expect("parses");
+        let Command::Assess(args) = cli.command else {
+            panic!("assess expected");
+        };
+        assert_eq!(args.max_findings_size, 2 << 30);
+        assert!(
+            Cli::try_parse_from(["touchstone", "assess", "d", "--max-findings-size", "lots"])
+                .is_err()
+        );
+    }
 }
