@@ -579,6 +579,15 @@ pub enum OutputError {
         /// The output path.
         path: PathBuf,
     },
+    /// The output path is a FIFO, a device or a socket, or a link to one
+    /// (`/dev/stdout`): replacing it would be wrong, writing through it is not atomic.
+    #[error("`{}` is {what}: outputs are written to regular files", .path.display())]
+    NotRegular {
+        /// The output path.
+        path: PathBuf,
+        /// What it is.
+        what: String,
+    },
     /// A file cannot be created there.
     #[error("cannot create a file in `{}`: {source}", .dir.display())]
     NotWritable {
@@ -630,11 +639,7 @@ pub fn check_output(path: &Path) -> Result<(), OutputError> {
             });
         }
     }
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(OutputError::IsDirectory {
-            path: path.to_path_buf(),
-        });
-    }
+    check_target(path)?;
     remove_stale_temporaries(dir);
     let probe = temp_file_in(dir).map_err(|source| OutputError::NotWritable {
         path: path.to_path_buf(),
@@ -645,6 +650,35 @@ pub fn check_output(path: &Path) -> Result<(), OutputError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// An existing output path must be a regular file, or a symbolic link (which
+/// is replaced, never followed) to a regular file or to nothing.
+fn check_target(path: &Path) -> Result<(), OutputError> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Err(OutputError::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let what = if ft.is_symlink() {
+        std::fs::metadata(path)
+            .ok()
+            .and_then(|t| describe_type(t.file_type()))
+            .map(|w| format!("a symbolic link to {w}"))
+    } else {
+        describe_type(ft).map(str::to_owned)
+    };
+    match what {
+        Some(what) => Err(OutputError::NotRegular {
+            path: path.to_path_buf(),
+            what,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A new temporary file in `dir`: random name, created exclusively
@@ -717,6 +751,7 @@ pub struct Staged {
 /// created exclusively, never through a symbolic link) and flush it to disk.
 pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged, OutputError> {
     let dir = parent_dir(path);
+    check_target(path)?;
     remove_stale_temporaries(dir);
     let io_err = |source| OutputError::Io {
         path: path.to_path_buf(),
@@ -863,10 +898,27 @@ mod tests {
         write_atomically(&target, b"new").expect("write");
         assert_eq!(std::fs::read_to_string(&target).expect("read"), "new");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+        // Devices and links to them are not replaced; links to files are.
+        let err = check_output(Path::new("/dev/null")).expect_err("not a regular file");
+        assert!(
+            err.to_string()
+                .contains("outputs are written to regular files"),
+            "{err}"
+        );
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink("/dev/null", &link).expect("link");
+        let err = check_output(&link).expect_err("a link to a device");
+        assert!(
+            err.to_string()
+                .contains("a symbolic link to a character device"),
+            "{err}"
+        );
         // A stale temporary of a process that no longer runs is removed.
         let stale = dir.path().join(format!("{TEMP_PREFIX}2147483646-abc.tmp"));
         std::fs::write(&stale, "partial").expect("write");
         check_output(&target).expect("writable");
         assert!(!stale.exists());
+        std::fs::remove_file(&link).expect("rm");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
 }

@@ -79,11 +79,10 @@ fn read_findings(
 ) -> Result<Vec<SourcedFinding>> {
     let refuse = |e: InputError| {
         if let InputError::OutsideRoot { target, .. } = &e {
-            ui.err_line(&format!(
-                "warning: findings file `{}` is a symbolic link to `{}`, outside the project: not read",
-                display_safe(label),
+            ui.err_line(&display_safe(&format!(
+                "warning: findings file `{label}` is a symbolic link to `{}`, outside the project: not read",
                 target.display()
-            ));
+            )));
         }
         anyhow!("cannot read findings file: {}", e.with_hint())
     };
