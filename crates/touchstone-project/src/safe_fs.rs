@@ -129,6 +129,14 @@ pub enum InputError {
         /// Where it resolves to.
         target: PathBuf,
     },
+    /// A symbolic link to nothing (not the same as an absent file).
+    #[error("`{}` is a symbolic link to `{}`, which does not exist", .path.display(), .target.display())]
+    DanglingLink {
+        /// The path as given.
+        path: PathBuf,
+        /// What the link says.
+        target: PathBuf,
+    },
     /// Text that is not UTF-8.
     #[error("`{}` is not valid UTF-8 text: invalid byte 0x{byte:02x} at line {line}, column {column}", .path.display())]
     NotUtf8 {
@@ -174,7 +182,9 @@ impl InputError {
                     .to_owned(),
             ),
             InputError::NotUtf8 { .. } => Some("save the file as UTF-8".to_owned()),
-            InputError::NotFound { .. } | InputError::Io { .. } => None,
+            InputError::NotFound { .. }
+            | InputError::DanglingLink { .. }
+            | InputError::Io { .. } => None,
         }
     }
 
@@ -365,7 +375,17 @@ pub fn open_input(
     let real = match root {
         Some(root) => {
             let root = root.canonicalize().map_err(|e| InputError::io(root, e))?;
-            let real = path.canonicalize().map_err(|e| InputError::io(path, e))?;
+            let real = path
+                .canonicalize()
+                .map_err(|e| match std::fs::symlink_metadata(path) {
+                    Ok(m) if m.file_type().is_symlink() && e.kind() == io::ErrorKind::NotFound => {
+                        InputError::DanglingLink {
+                            path: path.to_path_buf(),
+                            target: std::fs::read_link(path).unwrap_or_default(),
+                        }
+                    }
+                    _ => InputError::io(path, e),
+                })?;
             if !real.starts_with(&root) {
                 return Err(InputError::OutsideRoot {
                     path: path.to_path_buf(),
@@ -882,6 +902,11 @@ mod tests {
         assert!(err.to_string().contains("secret"), "{err}");
         let inside = sha256_file(&root.path().join("in"), 100, Some(root.path())).expect("in");
         assert_eq!(inside.len(), 64);
+        // A dangling link is not an absent file.
+        std::os::unix::fs::symlink("nowhere", root.path().join("dangling")).expect("link");
+        let err = sha256_file(&root.path().join("dangling"), 100, Some(root.path()))
+            .expect_err("dangling");
+        assert!(matches!(err, InputError::DanglingLink { .. }), "{err}");
         // Without a root the user named the file: links are followed.
         assert!(sha256_file(&root.path().join("out"), 100, None).is_ok());
     }

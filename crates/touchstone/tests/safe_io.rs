@@ -239,6 +239,14 @@ fn symlinks_out_of_the_project_are_not_followed() {
     assert!(r.stderr.contains("warning: findings file"), "{}", r.stderr);
     assert!(r.stderr.contains(s(&findings)), "{}", r.stderr);
 
+    // A dangling link is not an absent (optional) file.
+    let p = example_copy();
+    replace_with_symlink(&p.path().join("evidence.toml"), Path::new("gone.toml"));
+    assert_invalid(
+        p.path(),
+        "is a symbolic link to `gone.toml`, which does not exist",
+    );
+
     // Links that stay inside the project are fine.
     let p = example_copy();
     let notes = p.path().join("evidence/label-photo-notes.txt");
