@@ -605,6 +605,8 @@ fn kill_9_while_writing_leaves_the_old_or_the_new_report_and_no_litter() {
         }
     }
     assert!(killed_while_staged > 0, "the kill never hit a write");
+    // Each killed run's litter was removed by the next one; the last one's
+    // may still be there, for the run below to remove.
     // The next run removes what the killed ones left, and writes complete reports.
     let a = args(&html, &md);
     let r = run_limited(&a.iter().map(String::as_str).collect::<Vec<_>>(), 1 << 30);
