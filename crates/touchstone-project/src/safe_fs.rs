@@ -283,42 +283,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("the size `{text}` is too large"))
 }
 
-/// The limits in force, one per kind of input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Project TOML files.
-    pub project_file: u64,
-    /// Findings files.
-    pub findings: u64,
-    /// OSV files and imported vulnerability data.
-    pub vuln_data: u64,
-    /// Attachments.
-    pub attachment: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            project_file: InputKind::ProjectFile.default_limit(),
-            findings: InputKind::Findings.default_limit(),
-            vuln_data: InputKind::VulnData.default_limit(),
-            attachment: InputKind::Attachment.default_limit(),
-        }
-    }
-}
-
-impl Limits {
-    /// The limit for one kind.
-    pub fn of(&self, kind: InputKind) -> u64 {
-        match kind {
-            InputKind::ProjectFile => self.project_file,
-            InputKind::Findings => self.findings,
-            InputKind::VulnData => self.vuln_data,
-            InputKind::Attachment => self.attachment,
-        }
-    }
-}
-
 /// What a non-regular file is.
 fn describe_type(t: std::fs::FileType) -> Option<&'static str> {
     if t.is_file() {
