@@ -26,5 +26,5 @@ pub mod model;
 pub mod sarif;
 pub mod terminal;
 
-pub use build::{ReportInputs, build};
+pub use build::{Extras, ReportInputs, build, build_with};
 pub use model::{REPORT_SCHEMA, Report};

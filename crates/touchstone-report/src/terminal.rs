@@ -30,7 +30,7 @@ impl Paint {
             Verdict::Pass => "32",
             Verdict::Fail => "1;31",
             Verdict::Error => "35",
-            Verdict::NotApplicable => "2",
+            Verdict::NotApplicable | Verdict::NotImplemented => "2",
             Verdict::NotRun | Verdict::NeedsManual | Verdict::Inconclusive => "33",
         };
         self.code(code, text)

@@ -7,8 +7,9 @@ use anyhow::{Context as _, Result, bail};
 use touchstone_core::{Severity, parse_findings};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
 use touchstone_report::terminal::Color;
+use touchstone_report::model::{AdviceRow, InputRow};
 use touchstone_report::{
-    Report, ReportInputs, build, html, json, junit, markdown, sarif, terminal,
+    Extras, Report, ReportInputs, build_with, html, json, junit, markdown, sarif, terminal,
 };
 
 use crate::cli::{AssessArgs, FailOn, ReportFormat};
@@ -79,6 +80,45 @@ fn read_findings(path: &Path, label: &str) -> Result<Vec<SourcedFinding>> {
         .collect())
 }
 
+/// A tool input named by file name and SHA-256 (never by host path).
+fn input_row(path: &Path, kind: &str) -> Result<InputRow> {
+    let sha256 = touchstone_project::hash_file(path)
+        .with_context(|| format!("cannot hash `{}`", path.display()))?;
+    Ok(InputRow {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256,
+        kind: Some(kind.to_owned()),
+        sample: None,
+        status: "used".to_owned(),
+    })
+}
+
+/// What / why / how to fix of every built-in check, from the checks' own
+/// registries (the report crate cannot depend on them).
+pub(crate) fn advice() -> Vec<AdviceRow> {
+    let mut rows: Vec<AdviceRow> = touchstone_fwchecks::check::registry()
+        .iter()
+        .map(|c| AdviceRow {
+            check: c.info.id.to_owned(),
+            title: c.info.title.to_owned(),
+            what: c.info.what.to_owned(),
+            why: c.info.why.to_owned(),
+            fix: c.info.fix.to_owned(),
+        })
+        .collect();
+    rows.extend(touchstone_probe::checks::CHECKS.iter().map(|c| AdviceRow {
+        check: c.id.to_owned(),
+        title: c.summary.to_owned(),
+        what: c.summary.to_owned(),
+        why: String::new(),
+        fix: String::new(),
+    }));
+    rows
+}
+
 fn threshold(fail_on: FailOn) -> Option<Severity> {
     match fail_on {
         FailOn::Never => None,
@@ -108,11 +148,17 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let mut findings = Vec::new();
+    let mut inputs = Vec::new();
     for rel in &project.findings_files {
         findings.extend(read_findings(&args.dir.join(rel), rel)?);
+        inputs.push(input_row(&args.dir.join(rel), "findings")?);
     }
     for path in &args.findings {
         findings.extend(read_findings(path, &path.display().to_string())?);
+        inputs.push(input_row(path, "findings")?);
+    }
+    for path in &args.firmware {
+        inputs.push(input_row(path, "firmware")?);
     }
     if let Some(target) = &args.probe {
         let report = super::probe::probe(target, &args.probe_options, ui)?;
@@ -137,22 +183,30 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         findings.extend(super::firmware::sourced(&scans));
     }
 
+    let generated_at = timestamp();
+    let today = generated_at.get(..10).unwrap_or("");
     let assessment = assess(Inputs {
         catalog,
         project: &project,
         findings: &findings,
+        today: Some(today),
     });
     let project_name = args.dir.display().to_string();
-    let generated_at = timestamp();
-    let report = build(&ReportInputs {
-        catalog,
-        project: &project,
-        project_name: &project_name,
-        assessment: &assessment,
-        diagnostics: &diags,
-        tool_version: env!("CARGO_PKG_VERSION"),
-        generated_at: &generated_at,
-    });
+    let report = build_with(
+        &ReportInputs {
+            catalog,
+            project: &project,
+            project_name: &project_name,
+            assessment: &assessment,
+            diagnostics: &diags,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            generated_at: &generated_at,
+        },
+        &Extras {
+            advice: advice(),
+            inputs,
+        },
+    );
 
     for t in &targets {
         let text = render(&report, t.format, false);
@@ -162,7 +216,16 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     }
     ui.out(&render(&report, args.format, ui.color_out))?;
 
-    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails_at(t));
+    // An unsettled contradiction (manual PASS against a decisive FAIL) fails
+    // any threshold: it is an open question, not a pass.
+    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails(t, true));
+    if failed && !assessment.unsettled.is_empty() {
+        ui.err_line(&format!(
+            "{} test case(s) hold an unsettled contradiction ({}): record a disposition in evidence.toml",
+            assessment.unsettled.len(),
+            assessment.unsettled.join(", ")
+        ));
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
