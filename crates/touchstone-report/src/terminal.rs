@@ -55,11 +55,12 @@ fn pending(c: &Counts) -> usize {
 
 fn line(label: &str, c: &Counts) -> String {
     format!(
-        "{label:<16} {:>3} pass  {:>3} fail  {:>3} pending  {:>3} n/a   score {:>6} of evaluated, coverage {:>6}",
+        "{label:<16} {:>3} pass  {:>3} fail  {:>3} pending  {:>3} n/a  {:>3} not impl.  score {:>6} of evaluated, coverage {:>6}",
         c.pass,
         c.fail,
         pending(c),
         c.not_applicable,
+        c.not_implemented,
         pct(c.score),
         pct(c.coverage)
     )
@@ -84,6 +85,19 @@ pub fn render(report: &Report, color: Color) -> String {
         "Device   {} {} (hardware {}, firmware {})",
         d.maker, d.model, d.hardware_version, d.firmware_version
     );
+    let dl = &report.deliverable;
+    if let Some(id) = &dl.report_id {
+        let _ = writeln!(
+            out,
+            "Report   {id} rev. {} ({}){}",
+            dl.revision.as_deref().unwrap_or("–"),
+            dl.status,
+            dl.lab_name
+                .as_deref()
+                .map(|l| format!(" · {l}"))
+                .unwrap_or_default()
+        );
+    }
     let _ = writeln!(
         out,
         "Verdict  {} — {}",
@@ -95,8 +109,8 @@ pub fn render(report: &Report, color: Color) -> String {
         out,
         "{}",
         p.bold(&format!(
-            "{:<50} {:<24} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
-            "Category", "Verdict", "Pass", "Fail", "Pending", "N/A", "Score", "Coverage"
+            "{:<50} {:<24} {:>4} {:>4} {:>7} {:>4} {:>4} {:>7} {:>8}",
+            "Category", "Verdict", "Pass", "Fail", "Pending", "N/A", "N/I", "Score", "Coverage"
         ))
     );
     for c in &report.categories {
@@ -107,12 +121,13 @@ pub fn render(report: &Report, color: Color) -> String {
         let verdict = format!("{:<24}", c.verdict.label());
         let _ = writeln!(
             out,
-            "{title:<50} {} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
+            "{title:<50} {} {:>4} {:>4} {:>7} {:>4} {:>4} {:>7} {:>8}",
             p.verdict(c.verdict, &verdict),
             c.provisions.pass,
             c.provisions.fail,
             pending(&c.provisions),
             c.provisions.not_applicable,
+            c.provisions.not_implemented,
             pct(c.provisions.score),
             pct(c.provisions.coverage)
         );
@@ -157,6 +172,31 @@ pub fn render(report: &Report, color: Color) -> String {
                 c.reason
             );
         }
+    }
+    let expired: Vec<_> = report
+        .dispositions
+        .iter()
+        .filter(|d| d.status != "applied")
+        .collect();
+    if !report.dispositions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} {} disposition(s) of findings{}",
+            p.bold("Dispositions"),
+            report.dispositions.len(),
+            if expired.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {}",
+                    expired
+                        .iter()
+                        .map(|d| format!("{} {}", d.id, d.status))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", line("Provisions", &s.provisions));
