@@ -11,6 +11,7 @@
 //! | self-contained HTML | [`html::render`] |
 //! | SARIF 2.1.0 (code scanning) | [`sarif::render`] |
 //! | JUnit XML (CI test summaries) | [`junit::render`] |
+//! | PDF deliverable (cover, page x of y, sign-off, annexes, embedded attachments) | [`pdf::render`] |
 //!
 //! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
 //!
@@ -23,6 +24,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod pdf;
 pub mod sarif;
 pub mod terminal;
 

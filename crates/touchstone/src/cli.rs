@@ -302,6 +302,8 @@ pub(crate) enum ReportFormat {
     Sarif,
     /// JUnit XML for CI test summaries.
     Junit,
+    /// PDF deliverable with cover page, sign-off, annexes and embedded attachments (files only).
+    Pdf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,6 +8,7 @@ use touchstone_core::{Severity, parse_findings};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
 use touchstone_report::terminal::Color;
 use touchstone_report::model::{AdviceRow, InputRow};
+use touchstone_report::pdf::{self, PdfAttachment};
 use touchstone_report::{
     Extras, Report, ReportInputs, build_with, html, json, junit, markdown, sarif, terminal,
 };
@@ -30,6 +31,7 @@ fn parse_target(spec: &str) -> Result<Target> {
         "txt" | "text" | "human" => Some(ReportFormat::Human),
         "sarif" => Some(ReportFormat::Sarif),
         "xml" | "junit" => Some(ReportFormat::Junit),
+        "pdf" => Some(ReportFormat::Pdf),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -48,7 +50,7 @@ fn parse_target(spec: &str) -> Result<Target> {
     match named(&ext) {
         Some(format) => Ok(Target { format, path }),
         None => bail!(
-            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md, .sarif, .xml (JUnit) or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
+            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md, .pdf, .sarif, .xml (JUnit) or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
         ),
     }
 }
@@ -63,7 +65,45 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Html => html::render(report),
         ReportFormat::Sarif => sarif::render(report),
         ReportFormat::Junit => junit::render(report),
+        // Binary: only written to files (see `run`); on stdout, the JSON report.
+        ReportFormat::Pdf => json::render(report),
     }
+}
+
+/// Largest attachment embedded in a PDF, and the most bytes embedded in all.
+const ATTACHMENT_LIMIT: u64 = 64 << 20;
+const ATTACHMENTS_TOTAL: u64 = 256 << 20;
+
+/// Read the records' attachments (each once) for the PDF, within budgets.
+fn pdf_attachments(dir: &Path, project: &touchstone_project::Project, ui: &Ui) -> Vec<PdfAttachment> {
+    let mut out: Vec<PdfAttachment> = Vec::new();
+    let mut total = 0u64;
+    for a in project.records.iter().flat_map(|r| r.attachments.iter()) {
+        if out.iter().any(|x| x.name == a.path) {
+            continue;
+        }
+        let path = dir.join(&a.path);
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(u64::MAX);
+        if size > ATTACHMENT_LIMIT || total + size > ATTACHMENTS_TOTAL {
+            ui.err_line(&format!(
+                "not embedding `{}` in the PDF: over the attachment budget (64 MiB each, 256 MiB in all); it stays named with its SHA-256",
+                a.path
+            ));
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                total += size;
+                out.push(PdfAttachment {
+                    name: a.path.clone(),
+                    description: a.description.clone(),
+                    bytes,
+                });
+            }
+            Err(e) => ui.err_line(&format!("not embedding `{}` in the PDF: {e}", a.path)),
+        }
+    }
+    out
 }
 
 fn read_findings(path: &Path, label: &str) -> Result<Vec<SourcedFinding>> {
@@ -133,6 +173,11 @@ fn threshold(fail_on: FailOn) -> Option<Severity> {
 pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     let catalog = super::catalog()?;
     // Check every argument before doing any work or writing anything.
+    if args.format == ReportFormat::Pdf {
+        bail!(
+            "a PDF is binary and is not written to the terminal\n  hint: write it to a file with --report report.pdf"
+        );
+    }
     let targets = args
         .reports
         .iter()
@@ -209,8 +254,12 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     );
 
     for t in &targets {
-        let text = render(&report, t.format, false);
-        touchstone_project::write_atomically(&t.path, text.as_bytes())
+        let bytes = if t.format == ReportFormat::Pdf {
+            pdf::render(&report, &pdf_attachments(&args.dir, &project, ui))
+        } else {
+            render(&report, t.format, false).into_bytes()
+        };
+        touchstone_project::write_atomically(&t.path, &bytes)
             .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
         ui.err_line(&format!("wrote {}", t.path.display()));
     }
