@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(Verdict::combine([Error, Fail, Pass]), Fail);
         assert_eq!(Verdict::combine([NotApplicable, Pass]), Pass);
         assert_eq!(Verdict::combine([NotApplicable]), NotApplicable);
-        assert_eq!(Verdict::combine([NotApplicable, NotImplemented]), NotImplemented);
+        assert_eq!(
+            Verdict::combine([NotApplicable, NotImplemented]),
+            NotImplemented
+        );
         assert_eq!(Verdict::combine([NotImplemented, Pass]), Pass);
         assert_eq!(Verdict::combine([]), NotApplicable);
     }

@@ -342,10 +342,12 @@ impl FindingIndex {
                 let Some(sf) = findings.get(a.finding) else {
                     continue;
                 };
-                let fp = fingerprints.get(a.finding).map(String::as_str).unwrap_or("");
-                let on_unit = |u: &Option<String>| {
-                    u.as_deref().is_none_or(|u| u == unit || u == case)
-                };
+                let fp = fingerprints
+                    .get(a.finding)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let on_unit =
+                    |u: &Option<String>| u.as_deref().is_none_or(|u| u == unit || u == case);
                 // The most specific disposition wins: a finding's before a
                 // check's, one on the unit before one on its case or on all.
                 let mut best: Option<(u8, usize)> = None;
@@ -353,10 +355,22 @@ impl FindingIndex {
                     let d = &d.disposition;
                     let rank = match &d.target {
                         DispositionTarget::Finding(x) if x == fp && on_unit(&d.unit) => {
-                            if d.unit.as_deref() == Some(unit.as_str()) { 0 } else if d.unit.is_some() { 1 } else { 2 }
+                            if d.unit.as_deref() == Some(unit.as_str()) {
+                                0
+                            } else if d.unit.is_some() {
+                                1
+                            } else {
+                                2
+                            }
                         }
-                        DispositionTarget::Check(x) if *x == sf.finding.check && d.unit.is_some() && on_unit(&d.unit) => {
-                            if d.unit.as_deref() == Some(unit.as_str()) { 3 } else { 4 }
+                        DispositionTarget::Check(x)
+                            if *x == sf.finding.check && d.unit.is_some() && on_unit(&d.unit) =>
+                        {
+                            if d.unit.as_deref() == Some(unit.as_str()) {
+                                3
+                            } else {
+                                4
+                            }
                         }
                         _ => continue,
                     };
@@ -656,8 +670,12 @@ fn case(
             .copied()
             .filter(|i| supports(*i) == Some(Supports::Fail))
             .collect();
-        let auto_pass = decisive.iter().any(|i| supports(*i) == Some(Supports::Pass));
-        let auto_error = decisive.iter().any(|i| supports(*i) == Some(Supports::Error));
+        let auto_pass = decisive
+            .iter()
+            .any(|i| supports(*i) == Some(Supports::Pass));
+        let auto_error = decisive
+            .iter()
+            .any(|i| supports(*i) == Some(Supports::Error));
         for i in &failing {
             decisive_fails.push((u.id.clone(), *i));
         }
@@ -716,7 +734,10 @@ fn case(
         if whole.iter().any(|r| r.verdict == RecordVerdict::Fail) {
             (Verdict::Fail, "an assessor recorded FAIL".to_owned())
         } else if f.is_empty() {
-            (Verdict::Fail, "an assessor recorded FAIL for a unit".to_owned())
+            (
+                Verdict::Fail,
+                "an assessor recorded FAIL for a unit".to_owned(),
+            )
         } else {
             let failed: Vec<String> = unit_results
                 .iter()

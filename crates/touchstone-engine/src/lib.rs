@@ -57,8 +57,8 @@ use touchstone_core::{Finding, Severity, Verdict};
 use touchstone_project::{Project, Support};
 
 pub use evaluate::assess;
-pub use weights::{CheckWeights, WEIGHTS_TOML, Weight, Weights, weights};
 use touchstone_project::Disposition;
+pub use weights::{CheckWeights, WEIGHTS_TOML, Weight, Weights, weights};
 
 /// A finding together with the file or check run it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -173,10 +173,16 @@ fn example_verdicts() {
     assert_eq!(provision(&a, "5.2-1").verdict, Verdict::NeedsManual);
     assert_eq!(provision(&a, "5.7-1").plan, Plan::DeclaredNotImplemented);
     assert_eq!(provision(&a, "5.7-1").verdict, Verdict::NotImplemented);
-    assert_eq!(a.overall.recommendations.not_implemented, 3, "5.7-1, 5.7-2, 5.12-3");
+    assert_eq!(
+        a.overall.recommendations.not_implemented, 3,
+        "5.7-1, 5.7-2, 5.12-3"
+    );
     assert_eq!(a.overall.recommendations.not_applicable, Tally::of(a.provisions.iter().filter(|p| p.modal == touchstone_catalog::Modal::R && p.plan == Plan::NotApplicable).map(|p| p.verdict)).not_applicable);
     assert_eq!(a.unsettled, ["5.6-2-2"]);
-    assert!(a.fails(Severity::Critical, true), "an unsettled contradiction fails the gate");
+    assert!(
+        a.fails(Severity::Critical, true),
+        "an unsettled contradiction fails the gate"
+    );
     assert_eq!(provision(&a, "5.4-2").plan, Plan::NotApplicable);
     assert_eq!(a.overall.verdict, Verdict::Inconclusive);
     assert_eq!(a.overall.provisions.fail, 0);
@@ -280,7 +286,11 @@ fn built_in_indications_never_fail_a_unit_alone() {
         .find(|c| c.id == "5.6-8-1")
         .expect("case");
     assert_eq!(case.verdict, Verdict::NeedsManual);
-    assert!(case.units.iter().all(|u| u.applied.len() == 1 && u.applied[0].indication()));
+    assert!(
+        case.units
+            .iter()
+            .all(|u| u.applied.len() == 1 && u.applied[0].indication())
+    );
 }
 
 /// Regression (issue 12): a case showed FAIL while every unit needed an assessor.
@@ -303,8 +313,16 @@ fn a_case_fails_only_through_a_failing_unit() {
             );
         }
     }
-    assert_eq!(case_verdict(&a, "5.4-3-2"), Verdict::Fail, "decisive on 5.4-3-2a");
-    assert_eq!(case_verdict(&a, "5.4-4-1"), Verdict::NeedsManual, "indication on 5.4-4-1");
+    assert_eq!(
+        case_verdict(&a, "5.4-3-2"),
+        Verdict::Fail,
+        "decisive on 5.4-3-2a"
+    );
+    assert_eq!(
+        case_verdict(&a, "5.4-4-1"),
+        Verdict::NeedsManual,
+        "indication on 5.4-4-1"
+    );
 }
 
 #[test]
@@ -461,7 +479,11 @@ fn an_unsettled_contradiction_is_inconclusive_and_fails_the_gate() {
     let a = run(&project(&[]), &example_findings());
     let c = case_of(&a, "5.6-2-2");
     assert_eq!(c.verdict, Verdict::Inconclusive);
-    assert!(c.unsettled && c.reason.starts_with("unsettled"), "{}", c.reason);
+    assert!(
+        c.unsettled && c.reason.starts_with("unsettled"),
+        "{}",
+        c.reason
+    );
     assert!(a.fails(Severity::Critical, true));
     assert!(!a.fails(Severity::Critical, false));
 }
@@ -477,7 +499,10 @@ fn a_false_positive_with_a_reason_settles_the_contradiction() {
     assert_eq!(d.status, touchstone_engine::DispositionStatus::Applied);
     assert_eq!(d.units, ["5.6-2-2a"]);
     let unit = &c.units[0];
-    assert_eq!(unit.applied[0].effect, touchstone_engine::Effect::FalsePositive);
+    assert_eq!(
+        unit.applied[0].effect,
+        touchstone_engine::Effect::FalsePositive
+    );
     assert!(!a.fails(Severity::Info, true));
 }
 
@@ -510,7 +535,10 @@ fn a_waiver_holds_until_its_expiry_then_the_finding_counts_again() {
         touchstone_engine::DispositionStatus::Expired
     );
     assert!(
-        expired.notes.iter().any(|n| n.contains("DSP-1") && n.contains("expired")),
+        expired
+            .notes
+            .iter()
+            .any(|n| n.contains("DSP-1") && n.contains("expired")),
         "{:?}",
         expired.notes
     );
@@ -534,7 +562,10 @@ fn a_confirmed_indication_becomes_decisive_and_a_check_disposition_covers_its_un
     let a_unit = c.units.iter().find(|u| u.id == "5.6-8-1a").expect("unit a");
     let b_unit = c.units.iter().find(|u| u.id == "5.6-8-1b").expect("unit b");
     assert_eq!(a_unit.verdict, Verdict::Fail);
-    assert!(b_unit.applied[0].indication(), "unit b keeps the indication");
+    assert!(
+        b_unit.applied[0].indication(),
+        "unit b keeps the indication"
+    );
     // Without the disposition the same finding fails nothing.
     let plain = run(&project(&[]), &[elf]);
     assert_eq!(case_of(&plain, "5.6-8-1").verdict, Verdict::NeedsManual);

@@ -59,7 +59,12 @@ impl Diagnostic {
     }
 
     /// An error with its code, without a position.
-    pub fn coded(code: &str, file: &str, pos: Option<(usize, usize)>, message: impl Into<String>) -> Diagnostic {
+    pub fn coded(
+        code: &str,
+        file: &str,
+        pos: Option<(usize, usize)>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::error(file, pos, message).with_code(code)
     }
 

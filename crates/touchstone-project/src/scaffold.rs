@@ -75,10 +75,7 @@ fn project(catalog: &Catalog, edition: Edition, device: &Device) -> String {
         out,
         "# Uncomment each line and set true or false; complementary conditions (such as"
     );
-    let _ = writeln!(
-        out,
-        "# constrained / not constrained) must differ."
-    );
+    let _ = writeln!(out, "# constrained / not constrained) must differ.");
     let _ = writeln!(out, "[conditions]");
     for c in &standard.conditions {
         let _ = writeln!(out, "# {} = true  # {}", c.number, c.text);

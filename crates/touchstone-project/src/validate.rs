@@ -7,8 +7,8 @@ use touchstone_catalog::{Catalog, Edition, IxitTable, Modal, Records};
 use touchstone_core::text::{line_col, nearest};
 
 use crate::files::{
-    DispositionRow, EvidenceFile, IcsFile, IxitFile, PROJECT_SCHEMA, ProjectFile, RecordRow, Support,
-    valid_ymd,
+    DispositionRow, EvidenceFile, IcsFile, IxitFile, PROJECT_SCHEMA, ProjectFile, RecordRow,
+    Support, valid_ymd,
 };
 use crate::{
     Attachment, Diagnostic, EVIDENCE_FILE, ICS_FILE, IXIT_FILE, IcsAnswer, IxitEntry, PROJECT_FILE,
@@ -77,15 +77,30 @@ fn syntax(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     let pos = e.span().map(|s| line_col(text, s.start));
     let message = e.message().trim().to_owned();
     let (code, h) = if message.contains("unknown field") {
-        ("TS0101", "check the spelling; `touchstone init` writes a template with every field, and `touchstone schema` gives a JSON Schema for editors")
+        (
+            "TS0101",
+            "check the spelling; `touchstone init` writes a template with every field, and `touchstone schema` gives a JSON Schema for editors",
+        )
     } else if message.contains("unknown variant") {
-        ("TS0102", "use one of the values listed above, exactly as written (verdicts in capitals: PASS, FAIL, INCONCLUSIVE)")
+        (
+            "TS0102",
+            "use one of the values listed above, exactly as written (verdicts in capitals: PASS, FAIL, INCONCLUSIVE)",
+        )
     } else if message.contains("missing field") {
-        ("TS0103", "add the field; `touchstone init` writes a template with every required field")
+        (
+            "TS0103",
+            "add the field; `touchstone init` writes a template with every required field",
+        )
     } else if message.contains("invalid type") || message.contains("did not match any variant") {
-        ("TS0104", "the value has the wrong type; `touchstone schema` gives the JSON Schema of every field")
+        (
+            "TS0104",
+            "the value has the wrong type; `touchstone schema` gives the JSON Schema of every field",
+        )
     } else {
-        ("TS0100", "the file must be valid TOML (https://toml.io); check quotes, brackets and commas near this position")
+        (
+            "TS0100",
+            "the file must be valid TOML (https://toml.io); check quotes, brackets and commas near this position",
+        )
     };
     Diagnostic::error(file, pos, format!("expected {}", describe(&message)))
         .with_code(code)
@@ -149,9 +164,10 @@ pub fn parse(
     let ics = match sources.ics {
         None => {
             ctx.diags.push(
-                Diagnostic::coded("TS0209", ICS_FILE, None, "the project has no ICS file").with_hint(
-                    "`touchstone init` scaffolds `ics.toml` with a row for every provision",
-                ),
+                Diagnostic::coded("TS0209", ICS_FILE, None, "the project has no ICS file")
+                    .with_hint(
+                        "`touchstone init` scaffolds `ics.toml` with a row for every provision",
+                    ),
             );
             None
         }
@@ -205,7 +221,7 @@ pub fn parse(
     for f in &project_file.findings {
         if !is_inside(f.get_ref()) {
             ctx.error(
-"TS0117",
+                "TS0117",
                 PROJECT_FILE,
                 sources.project,
                 Some(f.span()),
@@ -244,7 +260,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     let f = PROJECT_FILE;
     if p.schema.get_ref() != PROJECT_SCHEMA {
         let d = ctx.error(
-"TS0110",
+            "TS0110",
             f,
             text,
             Some(p.schema.span()),
@@ -260,7 +276,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     }
     let Some(edition) = Edition::parse(p.standard.get_ref()) else {
         let d = ctx.error(
-"TS0111",
+            "TS0111",
             f,
             text,
             Some(p.standard.span()),
@@ -291,7 +307,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
                     .map(|c| c.number.to_string())
                     .collect();
                 let d = ctx.error(
-"TS0112",
+                    "TS0112",
                     f,
                     text,
                     Some(key.span()),
@@ -311,7 +327,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     for c in &standard.conditions {
         if !conditions.contains_key(&c.number) {
             ctx.warning(
-"TS0113",
+                "TS0113",
                 f,
                 text,
                 None,
@@ -328,7 +344,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
             features.insert(key.get_ref().clone(), *present);
         } else {
             let d = ctx.error(
-"TS0114",
+                "TS0114",
                 f,
                 text,
                 Some(key.span()),
@@ -353,7 +369,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     for x in &standard.features {
         if !features.contains_key(&x.letter) {
             ctx.warning(
-"TS0115",
+                "TS0115",
                 f,
                 text,
                 None,
@@ -414,8 +430,17 @@ fn contradictions(
         }
     }
     for message in found {
-        let d = ctx.error("TS0116", PROJECT_FILE, text, None, format!("expected consistent conditions: {message}"));
-        hint(d, "fix the declarations in touchstone.toml; `touchstone catalog conditions` lists them");
+        let d = ctx.error(
+            "TS0116",
+            PROJECT_FILE,
+            text,
+            None,
+            format!("expected consistent conditions: {message}"),
+        );
+        hint(
+            d,
+            "fix the declarations in touchstone.toml; `touchstone catalog conditions` lists them",
+        );
     }
 }
 
@@ -434,7 +459,10 @@ fn date_of(
                 file,
                 text,
                 Some(d.span()),
-                format!("expected a date like 2026-11-20 for {what}, found `{}`", d.get_ref().raw()),
+                format!(
+                    "expected a date like 2026-11-20 for {what}, found `{}`",
+                    d.get_ref().raw()
+                ),
             );
             hint(e, "write the date as YYYY-MM-DD, without a time");
             d.get_ref().raw()
@@ -468,8 +496,14 @@ fn check_deliverable(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> crate::D
         out.scope = r.scope.clone();
         out.deviations = r.deviations.clone();
         out.assessors = r.assessors.clone();
-        out.test_start = r.test_start.as_ref().map(|d| date_of(ctx, f, text, "report.test_start", d));
-        out.test_end = r.test_end.as_ref().map(|d| date_of(ctx, f, text, "report.test_end", d));
+        out.test_start = r
+            .test_start
+            .as_ref()
+            .map(|d| date_of(ctx, f, text, "report.test_start", d));
+        out.test_end = r
+            .test_end
+            .as_ref()
+            .map(|d| date_of(ctx, f, text, "report.test_end", d));
         if let (Some(a), Some(b)) = (&out.test_start, &out.test_end)
             && valid_ymd(a)
             && valid_ymd(b)
@@ -524,7 +558,10 @@ fn check_deliverable(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> crate::D
                 f,
                 text,
                 None,
-                format!("expected the SHA-256 of input `{}` as 64 hex digits, found `{}`", i.name, i.sha256),
+                format!(
+                    "expected the SHA-256 of input `{}` as 64 hex digits, found `{}`",
+                    i.name, i.sha256
+                ),
             );
         }
         if i.name.contains('/') || i.name.contains('\\') {
@@ -533,9 +570,15 @@ fn check_deliverable(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> crate::D
                 f,
                 text,
                 None,
-                format!("expected a file name without directories for input `{}`", i.name),
+                format!(
+                    "expected a file name without directories for input `{}`",
+                    i.name
+                ),
             );
-            hint(d, "reports name inputs by file name and hash, never by host path");
+            hint(
+                d,
+                "reports name inputs by file name and hash, never by host path",
+            );
         }
         if let Some(sample) = &i.sample
             && !p.samples.iter().any(|s| &s.id == sample)
@@ -545,7 +588,10 @@ fn check_deliverable(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> crate::D
                 f,
                 text,
                 None,
-                format!("expected input `{}` to name a declared sample, found `{sample}`", i.name),
+                format!(
+                    "expected input `{}` to name a declared sample, found `{sample}`",
+                    i.name
+                ),
             );
         }
         out.inputs.push(crate::Input {
@@ -579,7 +625,7 @@ fn check_ics(
         let id = key.get_ref();
         let Some(provision) = catalog.provision(edition, id) else {
             let d = ctx.error(
-"TS0200",
+                "TS0200",
                 f,
                 text,
                 Some(key.span()),
@@ -660,7 +706,7 @@ fn check_ics(
             }
             Support::Y if !applicability.is_empty() => {
                 ctx.warning(
-"TS0203",
+                    "TS0203",
                     f,
                     text,
                     Some(support_field.span()),
@@ -692,7 +738,7 @@ fn check_ics(
             }
             Support::N if provision.modal == Modal::M => {
                 ctx.warning(
-"TS0205",
+                    "TS0205",
                     f,
                     text,
                     Some(support_field.span()),
@@ -707,7 +753,7 @@ fn check_ics(
                 .any(|e| e.id.as_deref() == Some(r.get_ref().as_str()))
             {
                 let d = ctx.error(
-"TS0206",
+                    "TS0206",
                     f,
                     text,
                     Some(r.span()),
@@ -739,7 +785,7 @@ fn check_ics(
         .collect();
     if !undescribed.is_empty() {
         let d = ctx.warning(
-"TS0207",
+            "TS0207",
             f,
             text,
             None,
@@ -779,7 +825,7 @@ fn check_ics(
         .collect();
     if !missing.is_empty() {
         let d = ctx.error(
-"TS0208",
+            "TS0208",
             f,
             text,
             None,
@@ -827,7 +873,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
                 .map(|t| t.name_for(edition))
                 .collect();
             let d = ctx.error(
-"TS0300",
+                "TS0300",
                 f,
                 text,
                 Some(key.span()),
@@ -842,7 +888,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
         let canonical = table.name_for(edition).to_owned();
         if name != &canonical && name != &table.number.to_string() {
             ctx.warning(
-"TS0301",
+                "TS0301",
                 f,
                 text,
                 Some(key.span()),
@@ -873,7 +919,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             }
             (Records::Many, _) => {
                 let d = ctx.error(
-"TS0302",
+                    "TS0302",
                     f,
                     text,
                     Some(span),
@@ -886,7 +932,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             }
             (Records::Single, _) => {
                 let d = ctx.error(
-"TS0302",
+                    "TS0302",
                     f,
                     text,
                     Some(span),
@@ -903,7 +949,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             && !seen.insert(id.clone())
         {
             ctx.error(
-"TS0303",
+                "TS0303",
                 f,
                 text,
                 Some(span.clone()),
@@ -1005,7 +1051,7 @@ fn ixit_record(
     let span = locate(text, &table_span, entry_id, None);
     let toml::Value::Table(map) = value else {
         ctx.error(
-"TS0306",
+            "TS0306",
             f,
             text,
             Some(span),
@@ -1020,7 +1066,7 @@ fn ixit_record(
         if !keys.contains(&k.as_str()) {
             ok = false;
             let d = ctx.error(
-"TS0305",
+                "TS0305",
                 f,
                 text,
                 Some(locate(text, &table_span, entry_id, Some(k))),
@@ -1039,7 +1085,7 @@ fn ixit_record(
             None => {
                 ok = false;
                 ctx.error(
-"TS0306",
+                    "TS0306",
                     f,
                     text,
                     Some(locate(text, &table_span, entry_id, Some(k))),
@@ -1051,7 +1097,7 @@ fn ixit_record(
     let id = fields.remove("id");
     if table.records == Records::Many && id.as_deref().is_none_or(|s| s.trim().is_empty()) {
         let d = ctx.error(
-"TS0307",
+            "TS0307",
             f,
             text,
             Some(span),
@@ -1086,7 +1132,7 @@ fn check_evidence(
         let row: RecordRow = row.into_inner();
         if !ids.insert(row.id.clone()) {
             ctx.error(
-"TS0400",
+                "TS0400",
                 f,
                 text,
                 Some(span.clone()),
@@ -1095,7 +1141,7 @@ fn check_evidence(
         }
         if row.assessor.trim().is_empty() {
             ctx.error(
-"TS0401",
+                "TS0401",
                 f,
                 text,
                 Some(span.clone()),
@@ -1106,7 +1152,7 @@ fn check_evidence(
         let case_id = row.test_case.get_ref();
         let Some(case) = catalog.case_by_id(edition, case_id) else {
             let d = ctx.error(
-"TS0403",
+                "TS0403",
                 f,
                 text,
                 Some(row.test_case.span()),
@@ -1143,7 +1189,7 @@ fn check_evidence(
                     .map(|k| k.id.trim_start_matches(case_id.as_str()).to_owned())
                     .collect();
                 let d = ctx.error(
-"TS0404",
+                    "TS0404",
                     f,
                     text,
                     Some(u.span()),
@@ -1161,7 +1207,7 @@ fn check_evidence(
             let a = a.into_inner();
             if !is_inside(&a.path) {
                 let d = ctx.error(
-"TS0405",
+                    "TS0405",
                     f,
                     text,
                     Some(a_span),
@@ -1196,7 +1242,7 @@ fn check_evidence(
                 }
                 Err(why) => {
                     let d = ctx.error(
-"TS0407",
+                        "TS0407",
                         f,
                         text,
                         Some(a_span.clone()),
@@ -1262,7 +1308,10 @@ fn check_dispositions(
                         Some(fp.span()),
                         format!("expected a finding fingerprint like `fp1:` and 32 hex digits in disposition `{}`, found `{v}`", row.id),
                     );
-                    hint(d, "copy the fingerprint from a report (the findings table shows it)");
+                    hint(
+                        d,
+                        "copy the fingerprint from a report (the findings table shows it)",
+                    );
                 }
                 crate::DispositionTarget::Finding(v.to_lowercase())
             }
@@ -1278,7 +1327,13 @@ fn check_dispositions(
                     hint(d, "add unit = \"5.6-8-1a\" (a unit or test case id)");
                 }
                 if check.get_ref().trim().is_empty() {
-                    ctx.error("TS0411", f, text, Some(check.span()), format!("expected a check id in disposition `{}`", row.id));
+                    ctx.error(
+                        "TS0411",
+                        f,
+                        text,
+                        Some(check.span()),
+                        format!("expected a check id in disposition `{}`", row.id),
+                    );
                 }
                 crate::DispositionTarget::Check(check.get_ref().trim().to_owned())
             }
@@ -1288,9 +1343,15 @@ fn check_dispositions(
                     f,
                     text,
                     Some(span.clone()),
-                    format!("expected exactly one of `finding` and `check` in disposition `{}`", row.id),
+                    format!(
+                        "expected exactly one of `finding` and `check` in disposition `{}`",
+                        row.id
+                    ),
                 );
-                hint(d, "`finding` settles one finding by fingerprint; `check` with `unit` settles every finding of a check on a unit");
+                hint(
+                    d,
+                    "`finding` settles one finding by fingerprint; `check` with `unit` settles every finding of a check on a unit",
+                );
                 continue;
             }
         };
@@ -1309,17 +1370,43 @@ fn check_dispositions(
             id.to_owned()
         });
         if row.reason.trim().is_empty() {
-            let d = ctx.error("TS0414", f, text, Some(span.clone()), format!("expected the reason of disposition `{}`", row.id));
-            hint(d, "a decision without a reason does not settle anything: say what was examined");
+            let d = ctx.error(
+                "TS0414",
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected the reason of disposition `{}`", row.id),
+            );
+            hint(
+                d,
+                "a decision without a reason does not settle anything: say what was examined",
+            );
         }
         if row.assessor.trim().is_empty() {
-            ctx.error("TS0414", f, text, Some(span.clone()), format!("expected the assessor of disposition `{}`", row.id));
+            ctx.error(
+                "TS0414",
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected the assessor of disposition `{}`", row.id),
+            );
         }
-        let date = date_of(ctx, f, text, &format!("disposition `{}`", row.id), &row.date);
-        let expires = row
-            .expires
-            .as_ref()
-            .map(|e| date_of(ctx, f, text, &format!("the expiry of disposition `{}`", row.id), e));
+        let date = date_of(
+            ctx,
+            f,
+            text,
+            &format!("disposition `{}`", row.id),
+            &row.date,
+        );
+        let expires = row.expires.as_ref().map(|e| {
+            date_of(
+                ctx,
+                f,
+                text,
+                &format!("the expiry of disposition `{}`", row.id),
+                e,
+            )
+        });
         if row.decision == crate::Decision::AcceptedRisk {
             if row.owner.as_deref().is_none_or(|o| o.trim().is_empty()) || expires.is_none() {
                 let d = ctx.error(
@@ -1327,9 +1414,15 @@ fn check_dispositions(
                     f,
                     text,
                     Some(span.clone()),
-                    format!("expected `owner` and `expires` on accepted risk `{}`", row.id),
+                    format!(
+                        "expected `owner` and `expires` on accepted risk `{}`",
+                        row.id
+                    ),
                 );
-                hint(d, "a waiver names who owns the risk and the date after which the finding counts again");
+                hint(
+                    d,
+                    "a waiver names who owns the risk and the date after which the finding counts again",
+                );
             }
         } else if row.expires.is_some() || row.owner.is_some() {
             ctx.warning(
@@ -1337,7 +1430,11 @@ fn check_dispositions(
                 f,
                 text,
                 Some(span.clone()),
-                format!("`owner` and `expires` only apply to accepted risks; disposition `{}` is {}", row.id, row.decision.as_str()),
+                format!(
+                    "`owner` and `expires` only apply to accepted risks; disposition `{}` is {}",
+                    row.id,
+                    row.decision.as_str()
+                ),
             );
         }
         out.push(crate::Disposition {

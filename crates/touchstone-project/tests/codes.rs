@@ -42,6 +42,9 @@ fn the_code_table_matches_the_code() {
     assert!(used.len() > 40, "{used:?}");
     let undocumented: Vec<_> = used.difference(&documented).collect();
     let unused: Vec<_> = documented.difference(&used).collect();
-    assert!(undocumented.is_empty(), "not in docs/error-codes.md: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/error-codes.md: {undocumented:?}"
+    );
     assert!(unused.is_empty(), "documented but unused: {unused:?}");
 }

@@ -12,17 +12,27 @@ fn generate(node: &Value, root: &Value, date_as_string: bool, depth: usize) -> O
     assert!(depth < 32, "schema too deep");
     if let Some(r) = node.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/$defs/");
-        let target = root.get("$defs").and_then(|d| d.get(name)).expect("ref resolves");
+        let target = root
+            .get("$defs")
+            .and_then(|d| d.get(name))
+            .expect("ref resolves");
         return generate(target, root, date_as_string, depth + 1);
     }
-    if let Some(any) = node.get("anyOf").or(node.get("oneOf")).and_then(Value::as_array) {
+    if let Some(any) = node
+        .get("anyOf")
+        .or(node.get("oneOf"))
+        .and_then(Value::as_array)
+    {
         return any
             .iter()
             .find(|x| x.get("type").and_then(Value::as_str) != Some("null"))
             .and_then(|x| generate(x, root, date_as_string, depth + 1));
     }
     if let Some(values) = node.get("enum").and_then(Value::as_array) {
-        return values.first().and_then(Value::as_str).map(|s| toml::Value::String(s.to_owned()));
+        return values
+            .first()
+            .and_then(Value::as_str)
+            .map(|s| toml::Value::String(s.to_owned()));
     }
     if let Some(c) = node.get("const").and_then(Value::as_str) {
         return Some(toml::Value::String(c.to_owned()));
@@ -49,9 +59,11 @@ fn generate(node: &Value, root: &Value, date_as_string: bool, depth: usize) -> O
         "boolean" => toml::Value::Boolean(true),
         "integer" | "number" => toml::Value::Integer(1),
         "array" => {
-            let item = node.get("items").map_or(Some(toml::Value::String("x".into())), |i| {
-                generate(i, root, date_as_string, depth + 1)
-            });
+            let item = node
+                .get("items")
+                .map_or(Some(toml::Value::String("x".into())), |i| {
+                    generate(i, root, date_as_string, depth + 1)
+                });
             toml::Value::Array(item.into_iter().collect())
         }
         "object" => {
@@ -75,7 +87,10 @@ fn generate(node: &Value, root: &Value, date_as_string: bool, depth: usize) -> O
 }
 
 fn schema(name: &str) -> Value {
-    let (_, text) = schemas().into_iter().find(|(n, _)| *n == name).expect("schema");
+    let (_, text) = schemas()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .expect("schema");
     serde_json::from_str(&text).expect("schema json")
 }
 
@@ -109,7 +124,10 @@ fn documents_generated_from_the_schemas_load() {
         }
         assert!(evidence.contains("[[disposition]]"), "{evidence}");
         let diags = load(&project, &ics, &evidence);
-        let syntax: Vec<_> = diags.iter().filter(|d| SYNTAX.contains(&d.code.as_str())).collect();
+        let syntax: Vec<_> = diags
+            .iter()
+            .filter(|d| SYNTAX.contains(&d.code.as_str()))
+            .collect();
         assert!(
             syntax.is_empty(),
             "schema and loader disagree:\n{project}\n{ics}\n{evidence}\n{syntax:?}"

@@ -421,7 +421,11 @@ pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
             })
             .collect(),
         advice: {
-            let used: BTreeSet<&str> = a.findings.iter().map(|f| f.finding.check.as_str()).collect();
+            let used: BTreeSet<&str> = a
+                .findings
+                .iter()
+                .map(|f| f.finding.check.as_str())
+                .collect();
             let mut rows: Vec<AdviceRow> = extras
                 .advice
                 .iter()

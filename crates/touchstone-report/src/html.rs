@@ -130,7 +130,12 @@ fn segments(c: &Counts) -> [(&'static str, &'static str, usize, &'static str); 4
             c.not_run + c.needs_manual + c.inconclusive + c.error,
             "pending",
         ),
-        ("na", "#8c959f", c.not_applicable + c.not_implemented, "n/a or not impl."),
+        (
+            "na",
+            "#8c959f",
+            c.not_applicable + c.not_implemented,
+            "n/a or not impl.",
+        ),
     ]
 }
 
@@ -597,12 +602,21 @@ fn cover(report: &Report, title: &str) -> String {
             )),
         ),
         ("Standard", escape(&report.standard.title)),
-        ("Test specification", escape(&report.standard.test_specification)),
-        ("Test period", format!("{} to {}", opt(&d.test_start), opt(&d.test_end))),
+        (
+            "Test specification",
+            escape(&report.standard.test_specification),
+        ),
+        (
+            "Test period",
+            format!("{} to {}", opt(&d.test_start), opt(&d.test_end)),
+        ),
         ("Scope", opt(&d.scope)),
         (
             "Result",
-            escape(&format!("{}: {}", report.summary.conclusion, report.summary.explanation)),
+            escape(&format!(
+                "{}: {}",
+                report.summary.conclusion, report.summary.explanation
+            )),
         ),
         ("Issued", escape(&report.generated_at)),
     ];
@@ -676,7 +690,10 @@ fn dispositions_html(report: &Report) -> String {
             escape(&x.decision),
             escape(&x.target_kind),
             escape(&x.target),
-            x.unit.as_deref().map(|u| format!(" on {}", escape(u))).unwrap_or_default(),
+            x.unit
+                .as_deref()
+                .map(|u| format!(" on {}", escape(u)))
+                .unwrap_or_default(),
             evidence_links(&x.findings),
             escape(&x.status),
             escape(&x.reason),
@@ -710,8 +727,17 @@ fn advice_html(report: &Report) -> String {
     }
     let mut out = String::from("\n<h2>How to fix</h2>");
     for a in rows {
-        let _ = write!(out, "<h3><code>{}</code> {}</h3><dl>", escape(&a.check), escape(&a.title));
-        for (k, v) in [("What it checks", &a.what), ("Why it matters", &a.why), ("How to fix", &a.fix)] {
+        let _ = write!(
+            out,
+            "<h3><code>{}</code> {}</h3><dl>",
+            escape(&a.check),
+            escape(&a.title)
+        );
+        for (k, v) in [
+            ("What it checks", &a.what),
+            ("Why it matters", &a.why),
+            ("How to fix", &a.fix),
+        ] {
             if !v.is_empty() {
                 let _ = write!(out, "<dt>{k}</dt><dd>{}</dd>", escape(v));
             }
@@ -732,7 +758,10 @@ fn signatures_html(report: &Report) -> String {
             escape(&a.test_cases.join(", "))
         );
     }
-    for (role, s) in [("Technical reviewer", &d.reviewer), ("Approved for release", &d.approver)] {
+    for (role, s) in [
+        ("Technical reviewer", &d.reviewer),
+        ("Approved for release", &d.approver),
+    ] {
         match s {
             Some(s) => {
                 let _ = write!(
@@ -753,7 +782,9 @@ fn signatures_html(report: &Report) -> String {
 }
 
 fn annexes_html(report: &Report) -> String {
-    let mut out = String::from("\n<h2 id=annex-ics>Annex A: ICS</h2><table><thead><tr><th>Provision</th><th>Status</th><th>Support</th><th>Detail</th><th>IXIT</th></tr></thead><tbody>");
+    let mut out = String::from(
+        "\n<h2 id=annex-ics>Annex A: ICS</h2><table><thead><tr><th>Provision</th><th>Status</th><th>Support</th><th>Detail</th><th>IXIT</th></tr></thead><tbody>",
+    );
     for r in &report.ics {
         let _ = write!(
             out,

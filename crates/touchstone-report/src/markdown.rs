@@ -316,20 +316,38 @@ fn identification(out: &mut String, report: &Report) {
     let d = &report.deliverable;
     let _ = writeln!(out, "\n## Report identification\n");
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| Report | {} revision {} ({}) |", opt(&d.report_id), opt(&d.revision), d.status);
+    let _ = writeln!(
+        out,
+        "| Report | {} revision {} ({}) |",
+        opt(&d.report_id),
+        opt(&d.revision),
+        d.status
+    );
     let _ = writeln!(out, "| Laboratory | {} |", opt(&d.lab_name));
     let _ = writeln!(out, "| Accreditation | {} |", opt(&d.lab_accreditation));
     let _ = writeln!(out, "| Client | {} |", opt(&d.client));
-    let _ = writeln!(out, "| Test period | {} to {} |", opt(&d.test_start), opt(&d.test_end));
+    let _ = writeln!(
+        out,
+        "| Test period | {} to {} |",
+        opt(&d.test_start),
+        opt(&d.test_end)
+    );
     let _ = writeln!(out, "| Scope | {} |", opt(&d.scope));
     let devs = if d.deviations.is_empty() {
         "none".to_owned()
     } else {
-        d.deviations.iter().map(|x| cell(x)).collect::<Vec<_>>().join("; ")
+        d.deviations
+            .iter()
+            .map(|x| cell(x))
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     let _ = writeln!(out, "| Deviations | {devs} |");
     if !d.samples.is_empty() {
-        let _ = writeln!(out, "\n| Sample | Serial | Hardware | Firmware | Notes |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n| Sample | Serial | Hardware | Firmware | Notes |\n|---|---|---|---|---|"
+        );
         for x in &d.samples {
             let _ = writeln!(
                 out,
@@ -343,7 +361,10 @@ fn identification(out: &mut String, report: &Report) {
         }
     }
     if !d.inputs.is_empty() {
-        let _ = writeln!(out, "\n| Input | Kind | Sample | SHA-256 | Status |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n| Input | Kind | Sample | SHA-256 | Status |\n|---|---|---|---|---|"
+        );
         for x in &d.inputs {
             let _ = writeln!(
                 out,
@@ -444,7 +465,10 @@ fn signatures(out: &mut String, report: &Report) {
             cell(&a.name)
         );
     }
-    for (role, s) in [("Technical reviewer", &d.reviewer), ("Approved for release", &d.approver)] {
+    for (role, s) in [
+        ("Technical reviewer", &d.reviewer),
+        ("Approved for release", &d.approver),
+    ] {
         match s {
             Some(s) => {
                 let _ = writeln!(
@@ -465,7 +489,10 @@ fn signatures(out: &mut String, report: &Report) {
 
 fn annexes(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Annex A: ICS\n");
-    let _ = writeln!(out, "| Provision | Status | Support | Detail | IXIT |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| Provision | Status | Support | Detail | IXIT |\n|---|---|---|---|---|"
+    );
     for r in &report.ics {
         let _ = writeln!(
             out,
@@ -483,7 +510,9 @@ fn annexes(out: &mut String, report: &Report) {
             out,
             "- **{}**{}: {}",
             cell(&e.table),
-            e.id.as_deref().map(|i| format!(" `{}`", cell(i))).unwrap_or_default(),
+            e.id.as_deref()
+                .map(|i| format!(" `{}`", cell(i)))
+                .unwrap_or_default(),
             e.fields
                 .iter()
                 .map(|(k, v)| format!("{k} = {}", cell(v)))

@@ -74,7 +74,11 @@ fn char_width(c: char, font: Font, size: f32) -> f32 {
                 _ => 600.0,
             };
             // Bold glyphs are a little wider: stay on the safe side.
-            if font == Font::Bold { base * 1.08 } else { base }
+            if font == Font::Bold {
+                base * 1.08
+            } else {
+                base
+            }
         }
     };
     em * size / 1000.0
@@ -338,7 +342,14 @@ fn opt(x: &Option<String>) -> &str {
 fn counts_rows(l: &mut Layout, rows: &[(&str, &Counts)]) {
     let w = [120.0, 45.0, 45.0, 40.0, 55.0, 55.0, 60.0, 75.0];
     let head = [
-        "", "PASS", "FAIL", "N/A", "not impl.", "pending", "score", "coverage",
+        "",
+        "PASS",
+        "FAIL",
+        "N/A",
+        "not impl.",
+        "pending",
+        "score",
+        "coverage",
     ];
     let cells: Vec<(&str, f32)> = head.iter().copied().zip(w).collect();
     l.row(&cells, Font::Bold, 9.0);
@@ -773,7 +784,10 @@ fn layout(report: &Report, attachments: &[PdfAttachment]) -> Layout {
         );
     }
     l.page_break();
-    l.heading("Annex B: Implementation eXtra Information for Testing (IXIT)", 14.0);
+    l.heading(
+        "Annex B: Implementation eXtra Information for Testing (IXIT)",
+        14.0,
+    );
     for e in &report.ixit {
         l.para(
             &format!("{} {}", e.table, e.id.as_deref().unwrap_or("")),
@@ -927,7 +941,8 @@ pub fn render(report: &Report, attachments: &[PdfAttachment]) -> Vec<u8> {
         }
         let mut ef = pdf.embedded_file(*file_id, &a.bytes);
         ef.subtype(Name(b"application/octet-stream"));
-        ef.params().size(i32::try_from(a.bytes.len()).unwrap_or(i32::MAX));
+        ef.params()
+            .size(i32::try_from(a.bytes.len()).unwrap_or(i32::MAX));
     }
     pdf.finish()
 }
@@ -940,7 +955,10 @@ mod tests {
     fn wrapping_keeps_lines_inside_the_width() {
         let text = "a ".repeat(400) + &"x".repeat(300);
         for line in wrap(&text, Font::Regular, 10.0, 200.0) {
-            assert!(text_width(&line, Font::Regular, 10.0) <= 200.0 + 0.01, "{line}");
+            assert!(
+                text_width(&line, Font::Regular, 10.0) <= 200.0 + 0.01,
+                "{line}"
+            );
         }
     }
 

@@ -150,8 +150,7 @@ fn report() -> Report {
             }],
             inputs: vec![InputRow {
                 name: "lab-scan.json".into(),
-                sha256: "0b202abaac4f998203bf22750a6e4486465623fa3c2fc72db163f5cfdd716388"
-                    .into(),
+                sha256: "0b202abaac4f998203bf22750a6e4486465623fa3c2fc72db163f5cfdd716388".into(),
                 kind: Some("findings".into()),
                 sample: None,
                 status: "used".into(),
@@ -190,8 +189,14 @@ fn the_model_carries_dispositions_weights_and_the_deliverable() {
             .unwrap_or_else(|| panic!("{id}"))
     };
     assert_eq!(case("5.4-3-2").verdict, touchstone_core::Verdict::Fail);
-    assert_eq!(case("5.6-8-1").verdict, touchstone_core::Verdict::NeedsManual);
-    assert_eq!(case("5.6-7-1").verdict, touchstone_core::Verdict::NeedsManual);
+    assert_eq!(
+        case("5.6-8-1").verdict,
+        touchstone_core::Verdict::NeedsManual
+    );
+    assert_eq!(
+        case("5.6-7-1").verdict,
+        touchstone_core::Verdict::NeedsManual
+    );
     assert_eq!(
         case("5.6-7-1").units[0].applied[0].effect,
         "waiver-expired",
@@ -199,7 +204,11 @@ fn the_model_carries_dispositions_weights_and_the_deliverable() {
     );
     assert_eq!(case("5.6-2-2").verdict, touchstone_core::Verdict::Pass);
     assert_eq!(case("5.2-1-2").verdict, touchstone_core::Verdict::Pass);
-    assert!(r.notes.iter().any(|n| n.contains("DSP-003") && n.contains("expired")));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("DSP-003") && n.contains("expired"))
+    );
 }
 
 #[test]
@@ -261,7 +270,12 @@ fn the_pdf_has_a_cover_numbered_pages_a_signature_block_and_the_attachment() {
     assert!(n >= 5, "{n} pages");
     let text = |p: u32| doc.extract_text(&[p]).expect("text");
     let cover = text(1);
-    for needle in ["Test report", "NDSL-2026-0142", "SP20-B-004711", "Page 1 of"] {
+    for needle in [
+        "Test report",
+        "NDSL-2026-0142",
+        "SP20-B-004711",
+        "Page 1 of",
+    ] {
         assert!(cover.contains(needle), "cover lacks {needle}: {cover}");
     }
     let last = text(n as u32);
@@ -290,7 +304,10 @@ fn the_pdf_has_a_cover_numbered_pages_a_signature_block_and_the_attachment() {
         .get(b"EmbeddedFiles")
         .and_then(|o| o.as_dict())
         .expect("EmbeddedFiles");
-    let list = tree.get(b"Names").and_then(|o| o.as_array()).expect("array");
+    let list = tree
+        .get(b"Names")
+        .and_then(|o| o.as_array())
+        .expect("array");
     assert_eq!(list.len(), 2);
     let key = list[0].as_str().expect("name");
     assert_eq!(key, policy.as_bytes());

@@ -126,7 +126,12 @@ fn report_files_match_stdout_and_agree_on_totals() {
         "--format",
         "json",
     ]);
-    assert_eq!(code(&o), 1, "the example's unsettled contradiction: {}", stderr(&o));
+    assert_eq!(
+        code(&o),
+        1,
+        "the example's unsettled contradiction: {}",
+        stderr(&o)
+    );
     let read = |p: &Path| std::fs::read_to_string(p).expect("report written");
     assert_eq!(read(&json), stdout(&o));
     assert_eq!(
@@ -257,7 +262,11 @@ fn the_example_goes_from_findings_to_a_signed_report() {
     let tmp = example_copy();
     let dir = tmp.path().to_str().expect("utf-8");
     let before = touchstone(&["assess", dir, "--format", "json"]);
-    assert_eq!(code(&before), 1, "unsettled contradiction fails the default gate");
+    assert_eq!(
+        code(&before),
+        1,
+        "unsettled contradiction fails the default gate"
+    );
     settle(tmp.path());
     let pdf = tmp.path().join("report.pdf");
     let html = tmp.path().join("report.html");

@@ -64,9 +64,16 @@ fn weights_name_only_known_checks_and_units() {
     let catalog = Catalog::embedded().expect("catalogue");
     let ids: Vec<&str> = registered().iter().map(|(id, _)| *id).collect();
     for (check, cw) in &weights().checks {
-        assert!(ids.contains(&check.as_str()), "weights for unknown check `{check}`");
+        assert!(
+            ids.contains(&check.as_str()),
+            "weights for unknown check `{check}`"
+        );
         for u in cw.units() {
-            assert_eq!(units_of(catalog, u), [u.to_owned()], "{check}: `{u}` is not a unit");
+            assert_eq!(
+                units_of(catalog, u),
+                [u.to_owned()],
+                "{check}: `{u}` is not a unit"
+            );
         }
     }
 }

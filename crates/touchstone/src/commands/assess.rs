@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use touchstone_core::{Severity, parse_findings};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
-use touchstone_report::terminal::Color;
 use touchstone_report::model::{AdviceRow, InputRow};
 use touchstone_report::pdf::{self, PdfAttachment};
+use touchstone_report::terminal::Color;
 use touchstone_report::{
     Extras, Report, ReportInputs, build_with, html, json, junit, markdown, sarif, terminal,
 };
@@ -75,7 +75,11 @@ const ATTACHMENT_LIMIT: u64 = 64 << 20;
 const ATTACHMENTS_TOTAL: u64 = 256 << 20;
 
 /// Read the records' attachments (each once) for the PDF, within budgets.
-fn pdf_attachments(dir: &Path, project: &touchstone_project::Project, ui: &Ui) -> Vec<PdfAttachment> {
+fn pdf_attachments(
+    dir: &Path,
+    project: &touchstone_project::Project,
+    ui: &Ui,
+) -> Vec<PdfAttachment> {
     let mut out: Vec<PdfAttachment> = Vec::new();
     let mut total = 0u64;
     for a in project.records.iter().flat_map(|r| r.attachments.iter()) {
@@ -83,7 +87,9 @@ fn pdf_attachments(dir: &Path, project: &touchstone_project::Project, ui: &Ui) -
             continue;
         }
         let path = dir.join(&a.path);
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(u64::MAX);
+        let size = std::fs::metadata(&path)
+            .map(|m| m.len())
+            .unwrap_or(u64::MAX);
         if size > ATTACHMENT_LIMIT || total + size > ATTACHMENTS_TOTAL {
             ui.err_line(&format!(
                 "not embedding `{}` in the PDF: over the attachment budget (64 MiB each, 256 MiB in all); it stays named with its SHA-256",
