@@ -155,14 +155,38 @@ pub(crate) fn advice() -> Vec<AdviceRow> {
             fix: c.info.fix.to_owned(),
         })
         .collect();
-    rows.extend(touchstone_probe::checks::CHECKS.iter().map(|c| AdviceRow {
-        check: c.id.to_owned(),
-        title: c.summary.to_owned(),
-        what: c.summary.to_owned(),
-        why: String::new(),
-        fix: String::new(),
+    rows.extend(touchstone_probe::checks::CHECKS.iter().map(|c| {
+        let doc = PROBE_ADVICE.iter().find(|x| x.0 == c.id);
+        AdviceRow {
+            check: c.id.to_owned(),
+            title: c.summary.to_owned(),
+            what: doc.map_or(c.summary, |d| d.1).to_owned(),
+            why: doc.map(|d| d.2).unwrap_or_default().to_owned(),
+            fix: doc.map(|d| d.3).unwrap_or_default().to_owned(),
+        }
     }));
     rows
+}
+
+// The probe checks' own documentation, collected by build.rs.
+include!(concat!(env!("OUT_DIR"), "/probe_advice.rs"));
+
+#[cfg(test)]
+mod advice_tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_check_has_what_why_and_fix() {
+        let rows = advice();
+        assert!(rows.len() >= 40);
+        for r in &rows {
+            assert!(
+                !r.what.is_empty() && !r.why.is_empty() && !r.fix.is_empty(),
+                "{} lacks advice",
+                r.check
+            );
+        }
+    }
 }
 
 fn threshold(fail_on: FailOn) -> Option<Severity> {
@@ -205,7 +229,12 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         inputs.push(input_row(&args.dir.join(rel), "findings")?);
     }
     for path in &args.findings {
-        findings.extend(read_findings(path, &path.display().to_string())?);
+        // Named by file name (its hash is in the report's inputs), never by host path.
+        let label = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        findings.extend(read_findings(path, &label)?);
         inputs.push(input_row(path, "findings")?);
     }
     for path in &args.firmware {
