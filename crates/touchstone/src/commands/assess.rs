@@ -171,24 +171,6 @@ pub(crate) fn advice() -> Vec<AdviceRow> {
 // The probe checks' own documentation, collected by build.rs.
 include!(concat!(env!("OUT_DIR"), "/probe_advice.rs"));
 
-#[cfg(test)]
-mod advice_tests {
-    use super::*;
-
-    #[test]
-    fn every_built_in_check_has_what_why_and_fix() {
-        let rows = advice();
-        assert!(rows.len() >= 40);
-        for r in &rows {
-            assert!(
-                !r.what.is_empty() && !r.why.is_empty() && !r.fix.is_empty(),
-                "{} lacks advice",
-                r.check
-            );
-        }
-    }
-}
-
 fn threshold(fail_on: FailOn) -> Option<Severity> {
     match fail_on {
         FailOn::Never => None,
@@ -315,4 +297,22 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod advice_tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_check_has_what_why_and_fix() {
+        let rows = advice();
+        assert!(rows.len() >= 40);
+        for r in &rows {
+            assert!(
+                !r.what.is_empty() && !r.why.is_empty() && !r.fix.is_empty(),
+                "{} lacks advice",
+                r.check
+            );
+        }
+    }
 }
