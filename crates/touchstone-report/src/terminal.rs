@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
+use touchstone_core::text::display_safe;
 
 use crate::model::{Counts, Report};
 
@@ -89,12 +90,13 @@ pub fn render(report: &Report, color: Color) -> String {
     if let Some(id) = &dl.report_id {
         let _ = writeln!(
             out,
-            "Report   {id} rev. {} ({}){}",
-            dl.revision.as_deref().unwrap_or("–"),
+            "Report   {} rev. {} ({}){}",
+            display_safe(id),
+            display_safe(dl.revision.as_deref().unwrap_or("–")),
             dl.status,
             dl.lab_name
                 .as_deref()
-                .map(|l| format!(" · {l}"))
+                .map(|l| format!(" · {}", display_safe(l)))
                 .unwrap_or_default()
         );
     }
@@ -191,7 +193,7 @@ pub fn render(report: &Report, color: Color) -> String {
                     "; {}",
                     expired
                         .iter()
-                        .map(|d| format!("{} {}", d.id, d.status))
+                        .map(|d| format!("{} {}", display_safe(&d.id), d.status))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
