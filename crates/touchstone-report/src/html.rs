@@ -243,6 +243,13 @@ fn case_html(c: &CaseRow) -> String {
         escape(&c.purpose),
         escape(&c.reason)
     );
+    if !c.assessors.is_empty() {
+        let _ = write!(
+            out,
+            "<p><b>Assessor:</b> {}</p>",
+            escape(&c.assessors.join(", "))
+        );
+    }
     if !c.records.is_empty() || !c.findings.is_empty() {
         let mut ev = c.records.clone();
         ev.extend(c.findings.iter().cloned());

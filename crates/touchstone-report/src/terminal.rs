@@ -175,30 +175,28 @@ pub fn render(report: &Report, color: Color) -> String {
             );
         }
     }
-    let expired: Vec<_> = report
-        .dispositions
-        .iter()
-        .filter(|d| d.status != "applied")
-        .collect();
     if !report.dispositions.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{} {} disposition(s) of findings{}",
-            p.bold("Dispositions"),
-            report.dispositions.len(),
-            if expired.is_empty() {
-                String::new()
+        let _ = writeln!(out, "\n{}", p.bold("Dispositions"));
+        for d in &report.dispositions {
+            let status = if d.status == "applied" {
+                p.dim(&d.status)
             } else {
-                format!(
-                    "; {}",
-                    expired
-                        .iter()
-                        .map(|d| format!("{} {}", display_safe(&d.id), d.status))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        );
+                p.verdict(Verdict::Inconclusive, &d.status)
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {} {}{} ({status}): {}",
+                display_safe(&d.id),
+                d.decision,
+                d.target_kind,
+                display_safe(&d.target),
+                d.unit
+                    .as_deref()
+                    .map(|u| format!(" on {}", display_safe(u)))
+                    .unwrap_or_default(),
+                display_safe(&d.reason)
+            );
+        }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", line("Provisions", &s.provisions));
