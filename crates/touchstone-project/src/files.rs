@@ -293,15 +293,44 @@ pub type IxitFile = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[allow(dead_code)]
 pub struct IxitFileSchema(BTreeMap<String, IxitTableSchema>);
 
-/// Schema-only view of one IXIT table: many entries or one record of text fields.
+/// Schema-only view of one IXIT table: many entries or one record of fields.
 #[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum IxitTableSchema {
     /// Entries with an `id`.
-    Many(Vec<BTreeMap<String, String>>),
+    Many(Vec<BTreeMap<String, IxitValueSchema>>),
     /// A single record.
-    Single(BTreeMap<String, String>),
+    Single(BTreeMap<String, IxitValueSchema>),
+}
+
+/// Schema-only view of an IXIT field value, as the loader reads it: text, a
+/// yes/no (shown as `yes`/`no`), a number, or a list of those (joined with commas).
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IxitValueSchema {
+    /// Text.
+    Text(String),
+    /// Yes or no.
+    Flag(bool),
+    /// A whole number.
+    Number(i64),
+    /// A list.
+    List(Vec<IxitScalarSchema>),
+}
+
+/// Schema-only view of an item of an IXIT list.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IxitScalarSchema {
+    /// Text.
+    Text(String),
+    /// Yes or no.
+    Flag(bool),
+    /// A whole number.
+    Number(i64),
 }
 
 /// `evidence.toml`: manual evidence records.

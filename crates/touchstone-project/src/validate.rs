@@ -852,7 +852,10 @@ fn value_text(v: &toml::Value) -> Option<String> {
         toml::Value::Integer(i) => Some(i.to_string()),
         toml::Value::Array(items) => items
             .iter()
-            .map(value_text)
+            .map(|x| match x {
+                toml::Value::Array(_) => None,
+                x => value_text(x),
+            })
             .collect::<Option<Vec<_>>>()
             .map(|v| v.join(", ")),
         _ => None,
@@ -1089,7 +1092,7 @@ fn ixit_record(
                     f,
                     text,
                     Some(locate(text, &table_span, entry_id, Some(k))),
-                    format!("expected text for `{canonical}`.{k}, found a nested table"),
+                    format!("expected text, yes/no, a whole number or a list of those for `{canonical}`.{k}, found another kind of value"),
                 );
             }
         }

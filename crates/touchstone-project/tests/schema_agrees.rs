@@ -104,10 +104,11 @@ const SYNTAX: [&str; 5] = ["TS0100", "TS0101", "TS0102", "TS0103", "TS0104"];
 
 fn load(project: &str, ics: &str, evidence: &str) -> Vec<touchstone_project::Diagnostic> {
     let catalog = Catalog::embedded().expect("catalogue");
+    let ixit = document("ixit", false);
     let sources = Sources {
         project,
         ics: Some(ics),
-        ixit: None,
+        ixit: Some(&ixit),
         evidence: Some(evidence),
     };
     parse(&sources, catalog, &mut |_| Err("none".into())).1
