@@ -99,6 +99,40 @@ fn plan(p: Plan) -> String {
     .to_owned()
 }
 
+/// An absolute host path (`/home/lab/fw.bin`, `C:\\lab\\fw.bin`) becomes its
+/// file name: reports name images by file name and hash, never by where they
+/// lay on the assessor's machine. Relative project paths stay.
+fn host_path_to_name(token: &str) -> &str {
+    let absolute = token.starts_with('/')
+        || token.starts_with('\\')
+        || token.get(1..3).is_some_and(|x| x == ":\\" || x == ":/");
+    if absolute {
+        token
+            .rsplit(['/', '\\'])
+            .find(|s| !s.is_empty())
+            .unwrap_or(token)
+    } else {
+        token
+    }
+}
+
+fn without_host_path(location: touchstone_core::Location) -> touchstone_core::Location {
+    match location {
+        touchstone_core::Location::Firmware {
+            image,
+            path,
+            layers,
+            offset,
+        } => touchstone_core::Location::Firmware {
+            image: host_path_to_name(&image).to_owned(),
+            path,
+            layers,
+            offset,
+        },
+        other => other,
+    }
+}
+
 fn applied_row(a: &Applied, disposition_ids: &[String]) -> AppliedRow {
     AppliedRow {
         finding: finding_id(a.finding),
@@ -321,10 +355,15 @@ pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
                 supports: f.finding.supports.as_str().to_owned(),
                 provisions: f.finding.provisions.clone(),
                 test_units: f.finding.test_units.clone(),
-                location: f.finding.location.clone(),
+                location: f.finding.location.clone().map(without_host_path),
                 message: f.finding.message.clone(),
                 evidence: f.finding.evidence.clone(),
-                source: f.source.clone(),
+                source: f
+                    .source
+                    .split(' ')
+                    .map(host_path_to_name)
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 fingerprint: f.finding.fingerprint(),
             })
             .collect(),
@@ -517,5 +556,24 @@ fn deliverable(
             .collect(),
         reviewer: sign(&d.reviewer),
         approver: sign(&d.approver),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_path_to_name;
+
+    #[test]
+    fn host_paths_become_file_names_and_project_paths_stay() {
+        assert_eq!(
+            host_path_to_name("/home/lab/images/fw-2.4.1.bin"),
+            "fw-2.4.1.bin"
+        );
+        assert_eq!(host_path_to_name("C:\\lab\\fw.bin"), "fw.bin");
+        assert_eq!(
+            host_path_to_name("findings/lab-scan.json"),
+            "findings/lab-scan.json"
+        );
+        assert_eq!(host_path_to_name("scan"), "scan");
     }
 }
