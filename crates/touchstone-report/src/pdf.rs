@@ -36,7 +36,7 @@ const MARGIN: f32 = 50.0;
 const TOP: f32 = PAGE_H - 60.0;
 const BOTTOM: f32 = 60.0;
 /// Most lines one report may have before the rest is cut (with a note): a budget.
-const MAX_LINES: usize = 200_000;
+const MAX_LINES: usize = 100_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Font {

@@ -322,3 +322,22 @@ fn the_pdf_has_a_cover_numbered_pages_a_signature_block_and_the_attachment() {
         .expect("stream");
     assert_eq!(stream.content, bytes);
 }
+
+#[test]
+fn a_huge_report_is_cut_with_a_note_not_written_without_end() {
+    let mut r = report();
+    let template = r.findings[0].clone();
+    r.findings = (0..70_000)
+        .map(|i| {
+            let mut f = template.clone();
+            f.id = format!("F{i}");
+            f
+        })
+        .collect();
+    let out = pdf::render(&r, &[]);
+    let doc = lopdf::Document::load_mem(&out).expect("still a valid PDF");
+    let n = doc.get_pages().len() as u32;
+    let last = doc.extract_text(&[n]).expect("text");
+    assert!(last.contains("The report was cut here"), "{last}");
+    assert!(last.contains(&format!("Page {n} of {n}")));
+}
