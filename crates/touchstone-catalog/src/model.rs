@@ -196,6 +196,13 @@ pub struct Condition {
     pub text: String,
     /// Confidence.
     pub confidence: Confidence,
+    /// The condition that holds exactly when this one does not (declaring both
+    /// alike is a contradiction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complement: Option<u32>,
+    /// Conditions that necessarily hold when this one holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implies: Vec<u32>,
 }
 
 /// A lettered feature of the status column (V3.1.3).
@@ -208,6 +215,9 @@ pub struct Feature {
     pub text: String,
     /// Confidence.
     pub confidence: Confidence,
+    /// Features necessarily present when this one is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implies: Vec<String>,
 }
 
 /// One provision of EN 303 645.

@@ -71,6 +71,10 @@ pub enum Verdict {
     Fail,
     /// The ICS declares the provision not applicable and that declaration is valid.
     NotApplicable,
+    /// A recommendation the ICS declares not implemented (answered `N`): not
+    /// tested, and counted apart from not applicable; its justification is
+    /// assessed under the reporting provision.
+    NotImplemented,
     /// Nothing has been executed for this item yet (automatable, but no result was supplied).
     NotRun,
     /// An assessor must decide: the test needs documents, interaction or judgement.
@@ -83,10 +87,11 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, in report order.
-    pub const ALL: [Verdict; 7] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Pass,
         Verdict::Fail,
         Verdict::NotApplicable,
+        Verdict::NotImplemented,
         Verdict::NotRun,
         Verdict::NeedsManual,
         Verdict::Inconclusive,
@@ -111,18 +116,20 @@ impl Verdict {
     pub fn rank(self) -> u8 {
         match self {
             Verdict::NotApplicable => 0,
-            Verdict::Pass => 1,
-            Verdict::NotRun => 2,
-            Verdict::NeedsManual => 3,
-            Verdict::Inconclusive => 4,
-            Verdict::Error => 5,
-            Verdict::Fail => 6,
+            Verdict::NotImplemented => 1,
+            Verdict::Pass => 2,
+            Verdict::NotRun => 3,
+            Verdict::NeedsManual => 4,
+            Verdict::Inconclusive => 5,
+            Verdict::Error => 6,
+            Verdict::Fail => 7,
         }
     }
 
     /// Combine the verdicts of parts into the verdict of the whole.
     ///
-    /// An empty list, or a list of only not-applicable parts, is not applicable.
+    /// An empty list, or a list of only not-applicable parts, is not applicable;
+    /// a declared-not-implemented recommendation does not keep a whole from passing.
     pub fn combine(parts: impl IntoIterator<Item = Verdict>) -> Verdict {
         parts
             .into_iter()
@@ -136,6 +143,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::NotApplicable => "not-applicable",
+            Verdict::NotImplemented => "not-implemented",
             Verdict::NotRun => "not-run",
             Verdict::NeedsManual => "needs-manual",
             Verdict::Inconclusive => "inconclusive",
@@ -149,6 +157,7 @@ impl Verdict {
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",
             Verdict::NotApplicable => "not applicable",
+            Verdict::NotImplemented => "not implemented",
             Verdict::NotRun => "not run",
             Verdict::NeedsManual => "needs manual assessment",
             Verdict::Inconclusive => "inconclusive",
@@ -177,6 +186,11 @@ mod tests {
         assert_eq!(Verdict::combine([Error, Fail, Pass]), Fail);
         assert_eq!(Verdict::combine([NotApplicable, Pass]), Pass);
         assert_eq!(Verdict::combine([NotApplicable]), NotApplicable);
+        assert_eq!(
+            Verdict::combine([NotApplicable, NotImplemented]),
+            NotImplemented
+        );
+        assert_eq!(Verdict::combine([NotImplemented, Pass]), Pass);
         assert_eq!(Verdict::combine([]), NotApplicable);
     }
 

@@ -2,13 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use touchstone_catalog::{CaseKind, CaseRef, Catalog, Edition, Method, Modal, Provision, TestUnit};
+use touchstone_catalog::{
+    CaseKind, CaseRef, Catalog, Edition, Method, Modal, Provision, TestUnit, UnitKind,
+};
 use touchstone_core::{Severity, Supports, Verdict};
-use touchstone_project::{Project, Record, RecordVerdict, Support};
+use touchstone_project::{Decision, DispositionTarget, Project, Record, RecordVerdict, Support};
 
 use crate::{
-    Assessment, CaseResult, CategoryResult, Inputs, Overall, Plan, ProvisionResult, SourcedFinding,
-    Tally, UnitResult,
+    Applied, Assessment, CaseResult, CategoryResult, DispositionResult, DispositionStatus, Effect,
+    Inputs, Overall, Plan, ProvisionResult, SourcedFinding, Tally, UnitResult, Weight, weights,
 };
 
 /// Run the verdict engine.
@@ -17,10 +19,38 @@ pub fn assess(inputs: Inputs<'_>) -> Assessment {
         catalog,
         project,
         findings,
+        today,
     } = inputs;
     let edition = project.edition;
     let mut notes = Vec::new();
-    let index = FindingIndex::build(catalog, edition, findings, &mut notes);
+    let mut index = FindingIndex::build(catalog, edition, findings, &mut notes);
+    let mut dispositions: Vec<DispositionResult> = project
+        .dispositions
+        .iter()
+        .map(|d| DispositionResult {
+            disposition: d.clone(),
+            status: DispositionStatus::Unmatched,
+            findings: Vec::new(),
+            units: Vec::new(),
+        })
+        .collect();
+    index.settle(findings, &mut dispositions, today);
+    for d in &dispositions {
+        match d.status {
+            DispositionStatus::Unmatched => notes.push(format!(
+                "disposition `{}` matches no finding of this assessment",
+                d.disposition.id
+            )),
+            DispositionStatus::Expired => notes.push(format!(
+                "accepted risk `{}` (owner {}) expired on {}: its {} finding(s) count again",
+                d.disposition.id,
+                d.disposition.owner.as_deref().unwrap_or("unknown"),
+                d.disposition.expires.as_deref().unwrap_or("?"),
+                d.findings.len()
+            )),
+            DispositionStatus::Applied => {}
+        }
+    }
     let reporting = &catalog.standard(edition).standard.reporting_provision;
 
     let mut provisions = Vec::new();
@@ -85,6 +115,12 @@ pub fn assess(inputs: Inputs<'_>) -> Assessment {
             .max(),
     };
 
+    let unsettled = provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .filter(|c| c.unsettled)
+        .map(|c| c.id.clone())
+        .collect();
     Assessment {
         edition,
         provisions,
@@ -92,17 +128,27 @@ pub fn assess(inputs: Inputs<'_>) -> Assessment {
         overall,
         findings: findings.to_vec(),
         notes,
+        dispositions,
+        unsettled,
     }
 }
 
-/// Which findings name which units, cases and provisions.
+/// Where a unit sits in the plan.
+struct UnitInfo {
+    case: String,
+    provision: String,
+    functional: bool,
+}
+
+/// Which findings apply to which units, with their weights and effects.
 struct FindingIndex {
-    by_unit: BTreeMap<String, Vec<usize>>,
-    by_case: BTreeMap<String, Vec<usize>>,
-    /// Findings that name a provision but none of its units or cases.
+    /// Unit id -> how findings apply to it.
+    by_unit: BTreeMap<String, Vec<Applied>>,
+    /// Findings that name a provision but can be placed on none of its units.
     by_provision: BTreeMap<String, Vec<usize>>,
     /// Every finding that names the provision in any way.
     touching: BTreeMap<String, Vec<usize>>,
+    units: BTreeMap<String, UnitInfo>,
 }
 
 impl FindingIndex {
@@ -112,44 +158,103 @@ impl FindingIndex {
         findings: &[SourcedFinding],
         notes: &mut Vec<String>,
     ) -> FindingIndex {
-        // unit or case id -> provision id, over the whole plan.
-        let mut owner: BTreeMap<String, (String, bool)> = BTreeMap::new();
+        let weights = weights();
+        // Plan structure: unit -> (case, provision); case -> (provision, units, functional?).
+        let mut units: BTreeMap<String, UnitInfo> = BTreeMap::new();
+        let mut cases: BTreeMap<String, (String, Vec<String>, bool)> = BTreeMap::new();
+        let mut provision_cases: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for p in catalog.provisions(edition) {
             for c in catalog.cases(edition, &p.id) {
-                owner.insert(c.case.id.clone(), (p.id.clone(), false));
-                for u in catalog.units(&c) {
-                    owner.insert(u.id.clone(), (p.id.clone(), true));
+                let list: Vec<&TestUnit> = catalog.units(&c);
+                for u in &list {
+                    units.insert(
+                        u.id.clone(),
+                        UnitInfo {
+                            case: c.case.id.clone(),
+                            provision: p.id.clone(),
+                            functional: u.kind == UnitKind::Functional,
+                        },
+                    );
                 }
+                cases.insert(
+                    c.case.id.clone(),
+                    (
+                        p.id.clone(),
+                        list.iter().map(|u| u.id.clone()).collect(),
+                        c.case.kind != CaseKind::Conceptual,
+                    ),
+                );
+                provision_cases
+                    .entry(p.id.clone())
+                    .or_default()
+                    .push(c.case.id.clone());
             }
         }
         let mut index = FindingIndex {
             by_unit: BTreeMap::new(),
-            by_case: BTreeMap::new(),
             by_provision: BTreeMap::new(),
             touching: BTreeMap::new(),
+            units: BTreeMap::new(),
+        };
+        let functional_units = |case: &str, units: &BTreeMap<String, UnitInfo>| -> Vec<String> {
+            let all = cases.get(case).map(|c| c.1.clone()).unwrap_or_default();
+            let f: Vec<String> = all
+                .iter()
+                .filter(|u| units.get(*u).is_some_and(|i| i.functional))
+                .cloned()
+                .collect();
+            if f.is_empty() { all } else { f }
         };
         for (i, sf) in findings.iter().enumerate() {
             let f = &sf.finding;
+            let known = weights.get(&f.check);
+            let mut apply: BTreeMap<String, Weight> = BTreeMap::new();
             let mut named: BTreeSet<String> = BTreeSet::new();
-            let mut matched = false;
+            let mut placed: BTreeSet<String> = BTreeSet::new();
             for t in &f.test_units {
-                match owner.get(t) {
-                    Some((p, true)) => {
-                        index.by_unit.entry(t.clone()).or_default().push(i);
-                        named.insert(p.clone());
-                        matched = true;
+                if let Some(info) = units.get(t) {
+                    let w = match known {
+                        Some(k) => k.weight_of(t).unwrap_or(Weight::Indication),
+                        None => Weight::Decisive,
+                    };
+                    apply.insert(t.clone(), w);
+                    named.insert(info.provision.clone());
+                    placed.insert(info.provision.clone());
+                } else if let Some((p, case_units, _)) = cases.get(t) {
+                    named.insert(p.clone());
+                    placed.insert(p.clone());
+                    match known {
+                        Some(k) => {
+                            let listed: Vec<(&String, Weight)> = case_units
+                                .iter()
+                                .filter_map(|u| k.weight_of(u).map(|w| (u, w)))
+                                .collect();
+                            if listed.is_empty() {
+                                for u in case_units {
+                                    apply.entry(u.clone()).or_insert(Weight::Indication);
+                                }
+                            } else {
+                                for (u, w) in listed {
+                                    apply.insert(u.clone(), w);
+                                }
+                            }
+                        }
+                        // Another tool's finding names the case, not a
+                        // unit: it informs the case's functional units.
+                        None => {
+                            for u in functional_units(t, &units) {
+                                apply.entry(u).or_insert(Weight::Indication);
+                            }
+                        }
                     }
-                    Some((p, false)) => {
-                        index.by_case.entry(t.clone()).or_default().push(i);
-                        named.insert(p.clone());
-                        matched = true;
-                    }
-                    None => notes.push(format!(
+                } else {
+                    notes.push(format!(
                         "finding `{}` from {} names test unit `{t}`, which is not in the {edition} test plan",
                         f.check, sf.source
-                    )),
+                    ));
                 }
             }
+            let mut matched = !named.is_empty();
             for p in &f.provisions {
                 if catalog.provision(edition, p).is_none() {
                     notes.push(format!(
@@ -159,10 +264,52 @@ impl FindingIndex {
                     continue;
                 }
                 matched = true;
-                if !named.contains(p) {
+                named.insert(p.clone());
+                if placed.contains(p) {
+                    continue;
+                }
+                let case_ids = provision_cases.get(p).cloned().unwrap_or_default();
+                let mut any = false;
+                match known {
+                    Some(k) => {
+                        for c in &case_ids {
+                            for u in cases.get(c).map(|x| x.1.clone()).unwrap_or_default() {
+                                if let Some(w) = k.weight_of(&u) {
+                                    apply.insert(u, w);
+                                    any = true;
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        let functional: Vec<&String> = case_ids
+                            .iter()
+                            .filter(|c| cases.get(*c).is_some_and(|x| x.2))
+                            .collect();
+                        let receivers: Vec<&String> = if functional.is_empty() {
+                            case_ids.iter().collect()
+                        } else {
+                            functional
+                        };
+                        for c in receivers {
+                            for u in functional_units(c, &units) {
+                                apply.entry(u).or_insert(Weight::Indication);
+                                any = true;
+                            }
+                        }
+                    }
+                }
+                if !any {
                     index.by_provision.entry(p.clone()).or_default().push(i);
                 }
-                named.insert(p.clone());
+            }
+            for (u, weight) in apply {
+                index.by_unit.entry(u).or_default().push(Applied {
+                    finding: i,
+                    weight,
+                    effect: Effect::Counts,
+                    disposition: None,
+                });
             }
             for p in named {
                 index.touching.entry(p).or_default().push(i);
@@ -174,7 +321,95 @@ impl FindingIndex {
                 ));
             }
         }
+        index.units = units;
         index
+    }
+
+    /// Apply the assessor's dispositions to every (finding, unit) pair.
+    fn settle(
+        &mut self,
+        findings: &[SourcedFinding],
+        dispositions: &mut [DispositionResult],
+        today: Option<&str>,
+    ) {
+        if dispositions.is_empty() {
+            return;
+        }
+        let fingerprints: Vec<String> = findings.iter().map(|f| f.finding.fingerprint()).collect();
+        for (unit, list) in &mut self.by_unit {
+            let case = self.units.get(unit).map(|i| i.case.as_str()).unwrap_or("");
+            for a in list.iter_mut() {
+                let Some(sf) = findings.get(a.finding) else {
+                    continue;
+                };
+                let fp = fingerprints
+                    .get(a.finding)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let on_unit =
+                    |u: &Option<String>| u.as_deref().is_none_or(|u| u == unit || u == case);
+                // The most specific disposition wins: a finding's before a
+                // check's, one on the unit before one on its case or on all.
+                let mut best: Option<(u8, usize)> = None;
+                for (k, d) in dispositions.iter().enumerate() {
+                    let d = &d.disposition;
+                    let rank = match &d.target {
+                        DispositionTarget::Finding(x) if x == fp && on_unit(&d.unit) => {
+                            if d.unit.as_deref() == Some(unit.as_str()) {
+                                0
+                            } else if d.unit.is_some() {
+                                1
+                            } else {
+                                2
+                            }
+                        }
+                        DispositionTarget::Check(x)
+                            if *x == sf.finding.check && d.unit.is_some() && on_unit(&d.unit) =>
+                        {
+                            if d.unit.as_deref() == Some(unit.as_str()) {
+                                3
+                            } else {
+                                4
+                            }
+                        }
+                        _ => continue,
+                    };
+                    if best.is_none_or(|(r, _)| rank < r) {
+                        best = Some((rank, k));
+                    }
+                }
+                let Some((_, k)) = best else {
+                    continue;
+                };
+                let Some(result) = dispositions.get_mut(k) else {
+                    continue;
+                };
+                let d = &result.disposition;
+                let expired = d.decision == Decision::AcceptedRisk
+                    && match (today, d.expires.as_deref()) {
+                        (Some(t), Some(e)) => t > e,
+                        _ => false,
+                    };
+                a.effect = match d.decision {
+                    Decision::Confirmed => Effect::Confirmed,
+                    Decision::FalsePositive => Effect::FalsePositive,
+                    Decision::AcceptedRisk if expired => Effect::WaiverExpired,
+                    Decision::AcceptedRisk => Effect::Waived,
+                };
+                a.disposition = Some(k);
+                result.status = if expired {
+                    DispositionStatus::Expired
+                } else {
+                    DispositionStatus::Applied
+                };
+                if !result.findings.contains(&a.finding) {
+                    result.findings.push(a.finding);
+                }
+                if !result.units.contains(unit) {
+                    result.units.push(unit.clone());
+                }
+            }
+        }
     }
 
     fn for_provision(&self, id: &str) -> &[usize] {
@@ -226,6 +461,8 @@ fn unit_result(catalog: &Catalog, edition: Edition, u: &TestUnit, verdict: Verdi
         verdict,
         records: Vec::new(),
         findings: Vec::new(),
+        applied: Vec::new(),
+        unsettled: false,
     }
 }
 
@@ -247,6 +484,7 @@ fn skipped_cases(
             verdict,
             severity: None,
             reason: reason.to_owned(),
+            unsettled: false,
             units: catalog
                 .units(c)
                 .iter()
@@ -295,13 +533,13 @@ fn provision(
             "not executed: the ICS declares the provision not supported",
         )),
         Plan::DeclaredNotImplemented => Some((
-            Verdict::NotApplicable,
+            Verdict::NotImplemented,
             None,
             format!(
                 "recommendation declared not implemented; its justification is assessed under the reporting provision ({})",
                 or_none(&r.detail)
             ),
-            Verdict::NotApplicable,
+            Verdict::NotImplemented,
             "not executed: recommendation declared not implemented",
         )),
     };
@@ -315,25 +553,11 @@ fn provision(
 
     let cases = catalog.cases(edition, &p.id);
     let provision_level = index.by_provision.get(&p.id).cloned().unwrap_or_default();
-    let functional: Vec<&CaseRef<'_>> = cases
-        .iter()
-        .filter(|c| c.case.kind != CaseKind::Conceptual)
-        .collect();
-    let receivers: Vec<&str> = if functional.is_empty() {
-        cases.iter().map(|c| c.case.id.as_str()).collect()
-    } else {
-        functional.iter().map(|c| c.case.id.as_str()).collect()
-    };
     let automatable = p
         .assess
         .iter()
         .any(|m| matches!(m, Method::Firmware | Method::Network));
-
     for c in &cases {
-        let mut case_findings = index.by_case.get(&c.case.id).cloned().unwrap_or_default();
-        if receivers.contains(&c.case.id.as_str()) {
-            case_findings.extend(provision_level.iter().copied());
-        }
         let records: Vec<&Record> = project.records_for(&c.case.id).collect();
         r.cases.push(case(
             catalog,
@@ -341,15 +565,12 @@ fn provision(
             p,
             c,
             &records,
-            &case_findings,
             index,
             findings,
             automatable,
         ));
     }
-    if cases.is_empty() {
-        r.findings = provision_level;
-    }
+    r.findings = provision_level;
 
     r.verdict = if r.cases.is_empty() {
         Verdict::NeedsManual
@@ -398,53 +619,70 @@ fn case(
     p: &Provision,
     c: &CaseRef<'_>,
     records: &[&Record],
-    case_findings: &[usize],
     index: &FindingIndex,
     findings: &[SourcedFinding],
     automatable: bool,
 ) -> CaseResult {
     let units = catalog.units(c);
-    let supports = |i: &usize| findings.get(*i).map(|f| f.finding.supports);
-    let severity_of = |i: &usize| findings.get(*i).map(|f| f.finding.severity);
-    let mut contradictions = Vec::new();
-    let mut manual_unit_fail = false;
-
-    // Units first: unit-scoped records and findings naming the unit.
+    let supports = |i: usize| findings.get(i).map(|f| f.finding.supports);
+    let describe = |i: usize| {
+        findings
+            .get(i)
+            .map(|f| format!("`{}` ({})", f.finding.check, f.finding.message))
+            .unwrap_or_default()
+    };
+    let whole: Vec<&&Record> = records.iter().filter(|r| r.units.is_empty()).collect();
     let mut unit_results = Vec::new();
+    let mut manual_fail_any = false;
+    let mut decisive_fails: Vec<(String, usize)> = Vec::new();
+    let mut indications = 0usize;
+    let mut has_evidence = false;
     for u in &units {
         let mut ur = unit_result(catalog, edition, u, Verdict::NotRun);
-        let unit_records: Vec<&&Record> = records
+        let mine: Vec<&&Record> = records
             .iter()
-            .filter(|r| r.units.iter().any(|x| x == &u.id))
+            .filter(|r| r.units.is_empty() || r.units.iter().any(|x| x == &u.id))
             .collect();
-        ur.records = unit_records.iter().map(|r| r.id.clone()).collect();
-        ur.findings = index.by_unit.get(&u.id).cloned().unwrap_or_default();
-        let manual_fail = unit_records
+        ur.records = mine
             .iter()
-            .any(|r| r.verdict == RecordVerdict::Fail);
-        manual_unit_fail |= manual_fail;
-        let manual_pass = unit_records
+            .filter(|r| !r.units.is_empty())
+            .map(|r| r.id.clone())
+            .collect();
+        ur.applied = index.by_unit.get(&u.id).cloned().unwrap_or_default();
+        ur.findings = ur.applied.iter().map(|a| a.finding).collect();
+        has_evidence |= !ur.applied.is_empty() || !mine.is_empty();
+        let manual = |v: RecordVerdict| mine.iter().any(|r| r.verdict == v);
+        let (manual_fail, manual_pass, manual_inconclusive) = (
+            manual(RecordVerdict::Fail),
+            manual(RecordVerdict::Pass),
+            manual(RecordVerdict::Inconclusive),
+        );
+        manual_fail_any |= manual_fail;
+        let decisive: Vec<usize> = ur
+            .applied
             .iter()
-            .any(|r| r.verdict == RecordVerdict::Pass);
-        let manual_inconclusive = unit_records
+            .filter(|a| a.decisive())
+            .map(|a| a.finding)
+            .collect();
+        indications += ur.applied.iter().filter(|a| a.indication()).count();
+        let failing: Vec<usize> = decisive
             .iter()
-            .any(|r| r.verdict == RecordVerdict::Inconclusive);
-        let auto_fail = ur
-            .findings
+            .copied()
+            .filter(|i| supports(*i) == Some(Supports::Fail))
+            .collect();
+        let auto_pass = decisive
             .iter()
-            .any(|i| supports(i) == Some(Supports::Fail));
-        let auto_pass = ur
-            .findings
+            .any(|i| supports(*i) == Some(Supports::Pass));
+        let auto_error = decisive
             .iter()
-            .any(|i| supports(i) == Some(Supports::Pass));
-        let auto_error = ur
-            .findings
-            .iter()
-            .any(|i| supports(i) == Some(Supports::Error));
-        ur.verdict = if manual_pass && auto_fail && !manual_fail {
-            contradictions.push(u.id.clone());
+            .any(|i| supports(*i) == Some(Supports::Error));
+        for i in &failing {
+            decisive_fails.push((u.id.clone(), *i));
+        }
+        ur.verdict = if manual_pass && !failing.is_empty() && !manual_fail {
+            ur.unsettled = true;
             Verdict::Inconclusive
-        } else if manual_fail || auto_fail {
+        } else if manual_fail || !failing.is_empty() {
             Verdict::Fail
         } else if manual_inconclusive {
             Verdict::Inconclusive
@@ -457,93 +695,83 @@ fn case(
         };
         unit_results.push(ur);
     }
-
-    let whole: Vec<&&Record> = records.iter().filter(|r| r.units.is_empty()).collect();
-    let manual = if whole.is_empty() {
-        None
-    } else if whole.iter().any(|r| r.verdict == RecordVerdict::Fail) {
-        Some(Verdict::Fail)
-    } else if whole
-        .iter()
-        .any(|r| r.verdict == RecordVerdict::Inconclusive)
-    {
-        Some(Verdict::Inconclusive)
-    } else {
-        Some(Verdict::Pass)
-    };
-    let failing: Vec<usize> = case_findings
-        .iter()
-        .chain(unit_results.iter().flat_map(|u| u.findings.iter()))
-        .copied()
-        .filter(|i| supports(i) == Some(Supports::Fail))
-        .collect();
     let any_unit = |v: Verdict| unit_results.iter().any(|u| u.verdict == v);
-    let all_units_pass =
-        !unit_results.is_empty() && unit_results.iter().all(|u| u.verdict == Verdict::Pass);
-    let has_evidence = !case_findings.is_empty()
-        || unit_results
+    let unsettled: Vec<String> = unit_results
+        .iter()
+        .filter(|u| u.unsettled)
+        .map(|u| u.id.clone())
+        .collect();
+    let fails_of = |units: &[String]| -> Vec<usize> {
+        let mut v: Vec<usize> = decisive_fails
             .iter()
-            .any(|u| !u.findings.is_empty() || !u.records.is_empty());
-    let first_check = |ids: &[usize]| {
-        ids.first()
-            .and_then(|i| findings.get(*i))
-            .map(|f| format!("`{}` ({})", f.finding.check, f.finding.message))
-            .unwrap_or_default()
+            .filter(|(u, _)| units.is_empty() || units.contains(u))
+            .map(|(_, i)| *i)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     };
-
-    let (verdict, reason) = if manual == Some(Verdict::Pass) && !failing.is_empty() {
+    let with_indications = |text: String| {
+        if indications > 0 {
+            format!("{text}; {indications} indication(s) from automated checks to review")
+        } else {
+            text
+        }
+    };
+    let (verdict, reason) = if !unsettled.is_empty() {
+        let f = fails_of(&unsettled);
         (
             Verdict::Inconclusive,
             format!(
-                "an assessor recorded PASS but {} automated finding(s) support FAIL, first {}: re-assess and record the outcome",
-                failing.len(),
-                first_check(&failing)
-            ),
-        )
-    } else if !contradictions.is_empty() {
-        (
-            Verdict::Inconclusive,
-            format!(
-                "manual PASS and automated FAIL disagree on unit(s) {}: re-assess and record the outcome",
-                contradictions.join(", ")
-            ),
-        )
-    } else if manual == Some(Verdict::Fail) {
-        (Verdict::Fail, "an assessor recorded FAIL".to_owned())
-    } else if !failing.is_empty() {
-        (
-            Verdict::Fail,
-            format!(
-                "{} automated finding(s) support FAIL, first {}",
-                failing.len(),
-                first_check(&failing)
+                "unsettled: an assessor recorded PASS but {} decisive finding(s) support FAIL on unit(s) {}, first {}: record a disposition (confirmed, false-positive or accepted-risk) with a reason, or re-assess",
+                f.len(),
+                unsettled.join(", "),
+                f.first().map(|i| describe(*i)).unwrap_or_default()
             ),
         )
     } else if any_unit(Verdict::Fail) {
-        (
-            Verdict::Fail,
-            "an assessor recorded FAIL for a unit".to_owned(),
-        )
-    } else if manual == Some(Verdict::Inconclusive) || any_unit(Verdict::Inconclusive) {
+        let f = fails_of(&[]);
+        if whole.iter().any(|r| r.verdict == RecordVerdict::Fail) {
+            (Verdict::Fail, "an assessor recorded FAIL".to_owned())
+        } else if f.is_empty() {
+            (
+                Verdict::Fail,
+                "an assessor recorded FAIL for a unit".to_owned(),
+            )
+        } else {
+            let failed: Vec<String> = unit_results
+                .iter()
+                .filter(|u| u.verdict == Verdict::Fail)
+                .map(|u| u.id.clone())
+                .collect();
+            (
+                Verdict::Fail,
+                format!(
+                    "{} decisive finding(s) support FAIL on unit(s) {}, first {}",
+                    f.len(),
+                    failed.join(", "),
+                    f.first().map(|i| describe(*i)).unwrap_or_default()
+                ),
+            )
+        }
+    } else if any_unit(Verdict::Inconclusive) {
         (
             Verdict::Inconclusive,
             "an assessor recorded INCONCLUSIVE".to_owned(),
         )
-    } else if manual == Some(Verdict::Pass) {
-        (
-            Verdict::Pass,
-            "an assessor recorded PASS for the test case".to_owned(),
-        )
-    } else if all_units_pass {
-        (
-            Verdict::Pass,
-            "every test unit has passing evidence".to_owned(),
-        )
-    } else if case_findings
-        .iter()
-        .any(|i| supports(i) == Some(Supports::Error))
-        || any_unit(Verdict::Error)
-    {
+    } else if !unit_results.is_empty() && unit_results.iter().all(|u| u.verdict == Verdict::Pass) {
+        if whole.iter().any(|r| r.verdict == RecordVerdict::Pass) {
+            (
+                Verdict::Pass,
+                "an assessor recorded PASS for the test case".to_owned(),
+            )
+        } else {
+            (
+                Verdict::Pass,
+                "every test unit has passing evidence".to_owned(),
+            )
+        }
+    } else if any_unit(Verdict::Error) {
         (
             Verdict::Error,
             "a check that should have produced evidence failed to run".to_owned(),
@@ -555,10 +783,10 @@ fn case(
             .count();
         (
             Verdict::NeedsManual,
-            format!(
+            with_indications(format!(
                 "partial evidence ({covered} of {} units pass): an assessor must complete the test case",
                 unit_results.len()
-            ),
+            )),
         )
     } else if c.case.kind == CaseKind::Conceptual {
         (
@@ -579,24 +807,16 @@ fn case(
     };
 
     let severity = (verdict == Verdict::Fail).then(|| {
-        let auto = failing.iter().filter_map(severity_of).max();
-        let manual_sev =
-            (manual == Some(Verdict::Fail) || manual_unit_fail).then_some(match p.modal {
-                Modal::M => Severity::High,
-                Modal::R => Severity::Medium,
-            });
+        let auto = fails_of(&[])
+            .iter()
+            .filter_map(|i| findings.get(*i).map(|f| f.finding.severity))
+            .max();
+        let manual_sev = manual_fail_any.then_some(match p.modal {
+            Modal::M => Severity::High,
+            Modal::R => Severity::Medium,
+        });
         auto.max(manual_sev).unwrap_or(Severity::High)
     });
-
-    // Pending units of a decided case take the case's verdict only when a
-    // whole-case record decided it.
-    if let Some(m) = manual {
-        for u in &mut unit_results {
-            if u.verdict == Verdict::NotRun {
-                u.verdict = m;
-            }
-        }
-    }
     let pending = match verdict {
         Verdict::NotRun | Verdict::NeedsManual => verdict,
         _ => Verdict::NeedsManual,
@@ -606,6 +826,12 @@ fn case(
             u.verdict = pending;
         }
     }
+    let mut case_findings: Vec<usize> = unit_results
+        .iter()
+        .flat_map(|u| u.findings.iter().copied())
+        .collect();
+    case_findings.sort_unstable();
+    case_findings.dedup();
 
     CaseResult {
         id: c.case.id.clone(),
@@ -615,9 +841,10 @@ fn case(
         verdict,
         severity,
         reason,
+        unsettled: !unsettled.is_empty(),
         units: unit_results,
         records: records.iter().map(|r| r.id.clone()).collect(),
-        findings: case_findings.to_vec(),
+        findings: case_findings,
     }
 }
 
@@ -683,6 +910,7 @@ fn reporting_provision(
             verdict,
             severity: r.severity,
             reason: reason.clone(),
+            unsettled: false,
             units: catalog
                 .units(c)
                 .iter()
@@ -692,9 +920,10 @@ fn reporting_provision(
                 .records_for(&c.case.id)
                 .map(|x| x.id.clone())
                 .collect(),
-            findings: index.by_case.get(&c.case.id).cloned().unwrap_or_default(),
+            findings: Vec::new(),
         })
         .collect();
+    r.findings = index.for_provision(&p.id).to_vec();
     r
 }
 

@@ -12,27 +12,44 @@
 //!    condition or feature does not hold) is not applicable and none of its
 //!    test cases run. A mandatory provision answered `N` is a declared
 //!    non-conformity: FAIL without testing. A recommendation answered `N` is
-//!    not tested; its justification is assessed by the reporting provision
-//!    (4-1 or 5.0-1). Everything answered `Y` is planned.
+//!    not tested and *not implemented* (a state of its own, counted apart
+//!    from not applicable); its justification is assessed by the reporting
+//!    provision (4-1 or 5.0-1). Everything answered `Y` is planned.
 //! 2. **Reporting provision.** Its test case is evaluated from the ICS
 //!    itself: PASS when every recommendation answered `N` or `N/A` carries a
 //!    justification, FAIL otherwise.
-//! 3. **Test cases.** Manual records and findings are attached to the test
-//!    cases they name (findings that name only a provision go to the
-//!    provision's functional test cases). A FAIL from any source fails the
-//!    case, unless a manual PASS covers the same scope, in which case the
-//!    contradiction makes the case inconclusive until an assessor settles it.
-//!    A case passes only when every one of its units has passing evidence
-//!    and none has failing evidence. Without evidence a conceptual case
-//!    needs manual assessment and a functional one is "not run" when the
-//!    provision can be assessed automatically.
-//! 4. **Aggregation.** A provision, category or assessment fails if any
+//! 3. **Findings on units.** A finding applies to test units only, never to a
+//!    whole case: to the units it names, and for a case or provision it names,
+//!    to the units its check bears on according to the weights in
+//!    `data/weights.toml` ([`weights`]). Each application is *decisive* (the
+//!    finding meets the unit's own PASS or FAIL criterion) or an *indication*
+//!    (shown on the unit for the assessor, never setting a verdict alone).
+//!    Checks of other tools, absent from the weights, are decisive on the
+//!    units they name and indications on the functional units of a case or
+//!    provision they name (a finding never decides a unit it does not name).
+//! 4. **Dispositions.** An assessor's disposition (in `evidence.toml`, by
+//!    finding fingerprint or for a check on a unit) changes what a finding
+//!    counts for: `confirmed` makes it decisive, `false-positive` removes it,
+//!    `accepted-risk` removes it until its expiry (after `today` it counts
+//!    again and the report says so).
+//! 5. **Units and cases.** A unit fails on a manual FAIL or a decisive failing
+//!    finding; a manual PASS against a decisive failing finding is an
+//!    *unsettled contradiction*: the unit and case are inconclusive until a
+//!    disposition settles it (and by default an unsettled contradiction fails
+//!    the CLI's `--fail-on`). A unit passes on a manual PASS or a decisive
+//!    passing finding. A whole-case record covers every unit. A case fails
+//!    only when a unit fails (so it never fails while all its units wait for
+//!    an assessor), passes only when every unit passes, and otherwise needs
+//!    manual assessment (conceptual, or evidence to complete), is "not run"
+//!    (automatable functional case without results) or inconclusive.
+//! 6. **Aggregation.** A provision, category or assessment fails if any
 //!    part fails and passes only if every applicable part passes; otherwise
 //!    it carries the most pressing pending state (see [`Verdict::combine`]).
-//! 5. **Scores** count only evaluated items (PASS or FAIL); coverage, the
+//! 7. **Scores** count only evaluated items (PASS or FAIL); coverage, the
 //!    share of applicable items evaluated, is always reported beside them.
 
 mod evaluate;
+mod weights;
 
 use serde::Serialize;
 use touchstone_catalog::{CaseKind, Catalog, Edition, Modal, UnitKind};
@@ -40,6 +57,8 @@ use touchstone_core::{Finding, Severity, Verdict};
 use touchstone_project::{Project, Support};
 
 pub use evaluate::assess;
+use touchstone_project::Disposition;
+pub use weights::{CheckWeights, WEIGHTS_TOML, Weight, Weights, weights};
 
 /// A finding together with the file or check run it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,6 +84,87 @@ pub struct Assessment {
     pub findings: Vec<SourcedFinding>,
     /// Remarks about the inputs (findings that match nothing, contradictions).
     pub notes: Vec<String>,
+    /// Every disposition of the project and what it did.
+    pub dispositions: Vec<DispositionResult>,
+    /// Test cases with an unsettled contradiction (a manual PASS against a decisive FAIL).
+    pub unsettled: Vec<String>,
+}
+
+/// What a disposition did in this assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DispositionStatus {
+    /// It matched findings and applies.
+    Applied,
+    /// An accepted risk past its expiry: the findings count again.
+    Expired,
+    /// It matched no finding of this assessment.
+    Unmatched,
+}
+
+/// A disposition with its effect.
+#[derive(Debug, Clone, Serialize)]
+pub struct DispositionResult {
+    /// The disposition as recorded.
+    pub disposition: Disposition,
+    /// What it did.
+    pub status: DispositionStatus,
+    /// Indices of the findings it matched.
+    pub findings: Vec<usize>,
+    /// Units it was applied on.
+    pub units: Vec<String>,
+}
+
+/// How one finding counts on one unit, after dispositions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// Counts with its weight (no disposition).
+    Counts,
+    /// Confirmed by an assessor: counts as decisive.
+    Confirmed,
+    /// Rejected as a false positive: does not count.
+    FalsePositive,
+    /// Accepted risk, live: does not count until the waiver expires.
+    Waived,
+    /// Accepted risk past its expiry: counts again with its weight.
+    WaiverExpired,
+}
+
+impl Effect {
+    /// Whether the finding counts toward the unit's verdict or indications.
+    pub fn counts(self) -> bool {
+        matches!(
+            self,
+            Effect::Counts | Effect::Confirmed | Effect::WaiverExpired
+        )
+    }
+}
+
+/// A finding as applied to one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// Index of the finding.
+    pub finding: usize,
+    /// Its weight on this unit before dispositions.
+    pub weight: Weight,
+    /// What it counts for after dispositions.
+    pub effect: Effect,
+    /// Index of the disposition that decided the effect, if any.
+    pub disposition: Option<usize>,
+}
+
+impl Applied {
+    /// Whether it is decisive for the unit after dispositions.
+    pub fn decisive(&self) -> bool {
+        self.effect == Effect::Confirmed
+            || (self.effect.counts() && self.weight == Weight::Decisive)
+    }
+
+    /// Whether it is an indication the assessor still has to look at.
+    pub fn indication(&self) -> bool {
+        self.effect.counts() && !self.decisive()
+    }
 }
 
 /// Why a provision is or is not in the test plan.
@@ -133,6 +233,8 @@ pub struct CaseResult {
     pub severity: Option<Severity>,
     /// Why.
     pub reason: String,
+    /// A manual PASS contradicts a decisive FAIL and no disposition settles it.
+    pub unsettled: bool,
     /// Units.
     pub units: Vec<UnitResult>,
     /// Ids of manual records about this case.
@@ -158,8 +260,12 @@ pub struct UnitResult {
     pub verdict: Verdict,
     /// Ids of records covering this unit.
     pub records: Vec<String>,
-    /// Indices of findings naming this unit.
+    /// Indices of findings applied to this unit (decisive, indications and settled ones).
     pub findings: Vec<usize>,
+    /// How each finding counts on this unit.
+    pub applied: Vec<Applied>,
+    /// A manual PASS contradicts a decisive FAIL on this unit.
+    pub unsettled: bool,
 }
 
 /// Counts of verdicts over a set of items.
@@ -171,6 +277,8 @@ pub struct Tally {
     pub fail: usize,
     /// Not applicable.
     pub not_applicable: usize,
+    /// Recommendations declared not implemented.
+    pub not_implemented: usize,
     /// Not run.
     pub not_run: usize,
     /// Needs manual assessment.
@@ -190,6 +298,7 @@ impl Tally {
                 Verdict::Pass => t.pass += 1,
                 Verdict::Fail => t.fail += 1,
                 Verdict::NotApplicable => t.not_applicable += 1,
+                Verdict::NotImplemented => t.not_implemented += 1,
                 Verdict::NotRun => t.not_run += 1,
                 Verdict::NeedsManual => t.needs_manual += 1,
                 Verdict::Inconclusive => t.inconclusive += 1,
@@ -205,6 +314,7 @@ impl Tally {
             Verdict::Pass => self.pass,
             Verdict::Fail => self.fail,
             Verdict::NotApplicable => self.not_applicable,
+            Verdict::NotImplemented => self.not_implemented,
             Verdict::NotRun => self.not_run,
             Verdict::NeedsManual => self.needs_manual,
             Verdict::Inconclusive => self.inconclusive,
@@ -212,7 +322,8 @@ impl Tally {
         }
     }
 
-    /// Items that apply (everything but not applicable).
+    /// Items that apply and are implemented (everything but not applicable
+    /// and declared-not-implemented recommendations, which are counted apart).
     pub fn applicable(&self) -> usize {
         self.pass + self.fail + self.not_run + self.needs_manual + self.inconclusive + self.error
     }
@@ -268,6 +379,22 @@ pub struct Overall {
 }
 
 impl Assessment {
+    /// How many test cases hold an unsettled contradiction.
+    pub fn unsettled_count(&self) -> usize {
+        self.unsettled.len()
+    }
+
+    /// Coverage of the test cases: evaluated over applicable, in percent.
+    pub fn coverage(&self) -> Option<f64> {
+        self.overall.cases.coverage()
+    }
+
+    /// The default CI gate: something failed at or above `threshold`, or a
+    /// contradiction is unsettled (when `unsettled_fails`).
+    pub fn fails(&self, threshold: Severity, unsettled_fails: bool) -> bool {
+        self.fails_at(threshold) || (unsettled_fails && !self.unsettled.is_empty())
+    }
+
     /// Whether anything failed at or above `threshold`.
     pub fn fails_at(&self, threshold: Severity) -> bool {
         self.provisions.iter().any(|p| {
@@ -292,4 +419,7 @@ pub struct Inputs<'a> {
     pub project: &'a Project,
     /// Findings from files and built-in checks.
     pub findings: &'a [SourcedFinding],
+    /// Today (`YYYY-MM-DD`), to tell live waivers from expired ones; `None`
+    /// treats every waiver as live.
+    pub today: Option<&'a str>,
 }

@@ -93,6 +93,7 @@ fn run(project: &Project, findings: &[SourcedFinding]) -> Assessment {
         catalog: catalog(),
         project,
         findings,
+        today: Some("2026-12-07"),
     })
 }
 
@@ -125,8 +126,8 @@ fn example_verdicts() {
         ("5.2-1-1", Verdict::Pass, "assessor PASS on the whole case"),
         (
             "5.2-1-2",
-            Verdict::Pass,
-            "unit a by finding, unit b by record",
+            Verdict::NeedsManual,
+            "unit b by record; net-security-txt is only an indication on unit a",
         ),
         (
             "5.5-1-2",
@@ -162,15 +163,26 @@ fn example_verdicts() {
         ),
         (
             "5.7-1-1",
-            Verdict::NotApplicable,
-            "recommendation declared N",
+            Verdict::NotImplemented,
+            "recommendation declared N: not implemented, not N/A",
         ),
     ];
     for (case, verdict, why) in expected {
         assert_eq!(case_verdict(&a, case), verdict, "{case}: {why}");
     }
-    assert_eq!(provision(&a, "5.2-1").verdict, Verdict::Pass);
+    assert_eq!(provision(&a, "5.2-1").verdict, Verdict::NeedsManual);
     assert_eq!(provision(&a, "5.7-1").plan, Plan::DeclaredNotImplemented);
+    assert_eq!(provision(&a, "5.7-1").verdict, Verdict::NotImplemented);
+    assert_eq!(
+        a.overall.recommendations.not_implemented, 3,
+        "5.7-1, 5.7-2, 5.12-3"
+    );
+    assert_eq!(a.overall.recommendations.not_applicable, Tally::of(a.provisions.iter().filter(|p| p.modal == touchstone_catalog::Modal::R && p.plan == Plan::NotApplicable).map(|p| p.verdict)).not_applicable);
+    assert_eq!(a.unsettled, ["5.6-2-2"]);
+    assert!(
+        a.fails(Severity::Critical, true),
+        "an unsettled contradiction fails the gate"
+    );
     assert_eq!(provision(&a, "5.4-2").plan, Plan::NotApplicable);
     assert_eq!(a.overall.verdict, Verdict::Inconclusive);
     assert_eq!(a.overall.provisions.fail, 0);
@@ -215,7 +227,7 @@ fn an_unjustified_recommendation_fails_the_reporting_provision() {
 }
 
 #[test]
-fn a_failing_finding_fails_the_functional_case_only() {
+fn a_finding_naming_only_a_provision_is_an_indication_and_fails_nothing() {
     let f = finding(
         "fw-telnetd",
         Supports::Fail,
@@ -224,15 +236,93 @@ fn a_failing_finding_fails_the_functional_case_only() {
         &[],
     );
     let a = run(&project(&[]), &[f]);
-    assert_eq!(case_verdict(&a, "5.6-1-2"), Verdict::Fail);
-    assert_eq!(case_verdict(&a, "5.6-1-1"), Verdict::NeedsManual);
-    let r = provision(&a, "5.6-1");
-    assert_eq!(
-        (r.verdict, r.severity),
-        (Verdict::Fail, Some(Severity::Critical))
+    let case = a
+        .provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .find(|c| c.id == "5.6-1-2")
+        .expect("case");
+    assert_eq!(case.verdict, Verdict::NeedsManual);
+    assert!(case.reason.contains("indication"), "{}", case.reason);
+    assert!(
+        case.units
+            .iter()
+            .filter(|u| u.kind == touchstone_catalog::UnitKind::Functional)
+            .all(|u| u.applied.iter().all(|x| x.indication()) && !u.applied.is_empty())
     );
-    assert_eq!(a.overall.worst_severity, Some(Severity::Critical));
-    assert!(a.fails_at(Severity::Critical));
+    assert_eq!(case_verdict(&a, "5.6-1-1"), Verdict::NeedsManual);
+    assert_ne!(provision(&a, "5.6-1").verdict, Verdict::Fail);
+    assert!(!a.fails_at(Severity::Info));
+}
+
+/// Regression (issue 12): the share of ELF binaries without NX failed 5.6-8
+/// and 5.6-9, and an end-of-life component 5.2-3, 5.5-2 and 5.3-8; both are
+/// indications for units judged from documents and processes.
+#[test]
+fn built_in_indications_never_fail_a_unit_alone() {
+    let elf = finding(
+        "fw-elf-hardening",
+        Supports::Fail,
+        Severity::Medium,
+        &["5.6-8", "5.6-9"],
+        &["5.6-8-1", "5.6-9-1"],
+    );
+    let eol = finding(
+        "fw-eol-component",
+        Supports::Fail,
+        Severity::High,
+        &["5.2-3", "5.3-8", "5.5-2"],
+        &["5.2-3-1", "5.3-8-1", "5.5-2-2"],
+    );
+    let a = run(&project(&[]), &[elf, eol]);
+    for p in ["5.6-8", "5.6-9", "5.2-3", "5.3-8", "5.5-2"] {
+        let r = provision(&a, p);
+        assert_ne!(r.verdict, Verdict::Fail, "{p}: {}", r.reason);
+    }
+    let case = a
+        .provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .find(|c| c.id == "5.6-8-1")
+        .expect("case");
+    assert_eq!(case.verdict, Verdict::NeedsManual);
+    assert!(
+        case.units
+            .iter()
+            .all(|u| u.applied.len() == 1 && u.applied[0].indication())
+    );
+}
+
+/// Regression (issue 12): a case showed FAIL while every unit needed an assessor.
+#[test]
+fn a_case_fails_only_through_a_failing_unit() {
+    let key = finding(
+        "fw-private-key",
+        Supports::Fail,
+        Severity::High,
+        &["5.4-3", "5.4-4"],
+        &["5.4-3-2", "5.4-4-1"],
+    );
+    let a = run(&project(&[]), &[key]);
+    for c in a.provisions.iter().flat_map(|p| p.cases.iter()) {
+        if c.verdict == Verdict::Fail {
+            assert!(
+                c.units.iter().any(|u| u.verdict == Verdict::Fail),
+                "{} fails with no failing unit",
+                c.id
+            );
+        }
+    }
+    assert_eq!(
+        case_verdict(&a, "5.4-3-2"),
+        Verdict::Fail,
+        "decisive on 5.4-3-2a"
+    );
+    assert_eq!(
+        case_verdict(&a, "5.4-4-1"),
+        Verdict::NeedsManual,
+        "indication on 5.4-4-1"
+    );
 }
 
 #[test]
@@ -349,4 +439,134 @@ fn a_manual_unit_fail_fails_the_case() {
     let a = run(&p, &example_findings());
     assert_eq!(case_verdict(&a, "5.2-1-2"), Verdict::Fail);
     assert_eq!(provision(&a, "5.2-1").severity, Some(Severity::High));
+}
+
+const ANCHOR: &str = "the final print version is still to come.\"";
+
+/// The example with dispositions appended to `evidence.toml`.
+fn with_dispositions(blocks: &str) -> Project {
+    project(&[("evidence", ANCHOR, &format!("{ANCHOR}\n\n{blocks}"))])
+}
+
+fn mdns_fingerprint() -> String {
+    example_findings()
+        .iter()
+        .find(|f| f.finding.check == "net-mdns-disclosure")
+        .expect("example has the mDNS finding")
+        .finding
+        .fingerprint()
+}
+
+fn disposition(decision: &str, extra: &str) -> String {
+    format!(
+        "[[disposition]]\nid = \"DSP-1\"\nfinding = \"{}\"\ndecision = \"{decision}\"\nreason = \"The announced name is the user-chosen label, documented in IXIT 17.\"\nassessor = \"M. Lindqvist\"\ndate = 2026-11-25\n{extra}",
+        mdns_fingerprint()
+    )
+}
+
+fn case_of<'a>(a: &'a Assessment, id: &str) -> &'a touchstone_engine::CaseResult {
+    a.provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"))
+}
+
+/// Regression (issue 12): a manual PASS against a tool FAIL stayed
+/// inconclusive for ever and the exit code turned green anyway.
+#[test]
+fn an_unsettled_contradiction_is_inconclusive_and_fails_the_gate() {
+    let a = run(&project(&[]), &example_findings());
+    let c = case_of(&a, "5.6-2-2");
+    assert_eq!(c.verdict, Verdict::Inconclusive);
+    assert!(
+        c.unsettled && c.reason.starts_with("unsettled"),
+        "{}",
+        c.reason
+    );
+    assert!(a.fails(Severity::Critical, true));
+    assert!(!a.fails(Severity::Critical, false));
+}
+
+#[test]
+fn a_false_positive_with_a_reason_settles_the_contradiction() {
+    let p = with_dispositions(&disposition("false-positive", ""));
+    let a = run(&p, &example_findings());
+    let c = case_of(&a, "5.6-2-2");
+    assert_eq!(c.verdict, Verdict::Pass, "{}", c.reason);
+    assert!(a.unsettled.is_empty());
+    let d = &a.dispositions[0];
+    assert_eq!(d.status, touchstone_engine::DispositionStatus::Applied);
+    assert_eq!(d.units, ["5.6-2-2a"]);
+    let unit = &c.units[0];
+    assert_eq!(
+        unit.applied[0].effect,
+        touchstone_engine::Effect::FalsePositive
+    );
+    assert!(!a.fails(Severity::Info, true));
+}
+
+#[test]
+fn a_waiver_holds_until_its_expiry_then_the_finding_counts_again() {
+    let p = with_dispositions(&disposition(
+        "accepted-risk",
+        "owner = \"Lumio product security\"\nexpires = 2027-03-31\n",
+    ));
+    let live = assess(Inputs {
+        catalog: catalog(),
+        project: &p,
+        findings: &example_findings(),
+        today: Some("2027-03-31"),
+    });
+    assert_eq!(case_of(&live, "5.6-2-2").verdict, Verdict::Pass);
+    assert_eq!(
+        case_of(&live, "5.6-2-2").units[0].applied[0].effect,
+        touchstone_engine::Effect::Waived
+    );
+    let expired = assess(Inputs {
+        catalog: catalog(),
+        project: &p,
+        findings: &example_findings(),
+        today: Some("2027-04-01"),
+    });
+    assert_eq!(case_of(&expired, "5.6-2-2").verdict, Verdict::Inconclusive);
+    assert_eq!(
+        expired.dispositions[0].status,
+        touchstone_engine::DispositionStatus::Expired
+    );
+    assert!(
+        expired
+            .notes
+            .iter()
+            .any(|n| n.contains("DSP-1") && n.contains("expired")),
+        "{:?}",
+        expired.notes
+    );
+}
+
+#[test]
+fn a_confirmed_indication_becomes_decisive_and_a_check_disposition_covers_its_unit() {
+    let elf = finding(
+        "fw-elf-hardening",
+        Supports::Fail,
+        Severity::Medium,
+        &["5.6-8"],
+        &["5.6-8-1"],
+    );
+    let p = with_dispositions(
+        "[[disposition]]\nid = \"DSP-2\"\ncheck = \"fw-elf-hardening\"\nunit = \"5.6-8-1a\"\ndecision = \"confirmed\"\nreason = \"The IXIT claims NX on every binary; 40 of 52 lack it.\"\nassessor = \"R. Okafor\"\ndate = 2026-11-26\n",
+    );
+    let a = run(&p, std::slice::from_ref(&elf));
+    let c = case_of(&a, "5.6-8-1");
+    assert_eq!(c.verdict, Verdict::Fail, "{}", c.reason);
+    let a_unit = c.units.iter().find(|u| u.id == "5.6-8-1a").expect("unit a");
+    let b_unit = c.units.iter().find(|u| u.id == "5.6-8-1b").expect("unit b");
+    assert_eq!(a_unit.verdict, Verdict::Fail);
+    assert!(
+        b_unit.applied[0].indication(),
+        "unit b keeps the indication"
+    );
+    // Without the disposition the same finding fails nothing.
+    let plain = run(&project(&[]), &[elf]);
+    assert_eq!(case_of(&plain, "5.6-8-1").verdict, Verdict::NeedsManual);
 }

@@ -5,6 +5,9 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// The code of diagnostics made without one: a project file or directory cannot be read.
+pub const IO_CODE: &str = "TS0001";
+
 /// Whether a diagnostic stops the assessment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -18,6 +21,8 @@ pub enum Level {
 /// One message about a project file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Diagnostic {
+    /// Stable code, `TS` and four digits (see the table in `docs/error-codes.md`).
+    pub code: String,
     /// Error or warning.
     pub level: Level,
     /// File name relative to the project directory.
@@ -43,6 +48,7 @@ impl Diagnostic {
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
+            code: IO_CODE.to_owned(),
             level: Level::Error,
             file: file.to_owned(),
             line: pos.map(|p| p.0),
@@ -50,6 +56,16 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
         }
+    }
+
+    /// An error with its code, without a position.
+    pub fn coded(
+        code: &str,
+        file: &str,
+        pos: Option<(usize, usize)>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::error(file, pos, message).with_code(code)
     }
 
     /// A warning at a position.
@@ -62,6 +78,13 @@ impl Diagnostic {
             level: Level::Warning,
             ..Diagnostic::error(file, pos, message)
         }
+    }
+
+    /// Set the stable code.
+    #[must_use]
+    pub fn with_code(mut self, code: &str) -> Diagnostic {
+        self.code = code.to_owned();
+        self
     }
 
     /// Attach a hint.
@@ -83,7 +106,7 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        write!(f, "{level}: {}", self.file)?;
+        write!(f, "{level}[{}]: {}", self.code, self.file)?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(col) = self.column {

@@ -37,6 +37,184 @@ pub struct ProjectFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub findings: Vec<Spanned<String>>,
+    /// The testing laboratory (for the deliverable report).
+    #[serde(default)]
+    pub lab: Option<LabFile>,
+    /// Identification, scope and sign-off of the deliverable report.
+    #[serde(default)]
+    pub report: Option<ReportMetaFile>,
+    /// The samples (units of the product) tested.
+    #[serde(default, rename = "sample")]
+    pub samples: Vec<SampleFile>,
+    /// Inputs given to tools (firmware images, captures, findings files), by hash.
+    #[serde(default, rename = "input")]
+    pub inputs: Vec<InputFile>,
+}
+
+/// A date: a TOML local date (`2026-12-01`) or the same as a string (`"2026-12-01"`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum DateField {
+    /// Written as a TOML date.
+    Date(toml::value::Datetime),
+    /// Written as a string.
+    Text(String),
+}
+
+impl DateField {
+    /// The date as `YYYY-MM-DD`, or `None` when it is not a plain calendar date.
+    pub fn ymd(&self) -> Option<String> {
+        let text = match self {
+            DateField::Date(d) if d.date.is_some() && d.time.is_none() && d.offset.is_none() => {
+                d.to_string()
+            }
+            DateField::Date(_) => return None,
+            DateField::Text(t) => t.trim().to_owned(),
+        };
+        valid_ymd(&text).then_some(text)
+    }
+
+    /// As written, for messages.
+    pub fn raw(&self) -> String {
+        match self {
+            DateField::Date(d) => d.to_string(),
+            DateField::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// Whether `s` is a calendar date `YYYY-MM-DD` (month 1-12, day valid for the month).
+pub fn valid_ymd(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+fn date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "format": "date",
+        "description": "A date, YYYY-MM-DD: a TOML local date (2026-12-01) or the same in quotes."
+    })
+}
+
+/// The testing laboratory.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabFile {
+    /// Name of the laboratory.
+    pub name: String,
+    /// Accreditation (body, number, standard), for instance `UKAS 0000 (ISO/IEC 17025:2017)`.
+    #[serde(default)]
+    pub accreditation: Option<String>,
+    /// Postal address.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A person signing the report, with the date.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    /// Name.
+    pub name: String,
+    /// Role or title, for instance `Technical reviewer`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// When they signed.
+    #[schemars(schema_with = "date_schema")]
+    pub date: Spanned<DateField>,
+}
+
+/// Identification, scope and sign-off of the report.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportMetaFile {
+    /// The report's identifier, for instance `LAB-2026-0142`.
+    pub id: String,
+    /// Revision of the report, for instance `1` or `1.1`.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// The client (usually the manufacturer).
+    #[serde(default)]
+    pub client: Option<String>,
+    /// First day of testing.
+    #[serde(default)]
+    #[schemars(schema_with = "opt_date_schema")]
+    pub test_start: Option<Spanned<DateField>>,
+    /// Last day of testing.
+    #[serde(default)]
+    #[schemars(schema_with = "opt_date_schema")]
+    pub test_end: Option<Spanned<DateField>>,
+    /// What the assessment covers.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Deviations from the test specification or the method, one per item.
+    #[serde(default)]
+    pub deviations: Vec<String>,
+    /// Assessor per test case (`"5.1-1-1" = "R. Okafor"`); records name their own assessor too.
+    #[serde(default)]
+    pub assessors: std::collections::BTreeMap<String, String>,
+    /// The technical reviewer.
+    #[serde(default)]
+    pub reviewer: Option<SignatureFile>,
+    /// Who approves the report for release.
+    #[serde(default)]
+    pub approver: Option<SignatureFile>,
+}
+
+fn opt_date_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    date_schema(g)
+}
+
+/// One sample of the product.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleFile {
+    /// Sample id used in the lab, for instance `S1`.
+    pub id: String,
+    /// Serial number.
+    #[serde(default)]
+    pub serial: Option<String>,
+    /// Hardware version of this sample, if it differs from the device's.
+    #[serde(default)]
+    pub hardware_version: Option<String>,
+    /// Firmware version on this sample, if it differs from the device's.
+    #[serde(default)]
+    pub firmware_version: Option<String>,
+    /// Anything else (received on, condition).
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// A tool input named by its hash.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputFile {
+    /// File name (no directories), for instance `sp20-fw-2.4.1.bin`.
+    pub name: String,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    /// `firmware`, `capture`, `findings`, `document` or another word.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Sample id it was taken from, if any.
+    #[serde(default)]
+    pub sample: Option<String>,
 }
 
 /// Identification of the device under test (DUT).
@@ -67,7 +245,7 @@ pub enum Support {
     /// Not supported.
     N,
     /// Not applicable (only for conditional provisions whose condition does not hold).
-    #[serde(rename = "N/A", alias = "NA", alias = "n/a")]
+    #[serde(rename = "N/A")]
     NA,
 }
 
@@ -86,9 +264,10 @@ impl Support {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IcsRow {
-    /// `Y`, `N` or `N/A`.
-    #[schemars(with = "Support")]
-    pub support: Spanned<Support>,
+    /// `Y`, `N` or `N/A`; absent while the row is still to be answered.
+    #[serde(default)]
+    #[schemars(with = "Option<Support>")]
+    pub support: Option<Spanned<Support>>,
     /// Measures taken (Y), the reason (N) or the rationale (N/A).
     #[serde(default)]
     pub detail: String,
@@ -114,15 +293,44 @@ pub type IxitFile = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[allow(dead_code)]
 pub struct IxitFileSchema(BTreeMap<String, IxitTableSchema>);
 
-/// Schema-only view of one IXIT table: many entries or one record of text fields.
+/// Schema-only view of one IXIT table: many entries or one record of fields.
 #[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum IxitTableSchema {
     /// Entries with an `id`.
-    Many(Vec<BTreeMap<String, String>>),
+    Many(Vec<BTreeMap<String, IxitValueSchema>>),
     /// A single record.
-    Single(BTreeMap<String, String>),
+    Single(BTreeMap<String, IxitValueSchema>),
+}
+
+/// Schema-only view of an IXIT field value, as the loader reads it: text, a
+/// yes/no (shown as `yes`/`no`), a number, or a list of those (joined with commas).
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IxitValueSchema {
+    /// Text.
+    Text(String),
+    /// Yes or no.
+    Flag(bool),
+    /// A whole number.
+    Number(i64),
+    /// A list.
+    List(Vec<IxitScalarSchema>),
+}
+
+/// Schema-only view of an item of an IXIT list.
+#[derive(Debug, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum IxitScalarSchema {
+    /// Text.
+    Text(String),
+    /// Yes or no.
+    Flag(bool),
+    /// A whole number.
+    Number(i64),
 }
 
 /// `evidence.toml`: manual evidence records.
@@ -133,19 +341,82 @@ pub struct EvidenceFile {
     #[serde(default, rename = "record")]
     #[schemars(with = "Vec<RecordRow>")]
     pub records: Vec<Spanned<RecordRow>>,
+    /// The assessor's dispositions of automated findings.
+    #[serde(default, rename = "disposition")]
+    #[schemars(with = "Vec<DispositionRow>")]
+    pub dispositions: Vec<Spanned<DispositionRow>>,
+}
+
+/// What an assessor decided about an automated finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// The finding is right: it counts as decisive evidence for the unit.
+    Confirmed,
+    /// The finding is wrong: it no longer counts.
+    FalsePositive,
+    /// The risk is accepted (waived) by an owner until an expiry date; then it counts again.
+    AcceptedRisk,
+}
+
+impl Decision {
+    /// As written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Confirmed => "confirmed",
+            Decision::FalsePositive => "false-positive",
+            Decision::AcceptedRisk => "accepted-risk",
+        }
+    }
+}
+
+/// One disposition: of one finding (by fingerprint) or of a whole check on a unit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispositionRow {
+    /// Id, unique in the project (for instance `DSP-001`).
+    pub id: String,
+    /// The finding's fingerprint (`fp1:` and 32 hex digits, shown in every report); or use `check`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub finding: Option<Spanned<String>>,
+    /// A check id: the disposition covers every finding of that check on `unit`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub check: Option<Spanned<String>>,
+    /// A unit or test case id; required with `check`, optional with `finding` (all its units).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub unit: Option<Spanned<String>>,
+    /// confirmed, false-positive or accepted-risk.
+    pub decision: Decision,
+    /// Why (required).
+    pub reason: String,
+    /// Who decided.
+    pub assessor: String,
+    /// When.
+    #[schemars(schema_with = "date_schema")]
+    pub date: Spanned<DateField>,
+    /// Who owns an accepted risk (required for accepted-risk).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// When an accepted risk lapses and the finding counts again (required for accepted-risk).
+    #[serde(default)]
+    #[schemars(schema_with = "opt_date_schema")]
+    pub expires: Option<Spanned<DateField>>,
 }
 
 /// The verdict an assessor records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 pub enum RecordVerdict {
     /// Every criterion in scope holds.
-    #[serde(rename = "PASS", alias = "pass")]
+    #[serde(rename = "PASS")]
     Pass,
     /// A criterion in scope does not hold.
-    #[serde(rename = "FAIL", alias = "fail")]
+    #[serde(rename = "FAIL")]
     Fail,
     /// The assessor could not decide yet.
-    #[serde(rename = "INCONCLUSIVE", alias = "inconclusive")]
+    #[serde(rename = "INCONCLUSIVE")]
     Inconclusive,
 }
 
@@ -178,8 +449,8 @@ pub struct RecordRow {
     /// Who assessed.
     pub assessor: String,
     /// When (a TOML date, `2026-11-20`).
-    #[schemars(with = "String")]
-    pub date: Spanned<toml::value::Datetime>,
+    #[schemars(schema_with = "date_schema")]
+    pub date: Spanned<DateField>,
     /// What was done and observed.
     #[serde(default)]
     pub notes: String,

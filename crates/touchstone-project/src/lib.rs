@@ -29,8 +29,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use touchstone_catalog::{Catalog, Edition, Provision};
 
-pub use diag::{Diagnostic, Level};
-pub use files::{Device, PROJECT_SCHEMA, RecordVerdict, Support};
+pub use diag::{Diagnostic, IO_CODE, Level};
+pub use files::{Decision, Device, PROJECT_SCHEMA, RecordVerdict, Support, valid_ymd};
 pub use fs::{hash_file, load};
 pub use safe_fs::write_atomically;
 pub use validate::{AttachmentHasher, Sources, parse};
@@ -63,6 +63,117 @@ pub struct Project {
     pub records: Vec<Record>,
     /// Findings files named by the project, relative to it.
     pub findings_files: Vec<String>,
+    /// The assessor's dispositions of automated findings.
+    pub dispositions: Vec<Disposition>,
+    /// Laboratory, report identification, samples and sign-off.
+    pub deliverable: Deliverable,
+}
+
+/// What a disposition is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum DispositionTarget {
+    /// One finding, by its fingerprint (`Finding::fingerprint`).
+    Finding(String),
+    /// Every finding of a check (on `unit`).
+    Check(String),
+}
+
+/// An assessor's decision about automated findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Disposition {
+    /// Id, unique in the project.
+    pub id: String,
+    /// The finding or check.
+    pub target: DispositionTarget,
+    /// Unit or test case id it is limited to (`None`: every unit the finding applies to).
+    pub unit: Option<String>,
+    /// Confirmed, false positive or accepted risk.
+    pub decision: Decision,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub assessor: String,
+    /// When (`YYYY-MM-DD`).
+    pub date: String,
+    /// Owner of an accepted risk.
+    pub owner: Option<String>,
+    /// Expiry of an accepted risk (`YYYY-MM-DD`).
+    pub expires: Option<String>,
+}
+
+/// A signature of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signature {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Option<String>,
+    /// Date (`YYYY-MM-DD`).
+    pub date: String,
+}
+
+/// A sample of the product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    /// Lab sample id.
+    pub id: String,
+    /// Serial number.
+    pub serial: Option<String>,
+    /// Hardware version, when it differs from the device's.
+    pub hardware_version: Option<String>,
+    /// Firmware version, when it differs from the device's.
+    pub firmware_version: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// A tool input named by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Input {
+    /// File name.
+    pub name: String,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    /// Kind (`firmware`, `findings`, ...).
+    pub kind: Option<String>,
+    /// Sample it came from.
+    pub sample: Option<String>,
+}
+
+/// What a lab needs to issue the report as a deliverable (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Deliverable {
+    /// Laboratory name.
+    pub lab_name: Option<String>,
+    /// Accreditation.
+    pub lab_accreditation: Option<String>,
+    /// Laboratory address.
+    pub lab_address: Option<String>,
+    /// Report id.
+    pub report_id: Option<String>,
+    /// Report revision.
+    pub revision: Option<String>,
+    /// Client.
+    pub client: Option<String>,
+    /// First day of testing (`YYYY-MM-DD`).
+    pub test_start: Option<String>,
+    /// Last day of testing.
+    pub test_end: Option<String>,
+    /// Scope.
+    pub scope: Option<String>,
+    /// Deviations.
+    pub deviations: Vec<String>,
+    /// Assessor per test case.
+    pub assessors: BTreeMap<String, String>,
+    /// Technical reviewer.
+    pub reviewer: Option<Signature>,
+    /// Approver.
+    pub approver: Option<Signature>,
+    /// Samples.
+    pub samples: Vec<Sample>,
+    /// Declared tool inputs.
+    pub inputs: Vec<Input>,
 }
 
 /// One ICS answer.

@@ -1,9 +1,11 @@
 //! Templates written by `touchstone init`.
 //!
-//! The templates are valid projects: every provision is answered `Y` with an
-//! empty detail (validation lists those as still to describe), every
-//! condition and feature is declared as holding, and the IXIT and evidence
-//! files carry commented examples of every table and field.
+//! The templates are valid projects that claim nothing: every provision has a
+//! row with its `support` left to fill in (validation lists the unanswered
+//! ones), every condition and feature is listed commented out (undeclared;
+//! validation asks for each), and the IXIT and evidence files carry commented
+//! examples of every table and field, including dispositions of findings and
+//! the laboratory's report metadata.
 
 use std::fmt::Write as _;
 
@@ -69,19 +71,60 @@ fn project(catalog: &Catalog, edition: Edition, device: &Device) -> String {
         out,
         "# A conditional provision may be answered N/A only when one of its conditions is false."
     );
+    let _ = writeln!(
+        out,
+        "# Uncomment each line and set true or false; complementary conditions (such as"
+    );
+    let _ = writeln!(out, "# constrained / not constrained) must differ.");
     let _ = writeln!(out, "[conditions]");
     for c in &standard.conditions {
-        let _ = writeln!(out, "{} = true  # {}", c.number, c.text);
+        let _ = writeln!(out, "# {} = true  # {}", c.number, c.text);
     }
     if !standard.features.is_empty() {
         let _ = writeln!(out, "\n# Which features (capabilities) the device has.");
         let _ = writeln!(out, "[features]");
         for f in &standard.features {
-            let _ = writeln!(out, "{} = true  # {}", f.letter, f.text);
+            let _ = writeln!(out, "# {} = true  # {}", f.letter, f.text);
         }
     }
+    out.push_str(DELIVERABLE_TEMPLATE);
     out
 }
+
+/// The commented deliverable metadata at the end of `touchstone.toml`.
+const DELIVERABLE_TEMPLATE: &str = "
+# The deliverable: uncomment and fill in for a report a laboratory signs.
+# [lab]
+# name = \"Laboratory name\"
+# accreditation = \"Accreditation body, number (ISO/IEC 17025:2017)\"
+#
+# [report]
+# id = \"LAB-2026-0001\"
+# revision = \"1\"
+# client = \"Manufacturer\"
+# test_start = 2026-01-05
+# test_end = 2026-01-16
+# scope = \"What the assessment covers\"
+# deviations = []
+# [report.assessors]          # assessor per test case (records name theirs too)
+# \"5.1-1-1\" = \"Name\"
+# [report.reviewer]
+# name = \"Name\"
+# date = 2026-01-20
+# [report.approver]
+# name = \"Name\"
+# date = 2026-01-21
+#
+# [[sample]]
+# id = \"S1\"
+# serial = \"Serial number\"
+#
+# [[input]]                  # every firmware image and tool input, by file name and SHA-256
+# name = \"firmware.bin\"
+# sha256 = \"...\"
+# kind = \"firmware\"
+# sample = \"S1\"
+";
 
 fn ics(catalog: &Catalog, edition: Edition) -> String {
     let mut out = String::new();
@@ -123,7 +166,7 @@ fn ics(catalog: &Catalog, edition: Edition) -> String {
             p.summary
         );
         let _ = writeln!(out, "[{}]", quote(&p.id));
-        let _ = writeln!(out, "support = \"Y\"");
+        let _ = writeln!(out, "# support = \"Y\" | \"N\" | \"N/A\"");
         let _ = writeln!(out, "detail = \"\"");
     }
     out
@@ -190,6 +233,21 @@ fn evidence() -> String {
      # notes = \"What was examined and what was observed.\"\n\
      # [[record.attachment]]\n\
      # path = \"evidence/screenshot.png\"\n\
-     # sha256 = \"...\"\n"
+     # sha256 = \"...\"\n\
+     #\n\
+     # Dispositions of automated findings: one finding by its fingerprint (reports show it),\n\
+     # or every finding of a check on one unit or test case. decision: confirmed,\n\
+     # false-positive or accepted-risk (a waiver: owner and expires required).\n\
+     #\n\
+     # [[disposition]]\n\
+     # id = \"DSP-001\"\n\
+     # finding = \"fp1:0123456789abcdef0123456789abcdef\"   # or: check = \"fw-elf-hardening\"\n\
+     # unit = \"5.6-8-1a\"        # required with check\n\
+     # decision = \"false-positive\"\n\
+     # reason = \"What was examined and why the finding does not hold.\"\n\
+     # assessor = \"Name of the assessor\"\n\
+     # date = 2026-01-31\n\
+     # owner = \"Name\"            # accepted-risk only\n\
+     # expires = 2026-06-30       # accepted-risk only\n"
         .to_owned()
 }

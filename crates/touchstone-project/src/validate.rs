@@ -7,7 +7,8 @@ use touchstone_catalog::{Catalog, Edition, IxitTable, Modal, Records};
 use touchstone_core::text::{line_col, nearest};
 
 use crate::files::{
-    EvidenceFile, IcsFile, IxitFile, PROJECT_SCHEMA, ProjectFile, RecordRow, Support,
+    DispositionRow, EvidenceFile, IcsFile, IxitFile, PROJECT_SCHEMA, ProjectFile, RecordRow,
+    Support, valid_ymd,
 };
 use crate::{
     Attachment, Diagnostic, EVIDENCE_FILE, ICS_FILE, IXIT_FILE, IcsAnswer, IxitEntry, PROJECT_FILE,
@@ -38,32 +39,30 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn error(
         &mut self,
+        code: &str,
         file: &str,
         text: &str,
         span: Option<Range<usize>>,
         msg: String,
     ) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::error(
-            file,
-            span.map(|s| line_col(text, s.start)),
-            msg,
-        ));
+        self.diags.push(
+            Diagnostic::error(file, span.map(|s| line_col(text, s.start)), msg).with_code(code),
+        );
         let last = self.diags.len() - 1;
         &mut self.diags[last]
     }
 
     fn warning(
         &mut self,
+        code: &str,
         file: &str,
         text: &str,
         span: Option<Range<usize>>,
         msg: String,
     ) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::warning(
-            file,
-            span.map(|s| line_col(text, s.start)),
-            msg,
-        ));
+        self.diags.push(
+            Diagnostic::warning(file, span.map(|s| line_col(text, s.start)), msg).with_code(code),
+        );
         let last = self.diags.len() - 1;
         &mut self.diags[last]
     }
@@ -77,16 +76,35 @@ fn hint(d: &mut Diagnostic, text: impl Into<String>) {
 fn syntax(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     let pos = e.span().map(|s| line_col(text, s.start));
     let message = e.message().trim().to_owned();
-    let h = if message.contains("unknown field") {
-        "check the spelling; `touchstone init` writes a template with every field, and `touchstone schema` gives a JSON Schema for editors"
+    let (code, h) = if message.contains("unknown field") {
+        (
+            "TS0101",
+            "check the spelling; `touchstone init` writes a template with every field, and `touchstone schema` gives a JSON Schema for editors",
+        )
     } else if message.contains("unknown variant") {
-        "use one of the values listed above, exactly as written"
+        (
+            "TS0102",
+            "use one of the values listed above, exactly as written (verdicts in capitals: PASS, FAIL, INCONCLUSIVE)",
+        )
     } else if message.contains("missing field") {
-        "add the field; `touchstone init` writes a template with every required field"
+        (
+            "TS0103",
+            "add the field; `touchstone init` writes a template with every required field",
+        )
+    } else if message.contains("invalid type") || message.contains("did not match any variant") {
+        (
+            "TS0104",
+            "the value has the wrong type; `touchstone schema` gives the JSON Schema of every field",
+        )
     } else {
-        "the file must be valid TOML (https://toml.io); check quotes, brackets and commas near this position"
+        (
+            "TS0100",
+            "the file must be valid TOML (https://toml.io); check quotes, brackets and commas near this position",
+        )
     };
-    Diagnostic::error(file, pos, format!("expected {}", describe(&message))).with_hint(h)
+    Diagnostic::error(file, pos, format!("expected {}", describe(&message)))
+        .with_code(code)
+        .with_hint(h)
 }
 
 /// Make serde's messages read as "expected ...".
@@ -143,16 +161,13 @@ pub fn parse(
     };
     let project_file =
         parse_file::<ProjectFile>(&mut ctx.diags, PROJECT_FILE, sources.project).map(|(_, p)| p);
-    let header = project_file
-        .as_ref()
-        .and_then(|p| check_header(&mut ctx, sources.project, p));
-
     let ics = match sources.ics {
         None => {
             ctx.diags.push(
-                Diagnostic::error(ICS_FILE, None, "the project has no ICS file").with_hint(
-                    "`touchstone init` scaffolds `ics.toml` with a row for every provision",
-                ),
+                Diagnostic::coded("TS0209", ICS_FILE, None, "the project has no ICS file")
+                    .with_hint(
+                        "`touchstone init` scaffolds `ics.toml` with a row for every provision",
+                    ),
             );
             None
         }
@@ -164,6 +179,14 @@ pub fn parse(
     let evidence = sources
         .evidence
         .and_then(|text| parse_file::<EvidenceFile>(&mut ctx.diags, EVIDENCE_FILE, text));
+    // A file that does not parse says nothing about the others' references:
+    // report only what stopped the parse, never a cascade of unknown ids.
+    if ctx.diags.iter().any(Diagnostic::is_error) {
+        return (None, ctx.diags);
+    }
+    let header = project_file
+        .as_ref()
+        .and_then(|p| check_header(&mut ctx, sources.project, p));
 
     // Everything below needs the edition.
     let Some((project_file, edition, conditions, features)) = header else {
@@ -185,9 +208,10 @@ pub fn parse(
             )
         })
         .unwrap_or_default();
-    let records = evidence
+    let (records, dispositions) = evidence
         .map(|(text, file)| check_evidence(&mut ctx, edition, text, file, hasher))
         .unwrap_or_default();
+    let deliverable = check_deliverable(&mut ctx, sources.project, &project_file);
 
     let findings_files = project_file
         .findings
@@ -197,6 +221,7 @@ pub fn parse(
     for f in &project_file.findings {
         if !is_inside(f.get_ref()) {
             ctx.error(
+                "TS0117",
                 PROJECT_FILE,
                 sources.project,
                 Some(f.span()),
@@ -217,6 +242,8 @@ pub fn parse(
         ixit: ixit_entries,
         records,
         findings_files,
+        dispositions,
+        deliverable,
     };
     let ok = !ctx.diags.iter().any(Diagnostic::is_error);
     (ok.then_some(project), ctx.diags)
@@ -233,6 +260,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     let f = PROJECT_FILE;
     if p.schema.get_ref() != PROJECT_SCHEMA {
         let d = ctx.error(
+            "TS0110",
             f,
             text,
             Some(p.schema.span()),
@@ -248,6 +276,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     }
     let Some(edition) = Edition::parse(p.standard.get_ref()) else {
         let d = ctx.error(
+            "TS0111",
             f,
             text,
             Some(p.standard.span()),
@@ -278,6 +307,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
                     .map(|c| c.number.to_string())
                     .collect();
                 let d = ctx.error(
+                    "TS0112",
                     f,
                     text,
                     Some(key.span()),
@@ -297,6 +327,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     for c in &standard.conditions {
         if !conditions.contains_key(&c.number) {
             ctx.warning(
+                "TS0113",
                 f,
                 text,
                 None,
@@ -313,6 +344,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
             features.insert(key.get_ref().clone(), *present);
         } else {
             let d = ctx.error(
+                "TS0114",
                 f,
                 text,
                 Some(key.span()),
@@ -337,6 +369,7 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
     for x in &standard.features {
         if !features.contains_key(&x.letter) {
             ctx.warning(
+                "TS0115",
                 f,
                 text,
                 None,
@@ -347,7 +380,232 @@ fn check_header(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> Option<Header
             );
         }
     }
+    contradictions(ctx, text, edition, &conditions, &features);
     Some((p.clone(), edition, conditions, features))
+}
+
+/// Conditions declared alike although one is the other's complement, and
+/// conditions or features declared absent although one that implies them holds.
+fn contradictions(
+    ctx: &mut Ctx<'_>,
+    text: &str,
+    edition: Edition,
+    conditions: &BTreeMap<u32, bool>,
+    features: &BTreeMap<String, bool>,
+) {
+    let standard = ctx.catalog.standard(edition);
+    let mut found = Vec::new();
+    for c in &standard.conditions {
+        let Some(&holds) = conditions.get(&c.number) else {
+            continue;
+        };
+        if let Some(other) = c.complement
+            && other > c.number
+            && conditions.get(&other) == Some(&holds)
+        {
+            found.push(format!(
+                "conditions {} ({}) and {other} are declared both {}, but exactly one of them holds",
+                c.number,
+                c.text,
+                if holds { "true" } else { "false" }
+            ));
+        }
+        for implied in &c.implies {
+            if holds && conditions.get(implied) == Some(&false) {
+                found.push(format!(
+                    "condition {} ({}) holds, so condition {implied} must hold too, but it is declared false",
+                    c.number, c.text
+                ));
+            }
+        }
+    }
+    for x in &standard.features {
+        for implied in &x.implies {
+            if features.get(&x.letter) == Some(&true) && features.get(implied) == Some(&false) {
+                found.push(format!(
+                    "feature {} ({}) is present, so feature {implied} must be present too, but it is declared false",
+                    x.letter, x.text
+                ));
+            }
+        }
+    }
+    for message in found {
+        let d = ctx.error(
+            "TS0116",
+            PROJECT_FILE,
+            text,
+            None,
+            format!("expected consistent conditions: {message}"),
+        );
+        hint(
+            d,
+            "fix the declarations in touchstone.toml; `touchstone catalog conditions` lists them",
+        );
+    }
+}
+
+fn date_of(
+    ctx: &mut Ctx<'_>,
+    file: &str,
+    text: &str,
+    what: &str,
+    d: &toml::Spanned<crate::files::DateField>,
+) -> String {
+    match d.get_ref().ymd() {
+        Some(ymd) => ymd,
+        None => {
+            let e = ctx.error(
+                "TS0402",
+                file,
+                text,
+                Some(d.span()),
+                format!(
+                    "expected a date like 2026-11-20 for {what}, found `{}`",
+                    d.get_ref().raw()
+                ),
+            );
+            hint(e, "write the date as YYYY-MM-DD, without a time");
+            d.get_ref().raw()
+        }
+    }
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn check_deliverable(ctx: &mut Ctx<'_>, text: &str, p: &ProjectFile) -> crate::Deliverable {
+    let f = PROJECT_FILE;
+    let mut out = crate::Deliverable::default();
+    if let Some(lab) = &p.lab {
+        out.lab_name = Some(lab.name.clone());
+        out.lab_accreditation = lab.accreditation.clone();
+        out.lab_address = lab.address.clone();
+    }
+    let sign = |ctx: &mut Ctx<'_>, what: &str, s: &Option<crate::files::SignatureFile>| {
+        s.as_ref().map(|s| crate::Signature {
+            name: s.name.clone(),
+            role: s.role.clone(),
+            date: date_of(ctx, f, text, what, &s.date),
+        })
+    };
+    if let Some(r) = &p.report {
+        out.report_id = Some(r.id.clone());
+        out.revision = r.revision.clone();
+        out.client = r.client.clone();
+        out.scope = r.scope.clone();
+        out.deviations = r.deviations.clone();
+        out.assessors = r.assessors.clone();
+        out.test_start = r
+            .test_start
+            .as_ref()
+            .map(|d| date_of(ctx, f, text, "report.test_start", d));
+        out.test_end = r
+            .test_end
+            .as_ref()
+            .map(|d| date_of(ctx, f, text, "report.test_end", d));
+        if let (Some(a), Some(b)) = (&out.test_start, &out.test_end)
+            && valid_ymd(a)
+            && valid_ymd(b)
+            && b < a
+        {
+            let d = ctx.error(
+                "TS0120",
+                f,
+                text,
+                r.test_end.as_ref().map(|d| d.span()),
+                format!("expected the test period to end on or after {a}, found end {b}"),
+            );
+            hint(d, "swap test_start and test_end");
+        }
+        out.reviewer = sign(ctx, "report.reviewer.date", &r.reviewer);
+        out.approver = sign(ctx, "report.approver.date", &r.approver);
+        if out.approver.is_some() && out.reviewer.is_none() {
+            let d = ctx.error(
+                "TS0121",
+                f,
+                text,
+                None,
+                "expected a reviewer before an approver: the report is approved after its technical review".to_owned(),
+            );
+            hint(d, "add [report.reviewer] with name and date");
+        }
+        for (case, who) in &r.assessors {
+            if ctx.catalog.case_by_id(p_edition(p), case).is_none() || who.trim().is_empty() {
+                ctx.warning(
+                    "TS0122",
+                    f,
+                    text,
+                    None,
+                    format!("report.assessors names `{case}`, which is not a test case of the plan, or no assessor"),
+                );
+            }
+        }
+    }
+    for s in &p.samples {
+        out.samples.push(crate::Sample {
+            id: s.id.clone(),
+            serial: s.serial.clone(),
+            hardware_version: s.hardware_version.clone(),
+            firmware_version: s.firmware_version.clone(),
+            notes: s.notes.clone(),
+        });
+    }
+    for i in &p.inputs {
+        if !is_sha256(i.sha256.trim()) {
+            ctx.error(
+                "TS0123",
+                f,
+                text,
+                None,
+                format!(
+                    "expected the SHA-256 of input `{}` as 64 hex digits, found `{}`",
+                    i.name, i.sha256
+                ),
+            );
+        }
+        if i.name.contains('/') || i.name.contains('\\') {
+            let d = ctx.error(
+                "TS0124",
+                f,
+                text,
+                None,
+                format!(
+                    "expected a file name without directories for input `{}`",
+                    i.name
+                ),
+            );
+            hint(
+                d,
+                "reports name inputs by file name and hash, never by host path",
+            );
+        }
+        if let Some(sample) = &i.sample
+            && !p.samples.iter().any(|s| &s.id == sample)
+        {
+            ctx.error(
+                "TS0125",
+                f,
+                text,
+                None,
+                format!(
+                    "expected input `{}` to name a declared sample, found `{sample}`",
+                    i.name
+                ),
+            );
+        }
+        out.inputs.push(crate::Input {
+            name: i.name.clone(),
+            sha256: i.sha256.trim().to_lowercase(),
+            kind: i.kind.clone(),
+            sample: i.sample.clone(),
+        });
+    }
+    out
+}
+
+fn p_edition(p: &ProjectFile) -> Edition {
+    Edition::parse(p.standard.get_ref()).unwrap_or(Edition::ALL[0])
 }
 
 fn check_ics(
@@ -362,10 +620,12 @@ fn check_ics(
     let f = ICS_FILE;
     let catalog = ctx.catalog;
     let mut answers = BTreeMap::new();
+    let mut unanswered: Vec<String> = Vec::new();
     for (key, row) in file {
         let id = key.get_ref();
         let Some(provision) = catalog.provision(edition, id) else {
             let d = ctx.error(
+                "TS0200",
                 f,
                 text,
                 Some(key.span()),
@@ -398,14 +658,19 @@ fn check_ics(
         };
         let span = row.span();
         let row = row.into_inner();
-        let support = *row.support.get_ref();
+        let Some(support_field) = row.support.clone() else {
+            unanswered.push(id.clone());
+            continue;
+        };
+        let support = *support_field.get_ref();
         let applicability = crate::unmet(provision, conditions, features);
         match support {
             Support::NA if !provision.is_conditional() => {
                 let d = ctx.error(
+"TS0201",
                     f,
                     text,
-                    Some(row.support.span()),
+                    Some(support_field.span()),
                     format!(
                         "expected `Y` or `N` for {id}, found `N/A`: {id} has status {} and applies to every device",
                         provision.status()
@@ -424,9 +689,10 @@ fn check_ics(
                     .chain(provision.features.iter().map(|x| format!("feature {x}")))
                     .collect();
                 let d = ctx.error(
+"TS0202",
                     f,
                     text,
-                    Some(row.support.span()),
+                    Some(support_field.span()),
                     format!(
                         "expected `Y` or `N` for {id}, found `N/A`: {} {} according to touchstone.toml, so {id} applies",
                         what.join(" and "),
@@ -440,9 +706,10 @@ fn check_ics(
             }
             Support::Y if !applicability.is_empty() => {
                 ctx.warning(
+                    "TS0203",
                     f,
                     text,
-                    Some(row.support.span()),
+                    Some(support_field.span()),
                     format!(
                         "{id} is answered `Y` although {} {}; it will be assessed anyway",
                         applicability.join(" and "),
@@ -458,6 +725,7 @@ fn check_ics(
                 if provision.modal == Modal::R && row.detail.trim().is_empty() =>
             {
                 let d = ctx.warning(
+"TS0204",
                     f,
                     text,
                     Some(span.clone()),
@@ -470,9 +738,10 @@ fn check_ics(
             }
             Support::N if provision.modal == Modal::M => {
                 ctx.warning(
+                    "TS0205",
                     f,
                     text,
-                    Some(row.support.span()),
+                    Some(support_field.span()),
                     format!("mandatory provision {id} is answered `N`: a declared non-conformity"),
                 );
             }
@@ -484,6 +753,7 @@ fn check_ics(
                 .any(|e| e.id.as_deref() == Some(r.get_ref().as_str()))
             {
                 let d = ctx.error(
+                    "TS0206",
                     f,
                     text,
                     Some(r.span()),
@@ -515,6 +785,7 @@ fn check_ics(
         .collect();
     if !undescribed.is_empty() {
         let d = ctx.warning(
+            "TS0207",
             f,
             text,
             None,
@@ -529,14 +800,32 @@ fn check_ics(
             "the ICS detail of a supported provision says how it is met; assessors start from it",
         );
     }
+    if !unanswered.is_empty() {
+        let d = ctx.warning(
+            "TS0210",
+            f,
+            text,
+            None,
+            format!(
+                "{} provision(s) are not answered yet (no `support`): {}; they are not assessed",
+                unanswered.len(),
+                unanswered.join(", ")
+            ),
+        );
+        hint(
+            d,
+            "answer each with support = \"Y\", \"N\" or \"N/A\" and a detail",
+        );
+    }
     let missing: Vec<&str> = catalog
         .provisions(edition)
         .iter()
         .map(|p| p.id.as_str())
-        .filter(|p| !answers.contains_key(*p))
+        .filter(|p| !answers.contains_key(*p) && !unanswered.iter().any(|u| u == p))
         .collect();
     if !missing.is_empty() {
         let d = ctx.error(
+            "TS0208",
             f,
             text,
             None,
@@ -563,7 +852,10 @@ fn value_text(v: &toml::Value) -> Option<String> {
         toml::Value::Integer(i) => Some(i.to_string()),
         toml::Value::Array(items) => items
             .iter()
-            .map(value_text)
+            .map(|x| match x {
+                toml::Value::Array(_) => None,
+                x => value_text(x),
+            })
             .collect::<Option<Vec<_>>>()
             .map(|v| v.join(", ")),
         _ => None,
@@ -584,6 +876,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
                 .map(|t| t.name_for(edition))
                 .collect();
             let d = ctx.error(
+                "TS0300",
                 f,
                 text,
                 Some(key.span()),
@@ -598,6 +891,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
         let canonical = table.name_for(edition).to_owned();
         if name != &canonical && name != &table.number.to_string() {
             ctx.warning(
+                "TS0301",
                 f,
                 text,
                 Some(key.span()),
@@ -628,6 +922,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             }
             (Records::Many, _) => {
                 let d = ctx.error(
+                    "TS0302",
                     f,
                     text,
                     Some(span),
@@ -640,6 +935,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             }
             (Records::Single, _) => {
                 let d = ctx.error(
+                    "TS0302",
                     f,
                     text,
                     Some(span),
@@ -656,6 +952,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             && !seen.insert(id.clone())
         {
             ctx.error(
+                "TS0303",
                 f,
                 text,
                 Some(span.clone()),
@@ -680,6 +977,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
                 if !ok {
                     let at = locate(text, span, entry.id.as_deref(), Some(&field.key));
                     let d = ctx.error(
+"TS0304",
                         f,
                         text,
                         Some(at),
@@ -756,6 +1054,7 @@ fn ixit_record(
     let span = locate(text, &table_span, entry_id, None);
     let toml::Value::Table(map) = value else {
         ctx.error(
+            "TS0306",
             f,
             text,
             Some(span),
@@ -770,6 +1069,7 @@ fn ixit_record(
         if !keys.contains(&k.as_str()) {
             ok = false;
             let d = ctx.error(
+                "TS0305",
                 f,
                 text,
                 Some(locate(text, &table_span, entry_id, Some(k))),
@@ -788,10 +1088,11 @@ fn ixit_record(
             None => {
                 ok = false;
                 ctx.error(
+                    "TS0306",
                     f,
                     text,
                     Some(locate(text, &table_span, entry_id, Some(k))),
-                    format!("expected text for `{canonical}`.{k}, found a nested table"),
+                    format!("expected text, yes/no, a whole number or a list of those for `{canonical}`.{k}, found another kind of value"),
                 );
             }
         }
@@ -799,6 +1100,7 @@ fn ixit_record(
     let id = fields.remove("id");
     if table.records == Records::Many && id.as_deref().is_none_or(|s| s.trim().is_empty()) {
         let d = ctx.error(
+            "TS0307",
             f,
             text,
             Some(span),
@@ -823,7 +1125,7 @@ fn check_evidence(
     text: &str,
     file: EvidenceFile,
     hasher: &mut AttachmentHasher<'_>,
-) -> Vec<Record> {
+) -> (Vec<Record>, Vec<crate::Disposition>) {
     let f = EVIDENCE_FILE;
     let catalog = ctx.catalog;
     let mut records = Vec::new();
@@ -833,6 +1135,7 @@ fn check_evidence(
         let row: RecordRow = row.into_inner();
         if !ids.insert(row.id.clone()) {
             ctx.error(
+                "TS0400",
                 f,
                 text,
                 Some(span.clone()),
@@ -841,28 +1144,18 @@ fn check_evidence(
         }
         if row.assessor.trim().is_empty() {
             ctx.error(
+                "TS0401",
                 f,
                 text,
                 Some(span.clone()),
                 format!("expected the assessor of record `{}`", row.id),
             );
         }
-        let date = row.date.get_ref();
-        if date.date.is_none() || date.time.is_some() {
-            let d = ctx.error(
-                f,
-                text,
-                Some(row.date.span()),
-                format!(
-                    "expected a date like 2026-11-20 in record `{}`, found `{date}`",
-                    row.id
-                ),
-            );
-            hint(d, "write the date without quotes and without a time");
-        }
+        let date = date_of(ctx, f, text, &format!("record `{}`", row.id), &row.date);
         let case_id = row.test_case.get_ref();
         let Some(case) = catalog.case_by_id(edition, case_id) else {
             let d = ctx.error(
+                "TS0403",
                 f,
                 text,
                 Some(row.test_case.span()),
@@ -899,6 +1192,7 @@ fn check_evidence(
                     .map(|k| k.id.trim_start_matches(case_id.as_str()).to_owned())
                     .collect();
                 let d = ctx.error(
+                    "TS0404",
                     f,
                     text,
                     Some(u.span()),
@@ -916,6 +1210,7 @@ fn check_evidence(
             let a = a.into_inner();
             if !is_inside(&a.path) {
                 let d = ctx.error(
+                    "TS0405",
                     f,
                     text,
                     Some(a_span),
@@ -934,6 +1229,7 @@ fn check_evidence(
                 Ok(actual) if actual.eq_ignore_ascii_case(a.sha256.trim()) => {}
                 Ok(actual) => {
                     let d = ctx.error(
+"TS0406",
                         f,
                         text,
                         Some(a_span.clone()),
@@ -949,6 +1245,7 @@ fn check_evidence(
                 }
                 Err(why) => {
                     let d = ctx.error(
+                        "TS0407",
                         f,
                         text,
                         Some(a_span.clone()),
@@ -969,12 +1266,202 @@ fn check_evidence(
             units,
             verdict: row.verdict,
             assessor: row.assessor,
-            date: date.to_string(),
+            date,
             notes: row.notes,
             attachments,
         });
     }
-    records
+    let dispositions = check_dispositions(ctx, edition, text, file.dispositions);
+    (records, dispositions)
+}
+
+fn check_dispositions(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    text: &str,
+    rows: Vec<toml::Spanned<DispositionRow>>,
+) -> Vec<crate::Disposition> {
+    let f = EVIDENCE_FILE;
+    let catalog = ctx.catalog;
+    let mut out = Vec::new();
+    let mut ids = BTreeSet::new();
+    for row in rows {
+        let span = row.span();
+        let row = row.into_inner();
+        if !ids.insert(row.id.clone()) {
+            ctx.error(
+                "TS0410",
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected unique disposition ids, found `{}` twice", row.id),
+            );
+        }
+        let target = match (&row.finding, &row.check) {
+            (Some(fp), None) => {
+                let v = fp.get_ref().trim();
+                let ok = v
+                    .strip_prefix("fp1:")
+                    .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+                if !ok {
+                    let d = ctx.error(
+                        "TS0412",
+                        f,
+                        text,
+                        Some(fp.span()),
+                        format!("expected a finding fingerprint like `fp1:` and 32 hex digits in disposition `{}`, found `{v}`", row.id),
+                    );
+                    hint(
+                        d,
+                        "copy the fingerprint from a report (the findings table shows it)",
+                    );
+                }
+                crate::DispositionTarget::Finding(v.to_lowercase())
+            }
+            (None, Some(check)) => {
+                if row.unit.is_none() {
+                    let d = ctx.error(
+                        "TS0413",
+                        f,
+                        text,
+                        Some(check.span()),
+                        format!("expected a `unit` with `check` in disposition `{}`: a whole check is settled one unit or test case at a time", row.id),
+                    );
+                    hint(d, "add unit = \"5.6-8-1a\" (a unit or test case id)");
+                }
+                if check.get_ref().trim().is_empty() {
+                    ctx.error(
+                        "TS0411",
+                        f,
+                        text,
+                        Some(check.span()),
+                        format!("expected a check id in disposition `{}`", row.id),
+                    );
+                }
+                crate::DispositionTarget::Check(check.get_ref().trim().to_owned())
+            }
+            _ => {
+                let d = ctx.error(
+                    "TS0411",
+                    f,
+                    text,
+                    Some(span.clone()),
+                    format!(
+                        "expected exactly one of `finding` and `check` in disposition `{}`",
+                        row.id
+                    ),
+                );
+                hint(
+                    d,
+                    "`finding` settles one finding by fingerprint; `check` with `unit` settles every finding of a check on a unit",
+                );
+                continue;
+            }
+        };
+        let unit = row.unit.as_ref().map(|u| {
+            let id = u.get_ref().trim();
+            if catalog.case_by_id(edition, id).is_none() && !is_unit(catalog, edition, id) {
+                let d = ctx.error(
+                    "TS0413",
+                    f,
+                    text,
+                    Some(u.span()),
+                    format!("expected a unit or test case id of the {edition} test plan in disposition `{}`, found unknown `{id}`", row.id),
+                );
+                hint(d, "use full ids such as `5.6-8-1a` (unit) or `5.6-8-1` (test case)");
+            }
+            id.to_owned()
+        });
+        if row.reason.trim().is_empty() {
+            let d = ctx.error(
+                "TS0414",
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected the reason of disposition `{}`", row.id),
+            );
+            hint(
+                d,
+                "a decision without a reason does not settle anything: say what was examined",
+            );
+        }
+        if row.assessor.trim().is_empty() {
+            ctx.error(
+                "TS0414",
+                f,
+                text,
+                Some(span.clone()),
+                format!("expected the assessor of disposition `{}`", row.id),
+            );
+        }
+        let date = date_of(
+            ctx,
+            f,
+            text,
+            &format!("disposition `{}`", row.id),
+            &row.date,
+        );
+        let expires = row.expires.as_ref().map(|e| {
+            date_of(
+                ctx,
+                f,
+                text,
+                &format!("the expiry of disposition `{}`", row.id),
+                e,
+            )
+        });
+        if row.decision == crate::Decision::AcceptedRisk {
+            if row.owner.as_deref().is_none_or(|o| o.trim().is_empty()) || expires.is_none() {
+                let d = ctx.error(
+                    "TS0415",
+                    f,
+                    text,
+                    Some(span.clone()),
+                    format!(
+                        "expected `owner` and `expires` on accepted risk `{}`",
+                        row.id
+                    ),
+                );
+                hint(
+                    d,
+                    "a waiver names who owns the risk and the date after which the finding counts again",
+                );
+            }
+        } else if row.expires.is_some() || row.owner.is_some() {
+            ctx.warning(
+                "TS0416",
+                f,
+                text,
+                Some(span.clone()),
+                format!(
+                    "`owner` and `expires` only apply to accepted risks; disposition `{}` is {}",
+                    row.id,
+                    row.decision.as_str()
+                ),
+            );
+        }
+        out.push(crate::Disposition {
+            id: row.id,
+            target,
+            unit,
+            decision: row.decision,
+            reason: row.reason,
+            assessor: row.assessor,
+            date,
+            owner: row.owner,
+            expires,
+        });
+    }
+    out
+}
+
+fn is_unit(catalog: &Catalog, edition: Edition, id: &str) -> bool {
+    catalog.provisions(edition).iter().any(|p| {
+        catalog
+            .cases(edition, &p.id)
+            .iter()
+            .any(|c| catalog.units(c).iter().any(|u| u.id == id))
+    })
 }
 
 /// Whether a relative path stays inside the directory it is relative to.

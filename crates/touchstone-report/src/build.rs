@@ -5,10 +5,28 @@ use touchstone_core::Verdict;
 use touchstone_engine::{Assessment, Plan, Tally};
 use touchstone_project::{Diagnostic, Project};
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use touchstone_engine::{Applied, DispositionStatus, Effect};
+use touchstone_project::DispositionTarget;
+
 use crate::model::{
-    AttachmentRow, CaseRow, CategoryRow, Counts, DISCLAIMER, DeviceInfo, FindingRow, MappingRow,
-    ProvisionRow, REPORT_SCHEMA, RecordRow, Report, StandardInfo, Summary, ToolInfo, UnitRow,
+    AdviceRow, AppliedRow, AssessorRow, AttachmentRow, CaseRow, CategoryRow, Counts, DISCLAIMER,
+    Deliverable, DeviceInfo, DispositionRow, FindingRow, IcsAnnexRow, InputRow, IxitAnnexRow,
+    MappingRow, ProvisionRow, REPORT_SCHEMA, RecordRow, Report, SampleRow, SignatureRow,
+    StandardInfo, Summary, ToolInfo, UnitRow,
 };
+
+/// What the binary adds that the engine cannot know: the fix advice of the
+/// built-in checks (their registries live in crates the report does not
+/// depend on) and the inputs this run read, by file name and hash.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// What / why / how to fix per check id (only those with findings are kept).
+    pub advice: Vec<AdviceRow>,
+    /// Inputs read by this run (findings files, firmware images), by name and hash.
+    pub inputs: Vec<InputRow>,
+}
 
 /// What a report is built from.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +56,7 @@ fn counts(t: &Tally) -> Counts {
         pass: t.pass,
         fail: t.fail,
         not_applicable: t.not_applicable,
+        not_implemented: t.not_implemented,
         not_run: t.not_run,
         needs_manual: t.needs_manual,
         inconclusive: t.inconclusive,
@@ -80,8 +99,63 @@ fn plan(p: Plan) -> String {
     .to_owned()
 }
 
+/// An absolute host path (`/home/lab/fw.bin`, `C:\\lab\\fw.bin`) becomes its
+/// file name: reports name images by file name and hash, never by where they
+/// lay on the assessor's machine. Relative project paths stay.
+fn host_path_to_name(token: &str) -> &str {
+    let absolute = token.starts_with('/')
+        || token.starts_with('\\')
+        || token.get(1..3).is_some_and(|x| x == ":\\" || x == ":/");
+    if absolute {
+        token
+            .rsplit(['/', '\\'])
+            .find(|s| !s.is_empty())
+            .unwrap_or(token)
+    } else {
+        token
+    }
+}
+
+fn without_host_path(location: touchstone_core::Location) -> touchstone_core::Location {
+    match location {
+        touchstone_core::Location::Firmware {
+            image,
+            path,
+            layers,
+            offset,
+        } => touchstone_core::Location::Firmware {
+            image: host_path_to_name(&image).to_owned(),
+            path,
+            layers,
+            offset,
+        },
+        other => other,
+    }
+}
+
+fn applied_row(a: &Applied, disposition_ids: &[String]) -> AppliedRow {
+    AppliedRow {
+        finding: finding_id(a.finding),
+        weight: a.weight.as_str().to_owned(),
+        effect: match a.effect {
+            Effect::Counts => "counts",
+            Effect::Confirmed => "confirmed",
+            Effect::FalsePositive => "false-positive",
+            Effect::Waived => "waived",
+            Effect::WaiverExpired => "waiver-expired",
+        }
+        .to_owned(),
+        disposition: a.disposition.and_then(|i| disposition_ids.get(i).cloned()),
+    }
+}
+
 /// Build the report.
 pub fn build(inputs: &ReportInputs<'_>) -> Report {
+    build_with(inputs, &Extras::default())
+}
+
+/// Build the report with what only the binary knows (fix advice, inputs read).
+pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
     let ReportInputs {
         catalog,
         project,
@@ -92,6 +166,25 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
         generated_at,
     } = *inputs;
     let edition = project.edition;
+    let disposition_ids: Vec<String> = a
+        .dispositions
+        .iter()
+        .map(|d| d.disposition.id.clone())
+        .collect();
+    // Assessor per test case: records first, then report.assessors.
+    let mut case_assessors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &project.records {
+        case_assessors
+            .entry(r.test_case.clone())
+            .or_default()
+            .insert(r.assessor.clone());
+    }
+    for (case, who) in &project.deliverable.assessors {
+        case_assessors
+            .entry(case.clone())
+            .or_default()
+            .insert(who.clone());
+    }
     let standard = &catalog.standard(edition).standard;
     let spec = &catalog.spec(edition).spec;
 
@@ -182,10 +275,21 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
                             verdict: u.verdict,
                             records: u.records.clone(),
                             findings: ids(&u.findings),
+                            applied: u
+                                .applied
+                                .iter()
+                                .map(|x| applied_row(x, &disposition_ids))
+                                .collect(),
+                            unsettled: u.unsettled,
                         })
                         .collect(),
                     records: c.records.clone(),
                     findings: ids(&c.findings),
+                    unsettled: c.unsettled,
+                    assessors: case_assessors
+                        .get(&c.id)
+                        .map(|s| s.iter().cloned().collect())
+                        .unwrap_or_default(),
                 })
                 .collect(),
             findings: ids(&p.findings),
@@ -251,10 +355,16 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
                 supports: f.finding.supports.as_str().to_owned(),
                 provisions: f.finding.provisions.clone(),
                 test_units: f.finding.test_units.clone(),
-                location: f.finding.location.clone(),
+                location: f.finding.location.clone().map(without_host_path),
                 message: f.finding.message.clone(),
                 evidence: f.finding.evidence.clone(),
-                source: f.source.clone(),
+                source: f
+                    .source
+                    .split(' ')
+                    .map(host_path_to_name)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                fingerprint: f.finding.fingerprint(),
             })
             .collect(),
         records: project
@@ -282,8 +392,188 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
         warnings: diagnostics
             .iter()
             .filter(|d| !d.is_error())
-            .map(|d| d.to_string().trim_start_matches("warning: ").to_owned())
+            .map(|d| {
+                let text = d.to_string();
+                let rest = text.split_once("]: ").map_or(text.as_str(), |(_, r)| r);
+                format!("{} {rest}", d.code)
+            })
             .collect(),
         notes: a.notes.clone(),
+        dispositions: a
+            .dispositions
+            .iter()
+            .map(|d| {
+                let x = &d.disposition;
+                let (target_kind, target) = match &x.target {
+                    DispositionTarget::Finding(fp) => ("finding", fp.clone()),
+                    DispositionTarget::Check(c) => ("check", c.clone()),
+                };
+                DispositionRow {
+                    id: x.id.clone(),
+                    target_kind: target_kind.to_owned(),
+                    target,
+                    unit: x.unit.clone(),
+                    decision: x.decision.as_str().to_owned(),
+                    reason: x.reason.clone(),
+                    assessor: x.assessor.clone(),
+                    date: x.date.clone(),
+                    owner: x.owner.clone(),
+                    expires: x.expires.clone(),
+                    status: match d.status {
+                        DispositionStatus::Applied => "applied",
+                        DispositionStatus::Expired => "expired",
+                        DispositionStatus::Unmatched => "unmatched",
+                    }
+                    .to_owned(),
+                    findings: ids(&d.findings),
+                    units: d.units.clone(),
+                }
+            })
+            .collect(),
+        unsettled: a.unsettled.clone(),
+        deliverable: deliverable(project, &case_assessors, extras),
+        ics: catalog
+            .provisions(edition)
+            .iter()
+            .map(|p| {
+                let answer = project.answer(&p.id);
+                IcsAnnexRow {
+                    provision: p.id.clone(),
+                    status: p.status(),
+                    support: answer.map(|x| x.support.as_str().to_owned()),
+                    detail: answer.map(|x| x.detail.clone()).unwrap_or_default(),
+                    ixit: answer.map(|x| x.ixit.clone()).unwrap_or_default(),
+                }
+            })
+            .collect(),
+        ixit: project
+            .ixit
+            .iter()
+            .map(|e| IxitAnnexRow {
+                table: e.table.clone(),
+                id: e.id.clone(),
+                fields: e
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            })
+            .collect(),
+        advice: {
+            let used: BTreeSet<&str> = a
+                .findings
+                .iter()
+                .map(|f| f.finding.check.as_str())
+                .collect();
+            let mut rows: Vec<AdviceRow> = extras
+                .advice
+                .iter()
+                .filter(|x| used.contains(x.check.as_str()))
+                .cloned()
+                .collect();
+            rows.sort_by(|x, y| x.check.cmp(&y.check));
+            rows.dedup_by(|x, y| x.check == y.check);
+            rows
+        },
+    }
+}
+
+fn deliverable(
+    project: &Project,
+    case_assessors: &BTreeMap<String, BTreeSet<String>>,
+    extras: &Extras,
+) -> Deliverable {
+    let d = &project.deliverable;
+    let sign = |s: &Option<touchstone_project::Signature>| {
+        s.as_ref().map(|s| SignatureRow {
+            name: s.name.clone(),
+            role: s.role.clone(),
+            date: s.date.clone(),
+        })
+    };
+    let mut by_person: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (case, people) in case_assessors {
+        for who in people {
+            by_person.entry(who.clone()).or_default().push(case.clone());
+        }
+    }
+    // Declared inputs first, then what this run read; same name: one row.
+    let mut inputs: Vec<InputRow> = d
+        .inputs
+        .iter()
+        .map(|i| InputRow {
+            name: i.name.clone(),
+            sha256: i.sha256.clone(),
+            kind: i.kind.clone(),
+            sample: i.sample.clone(),
+            status: "declared".to_owned(),
+        })
+        .collect();
+    for used in &extras.inputs {
+        match inputs.iter_mut().find(|i| i.name == used.name) {
+            Some(i) if i.sha256 == used.sha256 => i.status = "declared-and-used".to_owned(),
+            Some(i) => i.status = format!("hash-mismatch (read {})", used.sha256),
+            None => inputs.push(InputRow {
+                status: "used".to_owned(),
+                ..used.clone()
+            }),
+        }
+    }
+    Deliverable {
+        status: if d.approver.is_some() {
+            "approved"
+        } else if d.reviewer.is_some() {
+            "reviewed"
+        } else {
+            "draft"
+        }
+        .to_owned(),
+        lab_name: d.lab_name.clone(),
+        lab_accreditation: d.lab_accreditation.clone(),
+        lab_address: d.lab_address.clone(),
+        report_id: d.report_id.clone(),
+        revision: d.revision.clone(),
+        client: d.client.clone(),
+        test_start: d.test_start.clone(),
+        test_end: d.test_end.clone(),
+        scope: d.scope.clone(),
+        deviations: d.deviations.clone(),
+        samples: d
+            .samples
+            .iter()
+            .map(|s| SampleRow {
+                id: s.id.clone(),
+                serial: s.serial.clone(),
+                hardware_version: s.hardware_version.clone(),
+                firmware_version: s.firmware_version.clone(),
+                notes: s.notes.clone(),
+            })
+            .collect(),
+        inputs,
+        assessors: by_person
+            .into_iter()
+            .map(|(name, test_cases)| AssessorRow { name, test_cases })
+            .collect(),
+        reviewer: sign(&d.reviewer),
+        approver: sign(&d.approver),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_path_to_name;
+
+    #[test]
+    fn host_paths_become_file_names_and_project_paths_stay() {
+        assert_eq!(
+            host_path_to_name("/home/lab/images/fw-2.4.1.bin"),
+            "fw-2.4.1.bin"
+        );
+        assert_eq!(host_path_to_name("C:\\lab\\fw.bin"), "fw.bin");
+        assert_eq!(
+            host_path_to_name("findings/lab-scan.json"),
+            "findings/lab-scan.json"
+        );
+        assert_eq!(host_path_to_name("scan"), "scan");
     }
 }

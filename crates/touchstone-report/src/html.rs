@@ -42,6 +42,9 @@ fn labelled(v: Verdict, label: &str) -> String {
 }
 
 const STYLE: &str = r#"
+.cover{border:1px solid var(--line);padding:24px;margin:12px 0 24px}.cover h1{margin-top:0}.cover table td:first-child{color:#57606a;padding-right:16px}
+.sig{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:16px;margin:16px 0}.sig div{border-top:1px solid #000;padding-top:6px;min-height:70px}
+.w-decisive{font-weight:600}.w-indication{color:#57606a}.unsettled{color:#c62828;font-weight:600}
 :root{--pass:#1a7f37;--fail:#c62828;--pending:#b26a00;--na:#8c959f;--err:#8250df;--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);margin:0;background:#fff}
@@ -83,7 +86,8 @@ code,.ev{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-s
 .hidden{display:none!important}
 footer{margin-top:30px;font-size:12px;color:var(--muted)}
 @media print{
- @page{size:A4;margin:14mm}
+ @page{size:A4;margin:14mm 14mm 18mm;@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9pt;color:#57606a}@bottom-left{content:var(--rid);font-size:9pt;color:#57606a}}
+ .cover{break-after:page;min-height:240mm}
  body{font-size:11px}main{max-width:none;padding:0}
  .filters,.noprint{display:none!important}
  details.case,.card,tr,details.prov>summary{break-inside:avoid}
@@ -126,7 +130,12 @@ fn segments(c: &Counts) -> [(&'static str, &'static str, usize, &'static str); 4
             c.not_run + c.needs_manual + c.inconclusive + c.error,
             "pending",
         ),
-        ("na", "#8c959f", c.not_applicable, "n/a"),
+        (
+            "na",
+            "#8c959f",
+            c.not_applicable + c.not_implemented,
+            "n/a or not impl.",
+        ),
     ]
 }
 
@@ -172,7 +181,7 @@ fn bar(c: &Counts, label: &str) -> String {
 fn counts_table(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::from(
-        "<table><thead><tr><th></th><th class=num>PASS</th><th class=num>FAIL</th><th class=num>N/A</th><th class=num>not run</th><th class=num>needs manual</th><th class=num>inconclusive</th><th class=num>error</th><th class=num>score</th><th class=num>coverage</th></tr></thead><tbody>",
+        "<table><thead><tr><th></th><th class=num>PASS</th><th class=num>FAIL</th><th class=num>N/A</th><th class=num>not implemented</th><th class=num>not run</th><th class=num>needs manual</th><th class=num>inconclusive</th><th class=num>error</th><th class=num>score</th><th class=num>coverage</th></tr></thead><tbody>",
     );
     for (label, c) in [
         ("Provisions", &s.provisions),
@@ -182,10 +191,11 @@ fn counts_table(report: &Report) -> String {
     ] {
         let _ = write!(
             out,
-            "<tr><th>{label}</th><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
+            "<tr><th>{label}</th><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
             c.pass,
             c.fail,
             c.not_applicable,
+            c.not_implemented,
             c.not_run,
             c.needs_manual,
             c.inconclusive,
@@ -233,6 +243,13 @@ fn case_html(c: &CaseRow) -> String {
         escape(&c.purpose),
         escape(&c.reason)
     );
+    if !c.assessors.is_empty() {
+        let _ = write!(
+            out,
+            "<p><b>Assessor:</b> {}</p>",
+            escape(&c.assessors.join(", "))
+        );
+    }
     if !c.records.is_empty() || !c.findings.is_empty() {
         let mut ev = c.records.clone();
         ev.extend(c.findings.iter().cloned());
@@ -248,8 +265,29 @@ fn case_html(c: &CaseRow) -> String {
                 }
                 let _ = write!(focus, "reuses {}", escape(&u.refs.join(", ")));
             }
-            let mut ev = u.records.clone();
-            ev.extend(u.findings.iter().cloned());
+            let mut ev = evidence_links(&u.records);
+            for a in &u.applied {
+                if !ev.is_empty() {
+                    ev.push_str(", ");
+                }
+                let _ = write!(
+                    ev,
+                    "<a href=\"#ev-{0}\">{0}</a> <span class=\"w-{1}\">{1}</span>{2}",
+                    escape(&a.finding),
+                    escape(&a.weight),
+                    match &a.disposition {
+                        Some(d) => format!(
+                            " <a href=\"#ds-{0}\">{1} ({0})</a>",
+                            escape(d),
+                            escape(&a.effect)
+                        ),
+                        None => String::new(),
+                    }
+                );
+            }
+            if u.unsettled {
+                ev.push_str(" <span class=unsettled>unsettled</span>");
+            }
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{focus}</td><td>{}</td><td>{}</td></tr>",
@@ -257,7 +295,7 @@ fn case_html(c: &CaseRow) -> String {
                 escape(&u.kind),
                 escape(&u.ixit.join(", ")),
                 badge(u.verdict),
-                evidence_links(&ev)
+                ev
             );
         }
         out.push_str("</tbody></table>");
@@ -335,10 +373,16 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"generator\" content=\"touchstone {}\"><title>{}</title><style>{STYLE}</style></head><body><main>",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><meta name=\"generator\" content=\"touchstone {}\"><title>{}</title><style>{STYLE}:root{{--rid:\"{}\"}}</style></head><body><main>",
         escape(&report.tool.version),
-        escape(&title)
+        escape(&title),
+        css_string(&format!(
+            "{} rev. {}",
+            report.deliverable.report_id.as_deref().unwrap_or("draft"),
+            report.deliverable.revision.as_deref().unwrap_or("-")
+        ))
     );
+    out.push_str(&cover(report, &title));
     let _ = write!(
         out,
         "<h1>{}</h1><div class=muted>{} · tested with {}</div>",
@@ -401,7 +445,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</div>");
 
-    out.push_str("\n<h2>Provisions</h2><div class=filters><input id=q type=search placeholder=\"Search provisions, cases, evidence\" aria-label=Search><select id=fv aria-label=\"Verdict\"><option value=\"\">every verdict</option><option value=fail>FAIL</option><option value=pass>PASS</option><option value=pending>pending</option><option value=not-applicable>not applicable</option></select><select id=fc aria-label=Category><option value=\"\">every category</option>");
+    out.push_str("\n<h2>Provisions</h2><div class=filters><input id=q type=search placeholder=\"Search provisions, cases, evidence\" aria-label=Search><select id=fv aria-label=\"Verdict\"><option value=\"\">every verdict</option><option value=fail>FAIL</option><option value=pass>PASS</option><option value=pending>pending</option><option value=not-applicable>not applicable</option><option value=not-implemented>not implemented</option></select><select id=fc aria-label=Category><option value=\"\">every category</option>");
     for c in &report.categories {
         let _ = write!(
             out,
@@ -425,7 +469,7 @@ pub fn render(report: &Report) -> String {
             bears.extend(f.test_units.iter().cloned());
             let _ = write!(
                 out,
-                "\n<tr id=\"ev-{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}<div class=muted>from {}</div></td></tr>",
+                "\n<tr id=\"ev-{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}<div class=muted>from {} · <code>{}</code></div></td></tr>",
                 escape(&f.id),
                 escape(&f.id),
                 escape(&f.check),
@@ -443,7 +487,8 @@ pub fn render(report: &Report) -> String {
                     .as_deref()
                     .map(|e| format!("<div class=ev>{}</div>", escape(e)))
                     .unwrap_or_default(),
-                escape(&f.source)
+                escape(&f.source),
+                escape(&f.fingerprint)
             );
         }
         out.push_str("</tbody></table>");
@@ -457,7 +502,8 @@ pub fn render(report: &Report) -> String {
                 .iter()
                 .map(|a| {
                     format!(
-                        "<div><code>{}</code>{} <span class=ev>sha256 {}</span></div>",
+                        "<div><a href=\"{}\"><code>{}</code></a>{} <span class=ev>sha256 {}</span></div>",
+                        escape(&a.path),
                         escape(&a.path),
                         a.description
                             .as_deref()
@@ -489,6 +535,9 @@ pub fn render(report: &Report) -> String {
         out.push_str("</tbody></table>");
     }
 
+    out.push_str(&dispositions_html(report));
+    out.push_str(&advice_html(report));
+
     if !report.warnings.is_empty() || !report.notes.is_empty() {
         out.push_str("\n<h2>Warnings and notes</h2><ul>");
         for w in report.warnings.iter().chain(report.notes.iter()) {
@@ -497,6 +546,8 @@ pub fn render(report: &Report) -> String {
         out.push_str("</ul>");
     }
 
+    out.push_str(&signatures_html(report));
+    out.push_str(&annexes_html(report));
     let _ = writeln!(
         out,
         "<footer>{} Report schema {}; touchstone {}; catalogue {}.</footer></main><script>{SCRIPT}</script></body></html>",
@@ -515,4 +566,258 @@ fn provision_of<'a>(report: &'a Report, case: &str) -> &'a str {
         .iter()
         .find(|p| p.test_cases.iter().any(|c| c.id == case))
         .map_or("", |p| p.id.as_str())
+}
+
+/// Text for a CSS string literal (the running footer).
+fn css_string(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .map(|c| match c {
+            '"' | '\\' | '<' | '>' | '&' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+fn opt(x: &Option<String>) -> String {
+    x.as_deref().map_or_else(|| "–".to_owned(), escape)
+}
+
+/// The cover page: report identification, laboratory, device, period, conclusion.
+fn cover(report: &Report, title: &str) -> String {
+    let d = &report.deliverable;
+    let dev = &report.device;
+    let mut out = String::from("<section class=cover>");
+    let _ = write!(
+        out,
+        "<div class=muted>{}</div><h1>Test report {}</h1><p>{}</p><table class=ident><tbody>",
+        opt(&d.lab_name),
+        opt(&d.report_id),
+        escape(title)
+    );
+    let rows = [
+        ("Revision", opt(&d.revision)),
+        ("Status", escape(&d.status)),
+        ("Laboratory", opt(&d.lab_name)),
+        ("Accreditation", opt(&d.lab_accreditation)),
+        ("Client", opt(&d.client)),
+        (
+            "Device under test",
+            escape(&format!(
+                "{} {} (hardware {}, firmware {})",
+                dev.maker, dev.model, dev.hardware_version, dev.firmware_version
+            )),
+        ),
+        ("Standard", escape(&report.standard.title)),
+        (
+            "Test specification",
+            escape(&report.standard.test_specification),
+        ),
+        (
+            "Test period",
+            format!("{} to {}", opt(&d.test_start), opt(&d.test_end)),
+        ),
+        ("Scope", opt(&d.scope)),
+        (
+            "Result",
+            escape(&format!(
+                "{}: {}",
+                report.summary.conclusion, report.summary.explanation
+            )),
+        ),
+        ("Issued", escape(&report.generated_at)),
+    ];
+    for (k, v) in rows {
+        let _ = write!(out, "<tr><td>{k}</td><td>{v}</td></tr>");
+    }
+    out.push_str("</tbody></table>");
+    if !d.deviations.is_empty() {
+        out.push_str("<h3>Deviations</h3><ul>");
+        for x in &d.deviations {
+            let _ = write!(out, "<li>{}</li>", escape(x));
+        }
+        out.push_str("</ul>");
+    }
+    if !d.samples.is_empty() {
+        out.push_str("<h3>Samples</h3><table><thead><tr><th>Sample</th><th>Serial</th><th>Hardware</th><th>Firmware</th><th>Notes</th></tr></thead><tbody>");
+        for x in &d.samples {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&x.id),
+                opt(&x.serial),
+                opt(&x.hardware_version),
+                opt(&x.firmware_version),
+                opt(&x.notes)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if !d.inputs.is_empty() {
+        out.push_str("<h3>Firmware images and tool inputs</h3><table><thead><tr><th>File</th><th>Kind</th><th>Sample</th><th>SHA-256</th><th>Status</th></tr></thead><tbody>");
+        for x in &d.inputs {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                escape(&x.name),
+                opt(&x.kind),
+                opt(&x.sample),
+                escape(&x.sha256),
+                escape(&x.status)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
+    out
+}
+
+fn dispositions_html(report: &Report) -> String {
+    if report.dispositions.is_empty() && report.unsettled.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n<h2>Dispositions of findings</h2>");
+    if !report.unsettled.is_empty() {
+        let _ = write!(
+            out,
+            "<p class=unsettled>Unsettled contradictions (a manual PASS against a decisive FAIL): {}</p>",
+            escape(&report.unsettled.join(", "))
+        );
+    }
+    if report.dispositions.is_empty() {
+        return out;
+    }
+    out.push_str("<table><thead><tr><th>Id</th><th>Decision</th><th>On</th><th>Findings</th><th>Status</th><th>Reason</th><th>Assessor, date</th><th>Owner, expires</th></tr></thead><tbody>");
+    for x in &report.dispositions {
+        let _ = write!(
+            out,
+            "<tr id=\"ds-{}\"><td>{}</td><td>{}</td><td>{} <code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}, {}</td><td>{}</td></tr>",
+            escape(&x.id),
+            escape(&x.id),
+            escape(&x.decision),
+            escape(&x.target_kind),
+            escape(&x.target),
+            x.unit
+                .as_deref()
+                .map(|u| format!(" on {}", escape(u)))
+                .unwrap_or_default(),
+            evidence_links(&x.findings),
+            escape(&x.status),
+            escape(&x.reason),
+            escape(&x.assessor),
+            escape(&x.date),
+            match (&x.owner, &x.expires) {
+                (None, None) => String::new(),
+                (o, e) => format!("{}, {}", opt(o), opt(e)),
+            }
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// Fix advice of the checks with failing findings.
+fn advice_html(report: &Report) -> String {
+    let failing: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.supports == "fail")
+        .map(|f| f.check.as_str())
+        .collect();
+    let rows: Vec<_> = report
+        .advice
+        .iter()
+        .filter(|a| failing.contains(&a.check.as_str()))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n<h2>How to fix</h2>");
+    for a in rows {
+        let _ = write!(
+            out,
+            "<h3><code>{}</code> {}</h3><dl>",
+            escape(&a.check),
+            escape(&a.title)
+        );
+        for (k, v) in [
+            ("What it checks", &a.what),
+            ("Why it matters", &a.why),
+            ("How to fix", &a.fix),
+        ] {
+            if !v.is_empty() {
+                let _ = write!(out, "<dt>{k}</dt><dd>{}</dd>", escape(v));
+            }
+        }
+        out.push_str("</dl>");
+    }
+    out
+}
+
+fn signatures_html(report: &Report) -> String {
+    let d = &report.deliverable;
+    let mut out = String::from("\n<h2>Sign-off</h2><div class=sig>");
+    for a in &d.assessors {
+        let _ = write!(
+            out,
+            "<div><b>{}</b><br>Assessor of {}</div>",
+            escape(&a.name),
+            escape(&a.test_cases.join(", "))
+        );
+    }
+    for (role, s) in [
+        ("Technical reviewer", &d.reviewer),
+        ("Approved for release", &d.approver),
+    ] {
+        match s {
+            Some(s) => {
+                let _ = write!(
+                    out,
+                    "<div><b>{}</b><br>{}<br>{}</div>",
+                    escape(&s.name),
+                    escape(s.role.as_deref().unwrap_or(role)),
+                    escape(&s.date)
+                );
+            }
+            None => {
+                let _ = write!(out, "<div><b>(not signed)</b><br>{role}</div>");
+            }
+        }
+    }
+    out.push_str("</div>");
+    out
+}
+
+fn annexes_html(report: &Report) -> String {
+    let mut out = String::from(
+        "\n<h2 id=annex-ics>Annex A: ICS</h2><table><thead><tr><th>Provision</th><th>Status</th><th>Support</th><th>Detail</th><th>IXIT</th></tr></thead><tbody>",
+    );
+    for r in &report.ics {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&r.provision),
+            escape(&r.status),
+            opt(&r.support),
+            escape(&r.detail),
+            escape(&r.ixit.join(", "))
+        );
+    }
+    out.push_str("</tbody></table>\n<h2 id=annex-ixit>Annex B: IXIT</h2><table><thead><tr><th>Table</th><th>Entry</th><th>Fields</th></tr></thead><tbody>");
+    for e in &report.ixit {
+        let fields: Vec<String> = e
+            .fields
+            .iter()
+            .map(|(k, v)| format!("<b>{}</b>: {}", escape(k), escape(v)))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&e.table),
+            opt(&e.id),
+            fields.join("<br>")
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
 }

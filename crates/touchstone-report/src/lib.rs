@@ -11,6 +11,7 @@
 //! | self-contained HTML | [`html::render`] |
 //! | SARIF 2.1.0 (code scanning) | [`sarif::render`] |
 //! | JUnit XML (CI test summaries) | [`junit::render`] |
+//! | PDF deliverable (cover, page x of y, sign-off, annexes, embedded attachments) | [`pdf::render`] |
 //!
 //! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
 //!
@@ -26,8 +27,9 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod pdf;
 pub mod sarif;
 pub mod terminal;
 
-pub use build::{ReportInputs, build};
+pub use build::{Extras, ReportInputs, build, build_with};
 pub use model::{REPORT_SCHEMA, Report};

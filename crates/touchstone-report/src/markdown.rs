@@ -21,10 +21,11 @@ fn verdict(v: Verdict) -> String {
 
 fn counts_row(label: &str, c: &Counts) -> String {
     format!(
-        "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         c.pass,
         c.fail,
         c.not_applicable,
+        c.not_implemented,
         c.not_run,
         c.needs_manual,
         c.inconclusive,
@@ -34,7 +35,7 @@ fn counts_row(label: &str, c: &Counts) -> String {
     )
 }
 
-const COUNTS_HEADER: &str = "| | PASS | FAIL | N/A | not run | needs manual | inconclusive | error | score | coverage |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+const COUNTS_HEADER: &str = "| | PASS | FAIL | N/A | not implemented | not run | needs manual | inconclusive | error | score | coverage |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
 /// Render the report as Markdown.
 pub fn render(report: &Report) -> String {
@@ -69,6 +70,7 @@ pub fn render(report: &Report) -> String {
         cell(&report.tool.version),
         cell(&report.tool.catalog_version)
     );
+    identification(&mut out, report);
     let _ = writeln!(
         out,
         "\n## Verdict: {} {}\n\n{}.\n",
@@ -86,19 +88,20 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## Categories\n");
     let _ = writeln!(
         out,
-        "| Category | Verdict | PASS | FAIL | N/A | pending | score | coverage |\n|---|---|---:|---:|---:|---:|---:|---:|"
+        "| Category | Verdict | PASS | FAIL | N/A | not impl. | pending | score | coverage |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
     );
     for c in &report.categories {
         let p = &c.provisions;
         let _ = writeln!(
             out,
-            "| {} {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&c.id),
             cell(&c.title),
             verdict(c.verdict),
             p.pass,
             p.fail,
             p.not_applicable,
+            p.not_implemented,
             p.not_run + p.needs_manual + p.inconclusive + p.error,
             pct(p.score),
             pct(p.coverage)
@@ -181,7 +184,19 @@ pub fn render(report: &Report) -> String {
                     .iter()
                     .map(|u| {
                         let letter = u.id.strip_prefix(c.id.as_str()).unwrap_or(&u.id);
-                        format!("{letter}: {}", u.verdict.label())
+                        let hints: Vec<String> = u
+                            .applied
+                            .iter()
+                            .map(|a| match &a.disposition {
+                                Some(d) => format!("{} {} ({d})", a.finding, a.effect),
+                                None => format!("{} {}", a.finding, a.weight),
+                            })
+                            .collect();
+                        if hints.is_empty() {
+                            format!("{letter}: {}", u.verdict.label())
+                        } else {
+                            format!("{letter}: {} [{}]", u.verdict.label(), hints.join(", "))
+                        }
                     })
                     .collect();
                 let mut evidence = c.records.clone();
@@ -193,11 +208,12 @@ pub fn render(report: &Report) -> String {
                 evidence.dedup();
                 let _ = writeln!(
                     out,
-                    "| {}{} | {} | {} | {} | {} | {} |",
+                    "| {}{} | {} | {}{} | {} | {} | {} |",
                     cell(&c.id),
                     if c.carried_over { " †" } else { "" },
                     cell(&c.kind),
                     verdict(c.verdict),
+                    if c.unsettled { " (unsettled)" } else { "" },
                     cell(&units.join("; ")),
                     cell(&evidence.join(", ")),
                     cell(&c.reason)
@@ -221,14 +237,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "## Findings\n");
         let _ = writeln!(
             out,
-            "| Id | Check | Severity | Supports | Bears on | Location | Message | Evidence |\n|---|---|---|---|---|---|---|---|"
+            "| Id | Check | Severity | Supports | Bears on | Location | Message | Evidence | Fingerprint |\n|---|---|---|---|---|---|---|---|---|"
         );
         for f in &report.findings {
             let mut bears = f.provisions.clone();
             bears.extend(f.test_units.iter().cloned());
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} | {} | {} | {} | {} |",
+                "| {} | `{}` | {} | {} | {} | {} | {} | {} | `{}` |",
                 cell(&f.id),
                 markdown_code(&f.check),
                 f.severity,
@@ -244,7 +260,8 @@ pub fn render(report: &Report) -> String {
                 f.evidence
                     .as_deref()
                     .map(|e| format!("`{}`", markdown_code(e)))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                markdown_code(&f.fingerprint)
             );
         }
         let _ = writeln!(out);
@@ -282,6 +299,9 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out);
     }
 
+    dispositions(&mut out, report);
+    advice(&mut out, report);
+
     if !report.warnings.is_empty() || !report.notes.is_empty() {
         let _ = writeln!(out, "## Warnings and notes\n");
         for w in report.warnings.iter().chain(report.notes.iter()) {
@@ -289,7 +309,230 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out);
     }
+    signatures(&mut out, report);
+    annexes(&mut out, report);
     out
+}
+
+fn opt(x: &Option<String>) -> String {
+    x.as_deref().map_or_else(|| "–".to_owned(), cell)
+}
+
+/// Report identification, laboratory, period, scope, samples and inputs.
+fn identification(out: &mut String, report: &Report) {
+    let d = &report.deliverable;
+    let _ = writeln!(out, "\n## Report identification\n");
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(
+        out,
+        "| Report | {} revision {} ({}) |",
+        opt(&d.report_id),
+        opt(&d.revision),
+        cell(&d.status)
+    );
+    let _ = writeln!(out, "| Laboratory | {} |", opt(&d.lab_name));
+    let _ = writeln!(out, "| Accreditation | {} |", opt(&d.lab_accreditation));
+    let _ = writeln!(out, "| Client | {} |", opt(&d.client));
+    let _ = writeln!(
+        out,
+        "| Test period | {} to {} |",
+        opt(&d.test_start),
+        opt(&d.test_end)
+    );
+    let _ = writeln!(out, "| Scope | {} |", opt(&d.scope));
+    let devs = if d.deviations.is_empty() {
+        "none".to_owned()
+    } else {
+        d.deviations
+            .iter()
+            .map(|x| cell(x))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let _ = writeln!(out, "| Deviations | {devs} |");
+    if !d.samples.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n| Sample | Serial | Hardware | Firmware | Notes |\n|---|---|---|---|---|"
+        );
+        for x in &d.samples {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&x.id),
+                opt(&x.serial),
+                opt(&x.hardware_version),
+                opt(&x.firmware_version),
+                opt(&x.notes)
+            );
+        }
+    }
+    if !d.inputs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n| Input | Kind | Sample | SHA-256 | Status |\n|---|---|---|---|---|"
+        );
+        for x in &d.inputs {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | `{}` | {} |",
+                cell(&x.name),
+                opt(&x.kind),
+                opt(&x.sample),
+                markdown_code(&x.sha256),
+                cell(&x.status)
+            );
+        }
+    }
+}
+
+fn dispositions(out: &mut String, report: &Report) {
+    if report.dispositions.is_empty() && report.unsettled.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Dispositions of findings\n");
+    if !report.unsettled.is_empty() {
+        let _ = writeln!(
+            out,
+            "Unsettled contradictions (a manual PASS against a decisive FAIL, no disposition): {}.\n",
+            cell(&report.unsettled.join(", "))
+        );
+    }
+    if report.dispositions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Id | Decision | On | Unit | Findings | Status | Reason | Assessor | Date | Owner / expires |\n|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for x in &report.dispositions {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            cell(&x.id),
+            cell(&x.decision),
+            cell(&x.target_kind),
+            markdown_code(&x.target),
+            opt(&x.unit),
+            cell(&x.findings.join(", ")),
+            cell(&x.status),
+            cell(&x.reason),
+            cell(&x.assessor),
+            cell(&x.date),
+            match (&x.owner, &x.expires) {
+                (None, None) => String::new(),
+                (o, e) => format!("{} / {}", opt(o), opt(e)),
+            }
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// Fix advice of every check with a finding that fails a unit or is an open indication.
+fn advice(out: &mut String, report: &Report) {
+    let failing: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.supports == "fail")
+        .map(|f| f.check.as_str())
+        .collect();
+    let rows: Vec<_> = report
+        .advice
+        .iter()
+        .filter(|a| failing.contains(&a.check.as_str()))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## How to fix\n");
+    for a in rows {
+        let _ = writeln!(
+            out,
+            "### `{}` {}\n",
+            markdown_code(&a.check),
+            cell(&a.title)
+        );
+        if !a.what.is_empty() {
+            let _ = writeln!(out, "- What: {}", cell(&a.what));
+        }
+        if !a.why.is_empty() {
+            let _ = writeln!(out, "- Why: {}", cell(&a.why));
+        }
+        if !a.fix.is_empty() {
+            let _ = writeln!(out, "- Fix: {}", cell(&a.fix));
+        }
+        let _ = writeln!(out);
+    }
+}
+
+fn signatures(out: &mut String, report: &Report) {
+    let d = &report.deliverable;
+    let _ = writeln!(out, "## Sign-off\n");
+    let _ = writeln!(out, "| Role | Name | Date |\n|---|---|---|");
+    for a in &d.assessors {
+        let _ = writeln!(
+            out,
+            "| Assessor ({}) | {} | |",
+            cell(&a.test_cases.join(", ")),
+            cell(&a.name)
+        );
+    }
+    for (role, s) in [
+        ("Technical reviewer", &d.reviewer),
+        ("Approved for release", &d.approver),
+    ] {
+        match s {
+            Some(s) => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    s.role.as_deref().map_or(role.to_owned(), cell),
+                    cell(&s.name),
+                    cell(&s.date)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "| {role} | (not signed) | |");
+            }
+        }
+    }
+    let _ = writeln!(out);
+}
+
+fn annexes(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Annex A: ICS\n");
+    let _ = writeln!(
+        out,
+        "| Provision | Status | Support | Detail | IXIT |\n|---|---|---|---|---|"
+    );
+    for r in &report.ics {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&r.provision),
+            cell(&r.status),
+            opt(&r.support),
+            cell(&r.detail),
+            cell(&r.ixit.join(", "))
+        );
+    }
+    let _ = writeln!(out, "\n## Annex B: IXIT\n");
+    for e in &report.ixit {
+        let _ = writeln!(
+            out,
+            "- **{}**{}: {}",
+            cell(&e.table),
+            e.id.as_deref()
+                .map(|i| format!(" `{}`", cell(i)))
+                .unwrap_or_default(),
+            e.fields
+                .iter()
+                .map(|(k, v)| format!("{} = {}", cell(k), cell(v)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    let _ = writeln!(out);
 }
 
 /// An HTML anchor for an id: lowercase letters, digits and `-` only.

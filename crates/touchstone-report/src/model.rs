@@ -44,6 +44,207 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Remarks about the inputs.
     pub notes: Vec<String>,
+    /// The assessor's dispositions of findings, each with its reason and effect.
+    #[serde(default)]
+    pub dispositions: Vec<DispositionRow>,
+    /// Test cases with an unsettled contradiction (manual PASS against a decisive FAIL).
+    #[serde(default)]
+    pub unsettled: Vec<String>,
+    /// Laboratory, report identification, samples, inputs and sign-off.
+    #[serde(default)]
+    pub deliverable: Deliverable,
+    /// Annex: the ICS as answered.
+    #[serde(default)]
+    pub ics: Vec<IcsAnnexRow>,
+    /// Annex: the IXIT entries.
+    #[serde(default)]
+    pub ixit: Vec<IxitAnnexRow>,
+    /// What / why / how to fix, for every check with a finding in the report.
+    #[serde(default)]
+    pub advice: Vec<AdviceRow>,
+}
+
+/// One disposition with its effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DispositionRow {
+    /// Id.
+    pub id: String,
+    /// `finding` (by fingerprint) or `check`.
+    pub target_kind: String,
+    /// The fingerprint or check id.
+    pub target: String,
+    /// Unit or test case it is limited to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// `confirmed`, `false-positive` or `accepted-risk`.
+    pub decision: String,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub assessor: String,
+    /// When.
+    pub date: String,
+    /// Owner of an accepted risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Expiry of an accepted risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// `applied`, `expired` (an accepted risk past its expiry: the findings count again) or `unmatched`.
+    pub status: String,
+    /// Report ids of the findings it matched.
+    pub findings: Vec<String>,
+    /// Units it was applied on.
+    pub units: Vec<String>,
+}
+
+/// A signature block entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SignatureRow {
+    /// Name.
+    pub name: String,
+    /// Role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Date.
+    pub date: String,
+}
+
+/// A sample.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SampleRow {
+    /// Lab sample id.
+    pub id: String,
+    /// Serial number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// Hardware version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardware_version: Option<String>,
+    /// Firmware version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firmware_version: Option<String>,
+    /// Notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A tool input (firmware image, findings file, capture), named by file name and hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InputRow {
+    /// File name, never a host path.
+    pub name: String,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+    /// `firmware`, `findings`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Sample id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<String>,
+    /// `declared` (touchstone.toml), `used` (read by this run) or `declared-and-used`;
+    /// `hash-mismatch` when a declared input of that name was read with another hash.
+    pub status: String,
+}
+
+/// What a laboratory needs to issue the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Deliverable {
+    /// `draft`, `reviewed` or `approved`.
+    pub status: String,
+    /// Laboratory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab_name: Option<String>,
+    /// Accreditation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab_accreditation: Option<String>,
+    /// Address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lab_address: Option<String>,
+    /// Report id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<String>,
+    /// Revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// Client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// First day of testing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_start: Option<String>,
+    /// Last day of testing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_end: Option<String>,
+    /// Scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Deviations from the method.
+    pub deviations: Vec<String>,
+    /// Samples.
+    pub samples: Vec<SampleRow>,
+    /// Firmware images and tool inputs by hash.
+    pub inputs: Vec<InputRow>,
+    /// Assessors, with the test cases each assessed.
+    pub assessors: Vec<AssessorRow>,
+    /// Technical reviewer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<SignatureRow>,
+    /// Approver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approver: Option<SignatureRow>,
+}
+
+/// An assessor and the test cases they assessed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AssessorRow {
+    /// Name.
+    pub name: String,
+    /// Test cases.
+    pub test_cases: Vec<String>,
+}
+
+/// One ICS row (annex).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IcsAnnexRow {
+    /// Provision.
+    pub provision: String,
+    /// Status.
+    pub status: String,
+    /// Support, when answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support: Option<String>,
+    /// Detail.
+    pub detail: String,
+    /// IXIT entry ids.
+    pub ixit: Vec<String>,
+}
+
+/// One IXIT entry (annex).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IxitAnnexRow {
+    /// Table.
+    pub table: String,
+    /// Entry id (absent for single-record tables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Fields as `(key, value)` in key order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// What a check looks at, why it matters and how to fix what it finds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AdviceRow {
+    /// Check id.
+    pub check: String,
+    /// Title.
+    pub title: String,
+    /// What it checks.
+    pub what: String,
+    /// Why it matters.
+    pub why: String,
+    /// How to fix.
+    pub fix: String,
 }
 
 /// Tool name and versions.
@@ -95,6 +296,9 @@ pub struct Counts {
     pub fail: usize,
     /// Not applicable.
     pub not_applicable: usize,
+    /// Recommendations declared not implemented (counted apart from not applicable).
+    #[serde(default)]
+    pub not_implemented: usize,
     /// Not run.
     pub not_run: usize,
     /// Needs manual assessment.
@@ -224,6 +428,26 @@ pub struct CaseRow {
     pub records: Vec<String>,
     /// Finding ids.
     pub findings: Vec<String>,
+    /// A manual PASS contradicts a decisive FAIL and no disposition settles it.
+    #[serde(default)]
+    pub unsettled: bool,
+    /// Who assessed it (records and `report.assessors`).
+    #[serde(default)]
+    pub assessors: Vec<String>,
+}
+
+/// How one finding counts on one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AppliedRow {
+    /// Finding id.
+    pub finding: String,
+    /// `decisive` or `indication` (from the check's weights, before dispositions).
+    pub weight: String,
+    /// `counts`, `confirmed`, `false-positive`, `waived` or `waiver-expired`.
+    pub effect: String,
+    /// Disposition id, if one decided the effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
 }
 
 /// One test unit.
@@ -246,6 +470,12 @@ pub struct UnitRow {
     pub records: Vec<String>,
     /// Finding ids.
     pub findings: Vec<String>,
+    /// How each finding counts on this unit (decisive or indication, and dispositions).
+    #[serde(default)]
+    pub applied: Vec<AppliedRow>,
+    /// A manual PASS contradicts a decisive FAIL on this unit.
+    #[serde(default)]
+    pub unsettled: bool,
 }
 
 /// One finding.
@@ -273,6 +503,9 @@ pub struct FindingRow {
     pub evidence: Option<String>,
     /// The file or run it came from.
     pub source: String,
+    /// The stable fingerprint (`fp1:...`) dispositions refer to.
+    #[serde(default)]
+    pub fingerprint: String,
 }
 
 /// One manual evidence record.

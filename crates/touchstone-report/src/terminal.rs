@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
+use touchstone_core::text::display_safe;
 
 use crate::escape::text;
 use crate::model::{Counts, Report};
@@ -31,7 +32,7 @@ impl Paint {
             Verdict::Pass => "32",
             Verdict::Fail => "1;31",
             Verdict::Error => "35",
-            Verdict::NotApplicable => "2",
+            Verdict::NotApplicable | Verdict::NotImplemented => "2",
             Verdict::NotRun | Verdict::NeedsManual | Verdict::Inconclusive => "33",
         };
         self.code(code, text)
@@ -56,11 +57,12 @@ fn pending(c: &Counts) -> usize {
 
 fn line(label: &str, c: &Counts) -> String {
     format!(
-        "{label:<16} {:>3} pass  {:>3} fail  {:>3} pending  {:>3} n/a   score {:>6} of evaluated, coverage {:>6}",
+        "{label:<16} {:>3} pass  {:>3} fail  {:>3} pending  {:>3} n/a  {:>3} not impl.  score {:>6} of evaluated, coverage {:>6}",
         c.pass,
         c.fail,
         pending(c),
         c.not_applicable,
+        c.not_implemented,
         pct(c.score),
         pct(c.coverage)
     )
@@ -88,6 +90,20 @@ pub fn render(report: &Report, color: Color) -> String {
         text(&d.hardware_version),
         text(&d.firmware_version)
     );
+    let dl = &report.deliverable;
+    if let Some(id) = &dl.report_id {
+        let _ = writeln!(
+            out,
+            "Report   {} rev. {} ({}){}",
+            display_safe(id),
+            display_safe(dl.revision.as_deref().unwrap_or("–")),
+            dl.status,
+            dl.lab_name
+                .as_deref()
+                .map(|l| format!(" · {}", display_safe(l)))
+                .unwrap_or_default()
+        );
+    }
     let _ = writeln!(
         out,
         "Verdict  {} — {}",
@@ -99,8 +115,8 @@ pub fn render(report: &Report, color: Color) -> String {
         out,
         "{}",
         p.bold(&format!(
-            "{:<50} {:<24} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
-            "Category", "Verdict", "Pass", "Fail", "Pending", "N/A", "Score", "Coverage"
+            "{:<50} {:<24} {:>4} {:>4} {:>7} {:>4} {:>4} {:>7} {:>8}",
+            "Category", "Verdict", "Pass", "Fail", "Pending", "N/A", "N/I", "Score", "Coverage"
         ))
     );
     for c in &report.categories {
@@ -111,12 +127,13 @@ pub fn render(report: &Report, color: Color) -> String {
         let verdict = format!("{:<24}", c.verdict.label());
         let _ = writeln!(
             out,
-            "{title:<50} {} {:>4} {:>4} {:>7} {:>4} {:>7} {:>8}",
+            "{title:<50} {} {:>4} {:>4} {:>7} {:>4} {:>4} {:>7} {:>8}",
             p.verdict(c.verdict, &verdict),
             c.provisions.pass,
             c.provisions.fail,
             pending(&c.provisions),
             c.provisions.not_applicable,
+            c.provisions.not_implemented,
             pct(c.provisions.score),
             pct(c.provisions.coverage)
         );
@@ -159,6 +176,29 @@ pub fn render(report: &Report, color: Color) -> String {
                 p.verdict(c.verdict, c.verdict.label()),
                 text(&c.id),
                 text(&c.reason)
+            );
+        }
+    }
+    if !report.dispositions.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold("Dispositions"));
+        for d in &report.dispositions {
+            let status = if d.status == "applied" {
+                p.dim(&d.status)
+            } else {
+                p.verdict(Verdict::Inconclusive, &d.status)
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {} {}{} ({status}): {}",
+                display_safe(&d.id),
+                d.decision,
+                d.target_kind,
+                display_safe(&d.target),
+                d.unit
+                    .as_deref()
+                    .map(|u| format!(" on {}", display_safe(u)))
+                    .unwrap_or_default(),
+                display_safe(&d.reason)
             );
         }
     }

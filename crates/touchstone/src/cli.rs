@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// The exit-code table, shown in `--help` and the README.
 pub(crate) const EXIT_CODES: &str = "Exit codes:
   0  success: the project is valid, the assessment found no failure at or above --fail-on
-  1  non-conformities found (a provision failed at or above --fail-on)
+  1  non-conformities found (a provision failed at or above --fail-on), or an unsettled
+     contradiction (manual PASS against a decisive FAIL, no disposition); for validate,
+     declarations that fail a test case
   2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed";
 
 /// EN 303 645 conformity assessment for consumer IoT products.
@@ -316,6 +318,8 @@ pub(crate) enum ReportFormat {
     Sarif,
     /// JUnit XML for CI test summaries.
     Junit,
+    /// PDF deliverable with cover page, sign-off, annexes and embedded attachments (files only).
+    Pdf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,9 +8,11 @@ use touchstone_core::text::display_safe;
 use touchstone_core::{Severity, parse_findings_reader};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
 use touchstone_project::safe_fs::{self, InputError, InputKind, JsonInputError};
+use touchstone_report::model::{AdviceRow, InputRow};
+use touchstone_report::pdf::{self, PdfAttachment};
 use touchstone_report::terminal::Color;
 use touchstone_report::{
-    Report, ReportInputs, build, html, json, junit, markdown, sarif, terminal,
+    Extras, Report, ReportInputs, build_with, html, json, junit, markdown, sarif, terminal,
 };
 
 use crate::cli::{AssessArgs, FailOn, ReportFormat};
@@ -31,6 +33,7 @@ fn parse_target(spec: &str) -> Result<Target> {
         "txt" | "text" | "human" => Some(ReportFormat::Human),
         "sarif" => Some(ReportFormat::Sarif),
         "xml" | "junit" => Some(ReportFormat::Junit),
+        "pdf" => Some(ReportFormat::Pdf),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -49,7 +52,7 @@ fn parse_target(spec: &str) -> Result<Target> {
     match named(&ext) {
         Some(format) => Ok(Target { format, path }),
         None => bail!(
-            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md, .sarif, .xml (JUnit) or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
+            "cannot tell the report format of `{spec}`: expected a file ending in .html, .json, .md, .pdf, .sarif, .xml (JUnit) or .txt\n  hint: name the format explicitly, for instance --report html={spec}"
         ),
     }
 }
@@ -64,7 +67,52 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Html => html::render(report),
         ReportFormat::Sarif => sarif::render(report),
         ReportFormat::Junit => junit::render(report),
+        // Binary: only written to files (see `run`); on stdout, the JSON report.
+        ReportFormat::Pdf => json::render(report),
     }
+}
+
+/// Largest attachment embedded in a PDF, and the most bytes embedded in all.
+const ATTACHMENT_LIMIT: u64 = 64 << 20;
+const ATTACHMENTS_TOTAL: u64 = 256 << 20;
+
+/// Read the records' attachments (each once) for the PDF, within budgets.
+fn pdf_attachments(
+    dir: &Path,
+    project: &touchstone_project::Project,
+    ui: &Ui,
+) -> Vec<PdfAttachment> {
+    let mut out: Vec<PdfAttachment> = Vec::new();
+    let mut total = 0u64;
+    for a in project.records.iter().flat_map(|r| r.attachments.iter()) {
+        if out.iter().any(|x| x.name == a.path) {
+            continue;
+        }
+        let path = dir.join(&a.path);
+        let budget = ATTACHMENT_LIMIT.min(ATTACHMENTS_TOTAL.saturating_sub(total));
+        let read = safe_fs::open_input(&path, InputKind::Attachment, budget, Some(dir))
+            .and_then(|input| input.read_bytes());
+        match read {
+            Ok(bytes) => {
+                total += bytes.len() as u64;
+                out.push(PdfAttachment {
+                    name: a.path.clone(),
+                    description: a.description.clone(),
+                    bytes,
+                });
+            }
+            Err(InputError::TooLarge { .. }) => ui.err_line(&display_safe(&format!(
+                "not embedding `{}` in the PDF: over the attachment budget (64 MiB each, 256 MiB in all); it stays named with its SHA-256",
+                a.path
+            ))),
+            Err(e) => ui.err_line(&display_safe(&format!(
+                "not embedding `{}` in the PDF: {}",
+                a.path,
+                e.with_hint()
+            ))),
+        }
+    }
+    out
 }
 
 /// Read a findings file: a regular file of at most `limit` bytes, parsed as
@@ -101,6 +149,51 @@ fn read_findings(
     Ok(out)
 }
 
+/// A tool input named by file name and SHA-256 (never by host path).
+fn input_row(path: &Path, kind: &str) -> Result<InputRow> {
+    let sha256 = touchstone_project::hash_file(path)
+        .with_context(|| format!("cannot hash `{}`", path.display()))?;
+    Ok(InputRow {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256,
+        kind: Some(kind.to_owned()),
+        sample: None,
+        status: "used".to_owned(),
+    })
+}
+
+/// What / why / how to fix of every built-in check, from the checks' own
+/// registries (the report crate cannot depend on them).
+pub(crate) fn advice() -> Vec<AdviceRow> {
+    let mut rows: Vec<AdviceRow> = touchstone_fwchecks::check::registry()
+        .iter()
+        .map(|c| AdviceRow {
+            check: c.info.id.to_owned(),
+            title: c.info.title.to_owned(),
+            what: c.info.what.to_owned(),
+            why: c.info.why.to_owned(),
+            fix: c.info.fix.to_owned(),
+        })
+        .collect();
+    rows.extend(touchstone_probe::checks::CHECKS.iter().map(|c| {
+        let doc = PROBE_ADVICE.iter().find(|x| x.0 == c.id);
+        AdviceRow {
+            check: c.id.to_owned(),
+            title: c.summary.to_owned(),
+            what: doc.map_or(c.summary, |d| d.1).to_owned(),
+            why: doc.map(|d| d.2).unwrap_or_default().to_owned(),
+            fix: doc.map(|d| d.3).unwrap_or_default().to_owned(),
+        }
+    }));
+    rows
+}
+
+// The probe checks' own documentation, collected by build.rs.
+include!(concat!(env!("OUT_DIR"), "/probe_advice.rs"));
+
 fn threshold(fail_on: FailOn) -> Option<Severity> {
     match fail_on {
         FailOn::Never => None,
@@ -115,6 +208,11 @@ fn threshold(fail_on: FailOn) -> Option<Severity> {
 pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     let catalog = super::catalog()?;
     // Check every argument before doing any work or writing anything.
+    if args.format == ReportFormat::Pdf {
+        bail!(
+            "a PDF is binary and is not written to the terminal\n  hint: write it to a file with --report report.pdf"
+        );
+    }
     let targets = args
         .reports
         .iter()
@@ -135,13 +233,23 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     };
     let mut findings = Vec::new();
     let limit = args.max_findings_size;
+    let mut inputs = Vec::new();
     for rel in &project.findings_files {
         let path = args.dir.join(rel);
         findings.extend(read_findings(&path, rel, limit, Some(&args.dir), ui)?);
+        inputs.push(input_row(&path, "findings")?);
     }
     for path in &args.findings {
-        let label = path.display().to_string();
+        // Named by file name (its hash is in the report's inputs), never by host path.
+        let label = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         findings.extend(read_findings(path, &label, limit, None, ui)?);
+        inputs.push(input_row(path, "findings")?);
+    }
+    for path in &args.firmware {
+        inputs.push(input_row(path, "firmware")?);
     }
     if let Some(target) = &args.probe {
         let report = super::probe::probe(target, &args.probe_options, ui)?;
@@ -167,32 +275,44 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         findings.extend(super::firmware::sourced(&scans));
     }
 
+    let generated_at = timestamp();
+    let today = generated_at.get(..10).unwrap_or("");
     let assessment = assess(Inputs {
         catalog,
         project: &project,
         findings: &findings,
+        today: Some(today),
     });
     // The assessment keeps its own copy: free the input before the report is built.
     drop(findings);
     let project_name = args.dir.display().to_string();
-    let generated_at = timestamp();
-    let report = build(&ReportInputs {
-        catalog,
-        project: &project,
-        project_name: &project_name,
-        assessment: &assessment,
-        diagnostics: &diags,
-        tool_version: env!("CARGO_PKG_VERSION"),
-        generated_at: &generated_at,
-    });
+    let report = build_with(
+        &ReportInputs {
+            catalog,
+            project: &project,
+            project_name: &project_name,
+            assessment: &assessment,
+            diagnostics: &diags,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            generated_at: &generated_at,
+        },
+        &Extras {
+            advice: advice(),
+            inputs,
+        },
+    );
 
     // Every report goes to a complete temporary file first; only when all are
     // written are they renamed into place, so a failure leaves no partial set.
     let mut staged = Vec::with_capacity(targets.len());
     for t in &targets {
-        let text = render(&report, t.format, false);
+        let bytes = if t.format == ReportFormat::Pdf {
+            pdf::render(&report, &pdf_attachments(&args.dir, &project, ui))
+        } else {
+            render(&report, t.format, false).into_bytes()
+        };
         staged.push(
-            safe_fs::stage(&t.path, text.as_bytes())
+            safe_fs::stage(&t.path, &bytes)
                 .with_context(|| format!("cannot write report `{}`", t.path.display()))?,
         );
     }
@@ -203,10 +323,37 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     }
     ui.out(&render(&report, args.format, ui.color_out))?;
 
-    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails_at(t));
+    // An unsettled contradiction (manual PASS against a decisive FAIL) fails
+    // any threshold: it is an open question, not a pass.
+    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails(t, true));
+    if failed && !assessment.unsettled.is_empty() {
+        ui.err_line(&format!(
+            "{} test case(s) hold an unsettled contradiction ({}): record a disposition in evidence.toml",
+            assessment.unsettled.len(),
+            assessment.unsettled.join(", ")
+        ));
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod advice_tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_check_has_what_why_and_fix() {
+        let rows = advice();
+        assert!(rows.len() >= 40);
+        for r in &rows {
+            assert!(
+                !r.what.is_empty() && !r.why.is_empty() && !r.fix.is_empty(),
+                "{} lacks advice",
+                r.check
+            );
+        }
+    }
 }

@@ -24,11 +24,21 @@ pub(crate) fn load_reporting(
     Ok((project, diags))
 }
 
+/// Warning codes whose declarations fail a test case when assessed.
+const FAILS_IN_ASSESS: [&str; 2] = ["TS0204", "TS0205"];
+
 pub(crate) fn run(args: &ValidateArgs, ui: &Ui) -> Result<ExitCode> {
     let human = args.format == Format::Human;
     let (project, diags) = load_reporting(&args.dir, ui, human)?;
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
+    // Declarations that already fail a test case in `assess` (an unjustified
+    // N or N/A on a recommendation fails the reporting provision; a mandatory
+    // N is a declared non-conformity): valid project, failing conformity.
+    let failing: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| FAILS_IN_ASSESS.contains(&d.code.as_str()))
+        .collect();
     match args.format {
         Format::Json => ui.out(&super::to_json(&serde_json::json!({
             "schema": "touchstone.validation/v1",
@@ -36,6 +46,7 @@ pub(crate) fn run(args: &ValidateArgs, ui: &Ui) -> Result<ExitCode> {
             "valid": project.is_some(),
             "errors": errors,
             "warnings": warnings,
+            "fails_in_assess": failing.len(),
             "diagnostics": diags,
         }))?)?,
         Format::Human => {
@@ -50,6 +61,13 @@ pub(crate) fn run(args: &ValidateArgs, ui: &Ui) -> Result<ExitCode> {
                     p.ixit.len(),
                     p.records.len()
                 ))?;
+                if !failing.is_empty() {
+                    ui.err_line(&format!(
+                        "{} declaration(s) above fail a test case in `assess` (codes {}): the project is valid but not conformant as declared",
+                        failing.len(),
+                        FAILS_IN_ASSESS.join(", ")
+                    ));
+                }
             } else {
                 ui.err_line(&format!(
                     "{} is not valid: {errors} error(s), {warnings} warning(s)",
@@ -58,9 +76,11 @@ pub(crate) fn run(args: &ValidateArgs, ui: &Ui) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if project.is_some() {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if project.is_none() {
         ExitCode::from(2)
+    } else if !failing.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
