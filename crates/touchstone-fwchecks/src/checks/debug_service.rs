@@ -48,7 +48,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     "`{}` ({what}) is started during boot (line {})",
                     s.program, s.origin.line
                 ),
-                Some(s.origin.text.trim().to_owned()),
+                Some(s.evidence(&s.origin.text)),
             )
         })
         .collect()

@@ -36,7 +36,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 &CHECK.info,
                 &s.origin.file,
                 format!("Dropbear is started with -B: accounts with an empty password can log in (line {})", s.origin.line),
-                Some(s.origin.text.trim().to_owned()),
+                Some(s.evidence(&s.origin.text)),
             ));
         }
     }
