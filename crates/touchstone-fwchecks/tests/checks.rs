@@ -111,7 +111,12 @@ fn check_ids_are_unique_documented_and_mapped() {
             "{}",
             i.id
         );
-        assert!(!i.provisions.is_empty(), "{}", i.id);
+        // The unpacker's remarks (checksums, normalised names) bear on no provision by themselves.
+        assert!(
+            !i.provisions.is_empty() || i.id == "fw-unpack-problem",
+            "{}",
+            i.id
+        );
         let edition = touchstone_catalog::Edition::V2_1_1;
         for t in i.test_units {
             let known = catalog.case_by_id(edition, t).is_some()
@@ -244,6 +249,7 @@ fn private_keys_tokens_and_keys_shared_between_images() {
         let findings = run_all(&ctx);
         touchstone_fwchecks::image::ImageScan {
             image: name.to_owned(),
+            sha256: String::new(),
             unpacked: touchstone_firmware::unpack_bytes(
                 Vec::new(),
                 &touchstone_firmware::Options::default(),
@@ -251,6 +257,8 @@ fn private_keys_tokens_and_keys_shared_between_images() {
             findings,
             secrets: ctx.secrets.clone(),
             components: Vec::new(),
+            problems: Vec::new(),
+            known_secrets: Vec::new(),
         }
     };
     let (sa, sb) = (scan(&a, "a.bin"), scan(&b, "b.bin"));
@@ -283,5 +291,37 @@ fn private_keys_tokens_and_keys_shared_between_images() {
         shared[0].message.contains("shared by 2 images"),
         "{}",
         shared[0].message
+    );
+}
+
+/// `fw-partial-analysis` keeps out of PASS everything the other checks could
+/// have said: its provisions and units are theirs, all of them.
+#[test]
+fn partial_analysis_bears_on_what_every_check_bears_on() {
+    use std::collections::BTreeSet;
+    use touchstone_fwchecks::checks::partial_analysis;
+    let others = registry()
+        .iter()
+        .filter(|c| c.info.id != "fw-partial-analysis");
+    let provisions: BTreeSet<&str> = others
+        .clone()
+        .flat_map(|c| c.info.provisions.iter().copied())
+        .collect();
+    let units: BTreeSet<&str> = others
+        .flat_map(|c| c.info.test_units.iter().copied())
+        .collect();
+    assert_eq!(
+        partial_analysis::PROVISIONS
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>(),
+        provisions
+    );
+    assert_eq!(
+        partial_analysis::TEST_UNITS
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>(),
+        units
     );
 }

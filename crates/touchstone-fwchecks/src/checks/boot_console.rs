@@ -21,7 +21,7 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for path in ctx.files.paths() {
+    for path in ctx.unique.clone() {
         let Some(bytes) = ctx.files.read(&path) else {
             continue;
         };
