@@ -272,3 +272,36 @@ pub fn is_host_key_path(path: &str) -> bool {
             "rsa_host_key" | "dss_host_key" | "ecdsa_host_key" | "ed25519_host_key"
         )
 }
+
+/// A private key that is public knowledge (data/known-test-keys.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownKey {
+    /// SHA-256 of the key's DER encoding, hex (the [`SecretMatch::fingerprint`]).
+    pub sha256: String,
+    /// What key it is.
+    pub what: String,
+    /// Where it comes from and how the fingerprint was taken.
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnownKeyFile {
+    key: Vec<KnownKey>,
+}
+
+/// The bundled list of public test keys.
+pub fn known_test_keys() -> &'static [KnownKey] {
+    static KEYS: OnceLock<Vec<KnownKey>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        toml::from_str::<KnownKeyFile>(include_str!("../data/known-test-keys.toml"))
+            .map(|f| f.key)
+            .unwrap_or_default()
+    })
+}
+
+/// Whether a fingerprint is that of a public test key (no device secret).
+pub fn is_known_test_key(fingerprint: &str) -> bool {
+    known_test_keys().iter().any(|k| k.sha256 == fingerprint)
+}
