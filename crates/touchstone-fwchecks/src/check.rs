@@ -427,6 +427,7 @@ pub fn registry() -> &'static [Check] {
         cmdline_credentials::CHECK,
         telnet_service::CHECK,
         console_shell::CHECK,
+        serial_login::CHECK,
         debug_service::CHECK,
         cleartext_file_service::CHECK,
         service_as_root::CHECK,

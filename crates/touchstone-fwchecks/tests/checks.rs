@@ -325,3 +325,51 @@ fn partial_analysis_bears_on_what_every_check_bears_on() {
         units
     );
 }
+
+/// A getty on ttyS0 is a failure when an account that can log in has no
+/// password, an inventory entry when every account has one, nothing without
+/// a serial prompt (negative control); systemd's serial-getty@ counts too.
+#[test]
+fn serial_console_logins_crossed_with_password_state() {
+    let serial = |shadow: &str| {
+        MemFiles::new()
+            .with(
+                "/etc/inittab",
+                "ttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100\n",
+            )
+            .with("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+            .with("/etc/shadow", shadow)
+    };
+    let of = |files: &MemFiles| -> Vec<touchstone_core::Finding> {
+        let ctx = Context::new(files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-serial-login")
+            .collect()
+    };
+    let open = of(&serial("root::19000:0:99999:7:::\n"));
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].supports, touchstone_core::Supports::Fail);
+    assert!(
+        open[0]
+            .message
+            .contains("root can log in there without a password")
+    );
+    let closed = of(&serial(
+        "root:$1$abcdefgh$0Lf3Y2kYx1pTnDqHXj0S2/:19000:0:99999:7:::\n",
+    ));
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].supports, touchstone_core::Supports::Info);
+    let none = of(&MemFiles::new()
+        .with("/etc/inittab", "tty1::respawn:/sbin/getty 38400 tty1\n")
+        .with("/etc/passwd", "root::0:0:root:/root:/bin/sh\n"));
+    assert!(none.is_empty(), "{none:?}");
+    let systemd = of(&MemFiles::new()
+        .with(
+            "/etc/systemd/system/getty.target.wants/serial-getty@ttyAMA0.service",
+            "[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --keep-baud 115200 %I $TERM\n",
+        )
+        .with("/etc/passwd", "root::0:0:root:/root:/bin/sh\n"));
+    assert_eq!(systemd.len(), 1, "{systemd:?}");
+    assert!(systemd[0].message.contains("ttyAMA0"));
+}

@@ -16,6 +16,7 @@ pub mod eol_component;
 pub mod known_vulnerability;
 pub mod partial_analysis;
 pub mod private_key;
+pub mod serial_login;
 pub mod service_as_root;
 pub mod setuid_root;
 pub mod shared_key;
