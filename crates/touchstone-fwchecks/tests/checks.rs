@@ -373,3 +373,31 @@ fn serial_console_logins_crossed_with_password_state() {
     assert_eq!(systemd.len(), 1, "{systemd:?}");
     assert!(systemd[0].message.contains("ttyAMA0"));
 }
+
+/// Dropbear started from inetd without -s/-g/-w lets root log in with a
+/// password; with -g it does not (negative control).
+#[test]
+fn dropbear_root_password_logins_on_every_boot_path() {
+    let of = |args: &str| -> Vec<String> {
+        let files = MemFiles::new()
+            .with("/etc/inittab", "::sysinit:/usr/sbin/inetd\n")
+            .with(
+                "/etc/inetd.conf",
+                format!("ssh stream tcp nowait root /usr/sbin/dropbear dropbear -i {args}\n"),
+            );
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-ssh-weak-config")
+            .map(|f| f.message)
+            .collect()
+    };
+    let open = of("");
+    assert!(
+        open.iter()
+            .any(|m| m.contains("root can log in with a password")),
+        "{open:?}"
+    );
+    assert!(of("-g").is_empty());
+    assert!(of("-s").is_empty());
+}

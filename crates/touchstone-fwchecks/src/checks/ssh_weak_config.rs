@@ -12,7 +12,7 @@ pub const CHECK: Check = Check {
         severity: Severity::High,
         provisions: &["5.1-1", "5.1-3", "5.1-5"],
         test_units: &["5.1-1-2", "5.1-3-2", "5.1-5-2"],
-        what: "Reads how SSH servers are started and configured: Dropbear's `-B` (blank passwords allowed), OpenSSH's `PermitEmptyPasswords yes`, and `PermitRootLogin yes` together with password authentication.",
+        what: "Reads how SSH servers are started and configured: Dropbear's `-B` (blank passwords allowed) and the absence of `-s`, `-g` and `-w` (root logs in with a password), on every boot path including inetd, OpenSSH's `PermitEmptyPasswords yes`, and `PermitRootLogin yes` together with password authentication.",
         why: "An SSH server that accepts empty passwords lets anyone in (5.1-1); root logins by password invite guessing of the most powerful account over the network (5.1-5) and bypass per-user authentication (5.1-3).",
         fix: "Start Dropbear without `-B` (and with `-s` or `-g` where possible); in sshd_config set `PermitEmptyPasswords no` and `PermitRootLogin prohibit-password` or `no`.",
     },
@@ -36,6 +36,18 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 &CHECK.info,
                 &s.origin.file,
                 format!("Dropbear is started with -B: accounts with an empty password can log in (line {})", s.origin.line),
+                Some(s.evidence(&s.origin.text)),
+            ));
+        }
+        // -s disables password logins, -g those of root, -w root logins altogether.
+        if !s.has_flag("-s") && !s.has_flag("-g") && !s.has_flag("-w") {
+            out.push(ctx.finding(
+                &CHECK.info,
+                &s.origin.file,
+                format!(
+                    "Dropbear is started without -s, -g or -w: root can log in with a password (line {})",
+                    s.origin.line
+                ),
                 Some(s.evidence(&s.origin.text)),
             ));
         }
