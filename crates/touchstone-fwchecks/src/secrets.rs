@@ -64,7 +64,10 @@ impl Rules {
         let file: RuleFile = toml::from_str(text).map_err(|e| e.to_string())?;
         let patterns: Vec<&str> = file.rule.iter().map(|r| r.pattern.as_str()).collect();
         let limit = 1 << 22;
+        // ASCII classes and word boundaries: with Unicode ones the set cannot
+        // use its DFA on binary data and falls back to a much slower NFA.
         let set = regex::bytes::RegexSetBuilder::new(&patterns)
+            .unicode(false)
             .size_limit(limit)
             .build()
             .map_err(|e| e.to_string())?;
@@ -72,6 +75,7 @@ impl Rules {
             .iter()
             .map(|p| {
                 regex::bytes::RegexBuilder::new(p)
+                    .unicode(false)
                     .size_limit(limit)
                     .build()
                     .map_err(|e| e.to_string())

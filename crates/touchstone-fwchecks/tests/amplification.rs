@@ -145,3 +145,30 @@ fn nested_boot_loops_are_a_reported_budget_hit() {
         "{partial:?}"
     );
 }
+
+#[test]
+fn the_check_time_budget_is_a_reported_problem() {
+    let mut tar = file("etc/inittab", b"::respawn:/usr/sbin/telnetd\n");
+    tar.extend(file("usr/lib/blob.bin", KEY.as_bytes()));
+    tar.extend(vec![0u8; 1024]);
+    let unpacked = unpack_bytes(tar, &Options::default());
+    let scan = scan_unpacked(
+        "late.tar",
+        unpacked,
+        &ScanOptions {
+            check_time: Duration::ZERO,
+            ..options()
+        },
+    );
+    assert!(scan.incomplete());
+    assert!(
+        scan.problems
+            .iter()
+            .any(|p| p.kind == "check-time" && p.message.contains("were not read")),
+        "{:?}",
+        scan.problems
+    );
+    assert!(scan.findings.iter().any(
+        |f| f.check == "fw-partial-analysis" && f.supports == touchstone_core::Supports::Error
+    ));
+}
