@@ -401,3 +401,29 @@ fn dropbear_root_password_logins_on_every_boot_path() {
     assert!(of("-g").is_empty());
     assert!(of("-s").is_empty());
 }
+
+/// The debug-daemon list is data with a source per entry; a listed daemon
+/// started from inetd is reported, an unlisted one is not (negative control).
+#[test]
+fn debug_daemons_from_the_data_list_on_any_boot_path() {
+    use touchstone_fwchecks::checks::debug_service::daemons;
+    assert!(daemons().len() >= 5);
+    for d in daemons() {
+        assert!(!d.program.is_empty() && !d.what.is_empty() && !d.source.is_empty());
+    }
+    let of = |program: &str| -> usize {
+        let files = MemFiles::new()
+            .with("/etc/inittab", "::sysinit:/usr/sbin/inetd\n")
+            .with(
+                "/etc/inetd.conf",
+                format!("9999 stream tcp nowait root /usr/sbin/{program} {program}\n"),
+            );
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .iter()
+            .filter(|f| f.check == "fw-debug-service")
+            .count()
+    };
+    assert_eq!(of("telnetenable"), 1);
+    assert_eq!(of("myhttpd"), 0);
+}
