@@ -427,3 +427,56 @@ fn debug_daemons_from_the_data_list_on_any_boot_path() {
     assert_eq!(of("telnetenable"), 1);
     assert_eq!(of("myhttpd"), 0);
 }
+
+/// sshd_config: an Include read in place (first value wins), a Match block
+/// that allows root logins, and the absence of PermitRootLogin judged by the
+/// OpenSSH version's default; a hardened configuration is the negative control.
+#[test]
+fn sshd_effective_values_with_include_match_and_version_defaults() {
+    let of = |files: MemFiles| -> Vec<String> {
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-ssh-weak-config")
+            .map(|f| f.message)
+            .collect()
+    };
+    let included = of(MemFiles::new()
+        .with(
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n  PermitRootLogin yes\n",
+        )
+        .with("/etc/ssh/sshd_config.d/10-lab.conf", "PermitRootLogin yes\nPermitEmptyPasswords yes\n"));
+    assert!(
+        included
+            .iter()
+            .any(|m| m == "sshd permits root logins with a password (line 1)"),
+        "{included:?}"
+    );
+    assert!(
+        included
+            .iter()
+            .any(|m| m.starts_with("sshd permits empty passwords"))
+    );
+    assert!(
+        included
+            .iter()
+            .any(|m| m.contains("for connections matching `Match Address 10.0.0.0/8`")),
+        "{included:?}"
+    );
+    let old = of(MemFiles::new()
+        .with("/etc/ssh/sshd_config", "Port 22\n")
+        .with("/usr/sbin/sshd", "\0OpenSSH_6.6.1p1 Ubuntu\0"));
+    assert!(
+        old.iter()
+            .any(|m| m.contains("OpenSSH 6.6 defaults to yes")),
+        "{old:?}"
+    );
+    let hardened = of(MemFiles::new()
+        .with(
+            "/etc/ssh/sshd_config",
+            "PermitRootLogin no\nPasswordAuthentication no\n",
+        )
+        .with("/usr/sbin/sshd", "\0OpenSSH_6.6.1p1 Ubuntu\0"));
+    assert!(hardened.is_empty(), "{hardened:?}");
+}
