@@ -446,6 +446,7 @@ pub fn registry() -> &'static [Check] {
         elf_hardening::CHECK,
         certificate::CHECK,
         boot_service::CHECK,
+        esp_secure_boot::CHECK,
         partial_analysis::CHECK,
         unpack_problem::CHECK,
     ]

@@ -480,3 +480,45 @@ fn sshd_effective_values_with_include_match_and_version_defaults() {
         .with("/usr/sbin/sshd", "\0OpenSSH_6.6.1p1 Ubuntu\0"));
     assert!(hardened.is_empty(), "{hardened:?}");
 }
+
+/// An ESP-IDF app image built here: without a signature it is reported, with
+/// a v2 signature block at the next 4 KiB boundary it is listed as signed;
+/// a file that only starts with 0xE9 is not an image (negative control).
+#[test]
+fn esp_idf_images_and_their_secure_boot_signature() {
+    use touchstone_fwchecks::esp::{Signature, parse};
+    let mut img = vec![0xE9, 2, 2, 0x20, 0x80, 0x00, 0x08, 0x40];
+    img.extend_from_slice(&[0xEE, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    for (addr, len) in [(0x3C00_0020u32, 32u32), (0x4038_0000, 64)] {
+        img.extend_from_slice(&addr.to_le_bytes());
+        img.extend_from_slice(&len.to_le_bytes());
+        img.extend(vec![0xAB; len as usize]);
+    }
+    img.resize((img.len() + 1).div_ceil(16) * 16, 0);
+    img.extend(vec![0x11; 32]);
+    let parsed = parse(&img).expect("an ESP-IDF image");
+    assert_eq!(parsed.segments.len(), 2);
+    assert_eq!(parsed.chip_id, 5);
+    assert!(parsed.hash_appended);
+    assert_eq!(parsed.signature, Signature::None);
+    let mut signed = img.clone();
+    signed.resize(4096, 0xFF);
+    signed.extend_from_slice(&[0xE7, 0x02, 0, 0]);
+    signed.extend(vec![0; 1212]);
+    assert_eq!(parse(&signed).map(|i| i.signature), Some(Signature::V2));
+    assert!(parse(b"\xE9 not an image at all").is_none());
+
+    let of = |bytes: Vec<u8>| -> Vec<touchstone_core::Finding> {
+        let files = MemFiles::new().with("/firmware/app.bin", bytes);
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-esp-secure-boot")
+            .collect()
+    };
+    let unsigned = of(img);
+    assert_eq!(unsigned.len(), 1);
+    assert_eq!(unsigned[0].supports, touchstone_core::Supports::Fail);
+    let ok = of(signed);
+    assert_eq!(ok[0].supports, touchstone_core::Supports::Info);
+}

@@ -13,6 +13,7 @@ pub mod elf_hardening;
 pub mod embedded_token;
 pub mod empty_password;
 pub mod eol_component;
+pub mod esp_secure_boot;
 pub mod known_vulnerability;
 pub mod partial_analysis;
 pub mod private_key;
