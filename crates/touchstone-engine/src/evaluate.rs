@@ -686,10 +686,15 @@ fn case(
             Verdict::Fail
         } else if manual_inconclusive {
             Verdict::Inconclusive
-        } else if manual_pass || auto_pass {
+        } else if manual_pass {
             Verdict::Pass
         } else if auto_error {
+            // A check that could not see everything (a partly analysed image)
+            // keeps the unit out of an automated PASS; the assessor's own
+            // record still decides it.
             Verdict::Error
+        } else if auto_pass {
+            Verdict::Pass
         } else {
             Verdict::NotRun
         };

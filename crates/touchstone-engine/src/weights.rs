@@ -103,7 +103,8 @@ mod tests {
             units.sort_unstable();
             units.dedup();
             assert_eq!(units.len(), n, "{id} lists a unit twice");
-            assert!(n > 0, "{id} lists no unit");
+            // An entry without units is an explicit "on no unit" (a check
+            // whose findings are information only, such as fw-unpack-problem).
         }
     }
 }

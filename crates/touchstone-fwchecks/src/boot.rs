@@ -68,6 +68,11 @@ pub struct Started {
     pub certainty: Certainty,
     /// Where.
     pub origin: Origin,
+    /// Every chain of calls that reaches this command, outermost first
+    /// (`/etc/inittab:3 > /etc/init.d/rcS:12`); one entry per distinct chain.
+    /// The same command at the same line reached several ways is one
+    /// [`Started`] with several paths, never several.
+    pub paths: Vec<String>,
 }
 
 impl Started {
@@ -79,6 +84,18 @@ impl Started {
             c.push_str(a);
         }
         c
+    }
+
+    /// Evidence for a finding about this command: `first` (the line or the
+    /// command line) and, when it was reached through other scripts or
+    /// several ways, every call chain that reaches it.
+    pub fn evidence(&self, first: &str) -> String {
+        let mut out = first.trim().to_owned();
+        if self.paths.len() > 1 || self.paths.iter().any(|p| p.contains(" > ")) {
+            out.push_str("\nreached by: ");
+            out.push_str(&self.paths.join("; "));
+        }
+        out
     }
 
     /// The value following a flag, as in `-u user:pass` or `-uuser:pass`.
@@ -133,6 +150,8 @@ pub struct Boot {
     pub scripts: Vec<String>,
     /// What could not be followed (missing scripts, limits).
     pub notes: Vec<String>,
+    /// Set when the work budget ran out: what follows it was not analysed.
+    pub incomplete: Option<String>,
 }
 
 /// Daemons that listen on the network, by program name.
@@ -182,13 +201,26 @@ pub const NETWORK_DAEMONS: &[&str] = &[
 ];
 
 const MAX_DEPTH: usize = 12;
-const MAX_COMMANDS: usize = 20_000;
+/// One budget for the whole boot analysis: every line read, loop iteration,
+/// glob match, assignment and script include costs at least one step.
+pub const WORK_BUDGET: u64 = 200_000;
+/// Longest value a variable may hold (`x=$x$x` doubles at each line).
+const MAX_VALUE: usize = 4096;
+/// Call chains kept per started command.
+const MAX_PATHS: usize = 16;
+
+/// Identity of a started command: same program, arguments, user and origin.
+type StartedKey = (String, Vec<String>, Option<String>, String, usize);
 
 struct Walker<'a> {
     files: &'a dyn Files,
     boot: Boot,
     visiting: BTreeSet<String>,
-    commands: usize,
+    work: u64,
+    budget: u64,
+    /// Call sites from the boot entry point to the current script.
+    chain: Vec<String>,
+    index: BTreeMap<StartedKey, usize>,
 }
 
 fn text_of(files: &dyn Files, path: &str) -> Option<String> {
@@ -213,11 +245,20 @@ const LOGINS: &[&str] = &[
 
 /// Analyse the boot of an image.
 pub fn analyse(files: &dyn Files) -> Boot {
+    analyse_with_budget(files, WORK_BUDGET)
+}
+
+/// Analyse the boot of an image within `budget` steps of work; when it runs
+/// out, [`Boot::incomplete`] says so and what was found so far is kept.
+pub fn analyse_with_budget(files: &dyn Files, budget: u64) -> Boot {
     let mut w = Walker {
         files,
         boot: Boot::default(),
         visiting: BTreeSet::new(),
-        commands: 0,
+        work: 0,
+        budget,
+        chain: Vec::new(),
+        index: BTreeMap::new(),
     };
     match text_of(files, "/etc/inittab") {
         Some(text) => w.inittab(&text),
@@ -238,6 +279,62 @@ pub fn analyse(files: &dyn Files) -> Boot {
 }
 
 impl Walker<'_> {
+    /// Charge `n` steps; false once the budget is spent (noted once).
+    fn charge(&mut self, n: u64) -> bool {
+        self.work = self.work.saturating_add(n);
+        if self.work <= self.budget {
+            return true;
+        }
+        if self.boot.incomplete.is_none() {
+            let msg = format!(
+                "boot-script analysis stopped after its work budget of {} steps (loops, globs, assignments and includes); commands after that point were not analysed",
+                self.budget
+            );
+            self.boot.notes.push(msg.clone());
+            self.boot.incomplete = Some(msg);
+        }
+        false
+    }
+
+    fn exhausted(&self) -> bool {
+        self.work > self.budget
+    }
+
+    /// Record a started command once, adding the call chain that reached it.
+    fn start(&mut self, started: Started) {
+        let key = (
+            started.program.clone(),
+            started.args.clone(),
+            started.user.clone(),
+            started.origin.file.clone(),
+            started.origin.line,
+        );
+        let here = if self.chain.is_empty() {
+            format!("{}:{}", started.origin.file, started.origin.line)
+        } else {
+            format!(
+                "{} > {}:{}",
+                self.chain.join(" > "),
+                started.origin.file,
+                started.origin.line
+            )
+        };
+        if let Some(&i) = self.index.get(&key) {
+            if let Some(existing) = self.boot.started.get_mut(i) {
+                existing.certainty = existing.certainty.min(started.certainty);
+                if existing.paths.len() < MAX_PATHS && !existing.paths.contains(&here) {
+                    existing.paths.push(here);
+                }
+            }
+            return;
+        }
+        self.index.insert(key, self.boot.started.len());
+        self.boot.started.push(Started {
+            paths: vec![here],
+            ..started
+        });
+    }
+
     fn inittab(&mut self, text: &str) {
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
@@ -306,8 +403,7 @@ impl Walker<'_> {
         origin: &Origin,
         depth: usize,
     ) {
-        self.commands += 1;
-        if self.commands > MAX_COMMANDS {
+        if !self.charge(1) {
             return;
         }
         let words = strip_wrappers(words);
@@ -381,16 +477,19 @@ impl Walker<'_> {
         };
         if let Some(script) = script {
             let _ = vars;
+            self.chain.push(format!("{}:{}", origin.file, origin.line));
             self.script(&script, args, certainty, depth + 1);
+            self.chain.pop();
             return;
         }
-        self.boot.started.push(Started {
+        self.start(Started {
             program: name.to_owned(),
             args: words[1..].to_vec(),
             user: None,
             via,
             certainty,
             origin: origin.clone(),
+            paths: Vec::new(),
         });
     }
 
@@ -410,6 +509,10 @@ impl Walker<'_> {
         if !self.visiting.insert(path.clone()) {
             return;
         }
+        if !self.charge(1) {
+            self.visiting.remove(&path);
+            return;
+        }
         let Some(text) = text_of(self.files, &path) else {
             self.boot
                 .notes
@@ -426,6 +529,10 @@ impl Walker<'_> {
             vars.insert((i + 1).to_string(), a.clone());
         }
         let lines = logical_lines(&text);
+        if !self.charge(lines.len() as u64 / 16) {
+            self.visiting.remove(&path);
+            return;
+        }
         self.block(&path, &lines, 0, lines.len(), &mut vars, certainty, depth);
         self.visiting.remove(&path);
     }
@@ -444,6 +551,9 @@ impl Walker<'_> {
         let mut nesting = 0usize; // if/case depth inside this block
         let mut i = from;
         while i < to {
+            if !self.charge(1) {
+                return;
+            }
             let (lineno, line) = &lines[i];
             i += 1;
             let origin = Origin {
@@ -457,12 +567,21 @@ impl Walker<'_> {
             if first == "for" && words.len() >= 4 && words[2] == "in" {
                 let var = words[1].clone();
                 let end = find_done(lines, i, to);
+                if !self.charge((end.saturating_sub(i) as u64) / 8) {
+                    return;
+                }
                 let mut values = Vec::new();
                 for w in words[3..].iter().take_while(|w| *w != ";" && *w != "do") {
                     let w = expand(w, vars);
                     values.extend(self.glob(&w));
                 }
+                if !self.charge(values.len() as u64) {
+                    return;
+                }
                 for v in values {
+                    if self.exhausted() || !self.charge(1) {
+                        return;
+                    }
                     vars.insert(var.clone(), v);
                     let c = if nesting > 0 {
                         Certainty::Conditional
@@ -514,11 +633,34 @@ impl Walker<'_> {
                     && !name.is_empty()
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 {
-                    let value = self.evaluate(value, vars);
+                    if !self.charge(1) {
+                        return;
+                    }
+                    let mut value = self.evaluate(value, vars);
+                    if value.len() > MAX_VALUE {
+                        let cut = (0..=MAX_VALUE)
+                            .rev()
+                            .find(|i| value.is_char_boundary(*i))
+                            .unwrap_or(0);
+                        value.truncate(cut);
+                    }
                     vars.insert(name.to_owned(), value);
                     continue;
                 }
-                let expanded: Vec<String> = body.iter().map(|w| expand(w, vars)).collect();
+                let expanded: Vec<String> = body
+                    .iter()
+                    .map(|w| {
+                        let mut e = expand(w, vars);
+                        if e.len() > MAX_VALUE {
+                            let cut = (0..=MAX_VALUE)
+                                .rev()
+                                .find(|i| e.is_char_boundary(*i))
+                                .unwrap_or(0);
+                            e.truncate(cut);
+                        }
+                        e
+                    })
+                    .collect();
                 let c = if nesting > 0
                     || segment.iter().any(|w| w == "&&" || w == "||")
                     || line.contains("&& ")
@@ -592,7 +734,7 @@ impl Walker<'_> {
                     .unwrap_or_default();
                 (basename(f[5]).to_owned(), args)
             };
-            self.boot.started.push(Started {
+            self.start(Started {
                 program,
                 args,
                 user: Some(user),
@@ -607,6 +749,7 @@ impl Walker<'_> {
                     line: i + 1,
                     text: raw.to_owned(),
                 },
+                paths: Vec::new(),
             });
         }
     }
@@ -634,7 +777,7 @@ impl Walker<'_> {
                             continue;
                         }
                         let server = attrs.get("server").cloned().unwrap_or_else(|| name.clone());
-                        self.boot.started.push(Started {
+                        self.start(Started {
                             program: basename(&server).to_owned(),
                             args: attrs
                                 .get("server_args")
@@ -652,6 +795,7 @@ impl Walker<'_> {
                                 line: lineno,
                                 text: format!("service {name}"),
                             },
+                            paths: Vec::new(),
                         });
                     }
                 } else if let Some((_, _, attrs)) = current.as_mut()
@@ -706,7 +850,7 @@ impl Walker<'_> {
             if let Some((line, raw, cmd)) = exec {
                 let words = split_words(&cmd);
                 if let Some(first) = words.first() {
-                    self.boot.started.push(Started {
+                    self.start(Started {
                         program: basename(first).to_owned(),
                         args: words[1..].to_vec(),
                         user: Some(user.unwrap_or_else(|| "root".to_owned())),
@@ -717,6 +861,7 @@ impl Walker<'_> {
                             line,
                             text: raw,
                         },
+                        paths: Vec::new(),
                     });
                 }
             }
@@ -742,7 +887,7 @@ impl Walker<'_> {
                     _ => continue,
                 };
                 if let Some(first) = cmd.first() {
-                    self.boot.started.push(Started {
+                    self.start(Started {
                         program: basename(first).to_owned(),
                         args: cmd[1..].to_vec(),
                         user: None,
@@ -753,6 +898,7 @@ impl Walker<'_> {
                             line: i + 1,
                             text: raw.to_owned(),
                         },
+                        paths: Vec::new(),
                     });
                 }
             }

@@ -2,6 +2,13 @@
 //! documentation in [`CheckInfo`] and a function from a [`Context`] to
 //! findings. Check ids are stable forever; [`registry`] lists every check.
 
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
 use touchstone_core::{Finding, Location, Severity, Supports};
 
 use crate::boot::{self, Boot};
@@ -51,10 +58,29 @@ pub struct SourcedAccount {
     pub account: Account,
 }
 
+/// Something that kept part of an image from being analysed, or that the
+/// unpacker noticed on the way: a limit, a truncation, an unreadable file
+/// system, a budget of the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisProblem {
+    /// The chain of layers it concerns, outermost first (empty: the input).
+    pub layers: Vec<String>,
+    /// Machine-readable class (`truncated`, `limit-output`, `boot-budget`, `check-time`...).
+    pub kind: String,
+    /// Offset inside the layer, when known.
+    pub offset: Option<u64>,
+    /// What happened, as the unpacker or the checks said it.
+    pub message: String,
+    /// Whether something was not analysed because of it (a limit, a
+    /// truncation, an unreadable structure), as opposed to a remark such as
+    /// a checksum mismatch on data that was still read.
+    pub incomplete: bool,
+}
+
 /// What checks read: the image's files and facts derived once.
 pub struct Context<'a> {
     /// The files.
-    pub files: &'a dyn Files,
+    pub files: &'a (dyn Files + Sync),
     /// The image as named on the command line.
     pub image: String,
     /// The chain of layers that led to the files.
@@ -75,6 +101,17 @@ pub struct Context<'a> {
     pub vulndb: Option<&'a VulnDb>,
     /// The day the scan is for.
     pub today: Date,
+    /// Problems met while unpacking or analysing (budgets hit); the
+    /// `fw-partial-analysis` and `fw-unpack-problem` checks report them.
+    pub problems: Vec<AnalysisProblem>,
+    /// Paths whose content was analysed, one per distinct content: a file
+    /// reached by several hard links (or shared content) is analysed once.
+    pub unique: Vec<String>,
+    /// For a path in [`Context::unique`], the other paths with the same content.
+    pub aliases: BTreeMap<String, Vec<String>>,
+    /// Every cleartext secret a check showed through [`Context::secret`]:
+    /// [`Context::redact_findings`] masks them wherever else they appear.
+    known_secrets: Mutex<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -104,8 +141,37 @@ fn account_files(files: &dyn Files) -> Vec<String> {
 
 impl<'a> Context<'a> {
     /// Derive the facts checks share; `today` decides which versions are end-of-life.
-    pub fn new(files: &'a dyn Files, image: &str, layers: Vec<String>, today: Date) -> Context<'a> {
+    pub fn new(
+        files: &'a (dyn Files + Sync),
+        image: &str,
+        layers: Vec<String>,
+        today: Date,
+    ) -> Context<'a> {
+        Context::with_deadline(files, image, layers, today, None)
+    }
+
+    /// As [`Context::new`], but stop reading file contents at `deadline`:
+    /// files not analysed by then are counted in a `check-time` problem.
+    /// Each distinct content is read once, in parallel across cores, and
+    /// feeds every analyser (secrets, components, ELF hardening).
+    pub fn with_deadline(
+        files: &'a (dyn Files + Sync),
+        image: &str,
+        layers: Vec<String>,
+        today: Date,
+        deadline: Option<Instant>,
+    ) -> Context<'a> {
+        let mut problems = Vec::new();
         let boot = boot::analyse(files);
+        if let Some(why) = &boot.incomplete {
+            problems.push(AnalysisProblem {
+                layers: layers.clone(),
+                kind: "boot-budget".to_owned(),
+                offset: None,
+                message: why.clone(),
+                incomplete: true,
+            });
+        }
         let mut accounts = Vec::new();
         for path in account_files(files) {
             let Some(bytes) = files.read(&path) else {
@@ -125,28 +191,86 @@ impl<'a> Context<'a> {
                 account,
             }));
         }
+        // One analysis per distinct content: hard links and files that share
+        // their bytes (the same buffer) are analysed once, their other paths
+        // kept as aliases.
+        let mut unique: Vec<String> = Vec::new();
+        let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut first_of: HashMap<(usize, usize), usize> = HashMap::new();
+        for path in files.paths() {
+            match files.read(&path) {
+                Some(Cow::Borrowed(b)) if !b.is_empty() => {
+                    let key = (b.as_ptr() as usize, b.len());
+                    if let Some(&i) = first_of.get(&key)
+                        && let Some(first) = unique.get(i)
+                    {
+                        aliases.entry(first.clone()).or_default().push(path);
+                        continue;
+                    }
+                    first_of.insert(key, unique.len());
+                    unique.push(path);
+                }
+                Some(_) => unique.push(path),
+                None => {}
+            }
+        }
+        let rules = components::rules();
+        let stopped = AtomicBool::new(false);
+        let skipped = AtomicUsize::new(0);
+        type Facts = (Vec<SecretMatch>, Vec<Component>, Option<ElfReport>);
+        let facts: Vec<Facts> = unique
+            .par_iter()
+            .map(|path| {
+                if path.starts_with("/proc/")
+                    || path.starts_with("/sys/")
+                    || path.starts_with("/dev/")
+                {
+                    return (Vec::new(), Vec::new(), None);
+                }
+                if stopped.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
+                {
+                    stopped.store(true, Ordering::Relaxed);
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                    return (Vec::new(), Vec::new(), None);
+                }
+                let Some(bytes) = files.read(path) else {
+                    return (Vec::new(), Vec::new(), None);
+                };
+                let secrets = scan_bytes(&bytes);
+                let mut found = rules.scan(path, &bytes, today, components::Limits::default());
+                if let Some(others) = aliases.get(path) {
+                    for other in others.iter().take(64) {
+                        found.extend(rules.scan_path(other, today));
+                    }
+                }
+                let elf = if bytes.starts_with(b"\x7fELF") {
+                    elf_facts::analyse(&bytes).ok()
+                } else {
+                    None
+                };
+                (secrets, found, elf)
+            })
+            .collect();
+        let skipped = skipped.into_inner();
+        if skipped > 0 {
+            problems.push(AnalysisProblem {
+                layers: layers.clone(),
+                kind: "check-time".to_owned(),
+                offset: None,
+                message: format!(
+                    "the checks ran out of their time budget: {skipped} of {} files were not read",
+                    unique.len()
+                ),
+                incomplete: true,
+            });
+        }
         let mut secrets = Vec::new();
         let mut found = Vec::new();
         let mut elves = Vec::new();
-        let rules = components::rules();
-        for path in files.paths() {
-            if path.starts_with("/proc/") || path.starts_with("/sys/") || path.starts_with("/dev/")
-            {
-                continue;
-            }
-            let Some(bytes) = files.read(&path) else {
-                continue;
-            };
-            secrets.extend(scan_bytes(&bytes).into_iter().map(|m| (path.clone(), m)));
-            found.extend(
-                rules
-                    .scan(&path, &bytes, today, components::Limits::default())
-                    .into_iter()
-                    .map(|c| (path.clone(), c)),
-            );
-            if bytes.starts_with(b"\x7fELF")
-                && let Ok(report) = elf_facts::analyse(&bytes)
-            {
+        for (path, (s, c, e)) in unique.iter().zip(facts) {
+            secrets.extend(s.into_iter().map(|m| (path.clone(), m)));
+            found.extend(c.into_iter().map(|c| (path.clone(), c)));
+            if let Some(report) = e {
                 elves.push((path.clone(), report));
             }
         }
@@ -163,12 +287,19 @@ impl<'a> Context<'a> {
             elves,
             vulndb: None,
             today,
+            problems,
+            unique,
+            aliases,
+            known_secrets: Mutex::new(BTreeSet::new()),
         }
     }
 
     /// A secret as findings show it: in full with `show_secrets`, otherwise
     /// only its first and last characters and its length.
     pub fn secret(&self, secret: &str) -> String {
+        if let Ok(mut known) = self.known_secrets.lock() {
+            known.insert(secret.to_owned());
+        }
         if self.show_secrets {
             return secret.to_owned();
         }
@@ -296,6 +427,7 @@ pub fn registry() -> &'static [Check] {
         cmdline_credentials::CHECK,
         telnet_service::CHECK,
         console_shell::CHECK,
+        serial_login::CHECK,
         debug_service::CHECK,
         cleartext_file_service::CHECK,
         service_as_root::CHECK,
@@ -314,10 +446,138 @@ pub fn registry() -> &'static [Check] {
         elf_hardening::CHECK,
         certificate::CHECK,
         boot_service::CHECK,
+        esp_secure_boot::CHECK,
+        partial_analysis::CHECK,
+        unpack_problem::CHECK,
     ]
 }
 
-/// Run every check.
+/// Run every check, then list the other paths of shared contents in the
+/// evidence and mask every secret a check knows wherever it appears
+/// (unless `show_secrets`).
 pub fn run_all(ctx: &Context<'_>) -> Vec<Finding> {
-    registry().iter().flat_map(|c| (c.run)(ctx)).collect()
+    let mut findings: Vec<Finding> = registry().iter().flat_map(|c| (c.run)(ctx)).collect();
+    ctx.add_aliases(&mut findings);
+    ctx.redact_findings(&mut findings);
+    findings
+}
+
+/// Paths named per finding besides its own, at most.
+const MAX_ALIASES_SHOWN: usize = 10;
+
+impl Context<'_> {
+    /// The cleartext secrets checks have shown so far (through [`Context::secret`]).
+    pub fn known_secrets(&self) -> Vec<String> {
+        self.known_secrets
+            .lock()
+            .map(|k| k.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Record a secret found outside a check (so that it is masked everywhere).
+    pub fn know_secret(&self, secret: &str) {
+        if let Ok(mut known) = self.known_secrets.lock() {
+            known.insert(secret.to_owned());
+        }
+    }
+
+    fn add_aliases(&self, findings: &mut [Finding]) {
+        for f in findings {
+            let Some(Location::Firmware { path, .. }) = &f.location else {
+                continue;
+            };
+            let Some(others) = self.aliases.get(path) else {
+                continue;
+            };
+            let mut line = format!(
+                "same content also at: {}",
+                others
+                    .iter()
+                    .take(MAX_ALIASES_SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if others.len() > MAX_ALIASES_SHOWN {
+                line.push_str(&format!(" and {} more", others.len() - MAX_ALIASES_SHOWN));
+            }
+            f.evidence = Some(match f.evidence.take() {
+                Some(e) => format!("{e}\n{line}"),
+                None => line,
+            });
+        }
+    }
+
+    /// Mask every known secret in the messages and evidence of `findings`
+    /// (nothing with `show_secrets`).
+    pub fn redact_findings(&self, findings: &mut [Finding]) {
+        if self.show_secrets {
+            return;
+        }
+        let known = self.known_secrets();
+        for f in findings {
+            redact_finding(f, &known);
+        }
+    }
+}
+
+/// Mask `known` secrets in a finding: everywhere in its evidence (text from
+/// the image), and in its message inside back-quoted spans only, where
+/// messages quote the image (so that a password such as `password` does
+/// not mask the word in the sentence around it).
+pub fn redact_finding(f: &mut Finding, known: &[String]) {
+    if let Some(e) = &f.evidence {
+        f.evidence = Some(redact_known(e, known));
+    }
+    if f.message.contains('`') {
+        f.message = f
+            .message
+            .split('`')
+            .enumerate()
+            .map(|(i, part)| {
+                if i % 2 == 1 {
+                    redact_known(part, known)
+                } else {
+                    part.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("`");
+    }
+}
+
+/// Shortest secret masked wherever it appears: shorter ones would mask
+/// ordinary words.
+const MIN_MASKED: usize = 4;
+
+/// The one redaction of text that may hold secrets: every occurrence of a
+/// secret of `known` that stands as a token of its own (not inside a longer
+/// word) is replaced by its [`redact`]ed form. Longest secrets first.
+pub fn redact_known(text: &str, known: &[String]) -> String {
+    let mut secrets: Vec<&String> = known.iter().filter(|s| s.len() >= MIN_MASKED).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_owned();
+    for secret in secrets {
+        if !out.contains(secret.as_str()) {
+            continue;
+        }
+        let masked = redact(secret);
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(pos) = rest.find(secret.as_str()) {
+            let before = rest[..pos].chars().next_back();
+            let after = rest[pos + secret.len()..].chars().next();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            result.push_str(&rest[..pos]);
+            if word(before) || word(after) {
+                result.push_str(secret);
+            } else {
+                result.push_str(&masked);
+            }
+            rest = &rest[pos + secret.len()..];
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
 }

@@ -7,24 +7,98 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use touchstone_core::Finding;
-use touchstone_firmware::{Kind, Options, Tree, Unpacked, unpack};
+use touchstone_firmware::{Kind, NodeId, Options, ProblemKind, Tree, Unpacked, unpack};
 
-use crate::check::{Context, run_all};
+use crate::check::{AnalysisProblem, Context, run_all};
+use crate::checks::{partial_analysis, unpack_problem};
 use crate::components::Date;
-use crate::files::{EntryMode, Files};
+use crate::files::{EntryMode, Files, MemFiles};
 use crate::secrets::SecretMatch;
 use crate::vulndb::VulnDb;
 
+/// Path components (including those of link targets) one resolution may
+/// walk: a link whose target has a million `./` components costs this much
+/// once, not a million steps per command that goes through it.
+const RESOLVE_STEPS: usize = 4096;
+/// Symbolic links one resolution may follow.
+const RESOLVE_HOPS: usize = 40;
+
+/// Resolve `path` inside the tree as the device would (links followed,
+/// absolute targets from the image root), within [`RESOLVE_STEPS`] and
+/// [`RESOLVE_HOPS`]; `None` when it does not exist or costs more.
+fn resolve_bounded(tree: &Tree, path: &str) -> Option<NodeId> {
+    // Fast path: no link on the way.
+    if let Some(id) = tree.lookup(path)
+        && !matches!(tree.node(id).map(|n| &n.kind), Some(Kind::Symlink(_)))
+    {
+        let canonical = tree.path_of(id);
+        if canonical == crate::files::normalize(path) {
+            return Some(id);
+        }
+    }
+    let mut steps = 0usize;
+    let mut hops = 0usize;
+    // Resolved components so far (never a link).
+    let mut current: Vec<String> = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    for c in path.split('/').rev() {
+        steps += 1;
+        if steps > RESOLVE_STEPS {
+            return None;
+        }
+        pending.push(c.to_owned());
+    }
+    while let Some(c) = pending.pop() {
+        steps += 1;
+        if steps > RESOLVE_STEPS {
+            return None;
+        }
+        match c.as_str() {
+            "" | "." => continue,
+            ".." => {
+                current.pop();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+        let here = format!("/{}", current.join("/"));
+        let id = tree.lookup(&here)?;
+        if let Some(Kind::Symlink(target)) = tree.node(id).map(|n| &n.kind) {
+            hops += 1;
+            if hops > RESOLVE_HOPS {
+                return None;
+            }
+            current.pop();
+            if target.starts_with('/') {
+                current.clear();
+            }
+            for t in target.split('/').rev() {
+                steps += 1;
+                if steps > RESOLVE_STEPS {
+                    return None;
+                }
+                pending.push(t.to_owned());
+            }
+        }
+    }
+    tree.lookup(&format!("/{}", current.join("/")))
+}
+
 impl Files for Tree {
     fn read(&self, path: &str) -> Option<Cow<'_, [u8]>> {
-        Tree::read(self, path).ok().map(Cow::Borrowed)
+        let id = resolve_bounded(self, path)?;
+        match self.node(id).map(|n| &n.kind) {
+            Some(Kind::File(data)) => Some(Cow::Borrowed(data.as_slice())),
+            _ => None,
+        }
     }
 
     fn list(&self, dir: &str) -> Vec<String> {
-        self.resolve(dir)
-            .ok()
+        resolve_bounded(self, dir)
             .map(|id| self.children(id).map(|(name, _)| name.to_owned()).collect())
             .unwrap_or_default()
     }
@@ -74,8 +148,10 @@ pub fn layer_chain(unpacked: &Unpacked, index: usize) -> Vec<String> {
 /// The findings for one image.
 #[derive(Debug)]
 pub struct ImageScan {
-    /// The image as named.
+    /// The image's file name (never its host path).
     pub image: String,
+    /// SHA-256 of the image file, hex (empty when it could not be read).
+    pub sha256: String,
     /// The unpacking result (layers, trees, problems).
     pub unpacked: Unpacked,
     /// Findings of every check on every tree.
@@ -84,6 +160,59 @@ pub struct ImageScan {
     pub secrets: Vec<(String, SecretMatch)>,
     /// Software components, one entry per name and version (first place seen).
     pub components: Vec<touchstone_core::Component>,
+    /// Problems of the unpacking and of the checks (budgets), with their layer.
+    pub problems: Vec<AnalysisProblem>,
+    /// Every cleartext secret the checks know (for redaction tests and comparisons).
+    pub known_secrets: Vec<String>,
+}
+
+impl ImageScan {
+    /// Whether part of the image was not analysed (a limit, a truncation,
+    /// an unreadable layer, a budget of the checks): the findings are then
+    /// not the whole story, and `fw-partial-analysis` says what is missing.
+    pub fn incomplete(&self) -> bool {
+        self.problems.iter().any(|p| p.incomplete)
+    }
+}
+
+/// Whether an unpacking problem means that something was not analysed.
+/// Checksum mismatches and normalised names are remarks on data that was read.
+pub fn loses_data(kind: ProblemKind) -> bool {
+    !matches!(kind, ProblemKind::Checksum | ProblemKind::PathNormalised)
+}
+
+/// The machine name of a problem kind, as in the unpacker's JSON (`limit-output`).
+fn kind_name(kind: ProblemKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{kind:?}"))
+}
+
+/// Every unpacking problem with the chain of layers it belongs to.
+pub fn unpack_problems(unpacked: &Unpacked) -> Vec<AnalysisProblem> {
+    let mut out: Vec<AnalysisProblem> = unpacked
+        .problems
+        .iter()
+        .map(|p| AnalysisProblem {
+            layers: Vec::new(),
+            kind: kind_name(p.kind),
+            offset: p.offset,
+            message: p.message.clone(),
+            incomplete: loses_data(p.kind),
+        })
+        .collect();
+    for (i, layer) in unpacked.layers.iter().enumerate() {
+        let chain = layer_chain(unpacked, i);
+        out.extend(layer.problems.iter().map(|p| AnalysisProblem {
+            layers: chain.clone(),
+            kind: kind_name(p.kind),
+            offset: p.offset,
+            message: p.message.clone(),
+            incomplete: loses_data(p.kind),
+        }));
+    }
+    out
 }
 
 /// One inventory entry per component and version, releases before file-name
@@ -148,29 +277,100 @@ pub struct ScanOptions {
     pub today: Date,
     /// Imported vulnerability data to match components against.
     pub vulndb: Option<VulnDb>,
+    /// Wall-clock budget of the checks on one image (all its trees); files
+    /// not read by then are reported in a `check-time` problem.
+    pub check_time: Duration,
+}
+
+/// The default budget of the checks on one image.
+pub const CHECK_TIME: Duration = Duration::from_secs(120);
+
+/// The name findings and the SBOM give an image: its file name, never the
+/// directories of the host it was read from.
+pub fn image_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Unpack an image and run every check on each of its file trees.
 pub fn scan_image(path: &Path, options: &ScanOptions) -> ImageScan {
     let unpacked = unpack(path, &options.unpack);
-    let image = path.display().to_string();
+    let mut scan = scan_unpacked(&image_name(path), unpacked, options);
+    scan.sha256 = sha256_file(path).unwrap_or_default();
+    scan
+}
+
+/// SHA-256 of a file, hex, read in blocks.
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Run every check on an image already unpacked, named `image`.
+pub fn scan_unpacked(image: &str, unpacked: Unpacked, options: &ScanOptions) -> ImageScan {
+    let deadline = Instant::now() + options.check_time;
     let mut findings = Vec::new();
     let mut secrets = Vec::new();
     let mut components = Vec::new();
+    let mut problems = unpack_problems(&unpacked);
+    let mut known_secrets = Vec::new();
     for tree in &unpacked.trees {
         let layers = layer_chain(&unpacked, tree.layer);
-        let mut ctx = Context::new(tree, &image, layers.clone(), options.today);
+        let mut ctx =
+            Context::with_deadline(tree, image, layers.clone(), options.today, Some(deadline));
         ctx.show_secrets = options.show_secrets;
         ctx.vulndb = options.vulndb.as_ref();
         findings.extend(run_all(&ctx));
-        components.extend(inventory(&ctx.components, &image, &layers));
+        known_secrets.extend(ctx.known_secrets());
+        components.extend(inventory(&ctx.components, image, &layers));
+        problems.extend(ctx.problems.iter().cloned());
         secrets.extend(ctx.secrets);
     }
+    // The unpacker's problems belong to the image, not to one tree.
+    let empty = MemFiles::new();
+    let mut ctx = Context::new(&empty, image, Vec::new(), options.today);
+    ctx.problems = unpack_problems(&unpacked);
+    ctx.show_secrets = options.show_secrets;
+    findings.extend((partial_analysis::CHECK.run)(&ctx));
+    findings.extend((unpack_problem::CHECK.run)(&ctx));
+    // One redaction over everything: a secret one check showed is masked in
+    // every other finding and in the inventory too.
+    known_secrets.sort();
+    known_secrets.dedup();
+    if !options.show_secrets {
+        for f in &mut findings {
+            crate::check::redact_finding(f, &known_secrets);
+        }
+        for c in &mut components {
+            if let Some(e) = &c.evidence {
+                c.evidence = Some(crate::check::redact_known(e, &known_secrets));
+            }
+        }
+    }
     ImageScan {
-        image,
+        image: image.to_owned(),
+        sha256: String::new(),
         unpacked,
         findings,
         secrets,
         components,
+        problems,
+        known_secrets,
     }
 }

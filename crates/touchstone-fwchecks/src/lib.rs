@@ -11,6 +11,7 @@ pub mod checks;
 pub mod components;
 pub mod credentials;
 pub mod elf;
+pub mod esp;
 pub mod files;
 pub mod image;
 pub mod secrets;

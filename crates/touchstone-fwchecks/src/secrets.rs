@@ -64,7 +64,10 @@ impl Rules {
         let file: RuleFile = toml::from_str(text).map_err(|e| e.to_string())?;
         let patterns: Vec<&str> = file.rule.iter().map(|r| r.pattern.as_str()).collect();
         let limit = 1 << 22;
+        // ASCII classes and word boundaries: with Unicode ones the set cannot
+        // use its DFA on binary data and falls back to a much slower NFA.
         let set = regex::bytes::RegexSetBuilder::new(&patterns)
+            .unicode(false)
             .size_limit(limit)
             .build()
             .map_err(|e| e.to_string())?;
@@ -72,6 +75,7 @@ impl Rules {
             .iter()
             .map(|p| {
                 regex::bytes::RegexBuilder::new(p)
+                    .unicode(false)
                     .size_limit(limit)
                     .build()
                     .map_err(|e| e.to_string())
@@ -271,4 +275,37 @@ pub fn is_host_key_path(path: &str) -> bool {
             name,
             "rsa_host_key" | "dss_host_key" | "ecdsa_host_key" | "ed25519_host_key"
         )
+}
+
+/// A private key that is public knowledge (data/known-test-keys.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownKey {
+    /// SHA-256 of the key's DER encoding, hex (the [`SecretMatch::fingerprint`]).
+    pub sha256: String,
+    /// What key it is.
+    pub what: String,
+    /// Where it comes from and how the fingerprint was taken.
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnownKeyFile {
+    key: Vec<KnownKey>,
+}
+
+/// The bundled list of public test keys.
+pub fn known_test_keys() -> &'static [KnownKey] {
+    static KEYS: OnceLock<Vec<KnownKey>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        toml::from_str::<KnownKeyFile>(include_str!("../data/known-test-keys.toml"))
+            .map(|f| f.key)
+            .unwrap_or_default()
+    })
+}
+
+/// Whether a fingerprint is that of a public test key (no device secret).
+pub fn is_known_test_key(fingerprint: &str) -> bool {
+    known_test_keys().iter().any(|k| k.sha256 == fingerprint)
 }

@@ -211,3 +211,57 @@ fn splits_shell_words() {
         ["a=$(cat /etc/x)", ";", "b"]
     );
 }
+
+/// Five nested loops over a 40-file folder, then telnetd started once: the
+/// evaluator stops on its work budget at once, says so, and telnetd is one
+/// command with the call chains that reach it.
+fn nested_loops() -> MemFiles {
+    let mut files = MemFiles::new()
+        .with("/etc/inittab", "::sysinit:/etc/init.d/rcS\n")
+        .with(
+            "/etc/init.d/rcS",
+            "#!/bin/sh\nfor a in /d/*; do\nfor b in /d/*; do\nfor c in /d/*; do\nfor d in /d/*; do\nfor e in /d/*; do\nx=$a$b$c$d$e\ndone\ndone\ndone\ndone\ndone\n/etc/init.d/S01\n",
+        )
+        .with("/etc/init.d/S01", "#!/bin/sh\ntelnetd -l /bin/sh\n");
+    for i in 0..40 {
+        files = files.with(&format!("/d/f{i:02}"), "x");
+    }
+    files
+}
+
+#[test]
+fn nested_loops_stop_on_the_work_budget() {
+    let started = std::time::Instant::now();
+    let boot = analyse(&nested_loops());
+    // A generous bound against hangs, not a performance assertion: unbounded it runs for minutes.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let why = boot.incomplete.expect("the budget hit is reported");
+    assert!(why.contains("work budget"), "{why}");
+}
+
+#[test]
+fn a_command_reached_several_ways_is_one_command() {
+    let files = MemFiles::new()
+        .with("/etc/inittab", "::sysinit:/etc/init.d/rcS\n")
+        .with(
+            "/etc/init.d/rcS",
+            "#!/bin/sh\nfor a in 1 2 3; do\nfor b in x y; do\n/etc/init.d/S01\ndone\ndone\n/etc/init.d/S01\n",
+        )
+        .with("/etc/init.d/S01", "#!/bin/sh\ntelnetd -l /bin/sh\n");
+    let boot = analyse(&files);
+    assert!(boot.incomplete.is_none());
+    let telnet: Vec<_> = boot
+        .started
+        .iter()
+        .filter(|s| s.program == "telnetd")
+        .collect();
+    assert_eq!(telnet.len(), 1, "{telnet:#?}");
+    assert_eq!(
+        telnet[0].paths,
+        [
+            "/etc/inittab:1 > /etc/init.d/rcS:4 > /etc/init.d/S01:2",
+            "/etc/inittab:1 > /etc/init.d/rcS:7 > /etc/init.d/S01:2"
+        ]
+    );
+    assert!(telnet[0].evidence("telnetd").contains("reached by: "));
+}

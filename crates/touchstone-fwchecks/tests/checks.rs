@@ -111,7 +111,12 @@ fn check_ids_are_unique_documented_and_mapped() {
             "{}",
             i.id
         );
-        assert!(!i.provisions.is_empty(), "{}", i.id);
+        // The unpacker's remarks (checksums, normalised names) bear on no provision by themselves.
+        assert!(
+            !i.provisions.is_empty() || i.id == "fw-unpack-problem",
+            "{}",
+            i.id
+        );
         let edition = touchstone_catalog::Edition::V2_1_1;
         for t in i.test_units {
             let known = catalog.case_by_id(edition, t).is_some()
@@ -244,6 +249,7 @@ fn private_keys_tokens_and_keys_shared_between_images() {
         let findings = run_all(&ctx);
         touchstone_fwchecks::image::ImageScan {
             image: name.to_owned(),
+            sha256: String::new(),
             unpacked: touchstone_firmware::unpack_bytes(
                 Vec::new(),
                 &touchstone_firmware::Options::default(),
@@ -251,6 +257,8 @@ fn private_keys_tokens_and_keys_shared_between_images() {
             findings,
             secrets: ctx.secrets.clone(),
             components: Vec::new(),
+            problems: Vec::new(),
+            known_secrets: Vec::new(),
         }
     };
     let (sa, sb) = (scan(&a, "a.bin"), scan(&b, "b.bin"));
@@ -284,4 +292,233 @@ fn private_keys_tokens_and_keys_shared_between_images() {
         "{}",
         shared[0].message
     );
+}
+
+/// `fw-partial-analysis` keeps out of PASS everything the other checks could
+/// have said: its provisions and units are theirs, all of them.
+#[test]
+fn partial_analysis_bears_on_what_every_check_bears_on() {
+    use std::collections::BTreeSet;
+    use touchstone_fwchecks::checks::partial_analysis;
+    let others = registry()
+        .iter()
+        .filter(|c| c.info.id != "fw-partial-analysis");
+    let provisions: BTreeSet<&str> = others
+        .clone()
+        .flat_map(|c| c.info.provisions.iter().copied())
+        .collect();
+    let units: BTreeSet<&str> = others
+        .flat_map(|c| c.info.test_units.iter().copied())
+        .collect();
+    assert_eq!(
+        partial_analysis::PROVISIONS
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>(),
+        provisions
+    );
+    assert_eq!(
+        partial_analysis::TEST_UNITS
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>(),
+        units
+    );
+}
+
+/// A getty on ttyS0 is a failure when an account that can log in has no
+/// password, an inventory entry when every account has one, nothing without
+/// a serial prompt (negative control); systemd's serial-getty@ counts too.
+#[test]
+fn serial_console_logins_crossed_with_password_state() {
+    let serial = |shadow: &str| {
+        MemFiles::new()
+            .with(
+                "/etc/inittab",
+                "ttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100\n",
+            )
+            .with("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+            .with("/etc/shadow", shadow)
+    };
+    let of = |files: &MemFiles| -> Vec<touchstone_core::Finding> {
+        let ctx = Context::new(files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-serial-login")
+            .collect()
+    };
+    let open = of(&serial("root::19000:0:99999:7:::\n"));
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].supports, touchstone_core::Supports::Fail);
+    assert!(
+        open[0]
+            .message
+            .contains("root can log in there without a password")
+    );
+    let closed = of(&serial(
+        "root:$1$abcdefgh$0Lf3Y2kYx1pTnDqHXj0S2/:19000:0:99999:7:::\n",
+    ));
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].supports, touchstone_core::Supports::Info);
+    let none = of(&MemFiles::new()
+        .with("/etc/inittab", "tty1::respawn:/sbin/getty 38400 tty1\n")
+        .with("/etc/passwd", "root::0:0:root:/root:/bin/sh\n"));
+    assert!(none.is_empty(), "{none:?}");
+    let systemd = of(&MemFiles::new()
+        .with(
+            "/etc/systemd/system/getty.target.wants/serial-getty@ttyAMA0.service",
+            "[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --keep-baud 115200 %I $TERM\n",
+        )
+        .with("/etc/passwd", "root::0:0:root:/root:/bin/sh\n"));
+    assert_eq!(systemd.len(), 1, "{systemd:?}");
+    assert!(systemd[0].message.contains("ttyAMA0"));
+}
+
+/// Dropbear started from inetd without -s/-g/-w lets root log in with a
+/// password; with -g it does not (negative control).
+#[test]
+fn dropbear_root_password_logins_on_every_boot_path() {
+    let of = |args: &str| -> Vec<String> {
+        let files = MemFiles::new()
+            .with("/etc/inittab", "::sysinit:/usr/sbin/inetd\n")
+            .with(
+                "/etc/inetd.conf",
+                format!("ssh stream tcp nowait root /usr/sbin/dropbear dropbear -i {args}\n"),
+            );
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-ssh-weak-config")
+            .map(|f| f.message)
+            .collect()
+    };
+    let open = of("");
+    assert!(
+        open.iter()
+            .any(|m| m.contains("root can log in with a password")),
+        "{open:?}"
+    );
+    assert!(of("-g").is_empty());
+    assert!(of("-s").is_empty());
+}
+
+/// The debug-daemon list is data with a source per entry; a listed daemon
+/// started from inetd is reported, an unlisted one is not (negative control).
+#[test]
+fn debug_daemons_from_the_data_list_on_any_boot_path() {
+    use touchstone_fwchecks::checks::debug_service::daemons;
+    assert!(daemons().len() >= 5);
+    for d in daemons() {
+        assert!(!d.program.is_empty() && !d.what.is_empty() && !d.source.is_empty());
+    }
+    let of = |program: &str| -> usize {
+        let files = MemFiles::new()
+            .with("/etc/inittab", "::sysinit:/usr/sbin/inetd\n")
+            .with(
+                "/etc/inetd.conf",
+                format!("9999 stream tcp nowait root /usr/sbin/{program} {program}\n"),
+            );
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .iter()
+            .filter(|f| f.check == "fw-debug-service")
+            .count()
+    };
+    assert_eq!(of("telnetenable"), 1);
+    assert_eq!(of("myhttpd"), 0);
+}
+
+/// sshd_config: an Include read in place (first value wins), a Match block
+/// that allows root logins, and the absence of PermitRootLogin judged by the
+/// OpenSSH version's default; a hardened configuration is the negative control.
+#[test]
+fn sshd_effective_values_with_include_match_and_version_defaults() {
+    let of = |files: MemFiles| -> Vec<String> {
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-ssh-weak-config")
+            .map(|f| f.message)
+            .collect()
+    };
+    let included = of(MemFiles::new()
+        .with(
+            "/etc/ssh/sshd_config",
+            "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n  PermitRootLogin yes\n",
+        )
+        .with("/etc/ssh/sshd_config.d/10-lab.conf", "PermitRootLogin yes\nPermitEmptyPasswords yes\n"));
+    assert!(
+        included
+            .iter()
+            .any(|m| m == "sshd permits root logins with a password (line 1)"),
+        "{included:?}"
+    );
+    assert!(
+        included
+            .iter()
+            .any(|m| m.starts_with("sshd permits empty passwords"))
+    );
+    assert!(
+        included
+            .iter()
+            .any(|m| m.contains("for connections matching `Match Address 10.0.0.0/8`")),
+        "{included:?}"
+    );
+    let old = of(MemFiles::new()
+        .with("/etc/ssh/sshd_config", "Port 22\n")
+        .with("/usr/sbin/sshd", "\0OpenSSH_6.6.1p1 Ubuntu\0"));
+    assert!(
+        old.iter()
+            .any(|m| m.contains("OpenSSH 6.6 defaults to yes")),
+        "{old:?}"
+    );
+    let hardened = of(MemFiles::new()
+        .with(
+            "/etc/ssh/sshd_config",
+            "PermitRootLogin no\nPasswordAuthentication no\n",
+        )
+        .with("/usr/sbin/sshd", "\0OpenSSH_6.6.1p1 Ubuntu\0"));
+    assert!(hardened.is_empty(), "{hardened:?}");
+}
+
+/// An ESP-IDF app image built here: without a signature it is reported, with
+/// a v2 signature block at the next 4 KiB boundary it is listed as signed;
+/// a file that only starts with 0xE9 is not an image (negative control).
+#[test]
+fn esp_idf_images_and_their_secure_boot_signature() {
+    use touchstone_fwchecks::esp::{Signature, parse};
+    let mut img = vec![0xE9, 2, 2, 0x20, 0x80, 0x00, 0x08, 0x40];
+    img.extend_from_slice(&[0xEE, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    for (addr, len) in [(0x3C00_0020u32, 32u32), (0x4038_0000, 64)] {
+        img.extend_from_slice(&addr.to_le_bytes());
+        img.extend_from_slice(&len.to_le_bytes());
+        img.extend(vec![0xAB; len as usize]);
+    }
+    img.resize((img.len() + 1).div_ceil(16) * 16, 0);
+    img.extend(vec![0x11; 32]);
+    let parsed = parse(&img).expect("an ESP-IDF image");
+    assert_eq!(parsed.segments.len(), 2);
+    assert_eq!(parsed.chip_id, 5);
+    assert!(parsed.hash_appended);
+    assert_eq!(parsed.signature, Signature::None);
+    let mut signed = img.clone();
+    signed.resize(4096, 0xFF);
+    signed.extend_from_slice(&[0xE7, 0x02, 0, 0]);
+    signed.extend(vec![0; 1212]);
+    assert_eq!(parse(&signed).map(|i| i.signature), Some(Signature::V2));
+    assert!(parse(b"\xE9 not an image at all").is_none());
+
+    let of = |bytes: Vec<u8>| -> Vec<touchstone_core::Finding> {
+        let files = MemFiles::new().with("/firmware/app.bin", bytes);
+        let ctx = Context::new(&files, "x.bin", vec![], today());
+        run_all(&ctx)
+            .into_iter()
+            .filter(|f| f.check == "fw-esp-secure-boot")
+            .collect()
+    };
+    let unsigned = of(img);
+    assert_eq!(unsigned.len(), 1);
+    assert_eq!(unsigned[0].supports, touchstone_core::Supports::Fail);
+    let ok = of(signed);
+    assert_eq!(ok[0].supports, touchstone_core::Supports::Info);
 }

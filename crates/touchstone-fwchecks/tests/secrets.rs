@@ -115,3 +115,43 @@ fn finds_der_private_keys_whose_length_fits() {
             .all(|m| m.rule != "der-private-key")
     );
 }
+
+/// The allow-list of public test keys is data with a source per key, every
+/// entry a SHA-256; a DER key in a file named `openssl` is reported unless
+/// its fingerprint is listed.
+#[test]
+fn known_test_keys_are_listed_by_fingerprint_not_by_file_name() {
+    use touchstone_fwchecks::check::{Context, run_all};
+    use touchstone_fwchecks::components::Date;
+    use touchstone_fwchecks::files::MemFiles;
+    use touchstone_fwchecks::secrets::known_test_keys;
+    let keys = known_test_keys();
+    assert!(keys.len() >= 3);
+    for k in keys {
+        assert!(
+            k.sha256.len() == 64 && k.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{}",
+            k.sha256
+        );
+        assert!(!k.what.is_empty() && !k.source.is_empty());
+    }
+    // A made-up PKCS#1 RSA key in DER, in a file named like the OpenSSL tool.
+    let mut der = vec![
+        0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x00, 0x02, 0x81, 0x81, 0x00,
+    ];
+    der.resize(0x104, 0x5a);
+    let mut blob = b"\x7fELF not really".to_vec();
+    blob.extend_from_slice(&der);
+    let files = MemFiles::new().with("/usr/bin/openssl", blob);
+    let ctx = Context::new(
+        &files,
+        "x.bin",
+        vec![],
+        Date::parse("2026-11-29").expect("date"),
+    );
+    let findings = run_all(&ctx);
+    assert!(
+        findings.iter().any(|f| f.check == "fw-private-key"),
+        "an unknown DER key is reported even in `openssl`: {findings:?}"
+    );
+}

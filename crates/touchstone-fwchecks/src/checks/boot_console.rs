@@ -21,11 +21,11 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for path in ctx.files.paths() {
+    for path in ctx.unique.clone() {
         let Some(bytes) = ctx.files.read(&path) else {
             continue;
         };
-        if bytes.len() > 4 << 20 {
+        if bytes.len() > 4 << 20 || !mentions_boot_settings(&bytes) {
             continue;
         }
         // U-Boot environments are NUL-separated `key=value` records; text files are line-separated.
@@ -62,4 +62,13 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// A literal prefilter: most files hold neither key, and splitting them into
+/// records would cost a pass of UTF-8 checks each.
+fn mentions_boot_settings(bytes: &[u8]) -> bool {
+    static KEYS: std::sync::OnceLock<Option<regex::bytes::Regex>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| regex::bytes::Regex::new("bootargs=|bootdelay=").ok())
+        .as_ref()
+        .is_none_or(|re| re.is_match(bytes))
 }

@@ -35,7 +35,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 &CHECK.info,
                 &s.origin.file,
                 format!("`{}` is started {how} (line {})", s.program, s.origin.line),
-                Some(s.command()),
+                Some(s.evidence(&s.command())),
             );
             f.supports = Supports::Info;
             f

@@ -52,7 +52,7 @@ const EXAMPLES: usize = 5;
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let now = epoch_days(&ctx.today.to_string()).map_or(i64::MAX, |d| d * 86_400);
     let mut out = Vec::new();
-    for path in ctx.files.paths() {
+    for path in ctx.unique.clone() {
         let Some(bytes) = ctx.files.read(&path) else {
             continue;
         };

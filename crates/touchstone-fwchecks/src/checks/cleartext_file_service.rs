@@ -44,7 +44,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     "`{}` is configured to start (line {})",
                     s.program, s.origin.line
                 ),
-                Some(s.origin.text.trim().to_owned()),
+                Some(s.evidence(&s.origin.text)),
             )
         })
         .collect()

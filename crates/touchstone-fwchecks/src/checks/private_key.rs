@@ -3,7 +3,7 @@
 use touchstone_core::{Finding, Severity};
 
 use crate::check::{Check, CheckInfo, Context};
-use crate::secrets::{SecretKind, is_host_key_path};
+use crate::secrets::{SecretKind, is_host_key_path, is_known_test_key};
 
 /// The check.
 pub const CHECK: Check = Check {
@@ -24,11 +24,9 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
     ctx.secrets
         .iter()
         .filter(|(path, m)| m.kind == SecretKind::PrivateKey && !is_host_key_path(path))
-        // The OpenSSL command-line tool carries public test keys for its `speed`
-        // benchmark (apps/testrsa.h, testdsa.h): known, and no device secret.
-        .filter(|(path, m)| {
-            !(m.rule == "der-private-key" && path.rsplit('/').next() == Some("openssl"))
-        })
+        // Keys that are public knowledge (OpenSSL's `speed` benchmark keys, by
+        // the fingerprint of their DER encoding), whatever file holds them.
+        .filter(|(_, m)| !is_known_test_key(&m.fingerprint))
         .map(|(path, m)| {
             ctx.finding_at(
                 &CHECK.info,

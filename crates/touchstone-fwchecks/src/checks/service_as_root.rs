@@ -43,7 +43,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 &CHECK.info,
                 &s.origin.file,
                 format!("`{}` runs as root (line {})", s.program, s.origin.line),
-                Some(s.origin.text.trim().to_owned()),
+                Some(s.evidence(&s.origin.text)),
             )
         })
         .collect()

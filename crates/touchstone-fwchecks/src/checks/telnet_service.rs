@@ -39,7 +39,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 &CHECK.info,
                 &s.origin.file,
                 format!("A telnet server is started {how} (line {})", s.origin.line),
-                Some(s.origin.text.trim().to_owned()),
+                Some(s.evidence(&s.origin.text)),
             )
         })
         .collect()

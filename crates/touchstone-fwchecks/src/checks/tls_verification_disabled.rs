@@ -43,7 +43,7 @@ fn is_script(path: &str, bytes: &[u8]) -> bool {
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for path in ctx.files.paths() {
+    for path in ctx.unique.clone() {
         let Some(bytes) = ctx.files.read(&path) else {
             continue;
         };

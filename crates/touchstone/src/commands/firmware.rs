@@ -5,12 +5,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
+use touchstone_core::text::{display_safe, display_safe_multiline};
 use touchstone_core::{FindingSet, Tool, findings_to_json};
 use touchstone_engine::SourcedFinding;
 use touchstone_firmware::{Options, Unpacked, unpack, write_to_dir};
+use touchstone_fwchecks::checks::partial_analysis::line as problem_line;
 use touchstone_fwchecks::checks::shared_key::across;
 use touchstone_fwchecks::components::Date;
-use touchstone_fwchecks::image::{ImageScan, ScanOptions, scan_image};
+use touchstone_fwchecks::image::{CHECK_TIME, ImageScan, ScanOptions, scan_image};
 use touchstone_report::cyclonedx::SbomImage;
 
 use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
@@ -78,7 +80,7 @@ fn ensure_readable(image: &Path) -> Result<()> {
 fn human_unpack(image: &Path, u: &Unpacked) -> String {
     let mut out = format!(
         "{}: {} bytes, {} layer(s): {} files, {} directories, {} links, {} bytes extracted\n",
-        image.display(),
+        display_safe(&image.display().to_string()),
         u.input_size,
         u.layers.len(),
         u.files,
@@ -96,7 +98,7 @@ fn human_unpack(image: &Path, u: &Unpacked) -> String {
             l.size,
             l.detail
                 .as_deref()
-                .map(|d| format!(" ({d})"))
+                .map(|d| format!(" ({})", display_safe(d)))
                 .unwrap_or_default(),
             l.parent.map(|p| format!(", in #{p}")).unwrap_or_default()
         );
@@ -115,11 +117,11 @@ fn human_unpack(image: &Path, u: &Unpacked) -> String {
             );
         }
         for p in &l.problems {
-            let _ = writeln!(out, "{indent}  problem: {}", p.message);
+            let _ = writeln!(out, "{indent}  problem: {}", display_safe(&p.message));
         }
     }
     for p in &u.problems {
-        let _ = writeln!(out, "problem: {}", p.message);
+        let _ = writeln!(out, "problem: {}", display_safe(&p.message));
     }
     out
 }
@@ -163,6 +165,7 @@ pub(crate) fn scan_images(
         today: Date::parse(today.get(..10).unwrap_or_default())
             .context("the scan date is not a valid date (check SOURCE_DATE_EPOCH)")?,
         vulndb: super::vulndb::load(vulndb, vulndb_limit, ui)?,
+        check_time: CHECK_TIME,
     };
     let mut scans = Vec::new();
     for (i, image) in images.iter().enumerate() {
@@ -222,10 +225,12 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
         let images = scans
             .iter()
             .map(|s| {
+                if s.sha256.is_empty() {
+                    anyhow::bail!("cannot hash `{}`", s.image);
+                }
                 Ok(SbomImage {
                     name: s.image.clone(),
-                    sha256: touchstone_project::hash_file(Path::new(&s.image))
-                        .with_context(|| format!("cannot hash `{}`", s.image))?,
+                    sha256: s.sha256.clone(),
                     components: s.components.clone(),
                 })
             })
@@ -247,12 +252,30 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
                 let u = &s.unpacked;
                 let _ = writeln!(
                     out,
-                    "{}: {} layer(s), {} files; {} finding(s)",
-                    s.image,
+                    "{} (sha256 {}): {} layer(s), {} files; {} finding(s){}",
+                    display_safe(&s.image),
+                    s.sha256,
                     u.layers.len(),
                     u.files,
-                    s.findings.len()
+                    s.findings.len(),
+                    if s.incomplete() {
+                        "; ONLY PARTLY ANALYSED (see fw-partial-analysis)"
+                    } else {
+                        ""
+                    }
                 );
+                for p in &s.problems {
+                    let layer = if p.layers.is_empty() {
+                        "input".to_owned()
+                    } else {
+                        p.layers.join(" > ")
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  problem  [{layer}] {}",
+                        display_safe(&problem_line(p))
+                    );
+                }
                 if !s.components.is_empty() {
                     let list: Vec<String> = s
                         .components
@@ -265,7 +288,7 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
                             }
                         })
                         .collect();
-                    let _ = writeln!(out, "  components: {}", list.join(", "));
+                    let _ = writeln!(out, "  components: {}", display_safe(&list.join(", ")));
                 }
                 for f in &s.findings {
                     let path = match &f.location {
@@ -277,9 +300,9 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
                         "  {:<8} {:<26} {} ({})\n           {}",
                         f.severity.as_str(),
                         f.check,
-                        path,
+                        display_safe(path),
                         f.provisions.join(", "),
-                        f.message
+                        display_safe(&f.message)
                     );
                 }
             }
@@ -288,12 +311,25 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
                     out,
                     "across images: {} {}\n  {}",
                     f.check,
-                    f.message,
-                    f.evidence.as_deref().unwrap_or("").replace('\n', "\n  ")
+                    display_safe(&f.message),
+                    display_safe_multiline(f.evidence.as_deref().unwrap_or(""))
+                        .replace('\n', "\n  ")
                 );
             }
             ui.out(&out)?;
         }
+    }
+    if scans.iter().any(ImageScan::incomplete) {
+        ui.err_line(
+            "warning: part of the image was not analysed (see the fw-partial-analysis findings); exit code 3",
+        );
+        return Ok(ExitCode::from(3));
+    }
+    if scans.iter().any(ImageScan::incomplete) {
+        ui.err_line(
+            "warning: part of the image was not analysed (see the fw-partial-analysis findings); exit code 3",
+        );
+        return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
 }
