@@ -106,7 +106,9 @@ use std::io::Read;
 use std::path::Path;
 
 pub use data::Data;
-pub use model::{Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked};
+pub use model::{
+    Incomplete, Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked,
+};
 pub use vfs::{Counts, Kind, Meta, Node, NodeId, ROOT, Tree, VfsError};
 pub use write::{WriteError, WriteReport, contained_link_target, write_to_dir};
 

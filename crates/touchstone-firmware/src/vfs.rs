@@ -88,6 +88,7 @@ pub struct Node {
     pub kind: Kind,
     /// Ownership and permissions.
     pub meta: Meta,
+    incomplete: Option<String>,
 }
 
 impl Node {
@@ -95,6 +96,13 @@ impl Node {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Why this node's content is incomplete (skipped, truncated, unreadable), if it is.
+    /// A regular file marked so may be empty or short; a problem of its layer says more.
+    #[must_use]
+    pub fn incomplete(&self) -> Option<&str> {
+        self.incomplete.as_deref()
     }
 }
 
@@ -141,7 +149,7 @@ pub struct Tree {
 }
 
 /// How an insertion went, for the caller's problem list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Inserted {
     /// Added or replaced cleanly.
     Ok,
@@ -151,6 +159,9 @@ pub(crate) enum Inserted {
     Conflict,
     /// The name normalised to the root itself: only its metadata was taken.
     Root,
+    /// The entry would have replaced a directory that has children: the directory was
+    /// kept and the entry stored beside it at this path, so both stay visible.
+    KeptBoth(String),
 }
 
 /// Splits a raw entry name into normal components; reports whether it had to be changed
@@ -186,6 +197,7 @@ impl Tree {
                 mode: 0o755,
                 ..Meta::default()
             },
+            incomplete: None,
         };
         Self {
             nodes: vec![root],
@@ -399,11 +411,32 @@ impl Tree {
             .and_then(|n| n.children.get(last).copied());
         match existing {
             Some(id) => {
+                let populated_dir = self
+                    .nodes
+                    .get(id)
+                    .is_some_and(|n| matches!(n.kind, Kind::Dir) && !n.children.is_empty());
+                if populated_dir && !matches!(kind, Kind::Dir) {
+                    let mut n = 1u32;
+                    let free = loop {
+                        let candidate = format!("{last}~{n}");
+                        let taken = self
+                            .nodes
+                            .get(cur)
+                            .is_some_and(|p| p.children.contains_key(&candidate));
+                        if !taken || n == u32::MAX {
+                            break candidate;
+                        }
+                        n += 1;
+                    };
+                    let id = self.add_child(cur, &free, kind, meta);
+                    return Inserted::KeptBoth(self.path_of(id));
+                }
                 if let Some(n) = self.nodes.get_mut(id) {
                     let both_dirs = matches!(n.kind, Kind::Dir) && matches!(kind, Kind::Dir);
                     if !both_dirs {
                         n.children.clear();
                         n.kind = kind;
+                        n.incomplete = None;
                     }
                     n.meta = meta;
                 }
@@ -427,11 +460,30 @@ impl Tree {
             children: BTreeMap::new(),
             kind,
             meta,
+            incomplete: None,
         });
         if let Some(p) = self.nodes.get_mut(parent) {
             p.children.insert(name.to_owned(), id);
         }
         id
+    }
+
+    /// Marks the entry at the raw name `raw` (not following links) as incomplete.
+    pub(crate) fn mark_incomplete(&mut self, raw: &str, why: impl Into<String>) {
+        if let Some(id) = self.lookup(raw)
+            && let Some(n) = self.nodes.get_mut(id)
+        {
+            n.incomplete = Some(why.into());
+        }
+    }
+
+    /// Every node marked incomplete, with its path and the reason.
+    pub fn incomplete_nodes(&self) -> impl Iterator<Item = (String, NodeId, &str)> {
+        self.nodes.iter().enumerate().filter_map(|(id, n)| {
+            n.incomplete
+                .as_deref()
+                .map(|why| (self.path_of(id), id, why))
+        })
     }
 
     /// The content of a regular file looked up without following links (for hard links).
