@@ -41,7 +41,7 @@ struct Scan {
     /// Candidates (chunk start, pattern) not yet tried, all within the look-back window.
     pending: std::collections::BTreeSet<(usize, usize)>,
     last_tried: Option<(usize, Format)>,
-    dense: std::collections::HashMap<Format, Dense>,
+    dense: std::collections::BTreeMap<Format, Dense>,
     stopped: bool,
 }
 
@@ -155,11 +155,27 @@ impl<'o> Engine<'o> {
             let mut restart = None;
             for m in ac.find_overlapping_iter(input) {
                 let pattern = m.pattern().as_usize();
-                if let Some((_, delta, _)) = SIGNATURES.get(pattern)
+                if let Some((_, delta, fmt)) = SIGNATURES.get(pattern)
                     && let Some(start) = m.start().checked_sub(*delta)
                     && start >= scan.cursor
                 {
-                    scan.pending.insert((start, pattern));
+                    // Inside a dense run of this format: count it, nothing more.
+                    let skipped = scan
+                        .dense
+                        .get_mut(fmt)
+                        .and_then(|d| d.region.as_mut())
+                        .is_some_and(|r| {
+                            if start >= r.last && start - r.last <= DENSE_GAP {
+                                r.last = start;
+                                r.skipped += 1;
+                                true
+                            } else {
+                                false
+                            }
+                        });
+                    if !skipped {
+                        scan.pending.insert((start, pattern));
+                    }
                 }
                 let horizon = m.end().saturating_sub(lookback);
                 while let Some(&(start, pattern)) = scan.pending.first()
@@ -195,9 +211,8 @@ impl<'o> Engine<'o> {
                 }
             }
         }
-        let dense: Vec<(Format, DenseRegion)> = scan
-            .dense
-            .drain()
+        let dense: Vec<(Format, DenseRegion)> = std::mem::take(&mut scan.dense)
+            .into_iter()
             .filter_map(|(f, d)| d.region.map(|r| (f, r)))
             .collect();
         for (fmt, r) in dense {
@@ -416,10 +431,10 @@ impl<'o> Engine<'o> {
             }
             Output::Tree(tree) => {
                 let nested: Vec<(String, Data)> = if self.opts.scan_files {
-                    tree.walk()
-                        .filter_map(|(path, _, n)| match &n.kind {
+                    tree.nodes()
+                        .filter_map(|(id, n)| match &n.kind {
                             Kind::File(d) if self.starts_with_signature(d.as_slice()) => {
-                                Some((path, d.clone()))
+                                Some((tree.path_of(id), d.clone()))
                             }
                             _ => None,
                         })

@@ -109,7 +109,7 @@ pub use data::Data;
 pub use model::{
     Incomplete, Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked,
 };
-pub use vfs::{Counts, Kind, Meta, Node, NodeId, ROOT, Tree, VfsError};
+pub use vfs::{Counts, Kind, MAX_RESOLVE_STEPS, Meta, Node, NodeId, ROOT, Tree, VfsError};
 pub use write::{WriteError, WriteReport, contained_link_target, write_to_dir};
 
 /// Map the first `len` bytes of the input read-only.

@@ -89,6 +89,25 @@ pub struct Node {
     /// Ownership and permissions.
     pub meta: Meta,
     incomplete: Option<String>,
+    /// For a symbolic link: its target's components without `.` and empty ones,
+    /// computed once, so that resolving through it costs its real length.
+    link: Option<Box<[Box<str>]>>,
+}
+
+/// Most path components one [`Tree::resolve`] walks (its own and those of every link it
+/// follows): a link with a million `./` components must not cost hours.
+pub const MAX_RESOLVE_STEPS: usize = 1 << 16;
+
+fn link_comps(kind: &Kind) -> Option<Box<[Box<str>]>> {
+    match kind {
+        Kind::Symlink(t) => Some(
+            t.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .map(Box::from)
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 impl Node {
@@ -137,6 +156,9 @@ pub enum VfsError {
     /// The entry is not a regular file.
     #[error("not a regular file: {0}")]
     NotAFile(String),
+    /// Resolving took more than [`MAX_RESOLVE_STEPS`] components.
+    #[error("path too complex to resolve: {0}")]
+    TooComplex(String),
 }
 
 /// A virtual filesystem tree produced by one layer.
@@ -198,6 +220,7 @@ impl Tree {
                 ..Meta::default()
             },
             incomplete: None,
+            link: None,
         };
         Self {
             nodes: vec![root],
@@ -246,6 +269,12 @@ impl Tree {
         }
         parts.reverse();
         format!("/{}", parts.join("/"))
+    }
+
+    /// Every node but the root in insertion order, without building paths (cheap in deep
+    /// trees; use [`Tree::path_of`] for the few that need one).
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes.iter().enumerate().skip(1)
     }
 
     /// Every node but the root, depth first in name order, with its absolute path.
@@ -308,17 +337,22 @@ impl Tree {
     /// # Errors
     /// [`VfsError`] when the path does not exist, goes through a non-directory, or loops.
     pub fn resolve(&self, path: &str) -> Result<NodeId, VfsError> {
-        let mut pending: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
+        let mut pending: Vec<&str> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .rev()
+            .collect();
         let mut cur = ROOT;
         let mut hops = 0u32;
+        let mut steps = 0usize;
         while let Some(c) = pending.pop() {
-            match c.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    cur = self.nodes.get(cur).map_or(ROOT, |n| n.parent);
-                    continue;
-                }
-                _ => {}
+            steps += 1;
+            if steps > MAX_RESOLVE_STEPS {
+                return Err(VfsError::TooComplex(path.to_owned()));
+            }
+            if c == ".." {
+                cur = self.nodes.get(cur).map_or(ROOT, |n| n.parent);
+                continue;
             }
             let node = self
                 .nodes
@@ -329,7 +363,7 @@ impl Tree {
             }
             let next = *node
                 .children
-                .get(&c)
+                .get(c)
                 .ok_or_else(|| VfsError::NotFound(path.to_owned()))?;
             let next_node = self
                 .nodes
@@ -343,7 +377,15 @@ impl Tree {
                 if target.starts_with('/') {
                     cur = ROOT;
                 }
-                pending.extend(target.split('/').rev().map(str::to_owned));
+                let comps = next_node.link.as_deref().unwrap_or(&[]);
+                if steps
+                    .saturating_add(pending.len())
+                    .saturating_add(comps.len())
+                    > MAX_RESOLVE_STEPS
+                {
+                    return Err(VfsError::TooComplex(path.to_owned()));
+                }
+                pending.extend(comps.iter().rev().map(|c| &**c));
             } else {
                 cur = next;
             }
@@ -435,6 +477,7 @@ impl Tree {
                     let both_dirs = matches!(n.kind, Kind::Dir) && matches!(kind, Kind::Dir);
                     if !both_dirs {
                         n.children.clear();
+                        n.link = link_comps(&kind);
                         n.kind = kind;
                         n.incomplete = None;
                     }
@@ -458,6 +501,7 @@ impl Tree {
             name: name.to_owned(),
             parent,
             children: BTreeMap::new(),
+            link: link_comps(&kind),
             kind,
             meta,
             incomplete: None,

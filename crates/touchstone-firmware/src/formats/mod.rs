@@ -213,7 +213,7 @@ impl Chunk {
 }
 
 /// Known formats, in the order hits at the same offset are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Format {
     UImage,
     Trx,
