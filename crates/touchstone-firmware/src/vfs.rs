@@ -186,6 +186,26 @@ pub(crate) enum Inserted {
     KeptBoth(String),
 }
 
+/// Name bytes from an image as text: valid UTF-8 as it is, each invalid byte as the
+/// four characters `\xNN`, so two names that differ only in invalid bytes stay distinct
+/// (a lossy conversion would merge them into one `U+FFFD` name).
+pub(crate) fn name_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write;
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => {
+            let mut out = String::with_capacity(b.len() + 8);
+            for chunk in b.utf8_chunks() {
+                out.push_str(chunk.valid());
+                for x in chunk.invalid() {
+                    let _ = write!(out, "\\x{x:02x}");
+                }
+            }
+            std::borrow::Cow::Owned(out)
+        }
+    }
+}
+
 /// Splits a raw entry name into normal components; reports whether it had to be changed
 /// (leading `/`, `..` above the root).
 pub(crate) fn normalise(raw: &str) -> (Vec<String>, bool) {

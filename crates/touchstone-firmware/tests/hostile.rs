@@ -260,3 +260,17 @@ fn hard_links_to_an_archive_are_unpacked_once() {
     let gz = u.layers.iter().filter(|l| l.format == "gzip").count();
     assert_eq!(gz, 1, "{:?}", common::formats(&u));
 }
+
+/// Two names that differ only in invalid UTF-8 bytes stay two files.
+#[test]
+fn names_differing_in_invalid_bytes_stay_distinct() {
+    let mut t = Vec::new();
+    common::tar_raw(&mut t, b"etc/a\xff", b'0', b"one", 0o644, "");
+    common::tar_raw(&mut t, b"etc/a\xfe", b'0', b"two", 0o644, "");
+    tar_end(&mut t);
+    let u = unpack_bytes(t, &Options::default());
+    assert_eq!(u.files, 2);
+    let tree = u.main_tree().expect("tree");
+    assert_eq!(tree.read("/etc/a\\xff").ok(), Some(&b"one"[..]));
+    assert_eq!(tree.read("/etc/a\\xfe").ok(), Some(&b"two"[..]));
+}

@@ -114,7 +114,7 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                 continue;
             }
             let path = entry.path();
-            let shown = String::from_utf8_lossy(path.as_ref())
+            let shown = crate::vfs::name_text(path.as_ref())
                 .trim_start_matches('/')
                 .to_owned();
             let Ok(md) = entry.metadata() else {
@@ -159,7 +159,7 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                     }
                 }
                 FileType::Symlink => match fs.read_link(&path) {
-                    Ok(t) => Kind::Symlink(String::from_utf8_lossy(t.as_ref()).into_owned()),
+                    Ok(t) => Kind::Symlink(crate::vfs::name_text(t.as_ref()).into_owned()),
                     Err(_) => Kind::Symlink(String::new()),
                 },
                 FileType::CharacterDevice => Kind::CharDevice { major: 0, minor: 0 },

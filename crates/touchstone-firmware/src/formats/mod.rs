@@ -419,7 +419,7 @@ pub(crate) mod read {
         let s = b.get(off..)?;
         let s = s.get(..max.min(s.len()))?;
         let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
-        Some(String::from_utf8_lossy(s.get(..end)?).into_owned())
+        Some(crate::vfs::name_text(s.get(..end)?).into_owned())
     }
 }
 

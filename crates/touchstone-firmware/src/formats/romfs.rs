@@ -80,7 +80,7 @@ pub(crate) fn romfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                 0 => None, // hard link: the target is listed under its own name
                 2 => Some(Kind::File(body)),
                 3 => Some(Kind::Symlink(
-                    String::from_utf8_lossy(body.as_slice()).into_owned(),
+                    crate::vfs::name_text(body.as_slice()).into_owned(),
                 )),
                 4 => Some(Kind::BlockDevice {
                     major: spec >> 16,
@@ -314,7 +314,7 @@ pub(crate) fn cramfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatErro
                         Vec::new()
                     });
                     if ino.mode & 0o170_000 == 0o120_000 {
-                        Kind::Symlink(String::from_utf8_lossy(&content).into_owned())
+                        Kind::Symlink(crate::vfs::name_text(&content).into_owned())
                     } else {
                         Kind::File(Data::from_vec(content))
                     }

@@ -232,7 +232,9 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
     let mut errors = 0usize;
     let mut skipped: Option<String> = None;
     for n in nodes {
-        let full = n.fullpath.to_string_lossy();
+        let full = crate::vfs::name_text(std::os::unix::ffi::OsStrExt::as_bytes(
+            n.fullpath.as_os_str(),
+        ));
         let path = full.trim_start_matches('/').to_owned();
         let meta = Meta {
             mode: u32::from(n.header.permissions & 0o7777),
@@ -242,9 +244,10 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
         };
         let kind = match &n.inner {
             BackhandInnerNode::Dir => Kind::Dir,
-            BackhandInnerNode::Symlink { link } => {
-                Kind::Symlink(link.to_string_lossy().into_owned())
-            }
+            BackhandInnerNode::Symlink { link } => Kind::Symlink(
+                crate::vfs::name_text(std::os::unix::ffi::OsStrExt::as_bytes(link.as_os_str()))
+                    .into_owned(),
+            ),
             BackhandInnerNode::CharacterDevice { device_number } => {
                 let (major, minor) = decode_dev(*device_number);
                 Kind::CharDevice { major, minor }

@@ -87,7 +87,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
         let Some(raw_name) = b.get(name_start..name_start + usize::from(nlen)) else {
             break;
         };
-        let name = String::from_utf8_lossy(raw_name).into_owned();
+        let name = crate::vfs::name_text(raw_name).into_owned();
         let extra = b
             .get(name_start + usize::from(nlen)..name_start + usize::from(nlen) + usize::from(xlen))
             .unwrap_or(&[]);
@@ -219,7 +219,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                     break;
                 };
                 let ext = read::u32le(b, pos + 38).unwrap_or(0);
-                let name = String::from_utf8_lossy(b.get(pos + 46..pos + 46 + n).unwrap_or(&[]))
+                let name = crate::vfs::name_text(b.get(pos + 46..pos + 46 + n).unwrap_or(&[]))
                     .into_owned();
                 if made_by >> 8 == 3 && ext >> 16 != 0 {
                     modes.insert(name, ext >> 16);
@@ -264,7 +264,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
         let kind = if m.name.ends_with('/') {
             Kind::Dir
         } else if mode.is_some_and(|v| v & 0o170_000 == 0o120_000) {
-            Kind::Symlink(String::from_utf8_lossy(m.data.as_slice()).into_owned())
+            Kind::Symlink(crate::vfs::name_text(m.data.as_slice()).into_owned())
         } else {
             Kind::File(m.data)
         };
