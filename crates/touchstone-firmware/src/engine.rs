@@ -42,7 +42,26 @@ struct Scan {
     pending: std::collections::BTreeSet<(usize, usize)>,
     last_tried: Option<(usize, Format)>,
     dense: std::collections::BTreeMap<Format, Dense>,
+    /// Where the search continues after a periodic dense run.
+    jump: Option<usize>,
     stopped: bool,
+}
+
+/// The end of the run from `start` in which every byte equals the one `period` before
+/// it (from `start + period` on); `start` when there is no such run.
+fn periodic_end(b: &[u8], start: usize, period: usize) -> usize {
+    if period == 0 {
+        return start;
+    }
+    let Some(tail) = b.get(start..) else {
+        return start;
+    };
+    let same = tail
+        .iter()
+        .zip(tail.iter().skip(period))
+        .take_while(|(x, y)| x == y)
+        .count();
+    start + same + period
 }
 
 pub(crate) struct Engine<'o> {
@@ -165,8 +184,8 @@ impl<'o> Engine<'o> {
                         .get_mut(fmt)
                         .and_then(|d| d.region.as_mut())
                         .is_some_and(|r| {
-                            if start >= r.last && start - r.last <= DENSE_GAP {
-                                r.last = start;
+                            if start.saturating_sub(r.last) <= DENSE_GAP {
+                                r.last = r.last.max(start);
                                 r.skipped += 1;
                                 true
                             } else {
@@ -188,6 +207,12 @@ impl<'o> Engine<'o> {
                     }
                     if scan.cursor > m.end() {
                         restart = Some(scan.cursor);
+                        break;
+                    }
+                    if let Some(to) = scan.jump.take()
+                        && to > m.end()
+                    {
+                        restart = Some(to);
                         break;
                     }
                 }
@@ -344,18 +369,29 @@ impl<'o> Engine<'o> {
                     FormatError::Truncated(_) | FormatError::Malformed(_) => {}
                 }
                 let state = scan.dense.entry(fmt).or_default();
-                if start.saturating_sub(state.last_fail) <= DENSE_GAP && state.run > 0 {
+                let period = start.saturating_sub(state.last_fail);
+                if period <= DENSE_GAP && state.run > 0 {
                     state.run += 1;
                 } else {
                     state.run = 1;
                 }
                 state.last_fail = start;
                 if state.run >= DENSE_RUN {
-                    state.region = Some(DenseRegion {
+                    let mut region = DenseRegion {
                         start,
                         last: start,
                         skipped: 0,
-                    });
+                    };
+                    // A strictly periodic run (the same bytes repeated, as in 64 MiB of
+                    // `BM`) holds nothing but these failing matches: measure it with one
+                    // byte comparison per position and continue the search after it.
+                    let end = periodic_end(data.as_slice(), start, period);
+                    if end > start.saturating_add(2 * self.lookback) {
+                        region.skipped = ((end - start) / period.max(1)) as u64;
+                        region.last = end;
+                        scan.jump = Some(end.saturating_sub(self.lookback));
+                    }
+                    state.region = Some(region);
                 }
                 return;
             }
