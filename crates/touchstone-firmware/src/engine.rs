@@ -385,7 +385,13 @@ impl<'o> Engine<'o> {
                     // A strictly periodic run (the same bytes repeated, as in 64 MiB of
                     // `BM`) holds nothing but these failing matches: measure it with one
                     // byte comparison per position and continue the search after it.
-                    let end = periodic_end(data.as_slice(), start, period);
+                    // Two magics of one format (JFFS2 in both byte orders) interleave, so
+                    // the distance between failures may be shorter than the period.
+                    let end = std::iter::once(period)
+                        .chain(1..=16)
+                        .map(|p| periodic_end(data.as_slice(), start, p))
+                        .max()
+                        .unwrap_or(start);
                     if end > start.saturating_add(2 * self.lookback) {
                         region.skipped = ((end - start) / period.max(1)) as u64;
                         region.last = end;
