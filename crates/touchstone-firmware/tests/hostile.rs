@@ -274,3 +274,102 @@ fn names_differing_in_invalid_bytes_stay_distinct() {
     assert_eq!(tree.read("/etc/a\\xff").ok(), Some(&b"one"[..]));
     assert_eq!(tree.read("/etc/a\\xfe").ok(), Some(&b"two"[..]));
 }
+
+// ---------------------------------------------------------------- item 4
+
+/// A zip member whose content does not match its CRC-32 is extracted and reported with
+/// the field, offset, expected and actual values.
+#[test]
+fn zip_crc_mismatch_is_reported_and_extracted() {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    // A stored member written by hand: local header, body, central directory, end.
+    let body = b"root::0:0::/root:/bin/sh\n";
+    let name = b"etc/passwd";
+    let crc = crc32fast::hash(body) ^ 1;
+    let mut local = Vec::new();
+    local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    local.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    local.extend_from_slice(&crc.to_le_bytes());
+    let len = u32::try_from(body.len()).expect("len");
+    local.extend_from_slice(&len.to_le_bytes());
+    local.extend_from_slice(&len.to_le_bytes());
+    local.extend_from_slice(&u16::try_from(name.len()).expect("n").to_le_bytes());
+    local.extend_from_slice(&[0, 0]);
+    local.extend_from_slice(name);
+    local.extend_from_slice(body);
+    let cd_at = u32::try_from(local.len()).expect("at");
+    let mut cd = Vec::new();
+    cd.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    cd.extend_from_slice(&[20, 3, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    cd.extend_from_slice(&crc.to_le_bytes());
+    cd.extend_from_slice(&len.to_le_bytes());
+    cd.extend_from_slice(&len.to_le_bytes());
+    cd.extend_from_slice(&u16::try_from(name.len()).expect("n").to_le_bytes());
+    cd.extend_from_slice(&[0; 8]);
+    cd.extend_from_slice(&(0o100_644u32 << 16).to_le_bytes());
+    cd.extend_from_slice(&0u32.to_le_bytes());
+    cd.extend_from_slice(name);
+    let mut end = Vec::new();
+    end.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    end.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    end.extend_from_slice(&u32::try_from(cd.len()).expect("cd").to_le_bytes());
+    end.extend_from_slice(&cd_at.to_le_bytes());
+    end.extend_from_slice(&[0, 0]);
+    buf.write_all(&local).expect("w");
+    buf.write_all(&cd).expect("w");
+    buf.write_all(&end).expect("w");
+    let u = unpack_bytes(buf.into_inner(), &Options::default());
+    let p = u
+        .all_problems()
+        .find(|p| p.kind == ProblemKind::Checksum)
+        .unwrap_or_else(|| panic!("{:?}", problems(&u)));
+    assert_eq!(p.offset, Some(14));
+    assert!(p.message.contains(&format!("{crc:#010x}")), "{}", p.message);
+    assert!(
+        p.message.contains(&format!("{:#010x}", crc ^ 1)),
+        "{}",
+        p.message
+    );
+    assert_eq!(
+        u.main_tree().and_then(|t| t.read("/etc/passwd").ok()),
+        Some(&body[..])
+    );
+    // A checksum mismatch alone does not make the image partly analysed.
+    assert!(u.is_complete(), "{:?}", u.incomplete);
+}
+
+/// A zip stopped by a limit says why it stopped, not that its end record is missing.
+#[test]
+fn stopped_zip_reports_why() {
+    use std::io::Write;
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..16 {
+        e.write_all(&zeros).expect("deflate");
+    }
+    let body = e.finish().expect("deflate");
+    let name = b"bomb";
+    let mut z = Vec::new();
+    z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    z.extend_from_slice(&[20, 0, 0, 0, 8, 0, 0, 0, 0, 0]);
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&u32::try_from(body.len()).expect("len").to_le_bytes());
+    z.extend_from_slice(&(16u32 << 20).to_le_bytes());
+    z.extend_from_slice(&u16::try_from(name.len()).expect("n").to_le_bytes());
+    z.extend_from_slice(&[0, 0]);
+    z.extend_from_slice(name);
+    z.extend_from_slice(&body);
+    z.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    z.extend_from_slice(&[0; 18]);
+    let u = unpack_bytes(z, &Options::default());
+    let all = problems(&u);
+    assert!(
+        all.iter().any(|p| p.contains("zip reading stopped")),
+        "{all:?}"
+    );
+    assert!(
+        !all.iter().any(|p| p.contains("end-of-central-directory")),
+        "{all:?}"
+    );
+}
