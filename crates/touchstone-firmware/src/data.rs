@@ -88,6 +88,21 @@ impl Data {
     }
 }
 
+impl Data {
+    /// Whether `self` and `other` are the same bytes of the same buffer (hard links,
+    /// files that share one content): cheap, by identity, not by comparing bytes.
+    #[must_use]
+    pub fn same_content(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.buf, &other.buf) && self.start == other.start && self.end == other.end
+    }
+
+    /// An identity key for [`Data::same_content`]: equal keys, same bytes.
+    #[must_use]
+    pub fn identity(&self) -> (usize, usize, usize) {
+        (Arc::as_ptr(&self.buf) as usize, self.start, self.end)
+    }
+}
+
 impl fmt::Debug for Data {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Data({} bytes)", self.len())

@@ -9,7 +9,8 @@
 //! - [`unpack_bytes`] does the same for bytes already in memory (fuzzing, tests).
 //! - [`write_to_dir`]`(&Unpacked, DIR, &Limits)` writes the trees to disk below `DIR`
 //!   (for `touchstone firmware unpack IMAGE --output DIR`); it can never create anything
-//!   outside `DIR`, see [`write`](crate::write_to_dir) for the invariant.
+//!   outside `DIR`, see [`write`](crate::write_to_dir) for the invariant. It works
+//!   relative to open directory handles, so path length is no limit.
 //! - `serde_json::to_string(&unpacked)` is the `--format json` output; its shape is
 //!   versioned by [`SCHEMA_VERSION`] and described by [`Unpacked::json_schema`].
 //!
@@ -22,6 +23,34 @@
 //! entropy. Payloads (decompressed streams, container parts) are scanned again, keeping the
 //! chain, for example `uimage → part → lzma → …` or `gzip → cpio`. Archives and filesystems
 //! become [`Tree`]s; a payload no format covers is kept as a one-file tree.
+//!
+//! # Completeness, problems and nested layers
+//!
+//! - [`Unpacked::incomplete`] lists every layer or file not fully analysed and why
+//!   ([`Incomplete`]: layer, path, offset, kind, reason); [`Unpacked::is_complete`] is
+//!   `true` only when it is empty. A scan should report a non-empty list as "image only
+//!   partly analysed", never as a clean result.
+//! - [`Problem::path`] names the file a problem is about; the tree marks that node
+//!   ([`Node::incomplete`], [`Tree::incomplete_nodes`]).
+//! - [`ProblemKind::Refused`]: a valid header whose body the reader refused (reported on
+//!   the parent layer at the chunk's offset). [`ProblemKind::FileSkipped`]: one file
+//!   skipped (too large for what is left of the output budget, unreadable), the walk went
+//!   on. [`ProblemKind::DenseSignatures`]: a dense run of matches that do not validate was
+//!   counted, not tried. [`ProblemKind::makes_incomplete`] says which kinds count.
+//! - With [`Options::scan_files`] (on by default) every regular file of every tree that
+//!   starts with a known signature is unpacked as a child layer of format `file` (its
+//!   `detail` is the path); the trees found there are further entries of
+//!   [`Unpacked::trees`]. [`Unpacked::chain`] gives a tree's chain with the file steps,
+//!   for example `tar@0x0, file:/rootfs.squashfs, squashfs@0x0, file:/data/payload.tar.gz,
+//!   gzip@0x0, tar@0x0`. Files sharing one content (hard links, [`Data::same_content`])
+//!   are unpacked once.
+//! - A later archive entry that would replace a directory with entries is stored beside
+//!   it as `name~N` (a [`ProblemKind::PathConflict`] problem): both stay visible.
+//! - [`Tree::resolve`] walks at most [`MAX_RESOLVE_STEPS`] components
+//!   ([`VfsError::TooComplex`] beyond); [`Tree::nodes`] iterates without building paths.
+//! - [`WriteReport`] counts hard links written as such, entries not written completely
+//!   (`incomplete`, each also a problem with its path) and the links whose target was
+//!   rewritten (`rewritten_links`: path, literal target, written target).
 //!
 //! # Using the trees (for checks)
 //!
@@ -51,6 +80,8 @@
 //!
 //! SquashFS 2.x is read by our own reader (zlib, Broadcom's LZMA with a properties header,
 //! and bare LZMA streams; both byte orders).
+//! cramfs extended block pointers (`CRAMFS_FLAG_EXT_BLOCK_POINTERS`: uncompressed blocks
+//! and direct pointers to uncompressed or compressed blocks) are read.
 //! Identified but not extracted yet (a [`ProblemKind::Unsupported`] problem says so):
 //! SquashFS v1. Not recognised yet: cramfs BE, other D-Link headers (encrypted `DLOB`/`SHRS`).
 //!
@@ -106,8 +137,10 @@ use std::io::Read;
 use std::path::Path;
 
 pub use data::Data;
-pub use model::{Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked};
-pub use vfs::{Counts, Kind, Meta, Node, NodeId, ROOT, Tree, VfsError};
+pub use model::{
+    Incomplete, Layer, Limits, Options, Problem, ProblemKind, Region, SCHEMA_VERSION, Unpacked,
+};
+pub use vfs::{Counts, Kind, MAX_RESOLVE_STEPS, Meta, Node, NodeId, ROOT, Tree, VfsError};
 pub use write::{WriteError, WriteReport, contained_link_target, write_to_dir};
 
 /// Map the first `len` bytes of the input read-only.

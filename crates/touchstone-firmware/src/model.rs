@@ -14,15 +14,26 @@ use crate::vfs::Tree;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What [`crate::unpack`] may do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
     /// Resource limits; hitting one stops the affected layer and records a problem.
     pub limits: Limits,
-    /// Also scan regular files found inside archives and filesystems for nested formats
-    /// (for example a `.tar.gz` inside a root filesystem). Off by default: the chain of
-    /// container layers (vendor header → compression → filesystem) is always followed.
+    /// Identify every regular file of every extracted tree by its content and unpack the
+    /// containers, compressed streams and filesystem images among them as child layers
+    /// (a `.tar.gz` inside a root filesystem, a root filesystem inside an update
+    /// package). On by default; formats that are only carved (images, documents) are
+    /// never opened this way. The run-wide limits hold at every depth.
     pub scan_files: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            scan_files: true,
+        }
+    }
 }
 
 impl Options {
@@ -102,6 +113,10 @@ pub struct Unpacked {
     pub layers: Vec<Layer>,
     /// Problems not tied to one layer (for example an unreadable input).
     pub problems: Vec<Problem>,
+    /// What was not fully analysed and why, one entry per layer or file concerned:
+    /// every limit hit, truncation, refused or unreadable structure and skipped file.
+    /// Empty when the whole image was analysed; see [`Unpacked::is_complete`].
+    pub incomplete: Vec<Incomplete>,
     /// The virtual trees, one per layer that produced entries. Not serialised.
     #[serde(skip)]
     #[schemars(skip)]
@@ -120,8 +135,65 @@ impl Unpacked {
             bytes: 0,
             layers: Vec::new(),
             problems: Vec::new(),
+            incomplete: Vec::new(),
             trees: Vec::new(),
         }
+    }
+
+    /// Whether every layer and file was analysed completely (no limit hit, nothing
+    /// truncated, refused, unreadable or skipped). When `false`, [`Unpacked::incomplete`]
+    /// says what is missing: a scan of this result is an "image only partly analysed".
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.incomplete.is_empty()
+    }
+
+    /// The chain of layers that produced layer `index`, outermost first, with the path of
+    /// each file a nested layer was found in: for example `["tar@0x0",
+    /// "file:/rootfs.squashfs", "squashfs@0x0", "file:/data/payload.tar.gz", "gzip@0x0",
+    /// "tar@0x0"]`. Empty for the input itself.
+    #[must_use]
+    pub fn chain(&self, index: usize) -> Vec<String> {
+        let mut chain = Vec::new();
+        let mut current = Some(index);
+        let mut guard = 0usize;
+        while let Some(i) = current {
+            guard += 1;
+            if guard > self.layers.len() {
+                break;
+            }
+            let Some(layer) = self.layers.get(i) else {
+                break;
+            };
+            if layer.parent.is_some() {
+                if layer.format == "file" {
+                    chain.push(format!("file:{}", layer.detail.as_deref().unwrap_or("")));
+                } else {
+                    chain.push(format!("{}@{:#x}", layer.format, layer.offset));
+                }
+            }
+            current = layer.parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Fills [`Unpacked::incomplete`] from the problems of the input and every layer.
+    pub(crate) fn summarise_incomplete(&mut self) {
+        let mut out = Vec::new();
+        for p in &self.problems {
+            if p.kind.makes_incomplete() {
+                out.push(Incomplete::from_problem(None, p));
+            }
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            for p in &l.problems {
+                if p.kind.makes_incomplete() {
+                    out.push(Incomplete::from_problem(Some(i), p));
+                }
+            }
+        }
+        self.incomplete = out;
     }
 
     /// All problems: the top-level ones, then those of each layer.
@@ -190,6 +262,36 @@ pub struct Layer {
     pub problems: Vec<Problem>,
 }
 
+/// One layer or file that was not fully analysed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Incomplete {
+    /// Index into [`Unpacked::layers`]; `None` for the input as a whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+    /// Path of the file concerned inside the layer's tree, when it is one file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Offset within the layer's bytes, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// The class of the problem that made it incomplete.
+    pub kind: ProblemKind,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl Incomplete {
+    fn from_problem(layer: Option<usize>, p: &Problem) -> Self {
+        Self {
+            layer,
+            path: p.path.clone(),
+            offset: p.offset,
+            kind: p.kind,
+            reason: p.message.clone(),
+        }
+    }
+}
+
 /// An unclaimed byte range.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Region {
@@ -209,6 +311,10 @@ pub struct Problem {
     /// Offset within the layer's bytes, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// Path of the file concerned inside the layer's tree, when the problem is about
+    /// one file (which the tree then marks incomplete, see [`crate::Node::incomplete`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Human-readable detail.
     pub message: String,
 }
@@ -218,8 +324,16 @@ impl Problem {
         Self {
             kind,
             offset,
+            path: None,
             message: message.into(),
         }
+    }
+
+    /// The same problem, about the file at `path`.
+    #[must_use]
+    pub(crate) fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
     }
 }
 
@@ -256,4 +370,26 @@ pub enum ProblemKind {
     LimitLayers,
     /// [`Limits::layer_time`].
     LimitTime,
+    /// A header was valid but the reader refused the body (a corrupt table, a cycle):
+    /// the chunk is recorded as a problem of its parent, not dropped as a false match.
+    Refused,
+    /// One file was skipped or kept incomplete (too large for what is left of the
+    /// output budget, unreadable); the walk went on with the others.
+    FileSkipped,
+    /// A region dense with signature matches was collapsed into one problem instead of
+    /// trying every match; or a per-signature budget was spent.
+    DenseSignatures,
+}
+
+impl ProblemKind {
+    /// Whether a problem of this kind means something was not fully analysed. Checksum
+    /// mismatches (content extracted anyway), normalised names and conflicts that keep
+    /// both entries visible do not.
+    #[must_use]
+    pub fn makes_incomplete(self) -> bool {
+        !matches!(
+            self,
+            Self::Checksum | Self::PathNormalised | Self::PathConflict
+        )
+    }
 }

@@ -88,6 +88,26 @@ pub struct Node {
     pub kind: Kind,
     /// Ownership and permissions.
     pub meta: Meta,
+    incomplete: Option<String>,
+    /// For a symbolic link: its target's components without `.` and empty ones,
+    /// computed once, so that resolving through it costs its real length.
+    link: Option<Box<[Box<str>]>>,
+}
+
+/// Most path components one [`Tree::resolve`] walks (its own and those of every link it
+/// follows): a link with a million `./` components must not cost hours.
+pub const MAX_RESOLVE_STEPS: usize = 1 << 16;
+
+fn link_comps(kind: &Kind) -> Option<Box<[Box<str>]>> {
+    match kind {
+        Kind::Symlink(t) => Some(
+            t.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .map(Box::from)
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 impl Node {
@@ -95,6 +115,13 @@ impl Node {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Why this node's content is incomplete (skipped, truncated, unreadable), if it is.
+    /// A regular file marked so may be empty or short; a problem of its layer says more.
+    #[must_use]
+    pub fn incomplete(&self) -> Option<&str> {
+        self.incomplete.as_deref()
     }
 }
 
@@ -129,6 +156,9 @@ pub enum VfsError {
     /// The entry is not a regular file.
     #[error("not a regular file: {0}")]
     NotAFile(String),
+    /// Resolving took more than [`MAX_RESOLVE_STEPS`] components.
+    #[error("path too complex to resolve: {0}")]
+    TooComplex(String),
 }
 
 /// A virtual filesystem tree produced by one layer.
@@ -141,7 +171,7 @@ pub struct Tree {
 }
 
 /// How an insertion went, for the caller's problem list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Inserted {
     /// Added or replaced cleanly.
     Ok,
@@ -151,6 +181,29 @@ pub(crate) enum Inserted {
     Conflict,
     /// The name normalised to the root itself: only its metadata was taken.
     Root,
+    /// The entry would have replaced a directory that has children: the directory was
+    /// kept and the entry stored beside it at this path, so both stay visible.
+    KeptBoth(String),
+}
+
+/// Name bytes from an image as text: valid UTF-8 as it is, each invalid byte as the
+/// four characters `\xNN`, so two names that differ only in invalid bytes stay distinct
+/// (a lossy conversion would merge them into one `U+FFFD` name).
+pub(crate) fn name_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write;
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => {
+            let mut out = String::with_capacity(b.len() + 8);
+            for chunk in b.utf8_chunks() {
+                out.push_str(chunk.valid());
+                for x in chunk.invalid() {
+                    let _ = write!(out, "\\x{x:02x}");
+                }
+            }
+            std::borrow::Cow::Owned(out)
+        }
+    }
 }
 
 /// Splits a raw entry name into normal components; reports whether it had to be changed
@@ -186,6 +239,8 @@ impl Tree {
                 mode: 0o755,
                 ..Meta::default()
             },
+            incomplete: None,
+            link: None,
         };
         Self {
             nodes: vec![root],
@@ -234,6 +289,12 @@ impl Tree {
         }
         parts.reverse();
         format!("/{}", parts.join("/"))
+    }
+
+    /// Every node but the root in insertion order, without building paths (cheap in deep
+    /// trees; use [`Tree::path_of`] for the few that need one).
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes.iter().enumerate().skip(1)
     }
 
     /// Every node but the root, depth first in name order, with its absolute path.
@@ -296,17 +357,22 @@ impl Tree {
     /// # Errors
     /// [`VfsError`] when the path does not exist, goes through a non-directory, or loops.
     pub fn resolve(&self, path: &str) -> Result<NodeId, VfsError> {
-        let mut pending: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
+        let mut pending: Vec<&str> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .rev()
+            .collect();
         let mut cur = ROOT;
         let mut hops = 0u32;
+        let mut steps = 0usize;
         while let Some(c) = pending.pop() {
-            match c.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    cur = self.nodes.get(cur).map_or(ROOT, |n| n.parent);
-                    continue;
-                }
-                _ => {}
+            steps += 1;
+            if steps > MAX_RESOLVE_STEPS {
+                return Err(VfsError::TooComplex(path.to_owned()));
+            }
+            if c == ".." {
+                cur = self.nodes.get(cur).map_or(ROOT, |n| n.parent);
+                continue;
             }
             let node = self
                 .nodes
@@ -317,7 +383,7 @@ impl Tree {
             }
             let next = *node
                 .children
-                .get(&c)
+                .get(c)
                 .ok_or_else(|| VfsError::NotFound(path.to_owned()))?;
             let next_node = self
                 .nodes
@@ -331,7 +397,15 @@ impl Tree {
                 if target.starts_with('/') {
                     cur = ROOT;
                 }
-                pending.extend(target.split('/').rev().map(str::to_owned));
+                let comps = next_node.link.as_deref().unwrap_or(&[]);
+                if steps
+                    .saturating_add(pending.len())
+                    .saturating_add(comps.len())
+                    > MAX_RESOLVE_STEPS
+                {
+                    return Err(VfsError::TooComplex(path.to_owned()));
+                }
+                pending.extend(comps.iter().rev().map(|c| &**c));
             } else {
                 cur = next;
             }
@@ -399,11 +473,33 @@ impl Tree {
             .and_then(|n| n.children.get(last).copied());
         match existing {
             Some(id) => {
+                let populated_dir = self
+                    .nodes
+                    .get(id)
+                    .is_some_and(|n| matches!(n.kind, Kind::Dir) && !n.children.is_empty());
+                if populated_dir && !matches!(kind, Kind::Dir) {
+                    let mut n = 1u32;
+                    let free = loop {
+                        let candidate = format!("{last}~{n}");
+                        let taken = self
+                            .nodes
+                            .get(cur)
+                            .is_some_and(|p| p.children.contains_key(&candidate));
+                        if !taken || n == u32::MAX {
+                            break candidate;
+                        }
+                        n += 1;
+                    };
+                    let id = self.add_child(cur, &free, kind, meta);
+                    return Inserted::KeptBoth(self.path_of(id));
+                }
                 if let Some(n) = self.nodes.get_mut(id) {
                     let both_dirs = matches!(n.kind, Kind::Dir) && matches!(kind, Kind::Dir);
                     if !both_dirs {
                         n.children.clear();
+                        n.link = link_comps(&kind);
                         n.kind = kind;
+                        n.incomplete = None;
                     }
                     n.meta = meta;
                 }
@@ -425,13 +521,33 @@ impl Tree {
             name: name.to_owned(),
             parent,
             children: BTreeMap::new(),
+            link: link_comps(&kind),
             kind,
             meta,
+            incomplete: None,
         });
         if let Some(p) = self.nodes.get_mut(parent) {
             p.children.insert(name.to_owned(), id);
         }
         id
+    }
+
+    /// Marks the entry at the raw name `raw` (not following links) as incomplete.
+    pub(crate) fn mark_incomplete(&mut self, raw: &str, why: impl Into<String>) {
+        if let Some(id) = self.lookup(raw)
+            && let Some(n) = self.nodes.get_mut(id)
+        {
+            n.incomplete = Some(why.into());
+        }
+    }
+
+    /// Every node marked incomplete, with its path and the reason.
+    pub fn incomplete_nodes(&self) -> impl Iterator<Item = (String, NodeId, &str)> {
+        self.nodes.iter().enumerate().filter_map(|(id, n)| {
+            n.incomplete
+                .as_deref()
+                .map(|why| (self.path_of(id), id, why))
+        })
     }
 
     /// The content of a regular file looked up without following links (for hard links).

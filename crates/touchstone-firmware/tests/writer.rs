@@ -5,7 +5,9 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use touchstone_firmware::{Limits, Options, WriteError, unpack, unpack_bytes, write_to_dir};
+use touchstone_firmware::{
+    Limits, Options, ProblemKind, WriteError, unpack, unpack_bytes, write_to_dir,
+};
 
 /// Every path below `root`, links not followed.
 fn all_paths(root: &Path) -> Vec<PathBuf> {
@@ -191,4 +193,124 @@ fn unwritable_names_are_problems() {
     assert_eq!(report.files, 1);
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert_eq!(fs::read(out.join("001-cpio-0x0/ok")).expect("ok"), b"fine");
+}
+
+/// A nested archive is written beside its file, in `<file>.extracted/`.
+#[test]
+fn nested_layers_are_written_beside_their_file() {
+    let mut inner = Vec::new();
+    common::tar_file(&mut inner, "etc/shadow", b"root::0:0:::::\n");
+    common::tar_end(&mut inner);
+    let mut t = Vec::new();
+    common::tar_file(&mut t, "data/payload.tar.gz", &common::gzip(&inner));
+    common::tar_end(&mut t);
+    let u = unpack_bytes(t, &Options::default());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let report = write_to_dir(&u, &out, &Limits::default()).expect("write");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let extracted = out.join("001-tar-0x0/data/payload.tar.gz.extracted");
+    let inner_tree = fs::read_dir(&extracted)
+        .expect("extracted dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.join("etc/shadow").is_file())
+        .unwrap_or_else(|| panic!("{:?}", all_paths(&out)));
+    assert_eq!(
+        fs::read(inner_tree.join("etc/shadow")).expect("read"),
+        b"root::0:0:::::\n"
+    );
+    assert_contained(&out);
+}
+
+/// 2,000 hard links to a 1 MiB file: written as hard links, 1 MiB on disk, not 2 GiB,
+/// and none written empty.
+#[test]
+fn hard_links_are_written_as_hard_links() {
+    use std::os::unix::fs::MetadataExt;
+    let big: Vec<u8> = (0..1u32 << 20).map(|i| (i % 253) as u8).collect();
+    let mut t = Vec::new();
+    common::tar_file(&mut t, "bin/busybox", &big);
+    for i in 0..2000 {
+        common::tar_raw(
+            &mut t,
+            format!("bin/l{i}").as_bytes(),
+            b'1',
+            b"",
+            0o755,
+            "bin/busybox",
+        );
+    }
+    common::tar_end(&mut t);
+    let u = unpack_bytes(t, &Options::default());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let mut limits = Limits::default();
+    limits.max_output_bytes = 64 << 20;
+    let report = write_to_dir(&u, &out, &limits).expect("write");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.files, report.hard_links), (2001, 2000));
+    assert_eq!(report.bytes, 1 << 20);
+    let first = fs::metadata(out.join("001-tar-0x0/bin/busybox")).expect("busybox");
+    let last = fs::metadata(out.join("001-tar-0x0/bin/l1999")).expect("link");
+    assert_eq!(first.ino(), last.ino());
+    assert_eq!(last.len(), 1 << 20);
+}
+
+/// A 2,000-deep tree (paths of 6,000 bytes, beyond PATH_MAX) is written completely.
+#[test]
+fn deep_tree_is_written_completely() {
+    let depth = 2000;
+    let name = format!("{}leaf", "dd/".repeat(depth));
+    let mut t = Vec::new();
+    common::tar_pax_entry(&mut t, &name, b'0', b"bottom\n", "");
+    common::tar_end(&mut t);
+    let u = unpack_bytes(t, &Options::default());
+    assert_eq!(
+        u.directories,
+        depth as u64,
+        "{:?}",
+        u.all_problems().collect::<Vec<_>>()
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let report = write_to_dir(&u, &out, &Limits::default()).expect("write");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.files, report.directories), (1, depth as u64));
+    // Walk down with relative opens to find the leaf.
+    let mut dir = out.join("001-tar-0x0");
+    let mut levels = 0;
+    while dir.join("dd").is_dir() && levels < 100 {
+        dir = dir.join("dd");
+        levels += 1;
+    }
+    assert_eq!(levels, 100);
+}
+
+/// Files the output limit cuts are named one by one and counted, never silently empty.
+#[test]
+fn files_cut_by_the_output_limit_are_reported() {
+    let mut t = Vec::new();
+    for i in 0..3 {
+        common::tar_file(
+            &mut t,
+            &format!("f{i}"),
+            &vec![u8::try_from(i).expect("i") + 1; 400_000],
+        );
+    }
+    common::tar_end(&mut t);
+    let u = unpack_bytes(t, &Options::default());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let mut limits = Limits::default();
+    limits.max_output_bytes = 900_000;
+    let report = write_to_dir(&u, &out, &limits).expect("write");
+    assert_eq!(report.incomplete, 1);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.path.as_deref() == Some("/f2") && p.kind == ProblemKind::LimitOutput),
+        "{:?}",
+        report.problems
+    );
 }

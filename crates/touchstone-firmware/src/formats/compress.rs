@@ -161,7 +161,7 @@ pub(crate) fn gzip(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
             .take(4096)
             .position(|&c| c == 0)
             .ok_or_else(|| bad("gzip name"))?;
-        name = Some(String::from_utf8_lossy(s.get(..n).unwrap_or(&[])).into_owned());
+        name = Some(crate::vfs::name_text(s.get(..n).unwrap_or(&[])).into_owned());
         pos += n + 1;
     }
     if flg & 16 != 0 {
@@ -540,7 +540,7 @@ pub(crate) fn lzop(ctx: &mut Ctx<'_>, b: &[u8]) -> Result<Chunk, FormatError> {
     let name_len = usize::from(*b.get(pos).ok_or_else(t)?);
     let name = b
         .get(pos + 1..pos + 1 + name_len)
-        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .map(|n| crate::vfs::name_text(n).into_owned())
         .filter(|n| !n.is_empty());
     pos += 1 + name_len + 4; // name, header checksum
     if flags & 0x40 != 0 {

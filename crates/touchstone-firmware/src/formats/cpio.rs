@@ -105,7 +105,7 @@ pub(crate) fn cpio(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError>
             ));
             break;
         };
-        let name = String::from_utf8_lossy(raw_name)
+        let name = crate::vfs::name_text(raw_name)
             .trim_end_matches('\0')
             .to_owned();
         let data_start = align(name_start + name_len, h.align);
@@ -151,7 +151,7 @@ pub(crate) fn cpio(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError>
         );
         let kind = match h.mode & 0o170_000 {
             0o040_000 => Kind::Dir,
-            0o120_000 => Kind::Symlink(String::from_utf8_lossy(body.as_slice()).into_owned()),
+            0o120_000 => Kind::Symlink(crate::vfs::name_text(body.as_slice()).into_owned()),
             0o020_000 => Kind::CharDevice { major, minor },
             0o060_000 => Kind::BlockDevice { major, minor },
             0o010_000 => Kind::Fifo,

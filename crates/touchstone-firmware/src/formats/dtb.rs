@@ -30,7 +30,7 @@ impl Node {
     }
     fn prop_str(&self, b: &[u8], name: &str) -> Option<String> {
         self.prop(b, name)
-            .map(|v| String::from_utf8_lossy(v).trim_end_matches('\0').to_owned())
+            .map(|v| crate::vfs::name_text(v).trim_end_matches('\0').to_owned())
     }
 }
 
@@ -248,7 +248,7 @@ pub(crate) fn seama(data: &Data) -> Result<Chunk, FormatError> {
     let fields: Vec<String> = meta
         .split(|&c| c == 0)
         .filter(|f| !f.is_empty())
-        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .map(|f| crate::vfs::name_text(f).into_owned())
         .collect();
     if fields.iter().any(|f| f.chars().any(char::is_control)) {
         return Err(bad("SEAMA metadata is not text"));
@@ -353,7 +353,7 @@ pub(crate) fn matter_ota(data: &Data) -> Result<Chunk, FormatError> {
             0 => vendor = value,
             1 => product = value,
             2 => version = value,
-            3 => version_str = String::from_utf8_lossy(&bytes).into_owned(),
+            3 => version_str = crate::vfs::name_text(&bytes).into_owned(),
             4 => payload_size = Some(value),
             8 => digest_type = value,
             9 => digest = bytes,
@@ -508,7 +508,7 @@ pub(crate) fn xerox_dlm(data: &Data) -> Result<Chunk, FormatError> {
     if head.get(size) == Some(&b'\n') {
         size += 1;
     }
-    let text = String::from_utf8_lossy(head.get(..size).unwrap_or(&[])).into_owned();
+    let text = crate::vfs::name_text(head.get(..size).unwrap_or(&[])).into_owned();
     let attr = |key: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(key))

@@ -74,13 +74,14 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
     let fs_data = data.slice(0..size.min(b.len()));
     let fs = match catch_unwind(AssertUnwindSafe(|| Ext4::load(Box::new(Reader(fs_data))))) {
         Ok(Ok(fs)) => fs,
-        Ok(Err(e)) => return Err(bad(format!("ext: {e}"))),
-        Err(_) => return Err(bad("ext reader panicked")),
+        Ok(Err(e)) => return Err(FormatError::Refused(format!("ext: {e}"))),
+        Err(_) => return Err(FormatError::Refused("ext reader panicked".into())),
     };
     let mut tree = Tree::new(0, ctx.limits.max_link_hops);
     let mut stack = vec![ext4_view::PathBuf::new("/")];
     let mut stopped: Option<Limit> = None;
     let mut errors = 0usize;
+    let mut skipped: Option<String> = None;
     'outer: while let Some(dir) = stack.pop() {
         let entries = match fs.read_dir(&dir) {
             Ok(rd) => rd,
@@ -113,7 +114,7 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                 continue;
             }
             let path = entry.path();
-            let shown = String::from_utf8_lossy(path.as_ref())
+            let shown = crate::vfs::name_text(path.as_ref())
                 .trim_start_matches('/')
                 .to_owned();
             let Ok(md) = entry.metadata() else {
@@ -132,27 +133,33 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                     Kind::Dir
                 }
                 FileType::Regular => {
-                    if let Err(l) = ctx.charge_bytes(md.len()) {
-                        stopped = Some(l);
-                        break 'outer;
-                    }
-                    match fs.read(&path) {
-                        Ok(v) => Kind::File(Data::from_vec(v)),
-                        Err(e) => {
-                            errors += 1;
-                            if errors <= 20 {
-                                problems.push(Problem::new(
-                                    ProblemKind::Malformed,
-                                    None,
-                                    format!("{shown}: {e}"),
-                                ));
+                    if md.len() > ctx.remaining_bytes() {
+                        // One oversized (often sparse) file is skipped; the walk goes on.
+                        skipped = Some(format!(
+                            "declares {} bytes, more than the {} left of the output budget; skipped",
+                            md.len(),
+                            ctx.remaining_bytes()
+                        ));
+                        Kind::File(Data::from_vec(Vec::new()))
+                    } else {
+                        match fs.read(&path) {
+                            Ok(v) => {
+                                if let Err(l) = ctx.charge_bytes(v.len() as u64) {
+                                    stopped = Some(l);
+                                    break 'outer;
+                                }
+                                Kind::File(Data::from_vec(v))
                             }
-                            Kind::File(Data::from_vec(Vec::new()))
+                            Err(e) => {
+                                errors += 1;
+                                skipped = Some(format!("cannot be read: {e}"));
+                                Kind::File(Data::from_vec(Vec::new()))
+                            }
                         }
                     }
                 }
                 FileType::Symlink => match fs.read_link(&path) {
-                    Ok(t) => Kind::Symlink(String::from_utf8_lossy(t.as_ref()).into_owned()),
+                    Ok(t) => Kind::Symlink(crate::vfs::name_text(t.as_ref()).into_owned()),
                     Err(_) => Kind::Symlink(String::new()),
                 },
                 FileType::CharacterDevice => Kind::CharDevice { major: 0, minor: 0 },
@@ -163,6 +170,15 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
             if let Err(l) = add_entry(ctx, &mut tree, &mut problems, &shown, kind, meta, 0) {
                 stopped = Some(l);
                 break 'outer;
+            }
+            if let Some(why) = skipped.take() {
+                tree.mark_incomplete(&shown, why.clone());
+                if problems.len() < 100 {
+                    problems.push(
+                        Problem::new(ProblemKind::FileSkipped, None, format!("/{shown}: {why}"))
+                            .at(format!("/{shown}")),
+                    );
+                }
             }
         }
     }

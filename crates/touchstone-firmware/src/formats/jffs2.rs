@@ -168,7 +168,7 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                 };
                 let nsize = usize::from(node.get(28).copied().unwrap_or(0));
                 let name =
-                    String::from_utf8_lossy(node.get(40..40 + nsize).unwrap_or(&[])).into_owned();
+                    crate::vfs::name_text(node.get(40..40 + nsize).unwrap_or(&[])).into_owned();
                 let key = (pino, name);
                 let newer = dirents.get(&key).is_none_or(|&(v, _)| version >= v);
                 if newer {
@@ -334,7 +334,7 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                     stack.push((ino, child.clone()));
                     Kind::Dir
                 }
-                0o120_000 => Kind::Symlink(String::from_utf8_lossy(&content).into_owned()),
+                0o120_000 => Kind::Symlink(crate::vfs::name_text(&content).into_owned()),
                 0o020_000 => {
                     let (major, minor) = dev();
                     Kind::CharDevice { major, minor }

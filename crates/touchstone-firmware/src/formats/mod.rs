@@ -80,6 +80,9 @@ pub(crate) enum FormatError {
     Malformed(String),
     #[error("limit")]
     Limit(Limit),
+    /// The header was valid, the body was refused: reported as a problem, not dropped.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 impl From<Limit> for FormatError {
@@ -129,6 +132,17 @@ impl<'l> Ctx<'l> {
         }
         self.out_bytes = next;
         Ok(())
+    }
+
+    /// A run-wide limit that is spent: nothing more can be extracted anywhere.
+    pub(crate) fn exhausted(&self) -> Option<Limit> {
+        if self.entries >= self.limits.max_entries {
+            Some(Limit::Entries)
+        } else if self.out_bytes >= self.limits.max_output_bytes {
+            Some(Limit::Output)
+        } else {
+            None
+        }
     }
 
     pub(crate) fn remaining_bytes(&self) -> u64 {
@@ -199,7 +213,7 @@ impl Chunk {
 }
 
 /// Known formats, in the order hits at the same offset are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Format {
     UImage,
     Trx,
@@ -313,6 +327,11 @@ pub(crate) const SIGNATURES: &[(&[u8], usize, Format)] = &[
 ];
 
 impl Format {
+    /// A short lower-case name for messages.
+    pub(crate) fn name(self) -> String {
+        format!("{self:?}").to_lowercase()
+    }
+
     /// Formats kept whole as one carved file, with nothing inside to unpack.
     pub(crate) fn carve_only(self) -> bool {
         matches!(
@@ -400,7 +419,7 @@ pub(crate) mod read {
         let s = b.get(off..)?;
         let s = s.get(..max.min(s.len()))?;
         let end = s.iter().position(|&c| c == 0).unwrap_or(s.len());
-        Some(String::from_utf8_lossy(s.get(..end)?).into_owned())
+        Some(crate::vfs::name_text(s.get(..end)?).into_owned())
     }
 }
 
@@ -427,6 +446,16 @@ pub(crate) fn add_entry(
             Some(offset as u64),
             format!("entry {name:?} lies below a non-directory; dropped"),
         )),
+        crate::vfs::Inserted::KeptBoth(kept) => problems.push(
+            Problem::new(
+                ProblemKind::PathConflict,
+                Some(offset as u64),
+                format!(
+                    "entry {name:?} would replace a directory that has entries; the directory is kept and the entry stored beside it as {kept:?}"
+                ),
+            )
+            .at(kept),
+        ),
         crate::vfs::Inserted::Ok | crate::vfs::Inserted::Root => {}
     }
     Ok(())

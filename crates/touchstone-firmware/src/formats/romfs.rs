@@ -80,7 +80,7 @@ pub(crate) fn romfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                 0 => None, // hard link: the target is listed under its own name
                 2 => Some(Kind::File(body)),
                 3 => Some(Kind::Symlink(
-                    String::from_utf8_lossy(body.as_slice()).into_owned(),
+                    crate::vfs::name_text(body.as_slice()).into_owned(),
                 )),
                 4 => Some(Kind::BlockDevice {
                     major: spec >> 16,
@@ -149,27 +149,81 @@ fn inode(b: &[u8], at: usize) -> Option<(Inode, usize)> {
     ))
 }
 
-/// cramfs content of a regular file or symlink: a table of block end pointers, then zlib
-/// blocks of at most 4 KiB each.
+/// Block pointer flag: the block is stored uncompressed.
+const CRAMFS_BLK_UNCOMPRESSED: u32 = 1 << 31;
+/// Block pointer flag: the pointer is the block's start (shifted by 2), not its end.
+const CRAMFS_BLK_DIRECT: u32 = 1 << 30;
+const CRAMFS_BLK_FLAGS: u32 = CRAMFS_BLK_UNCOMPRESSED | CRAMFS_BLK_DIRECT;
+
+/// cramfs content of a regular file or symlink: a table of block pointers, then blocks
+/// of at most 4 KiB each once decoded. A plain pointer is the end of its zlib block (the
+/// next block starts there). The extended pointers of `CRAMFS_FLAG_EXT_BLOCK_POINTERS`
+/// (written for XIP root filesystems) add two flags: uncompressed (the block is stored
+/// as is) and direct (the pointer, shifted left by 2, is the block's start; a compressed
+/// direct block begins with its 16-bit length).
 fn cramfs_file(ctx: &mut Ctx<'_>, b: &[u8], ino: &Inode) -> Result<Vec<u8>, String> {
     const PAGE: usize = 4096;
     let nblocks = ino.size.div_ceil(PAGE);
     let mut out = Vec::with_capacity(ino.size.min(16 << 20));
-    let mut start = ino.offset + 4 * nblocks;
+    let table_end = ino.offset + 4 * nblocks;
+    let mut prev: Option<u32> = None;
     for i in 0..nblocks {
-        let end = read::u32le(b, ino.offset + 4 * i).ok_or("block pointer truncated")? as usize;
-        // Bit 31: uncompressed block; bit 30: direct pointer (cramfs extensions).
-        if end & 0xc000_0000 != 0 {
-            return Err("cramfs extended block pointers are not supported yet".into());
+        let ptr = read::u32le(b, ino.offset + 4 * i).ok_or("block pointer truncated")?;
+        let uncompressed = ptr & CRAMFS_BLK_UNCOMPRESSED != 0;
+        let value = (ptr & !CRAMFS_BLK_FLAGS) as usize;
+        let want = PAGE.min(ino.size.saturating_sub(i * PAGE));
+        let (start, len) = if ptr & CRAMFS_BLK_DIRECT != 0 {
+            let start = value << 2;
+            if uncompressed {
+                (start, want)
+            } else {
+                let len = usize::from(read::u16le(b, start).ok_or("direct block truncated")?);
+                (start + 2, len)
+            }
+        } else {
+            // The block starts where the previous one ended.
+            let start = match prev {
+                None => table_end,
+                Some(p) if p & CRAMFS_BLK_DIRECT != 0 => {
+                    let pstart = ((p & !CRAMFS_BLK_FLAGS) as usize) << 2;
+                    if p & CRAMFS_BLK_UNCOMPRESSED != 0 {
+                        pstart + PAGE
+                    } else {
+                        let plen =
+                            usize::from(read::u16le(b, pstart).ok_or("direct block truncated")?);
+                        pstart + 2 + plen
+                    }
+                }
+                Some(p) => (p & !CRAMFS_BLK_FLAGS) as usize,
+            };
+            (
+                start,
+                value
+                    .checked_sub(start)
+                    .ok_or("block pointers go backwards")?,
+            )
+        };
+        prev = Some(ptr);
+        if len > 2 * PAGE || (uncompressed && len > PAGE) {
+            return Err(format!(
+                "block {i}: {len} bytes is more than a block may hold"
+            ));
         }
-        let block = b.get(start..end).ok_or("block out of range")?;
+        let block = b
+            .get(start..start.saturating_add(len))
+            .ok_or_else(|| format!("block {i} out of range"))?;
         if block.is_empty() {
-            out.resize(out.len() + PAGE.min(ino.size.saturating_sub(out.len())), 0);
+            out.resize(out.len() + want, 0);
+        } else if uncompressed {
+            out.extend_from_slice(block);
+            // A short uncompressed block is padded (the page beyond is zero).
+            out.resize(out.len() + want.saturating_sub(block.len()), 0);
         } else {
             let v = inflate_zlib(ctx, block, PAGE).map_err(|e| format!("block {i}: {e}"))?;
             out.extend_from_slice(&v);
         }
-        start = end;
+        ctx.check_time()
+            .map_err(|_| "time budget spent".to_owned())?;
     }
     out.truncate(ino.size);
     Ok(out)
@@ -199,6 +253,7 @@ pub(crate) fn cramfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatErro
     let mut visited = HashSet::new();
     let mut stack = vec![(root.offset, root.size, String::new(), 0usize)];
     let mut stopped: Option<Limit> = None;
+    let mut broken: Option<String> = None;
     'outer: while let Some((dir_off, dir_size, parent, depth)) = stack.pop() {
         if !visited.insert(dir_off) {
             continue;
@@ -247,15 +302,19 @@ pub(crate) fn cramfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatErro
                         cramfs_file(ctx, fs, &ino)
                     };
                     let content = content.unwrap_or_else(|e| {
-                        problems.push(Problem::new(
-                            ProblemKind::Malformed,
-                            Some(ino.offset as u64),
-                            format!("{path}: {e}"),
-                        ));
+                        problems.push(
+                            Problem::new(
+                                ProblemKind::FileSkipped,
+                                Some(ino.offset as u64),
+                                format!("/{path}: {e}; kept empty"),
+                            )
+                            .at(format!("/{path}")),
+                        );
+                        broken = Some(e);
                         Vec::new()
                     });
                     if ino.mode & 0o170_000 == 0o120_000 {
-                        Kind::Symlink(String::from_utf8_lossy(&content).into_owned())
+                        Kind::Symlink(crate::vfs::name_text(&content).into_owned())
                     } else {
                         Kind::File(Data::from_vec(content))
                     }
@@ -274,6 +333,9 @@ pub(crate) fn cramfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatErro
             if let Err(l) = add_entry(ctx, &mut tree, &mut problems, &path, kind, meta, at) {
                 stopped = Some(l);
                 break 'outer;
+            }
+            if let Some(why) = broken.take() {
+                tree.mark_incomplete(&path, why);
             }
         }
     }

@@ -50,12 +50,14 @@ fn candidates(major: u16, le: bool) -> Vec<(&'static str, backhand::kind::Kind)>
         .collect()
 }
 
-fn open<'b>(bytes: &'b [u8], k: BhKind) -> Option<Box<dyn FilesystemReaderTrait + 'b>> {
-    catch_unwind(AssertUnwindSafe(|| {
-        create_squashfs_from_kind(Cursor::new(bytes), 0, k).ok()
-    }))
-    .ok()
-    .flatten()
+fn open<'b>(bytes: &'b [u8], k: BhKind) -> Result<Box<dyn FilesystemReaderTrait + 'b>, String> {
+    match catch_unwind(AssertUnwindSafe(|| {
+        create_squashfs_from_kind(Cursor::new(bytes), 0, k)
+    })) {
+        Ok(Ok(fs)) => Ok(fs),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("reader panicked".into()),
+    }
 }
 
 fn read_file(
@@ -131,6 +133,19 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
     if bytes_used < 96 || !(minor <= 1 || minor == 76) {
         return Err(bad("squashfs superblock"));
     }
+    // The block size and its log must agree (v3 and v4): with this the superblock is
+    // valid, and a body the reader refuses is a problem rather than a false match.
+    let (block_size, block_log) = match major {
+        4 => (u32r(b, 12), u16r(b, 22)),
+        3 => (u32r(b, 51), u16r(b, 34)),
+        _ => (Some(0), Some(0)),
+    };
+    let (Some(block_size), Some(block_log)) = (block_size, block_log) else {
+        return Err(FormatError::Truncated("squashfs superblock"));
+    };
+    if major >= 3 && (block_log > 31 || 1u32 << block_log != block_size || block_log < 12) {
+        return Err(bad("squashfs block size"));
+    }
     let mut problems = Vec::new();
     let used = usize::try_from(bytes_used).unwrap_or(usize::MAX);
     let mut size = used.min(b.len());
@@ -173,31 +188,53 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
     let bytes = b.get(..size).unwrap_or(b);
     let mut chosen: Option<(&'static str, Box<dyn FilesystemReaderTrait + '_>)> = None;
     let mut fallback = None;
+    let mut refusals: Vec<String> = Vec::new();
     for (name, k) in candidates(major, le) {
-        if ctx.check_time().is_err() {
-            break;
+        if let Err(l) = ctx.check_time() {
+            return Err(FormatError::Limit(l));
         }
-        if let Some(fs) = open(bytes, k) {
-            if sample_ok(fs.as_ref()) {
-                chosen = Some((name, fs));
-                break;
+        match open(bytes, k) {
+            Ok(fs) => {
+                if sample_ok(fs.as_ref()) {
+                    chosen = Some((name, fs));
+                    break;
+                }
+                if fallback.is_none() {
+                    fallback = Some((name, fs));
+                }
             }
-            if fallback.is_none() {
-                fallback = Some((name, fs));
+            Err(e) => {
+                if !refusals.contains(&e) {
+                    refusals.push(e);
+                }
             }
         }
     }
     let Some((variant, fs)) = chosen.or(fallback) else {
-        return Err(bad("squashfs: no reader accepts this superblock"));
+        return Err(FormatError::Refused(format!(
+            "squashfs v{major}.{minor} {endian}: {}",
+            if refusals.is_empty() {
+                "no reader for this variant".to_owned()
+            } else {
+                refusals.join("; ")
+            }
+        )));
     };
     let mut tree = Tree::new(0, ctx.limits.max_link_hops);
     let nodes: Vec<BackhandNode> = match catch_unwind(AssertUnwindSafe(|| fs.files().collect())) {
         Ok(v) => v,
-        Err(_) => return Err(bad("squashfs directory walk failed")),
+        Err(_) => {
+            return Err(FormatError::Refused(
+                "squashfs directory walk failed (reader panicked)".into(),
+            ));
+        }
     };
     let mut errors = 0usize;
+    let mut skipped: Option<String> = None;
     for n in nodes {
-        let full = n.fullpath.to_string_lossy();
+        let full = crate::vfs::name_text(std::os::unix::ffi::OsStrExt::as_bytes(
+            n.fullpath.as_os_str(),
+        ));
         let path = full.trim_start_matches('/').to_owned();
         let meta = Meta {
             mode: u32::from(n.header.permissions & 0o7777),
@@ -207,9 +244,10 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
         };
         let kind = match &n.inner {
             BackhandInnerNode::Dir => Kind::Dir,
-            BackhandInnerNode::Symlink { link } => {
-                Kind::Symlink(link.to_string_lossy().into_owned())
-            }
+            BackhandInnerNode::Symlink { link } => Kind::Symlink(
+                crate::vfs::name_text(std::os::unix::ffi::OsStrExt::as_bytes(link.as_os_str()))
+                    .into_owned(),
+            ),
             BackhandInnerNode::CharacterDevice { device_number } => {
                 let (major, minor) = decode_dev(*device_number);
                 Kind::CharDevice { major, minor }
@@ -221,22 +259,29 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
             BackhandInnerNode::NamedPipe => Kind::Fifo,
             BackhandInnerNode::Socket => Kind::Socket,
             BackhandInnerNode::File(f) => {
-                if let Err(l) = ctx.charge_bytes(f.file_len() as u64) {
-                    problems.push(l.problem(None, ctx.limits));
-                    break;
-                }
-                match read_file(fs.as_ref(), f) {
-                    Ok(v) => Kind::File(Data::from_vec(v)),
-                    Err(e) => {
-                        errors += 1;
-                        if errors <= 20 {
-                            problems.push(Problem::new(
-                                ProblemKind::Malformed,
-                                None,
-                                format!("{path}: {e}"),
-                            ));
+                let declared = f.file_len() as u64;
+                if declared > ctx.remaining_bytes() {
+                    // Skip this one file (a sparse 4 GiB file must not stop the walk):
+                    // later, smaller files may still fit.
+                    skipped = Some(format!(
+                        "declares {declared} bytes, more than the {} left of the output budget; skipped",
+                        ctx.remaining_bytes()
+                    ));
+                    Kind::File(Data::from_vec(Vec::new()))
+                } else {
+                    match read_file(fs.as_ref(), f) {
+                        Ok(v) => {
+                            if let Err(l) = ctx.charge_bytes(v.len() as u64) {
+                                problems.push(l.problem(None, ctx.limits));
+                                break;
+                            }
+                            Kind::File(Data::from_vec(v))
                         }
-                        Kind::File(Data::from_vec(Vec::new()))
+                        Err(e) => {
+                            errors += 1;
+                            skipped = Some(format!("cannot be decoded: {e}"));
+                            Kind::File(Data::from_vec(Vec::new()))
+                        }
                     }
                 }
             }
@@ -245,12 +290,21 @@ pub(crate) fn squashfs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatEr
             problems.push(l.problem(None, ctx.limits));
             break;
         }
+        if let Some(why) = skipped.take() {
+            tree.mark_incomplete(&path, why.clone());
+            if errors <= 20 && problems.len() < 100 {
+                problems.push(
+                    Problem::new(ProblemKind::FileSkipped, None, format!("/{path}: {why}"))
+                        .at(format!("/{path}")),
+                );
+            }
+        }
     }
     if errors > 20 {
         problems.push(Problem::new(
             ProblemKind::Malformed,
             None,
-            format!("{errors} files could not be decoded in total"),
+            format!("{errors} files could not be decoded in total (first 20 listed)"),
         ));
     }
     let mut c = Chunk::new("squashfs", size, Output::Tree(tree));

@@ -387,7 +387,7 @@ impl Walker<'_, '_, '_> {
             }
             3 => {
                 let n = f(32, 16);
-                Kind::Symlink(String::from_utf8_lossy(ib.get(6..6 + n).unwrap_or(&[])).into_owned())
+                Kind::Symlink(crate::vfs::name_text(ib.get(6..6 + n).unwrap_or(&[])).into_owned())
             }
             4 | 5 => {
                 let rdev = u32::try_from(f(32, 16)).unwrap_or(0);
@@ -444,7 +444,7 @@ impl Walker<'_, '_, '_> {
                 let ioff = bits(e, 0, 13, le).unwrap_or(0);
                 let nlen = bits(e, 16, 8, le).unwrap_or(0) as usize + 1;
                 let name =
-                    String::from_utf8_lossy(self.dirs.buf.get(p + 3..p + 3 + nlen).unwrap_or(&[]))
+                    crate::vfs::name_text(self.dirs.buf.get(p + 3..p + 3 + nlen).unwrap_or(&[]))
                         .into_owned();
                 p += 3 + nlen;
                 if name.is_empty() || name == "." || name == ".." || name.contains('/') {

@@ -45,8 +45,8 @@ fn pax_records(data: &[u8]) -> Vec<(String, String)> {
         };
         let rec = rec.strip_suffix(b"\n").unwrap_or(rec);
         if let Some(eq) = rec.iter().position(|&c| c == b'=') {
-            let k = String::from_utf8_lossy(rec.get(..eq).unwrap_or(&[])).into_owned();
-            let v = String::from_utf8_lossy(rec.get(eq + 1..).unwrap_or(&[])).into_owned();
+            let k = crate::vfs::name_text(rec.get(..eq).unwrap_or(&[])).into_owned();
+            let v = crate::vfs::name_text(rec.get(eq + 1..).unwrap_or(&[])).into_owned();
             out.push((k, v));
         }
         rest = rest.get(len..).unwrap_or(&[]);
@@ -146,7 +146,7 @@ pub(crate) fn tar(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
         let kind = match typeflag {
             b'L' => {
                 long_name = Some(
-                    String::from_utf8_lossy(body.as_slice())
+                    crate::vfs::name_text(body.as_slice())
                         .trim_end_matches('\0')
                         .to_owned(),
                 );
@@ -154,7 +154,7 @@ pub(crate) fn tar(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
             }
             b'K' => {
                 long_link = Some(
-                    String::from_utf8_lossy(body.as_slice())
+                    crate::vfs::name_text(body.as_slice())
                         .trim_end_matches('\0')
                         .to_owned(),
                 );

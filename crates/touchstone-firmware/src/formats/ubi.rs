@@ -101,7 +101,7 @@ pub(crate) fn ubi(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
             if reserved == 0 || name_len == 0 {
                 continue;
             }
-            let name = String::from_utf8_lossy(b.get(rec + 16..rec + 16 + name_len).unwrap_or(&[]))
+            let name = crate::vfs::name_text(b.get(rec + 16..rec + 16 + name_len).unwrap_or(&[]))
                 .into_owned();
             names.insert(r, name);
         }
@@ -259,8 +259,8 @@ pub(crate) fn ubifs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
             Some(2) if nlen >= 56 => {
                 let inum = read::u64le(node, 40).unwrap_or(0);
                 let name_len = read::u16le(node, 50).map_or(0, usize::from);
-                let name = String::from_utf8_lossy(node.get(56..56 + name_len).unwrap_or(&[]))
-                    .into_owned();
+                let name =
+                    crate::vfs::name_text(node.get(56..56 + name_len).unwrap_or(&[])).into_owned();
                 let key = (key_inum, name);
                 if dents.get(&key).is_none_or(|&(s, _)| sqnum >= s) {
                     dents.insert(key, (sqnum, inum));
@@ -304,7 +304,7 @@ pub(crate) fn ubifs(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                     stack.push((inum, child.clone()));
                     Kind::Dir
                 }
-                0o120_000 => Kind::Symlink(String::from_utf8_lossy(&ino.data).into_owned()),
+                0o120_000 => Kind::Symlink(crate::vfs::name_text(&ino.data).into_owned()),
                 0o020_000 => {
                     let (major, minor) = dev();
                     Kind::CharDevice { major, minor }

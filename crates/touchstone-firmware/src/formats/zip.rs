@@ -71,6 +71,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
     let mut members: Vec<Member> = Vec::new();
     let mut pos = 0usize;
     let mut stopped: Option<Limit> = None;
+    let mut stopped_at: Option<String> = None;
     while read::u32le(b, pos) == Some(LOCAL) {
         let hdr = |o: usize| read::u16le(b, pos + o);
         let (Some(flags), Some(method), Some(time), Some(date), Some(nlen), Some(xlen)) =
@@ -87,7 +88,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
         let Some(raw_name) = b.get(name_start..name_start + usize::from(nlen)) else {
             break;
         };
-        let name = String::from_utf8_lossy(raw_name).into_owned();
+        let name = crate::vfs::name_text(raw_name).into_owned();
         let extra = b
             .get(name_start + usize::from(nlen)..name_start + usize::from(nlen) + usize::from(xlen))
             .unwrap_or(&[]);
@@ -132,6 +133,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                 );
                 problems.push(p);
                 if limit {
+                    stopped_at = Some(format!("member {name:?} at {pos:#x} hit a limit"));
                     members.push(Member {
                         name,
                         data: Data::from_vec(out),
@@ -187,6 +189,34 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                 format!("zip member {name:?} truncated"),
             ));
         }
+        // CRC-32 of what was extracted: from the local header, or from the data
+        // descriptor that follows the body when bit 3 is set.
+        let checked = flags & 1 == 0 && (method == 0 || method == 8);
+        if checked {
+            let body_end = body_start.saturating_add(consumed);
+            let (field, at) = if flags & 8 != 0 {
+                let at = if read::u32le(b, body_end) == Some(DESCRIPTOR) {
+                    body_end + 4
+                } else {
+                    body_end
+                };
+                ("data descriptor CRC-32", at)
+            } else {
+                ("local header CRC-32", pos + 14)
+            };
+            if let Some(expected) = read::u32le(b, at) {
+                let actual = crc32fast::hash(content.as_slice());
+                if actual != expected && content.len() as u64 == usize_ {
+                    problems.push(Problem::new(
+                        ProblemKind::Checksum,
+                        Some(at as u64),
+                        format!(
+                            "zip member {name:?}: {field} at {at:#x} is {expected:#010x}, content gives {actual:#010x}; extracted anyway"
+                        ),
+                    ));
+                }
+            }
+        }
         members.push(Member {
             name,
             data: content,
@@ -219,7 +249,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
                     break;
                 };
                 let ext = read::u32le(b, pos + 38).unwrap_or(0);
-                let name = String::from_utf8_lossy(b.get(pos + 46..pos + 46 + n).unwrap_or(&[]))
+                let name = crate::vfs::name_text(b.get(pos + 46..pos + 46 + n).unwrap_or(&[]))
                     .into_owned();
                 if made_by >> 8 == 3 && ext >> 16 != 0 {
                     modes.insert(name, ext >> 16);
@@ -243,7 +273,20 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
         }
     }
     pos = pos.min(b.len());
-    if !complete {
+    if let Some(why) = &stopped_at {
+        // Reading stopped early: say why, not that the end record is missing. The chunk
+        // still ends after the end record when there is one.
+        if let Some(eocd) = b.windows(4).rposition(|w| w == EOCD.to_le_bytes()) {
+            pos = (eocd + 22).min(b.len());
+        }
+        problems.push(Problem::new(
+            ProblemKind::Truncated,
+            None,
+            format!("zip reading stopped: {why}; later members and the central directory not read"),
+        ));
+    } else if stopped.is_some() {
+        // The time-budget problem added below says why reading stopped.
+    } else if !complete {
         problems.push(Problem::new(
             ProblemKind::Truncated,
             Some(pos as u64),
@@ -264,7 +307,7 @@ pub(crate) fn zip(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
         let kind = if m.name.ends_with('/') {
             Kind::Dir
         } else if mode.is_some_and(|v| v & 0o170_000 == 0o120_000) {
-            Kind::Symlink(String::from_utf8_lossy(m.data.as_slice()).into_owned())
+            Kind::Symlink(crate::vfs::name_text(m.data.as_slice()).into_owned())
         } else {
             Kind::File(m.data)
         };

@@ -142,6 +142,19 @@ fn unpack_cmd(args: &UnpackArgs, ui: &Ui) -> Result<ExitCode> {
             dir.display(),
             report.skipped_special
         ));
+        // Nothing is left empty or short without a word (escaped: names come from the image).
+        if report.incomplete > 0 {
+            ui.err_line(&format!(
+                "{} entries not written completely:",
+                report.incomplete
+            ));
+        }
+        for p in &report.problems {
+            ui.err_line(&format!(
+                "write problem: {}",
+                touchstone_core::text::display_safe(&p.message)
+            ));
+        }
     }
     match args.format {
         Format::Json => ui.out(&super::to_json(&unpacked)?)?,
