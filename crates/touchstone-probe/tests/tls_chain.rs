@@ -294,9 +294,10 @@ fn fetch(url: &str, lab: Option<&LabCa>) -> touchstone_probe::security_txt::fetc
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let (fetched, findings) = runtime
+    let fetched = runtime
         .block_on(fetch(url, &options))
         .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let findings = touchstone_probe::checks::security_txt::for_fetched(&fetched);
     // The findings are the check's view of the same document.
     let codes: Vec<&str> = findings
         .iter()

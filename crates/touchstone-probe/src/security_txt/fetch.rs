@@ -17,12 +17,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use touchstone_core::Finding;
 
 use super::{Level, SecurityTxt, SecurityTxtProblem};
 use crate::limiter::Limiter;
 use crate::tls::chain::{ChainReport, LabAnchors, handshake};
-use crate::{ProbeError, checks, resolve_target};
+use crate::{ProbeError, resolve_target};
 
 /// How to fetch.
 #[derive(Debug, Clone)]
@@ -356,17 +355,15 @@ fn follow(current: &Url, location: &str) -> Result<Url, String> {
 }
 
 /// Fetch and validate a security.txt from `url` (see the module
-/// documentation). A file that cannot be retrieved yields a
-/// `no_security_txt` failure with every attempt in [`Fetched::attempts`].
+/// documentation). A file that cannot be retrieved leaves
+/// [`Fetched::document`] empty with every attempt in [`Fetched::attempts`];
+/// the findings come from [`crate::checks::security_txt::for_fetched`].
 ///
 /// # Errors
 ///
 /// [`ProbeError::Options`] for URLs that are not `http://` or `https://`,
 /// [`ProbeError::Target`] for hosts that do not resolve or are ranges.
-pub async fn fetch(
-    url: &str,
-    options: &FetchOptions,
-) -> Result<(Fetched, Vec<Finding>), ProbeError> {
+pub async fn fetch(url: &str, options: &FetchOptions) -> Result<Fetched, ProbeError> {
     fetch_limited(url, options, None).await
 }
 
@@ -375,10 +372,7 @@ pub async fn fetch(
 /// # Errors
 ///
 /// As [`fetch`], and [`ProbeError::Runtime`] when no runtime starts.
-pub fn fetch_blocking(
-    url: &str,
-    options: &FetchOptions,
-) -> Result<(Fetched, Vec<Finding>), ProbeError> {
+pub fn fetch_blocking(url: &str, options: &FetchOptions) -> Result<Fetched, ProbeError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -390,7 +384,7 @@ pub(crate) async fn fetch_limited(
     url: &str,
     options: &FetchOptions,
     limiter: Option<&Limiter>,
-) -> Result<(Fetched, Vec<Finding>), ProbeError> {
+) -> Result<Fetched, ProbeError> {
     let start = Url::parse(url)?;
     let ip = resolve_target(&start.host, false)?
         .into_iter()
@@ -483,9 +477,7 @@ pub(crate) async fn fetch_limited(
         }
     }
     let Some((served_from, answer)) = found else {
-        let tried: Vec<String> = fetched.attempts.iter().map(Attempt::describe).collect();
-        let finding = checks::security_txt::missing(url, &format!("tried {}", tried.join(", ")));
-        return Ok((fetched, vec![finding]));
+        return Ok(fetched);
     };
     let source = served_from.to_string_with(&served_from.path);
     let text = String::from_utf8_lossy(&answer.body);
@@ -515,10 +507,9 @@ pub(crate) async fn fetch_limited(
     }
     extra.append(&mut doc.problems);
     doc.problems = extra;
-    let findings = checks::security_txt::run(&doc);
     fetched.url = Some(source);
     fetched.document = Some(doc);
-    Ok((fetched, findings))
+    Ok(fetched)
 }
 
 /// A web server that answers every path with its HTML start or status

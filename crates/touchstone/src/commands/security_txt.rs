@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use serde_json::json;
 use touchstone_core::{Finding, Supports};
-use touchstone_probe::security_txt::fetch::{FetchOptions, fetch_blocking};
+use touchstone_probe::fetch_security_txt_blocking;
+use touchstone_probe::security_txt::fetch::FetchOptions;
 
 use crate::cli::{Format, SecurityTxtArgs};
 use crate::output::Ui;
@@ -29,7 +30,7 @@ pub(crate) fn run(args: &SecurityTxtArgs, ui: &Ui) -> Result<ExitCode> {
         if let Some(path) = &args.ca {
             options.lab_anchors = super::probe::lab_anchors(path)?;
         }
-        let (fetched, findings) = fetch_blocking(&args.source, &options)
+        let (fetched, findings) = fetch_security_txt_blocking(&args.source, &options)
             .with_context(|| format!("cannot fetch `{}`", args.source))?;
         for a in &fetched.attempts {
             ui.err_line(&format!("GET {}", a.describe()));
