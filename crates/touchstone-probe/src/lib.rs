@@ -74,6 +74,7 @@
 
 pub mod checks;
 pub mod creds;
+mod http;
 mod ident;
 mod limiter;
 pub mod mdns;

@@ -14,7 +14,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::{Attempt, Credential, HttpAnswer, http_raw, unknown};
+use super::{Attempt, Credential, unknown};
+use crate::http::{HttpAnswer, http_raw};
 use crate::limiter::Limiter;
 use crate::wire::excerpt;
 

@@ -193,9 +193,9 @@ pub(crate) struct Answer {
 
 /// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded).
 /// `None` when it is not HTTP. The head is read by the probe's one HTTP
-/// parser, [`crate::creds::parse_http_answer`].
+/// parser, [`crate::http::parse_http_answer`].
 pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
-    let answer = crate::creds::parse_http_answer(data)?;
+    let answer = crate::http::parse_http_answer(data)?;
     let location = answer.header_values("location").next().map(str::to_owned);
     let chunked = answer
         .header_values("transfer-encoding")

@@ -33,13 +33,26 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::ident::{mqtt_connect, parse_connack};
+use crate::http::http_get;
 use crate::limiter::Limiter;
-use crate::wire::{base64_pad, excerpt, random_bytes};
+use crate::wire::random_bytes;
 
 pub mod forms;
+mod ftp;
+mod http;
+mod mqtt;
 pub mod rtsp;
 mod ssh;
+mod telnet;
+
+pub use crate::http::{DigestChallenge, HttpAnswer, parse_digest_challenge, parse_http_answer};
+use ftp::ftp_attempt;
+pub use ftp::ftp_code;
+pub use http::digest_authorization;
+use http::http_attempt;
+use mqtt::mqtt_attempt;
+use telnet::telnet_attempt;
+pub use telnet::telnet_filter;
 
 /// A user name and password pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -398,7 +411,7 @@ struct Tried {
     unanswered_reason: Option<String>,
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     random_bytes(6).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -461,7 +474,7 @@ fn parallel_attempts(mechanism: &str) -> usize {
     }
 }
 
-fn unknown(reason: &str) -> (Attempt, Duration) {
+pub(crate) fn unknown(reason: &str) -> (Attempt, Duration) {
     (
         Attempt::Unknown {
             reason: reason.to_owned(),
@@ -470,65 +483,18 @@ fn unknown(reason: &str) -> (Attempt, Duration) {
     )
 }
 
-// ---- telnet ----------------------------------------------------------------
+// ---- shared by the line-based protocols -----------------------------------
 
-const TELNET_PROOF_COMMAND: &str = "echo TS$((6*7))X";
-const TELNET_PROOF: &str = "TS42X";
-
-/// Telnet bytes with option negotiation removed; the replies refusing every
-/// option are collected in `replies`.
-pub fn telnet_filter(data: &[u8], replies: &mut Vec<u8>) -> Vec<u8> {
-    let mut text = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while let Some(b) = data.get(i).copied() {
-        if b != 0xFF {
-            text.push(b);
-            i += 1;
-            continue;
-        }
-        match data.get(i + 1).copied() {
-            Some(cmd @ (251..=254)) => {
-                if let Some(opt) = data.get(i + 2).copied() {
-                    let answer = match cmd {
-                        253 => 252, // DO -> WONT
-                        251 => 254, // WILL -> DONT
-                        _ => 0,
-                    };
-                    if answer != 0 && replies.len() < 1024 {
-                        replies.extend_from_slice(&[0xFF, answer, opt]);
-                    }
-                }
-                i += 3;
-            }
-            Some(250) => {
-                // Subnegotiation: skip to IAC SE.
-                let end = data
-                    .get(i..)
-                    .and_then(|rest| rest.windows(2).position(|w| w == [0xFF, 240]))
-                    .map_or(data.len(), |p| i + p + 2);
-                i = end;
-            }
-            Some(0xFF) => {
-                text.push(0xFF);
-                i += 2;
-            }
-            Some(_) => i += 2,
-            None => i += 1,
-        }
-    }
-    text
-}
-
-struct Conversation {
-    stream: TcpStream,
-    text: Vec<u8>,
-    closed: bool,
+pub(crate) struct Conversation {
+    pub(crate) stream: TcpStream,
+    pub(crate) text: Vec<u8>,
+    pub(crate) closed: bool,
 }
 
 impl Conversation {
     /// Read until one of `needles` (lowercase) appears in the text seen since
     /// `from`, the peer closes, or `wait` passes. Bounded to 64 KiB.
-    async fn read_until(
+    pub(crate) async fn read_until(
         &mut self,
         from: usize,
         needles: &[&str],
@@ -565,7 +531,7 @@ impl Conversation {
         None
     }
 
-    async fn send(&mut self, line: &str) -> bool {
+    pub(crate) async fn send(&mut self, line: &str) -> bool {
         let ok = self
             .stream
             .write_all(format!("{line}\r\n").as_bytes())
@@ -594,577 +560,6 @@ pub(crate) async fn open_attempt(
         Ok(Ok(stream)) => Ok((permit, stream)),
         _ => Err(unknown("cannot connect")),
     }
-}
-
-async fn telnet_attempt(
-    addr: SocketAddr,
-    limiter: &Limiter,
-    cred: &Credential,
-    timeout: Duration,
-) -> (Attempt, Duration) {
-    let (_permit, stream) = match open_attempt(addr, limiter, timeout).await {
-        Ok(open) => open,
-        Err(outcome) => return outcome,
-    };
-    let connected = Instant::now();
-    let mut c = Conversation {
-        stream,
-        text: Vec::new(),
-        closed: false,
-    };
-    let prompts = ["login:", "username:", "user:", "password:"];
-    let Some(first) = c.read_until(0, &prompts, timeout).await else {
-        return unknown(&format!("no login prompt: {}", excerpt(&c.text, 80)));
-    };
-    let mut mark = c.text.len();
-    if first != "password:" {
-        c.send(&cred.user).await;
-        match c
-            .read_until(mark, &["password:", "#", "$ ", "> "], timeout)
-            .await
-        {
-            Some(p) if p == "password:" => {}
-            Some(_) => {}
-            None => {
-                return (
-                    Attempt::Failure {
-                        answer: excerpt(c.text.get(mark..).unwrap_or_default(), 80),
-                    },
-                    connected.elapsed(),
-                );
-            }
-        }
-        mark = c.text.len();
-    }
-    let sent_at = Instant::now();
-    c.send(&cred.password).await;
-    // Wait for whatever the device says after the password: a prompt, a
-    // refusal, a new login prompt, or a close.
-    let after = [
-        "#",
-        "$",
-        ">",
-        "login:",
-        "incorrect",
-        "denied",
-        "fail",
-        "invalid",
-    ];
-    let reaction = c.read_until(mark, &after, timeout).await;
-    let took = sent_at.elapsed();
-    if c.closed
-        || matches!(
-            reaction.as_deref(),
-            Some("login:" | "incorrect" | "denied" | "fail" | "invalid")
-        )
-    {
-        return (
-            Attempt::Failure {
-                answer: excerpt(c.text.get(mark..).unwrap_or_default(), 80),
-            },
-            took,
-        );
-    }
-    let mark = c.text.len();
-    if !c.send(TELNET_PROOF_COMMAND).await {
-        return (
-            Attempt::Failure {
-                answer: "connection closed".into(),
-            },
-            took,
-        );
-    }
-    // A shell prints TS42X before its next prompt; a fake console that
-    // prints a prompt for anything shows the prompt again without it.
-    let proof = TELNET_PROOF.to_ascii_lowercase();
-    let ended = c
-        .read_until(mark, &[proof.as_str(), "\n# ", "\n$ ", "\n> "], timeout)
-        .await;
-    let proved = ended.as_deref() == Some(proof.as_str());
-    let _ = c.stream.set_zero_linger();
-    if proved {
-        (
-            Attempt::Success {
-                proof: format!("`{TELNET_PROOF_COMMAND}` printed {TELNET_PROOF}"),
-            },
-            took,
-        )
-    } else {
-        (
-            Attempt::Failure {
-                answer: format!(
-                    "no shell: {}",
-                    excerpt(c.text.get(mark..).unwrap_or_default(), 80)
-                ),
-            },
-            took,
-        )
-    }
-}
-
-// ---- FTP -------------------------------------------------------------------
-
-/// The reply code at the start of the last complete FTP reply line.
-pub fn ftp_code(text: &[u8]) -> Option<u16> {
-    let text = String::from_utf8_lossy(text);
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.len() >= 4 && l.as_bytes().get(3) == Some(&b' '))?;
-    line.get(..3)?.parse().ok()
-}
-
-async fn ftp_exchange(c: &mut Conversation, line: Option<&str>, timeout: Duration) -> Option<u16> {
-    let mark = c.text.len();
-    if let Some(l) = line
-        && !c.send(l).await
-    {
-        return None;
-    }
-    let deadline = Instant::now() + timeout;
-    let mut chunk = [0u8; 1024];
-    for _ in 0..64 {
-        if let Some(code) = ftp_code(c.text.get(mark..).unwrap_or_default())
-            && c.text.ends_with(b"\n")
-        {
-            return Some(code);
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, c.stream.read(&mut chunk)).await {
-            Ok(Ok(n)) if n > 0 && c.text.len() < 64 * 1024 => {
-                c.text.extend_from_slice(chunk.get(..n).unwrap_or_default());
-            }
-            _ => return None,
-        }
-    }
-    None
-}
-
-async fn ftp_attempt(
-    addr: SocketAddr,
-    limiter: &Limiter,
-    cred: &Credential,
-    timeout: Duration,
-) -> (Attempt, Duration) {
-    let (_permit, stream) = match open_attempt(addr, limiter, timeout).await {
-        Ok(open) => open,
-        Err(outcome) => return outcome,
-    };
-    let mut c = Conversation {
-        stream,
-        text: Vec::new(),
-        closed: false,
-    };
-    if ftp_exchange(&mut c, None, timeout).await != Some(220) {
-        return unknown("no 220 greeting");
-    }
-    let started = Instant::now();
-    let code = match ftp_exchange(&mut c, Some(&format!("USER {}", cred.user)), timeout).await {
-        Some(331) => ftp_exchange(&mut c, Some(&format!("PASS {}", cred.password)), timeout).await,
-        other => other,
-    };
-    let took = started.elapsed();
-    match code {
-        Some(230) => match ftp_exchange(&mut c, Some("PWD"), timeout).await {
-            Some(257) => (
-                Attempt::Success {
-                    proof: "230 to PASS, then 257 to PWD".into(),
-                },
-                took,
-            ),
-            other => (
-                Attempt::Failure {
-                    answer: format!("230 but PWD answered {other:?}"),
-                },
-                took,
-            ),
-        },
-        Some(code) => (
-            Attempt::Failure {
-                answer: format!("{code}"),
-            },
-            took,
-        ),
-        None => (
-            Attempt::Unknown {
-                reason: "no reply".into(),
-            },
-            took,
-        ),
-    }
-}
-
-// ---- MQTT ------------------------------------------------------------------
-
-async fn mqtt_attempt(
-    addr: SocketAddr,
-    limiter: &Limiter,
-    cred: Option<&Credential>,
-    timeout: Duration,
-) -> (Attempt, Duration) {
-    let Some(_permit) = limiter.acquire().await else {
-        return unknown("limiter closed");
-    };
-    let started = Instant::now();
-    let work = async {
-        let mut stream = TcpStream::connect(addr).await.ok()?;
-        let id = format!("ts-{}", random_token());
-        let packet = mqtt_connect(&id, cred.map(|c| (c.user.as_str(), c.password.as_str())));
-        stream.write_all(&packet).await.ok()?;
-        let mut buf = [0u8; 16];
-        let mut got = Vec::new();
-        for _ in 0..4 {
-            let n = stream.read(&mut buf).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(buf.get(..n).unwrap_or_default());
-            if got.len() >= 4 {
-                break;
-            }
-        }
-        let _ = stream.set_zero_linger();
-        Some(got)
-    };
-    let answer = tokio::time::timeout(timeout, work).await.ok().flatten();
-    let took = started.elapsed();
-    match answer.as_deref().and_then(parse_connack) {
-        Some(0) => (
-            Attempt::Success {
-                proof: "CONNACK return code 0 (accepted)".into(),
-            },
-            took,
-        ),
-        Some(code) => (
-            Attempt::Failure {
-                answer: format!("CONNACK return code {code}"),
-            },
-            took,
-        ),
-        None => (
-            Attempt::Unknown {
-                reason: "no CONNACK".into(),
-            },
-            took,
-        ),
-    }
-}
-
-// ---- HTTP Basic ------------------------------------------------------------
-
-/// Status, Basic challenge and body of an HTTP answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpAnswer {
-    /// Status code.
-    pub status: u16,
-    /// A `WWW-Authenticate: Basic` challenge was present.
-    pub basic: bool,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// A `WWW-Authenticate: Digest` challenge, if any.
-    pub digest: Option<DigestChallenge>,
-    /// The body (bounded).
-    pub body: Vec<u8>,
-    /// Every header in order, name and value trimmed (at most 100).
-    pub headers: Vec<(String, String)>,
-}
-
-impl HttpAnswer {
-    /// The values of every header called `name` (case-insensitive).
-    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
-        self.headers
-            .iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Parse an HTTP/1.x response.
-pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
-    let split = data.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(data.get(..split)?);
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()?
-        .strip_prefix("HTTP/1.")?
-        .get(2..5)?
-        .parse()
-        .ok()?;
-    let headers: Vec<(&str, &str)> = lines
-        .take(100)
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim(), v.trim()))
-        .collect();
-    let basic = headers.iter().any(|(k, v)| {
-        k.eq_ignore_ascii_case("www-authenticate") && v.to_ascii_lowercase().starts_with("basic")
-    });
-    let digest = headers.iter().find_map(|(k, v)| {
-        if !k.eq_ignore_ascii_case("www-authenticate") {
-            return None;
-        }
-        let rest = v.get(..7).filter(|p| p.eq_ignore_ascii_case("digest "))?;
-        parse_digest_challenge(v.get(rest.len()..)?)
-    });
-    let content_type = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| (*v).to_owned());
-    Some(HttpAnswer {
-        status,
-        basic,
-        content_type,
-        digest,
-        body: data.get(split + 4..).unwrap_or_default().to_vec(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    })
-}
-
-async fn http_get(
-    addr: SocketAddr,
-    limiter: &Limiter,
-    auth: Option<&str>,
-    timeout: Duration,
-) -> Option<HttpAnswer> {
-    http_get_path(addr, "/", limiter, auth, timeout).await
-}
-
-/// `GET path` over plain HTTP/1.0, bounded to 256 KiB and `timeout`.
-pub(crate) async fn http_get_path(
-    addr: SocketAddr,
-    path: &str,
-    limiter: &Limiter,
-    auth: Option<&str>,
-    timeout: Duration,
-) -> Option<HttpAnswer> {
-    let _permit = limiter.acquire().await?;
-    http_request(addr, path, auth, timeout).await
-}
-
-/// One request without the limiter (the caller holds a permit).
-async fn http_request(
-    addr: SocketAddr,
-    path: &str,
-    auth: Option<&str>,
-    timeout: Duration,
-) -> Option<HttpAnswer> {
-    let mut request = format!(
-        "GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n",
-        addr.ip()
-    );
-    if let Some(value) = auth {
-        request.push_str(&format!("Authorization: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    http_raw(addr, &request, timeout).await
-}
-
-/// Send a complete HTTP/1.0 request and read the answer until the server
-/// closes, bounded to 256 KiB and `timeout` (no limiter: the caller holds a
-/// permit).
-pub(crate) async fn http_raw(
-    addr: SocketAddr,
-    request: &str,
-    timeout: Duration,
-) -> Option<HttpAnswer> {
-    let work = async {
-        let mut stream = TcpStream::connect(addr).await.ok()?;
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut data = Vec::new();
-        let mut chunk = [0u8; 4096];
-        for _ in 0..64 {
-            match stream.read(&mut chunk).await {
-                Ok(n) if n > 0 && data.len() < 256 * 1024 => {
-                    data.extend_from_slice(chunk.get(..n).unwrap_or_default())
-                }
-                _ => break,
-            }
-        }
-        Some(data)
-    };
-    let data = tokio::time::timeout(timeout, work).await.ok().flatten()?;
-    parse_http_answer(&data)
-}
-
-async fn http_attempt(
-    addr: SocketAddr,
-    limiter: &Limiter,
-    cred: &Credential,
-    baseline: &HttpAnswer,
-    timeout: Duration,
-) -> (Attempt, Duration) {
-    let started = Instant::now();
-    let authorization = if baseline.basic {
-        Some(format!(
-            "Basic {}",
-            base64_pad(format!("{}:{}", cred.user, cred.password).as_bytes())
-        ))
-    } else {
-        // Digest: a fresh challenge per attempt, then the answer to it.
-        match http_get(addr, limiter, None, timeout)
-            .await
-            .and_then(|a| a.digest)
-        {
-            Some(challenge) => digest_authorization(&challenge, cred, "GET", "/", &random_token()),
-            None => None,
-        }
-    };
-    let Some(authorization) = authorization else {
-        return (
-            Attempt::Unknown {
-                reason: "no usable Digest challenge (only MD5 with qop auth or none is supported)"
-                    .into(),
-            },
-            started.elapsed(),
-        );
-    };
-    // Time only the authenticated request itself, not the wait for a
-    // connection slot, so contention does not look like a delay.
-    let Some(_permit) = limiter.acquire().await else {
-        return unknown("limiter closed");
-    };
-    let sent = Instant::now();
-    let answer = http_request(addr, "/", Some(&authorization), timeout).await;
-    let took = sent.elapsed();
-    match answer {
-        Some(a) if (200..300).contains(&a.status) && a.body != baseline.body => (
-            Attempt::Success {
-                proof: format!(
-                    "{} with a body that differs from the unauthenticated 401",
-                    a.status
-                ),
-            },
-            took,
-        ),
-        Some(a) => (
-            Attempt::Failure {
-                answer: format!("{}", a.status),
-            },
-            took,
-        ),
-        None => (
-            Attempt::Unknown {
-                reason: "no HTTP answer".into(),
-            },
-            took,
-        ),
-    }
-}
-
-/// The parameters of a Digest challenge (RFC 7616) that the prober uses.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DigestChallenge {
-    /// `realm`.
-    pub realm: String,
-    /// `nonce`.
-    pub nonce: String,
-    /// `qop` options, as sent.
-    pub qop: Option<String>,
-    /// `opaque`, echoed back.
-    pub opaque: Option<String>,
-    /// `algorithm`, `MD5` when absent.
-    pub algorithm: Option<String>,
-}
-
-/// Parse the parameters after `Digest `: `key=value` or `key="value"`
-/// pairs separated by commas (commas inside quotes are kept).
-pub fn parse_digest_challenge(params: &str) -> Option<DigestChallenge> {
-    let mut out = DigestChallenge::default();
-    let mut rest = params.trim();
-    for _ in 0..32 {
-        if rest.is_empty() {
-            break;
-        }
-        let (key, after) = rest.split_once('=')?;
-        let key = key
-            .trim()
-            .trim_start_matches(',')
-            .trim()
-            .to_ascii_lowercase();
-        let after = after.trim_start();
-        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            (quoted.get(..end)?, quoted.get(end + 1..)?)
-        } else {
-            let end = after.find(',').unwrap_or(after.len());
-            (after.get(..end)?.trim(), after.get(end..)?)
-        };
-        match key.as_str() {
-            "realm" => out.realm = value.to_owned(),
-            "nonce" => out.nonce = value.to_owned(),
-            "qop" => out.qop = Some(value.to_owned()),
-            "opaque" => out.opaque = Some(value.to_owned()),
-            "algorithm" => out.algorithm = Some(value.to_owned()),
-            _ => {}
-        }
-        rest = next.trim_start().trim_start_matches(',').trim_start();
-    }
-    (!out.nonce.is_empty()).then_some(out)
-}
-
-fn md5_hex(data: &str) -> String {
-    use md5::{Digest, Md5};
-    Md5::digest(data.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The `Authorization` value answering `challenge` (MD5, qop `auth` or none);
-/// `None` for algorithms the prober does not implement.
-pub fn digest_authorization(
-    challenge: &DigestChallenge,
-    cred: &Credential,
-    method: &str,
-    uri: &str,
-    cnonce: &str,
-) -> Option<String> {
-    if !challenge
-        .algorithm
-        .as_deref()
-        .is_none_or(|a| a.eq_ignore_ascii_case("MD5"))
-    {
-        return None;
-    }
-    let ha1 = md5_hex(&format!(
-        "{}:{}:{}",
-        cred.user, challenge.realm, cred.password
-    ));
-    let ha2 = md5_hex(&format!("{method}:{uri}"));
-    let auth_qop = challenge
-        .qop
-        .as_deref()
-        .map(|q| q.split(',').any(|o| o.trim().eq_ignore_ascii_case("auth")));
-    let mut value = format!(
-        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\"",
-        cred.user, challenge.realm, challenge.nonce
-    );
-    match auth_qop {
-        Some(true) => {
-            let nc = "00000001";
-            let response = md5_hex(&format!(
-                "{ha1}:{}:{nc}:{cnonce}:auth:{ha2}",
-                challenge.nonce
-            ));
-            value.push_str(&format!(
-                ", qop=auth, nc={nc}, cnonce=\"{cnonce}\", response=\"{response}\""
-            ));
-        }
-        Some(false) => return None,
-        None => {
-            let response = md5_hex(&format!("{ha1}:{}:{ha2}", challenge.nonce));
-            value.push_str(&format!(", response=\"{response}\""));
-        }
-    }
-    if let Some(algorithm) = &challenge.algorithm {
-        value.push_str(&format!(", algorithm={algorithm}"));
-    }
-    if let Some(opaque) = &challenge.opaque {
-        value.push_str(&format!(", opaque=\"{opaque}\""));
-    }
-    Some(value)
 }
 
 #[cfg(test)]
