@@ -79,22 +79,17 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Printable excerpt of peer bytes for evidence: at most `max` characters,
-/// control characters escaped.
+/// Excerpt of peer bytes for evidence: at most `max` characters, trailing
+/// line ends removed, nothing escaped.
 pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
+    // The exact text (invalid UTF-8 replaced), only shortened: JSON keeps
+    // what the peer sent; whatever prints it for humans escapes it with
+    // `touchstone_core::text::display_safe`.
     let text = String::from_utf8_lossy(bytes);
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.chars().count() >= max {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\r' => {}
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c) & 0xff)),
-            c => out.push(c),
-        }
+    let text = text.trim_end_matches(['\r', '\n']);
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
     }
     out
 }
@@ -176,8 +171,9 @@ mod tests {
     }
 
     #[test]
-    fn excerpt_escapes_controls_and_truncates() {
-        assert_eq!(excerpt(b"SSH-2.0-x\r\n\x01", 40), "SSH-2.0-x\\n\\x01");
+    fn excerpt_keeps_the_text_and_truncates() {
+        assert_eq!(excerpt(b"SSH-2.0-x\x1b[2J\r\n", 40), "SSH-2.0-x\x1b[2J");
+        assert_eq!(excerpt(b"a\r\nb\x01\r\n", 40), "a\r\nb\x01");
         assert_eq!(excerpt(b"abcdef", 3), "abc…");
     }
 }

@@ -66,7 +66,7 @@ pub(crate) fn write_findings_table(out: &mut String, findings: &[touchstone_core
             "{:<8} {:<28} {}",
             f.severity.as_str(),
             f.check,
-            f.message
+            touchstone_core::text::display_safe(&f.message)
         );
     }
 }
