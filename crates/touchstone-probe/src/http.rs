@@ -2,7 +2,7 @@
 //! parser of their answers, shared by the credential attempts, UPnP and
 //! security.txt.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -110,7 +110,7 @@ pub(crate) async fn http_request(
 ) -> Option<HttpAnswer> {
     let mut request = format!(
         "GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n",
-        addr.ip()
+        host_header(addr.ip())
     );
     if let Some(value) = auth {
         request.push_str(&format!("Authorization: {value}\r\n"));
@@ -195,4 +195,25 @@ pub fn parse_digest_challenge(params: &str) -> Option<DigestChallenge> {
         rest = next.trim_start().trim_start_matches(',').trim_start();
     }
     (!out.nonce.is_empty()).then_some(out)
+}
+
+/// The `Host` header value for an address: IPv6 in brackets (RFC 7230
+/// section 5.4 with RFC 3986's IP-literal).
+pub(crate) fn host_header(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_host_headers_have_brackets() {
+        let v6: IpAddr = "fe80::1".parse().unwrap_or(IpAddr::from([0u8; 16]));
+        assert_eq!(host_header(v6), "[fe80::1]");
+        assert_eq!(host_header(IpAddr::from([10, 0, 0, 2])), "10.0.0.2");
+    }
 }

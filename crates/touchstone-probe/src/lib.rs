@@ -114,7 +114,7 @@ pub use report::{
     CredentialEndpoint, HttpEndpoint, PlannedProbe, ProbeError, ProbeReport, Problem, Service,
     SshEndpoint, Stats, TlsEndpoint, Transport,
 };
-pub use run::{probe, probe_blocking};
+pub use run::{TARPIT_OPEN_PORTS, TARPIT_SAMPLE, probe, probe_blocking};
 
 /// Validate a security.txt and return its findings (`net-security-txt`).
 /// `source` is the URL it came from or a file name; `now` is seconds since

@@ -77,39 +77,100 @@ pub fn probe_blocking(target: &str, options: &Options) -> Result<ProbeReport, Pr
     runtime.block_on(probe(target, options))
 }
 
+/// More open TCP ports than this on one host is implausible for a device:
+/// a tarpit, a proxy or a firewall answering for every port. Only a sample
+/// of [`TARPIT_SAMPLE`] ports is then identified.
+pub const TARPIT_OPEN_PORTS: usize = 256;
+
+/// Ports identified on a host that answers on implausibly many.
+pub const TARPIT_SAMPLE: usize = 32;
+
+/// Ports sampled first on a tarpit: the services devices usually run.
+const WELL_KNOWN: [u16; 16] = [
+    21, 22, 23, 53, 80, 443, 554, 1883, 5683, 8000, 8080, 8443, 8883, 9000, 49152, 5000,
+];
+
+/// When each phase must end, as shares of the budget from the start of
+/// the host's probe. Each is only a cap: a phase that finishes early hands
+/// its time to the next.
+struct Deadlines {
+    scan: Instant,
+    identify: Instant,
+    analyse: Instant,
+    end: Instant,
+}
+
+impl Deadlines {
+    fn new(start: Instant, budget: std::time::Duration, robustness: bool) -> Deadlines {
+        let at = |share: u32| start + budget * share / 100;
+        Deadlines {
+            scan: at(40),
+            identify: at(65),
+            analyse: if robustness { at(80) } else { at(100) },
+            end: at(100),
+        }
+    }
+}
+
+/// Ports as a short list for a problem message: `22, 80, 443` or the first
+/// ones and a count.
+fn port_list(ports: &[u16]) -> String {
+    let shown: Vec<String> = ports.iter().take(12).map(ToString::to_string).collect();
+    if ports.len() > shown.len() {
+        format!("{} and {} more", shown.join(", "), ports.len() - shown.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// The sample of open ports identified on a tarpit: the well-known ports
+/// that are open, then ports spread evenly over the rest.
+fn tarpit_sample(open: &[u16]) -> Vec<u16> {
+    let mut sample: Vec<u16> = WELL_KNOWN
+        .iter()
+        .copied()
+        .filter(|p| open.binary_search(p).is_ok())
+        .collect();
+    let rest: Vec<u16> = open
+        .iter()
+        .copied()
+        .filter(|p| !sample.contains(p))
+        .collect();
+    let want = TARPIT_SAMPLE.saturating_sub(sample.len());
+    if want > 0 && !rest.is_empty() {
+        let step = (rest.len() / want).max(1);
+        sample.extend(rest.iter().step_by(step).take(want));
+    }
+    sample.sort_unstable();
+    sample
+}
+
 async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     let host = ip.to_string();
-    let deadline = Instant::now() + options.budget;
+    let problem = |message: String| Problem {
+        host: host.clone(),
+        message,
+    };
+    let deadlines = Deadlines::new(Instant::now(), options.budget, options.robustness.is_some());
+    // One rate for the host; separate caps for the scan and the payloads.
     let scan_limiter = Limiter::new(options.max_connections, options.max_connections_per_second);
-    let probe_limiter = Limiter::new(
-        options.max_probe_connections.min(options.max_connections),
-        options.max_connections_per_second,
-    );
+    let probe_limiter =
+        scan_limiter.with_cap(options.max_probe_connections.min(options.max_connections));
     let ports = options.ports.expand();
     report.stats.tcp_ports += ports.len();
 
-    // UDP runs while TCP is scanned; both share the per-second rate.
-    let udp_task = {
+    // UDP runs while TCP is scanned, through the same limiter.
+    let mut udp_set = JoinSet::new();
+    for p in options.udp.clone() {
         let limiter = probe_limiter.clone();
-        let probes = options.udp.clone();
         let (timeout, attempts) = (options.udp_timeout, options.udp_attempts);
-        tokio::spawn(async move {
-            let mut set = JoinSet::new();
-            for p in probes {
-                let limiter = limiter.clone();
-                set.spawn(async move {
-                    udp::probe_udp(ip, p, p.port, &limiter, timeout, attempts).await
-                });
-            }
-            let mut answers = Vec::new();
-            while let Some(r) = set.join_next().await {
-                if let Ok(Some(a)) = r {
-                    answers.push(a);
-                }
-            }
-            answers
-        })
-    };
+        udp_set.spawn(async move {
+            (
+                p,
+                udp::probe_udp(ip, p, p.port, &limiter, timeout, attempts).await,
+            )
+        });
+    }
 
     let phase = Instant::now();
     let scanned = scan::tcp_scan(
@@ -119,7 +180,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         options.max_connections,
         options.connect_timeout,
         options.retries,
-        deadline,
+        deadlines.scan,
     )
     .await;
     report.stats.scan_ms += millis(phase);
@@ -127,17 +188,37 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     report.stats.scan_window_max = report.stats.scan_window_max.max(scanned.largest_window);
     report.stats.tcp_silent += scanned.silent.len();
     if scanned.stopped_by_deadline {
-        report.problems.push(Problem {
-            host: host.clone(),
-            message: format!(
-                "the time budget of {:?} ended the TCP scan early",
-                options.budget
-            ),
-        });
+        report.problems.push(problem(format!(
+            "scan: the time budget ({}% of {:?}) ended the TCP scan; {} port(s) left unscanned or unanswered: {}",
+            40,
+            options.budget,
+            scanned.silent.len(),
+            port_list(&scanned.silent)
+        )));
+    }
+
+    let mut open = scanned.open.clone();
+    open.sort_unstable();
+    if open.len() > TARPIT_OPEN_PORTS {
+        let sample = tarpit_sample(&open);
+        let skipped: Vec<u16> = open
+            .iter()
+            .copied()
+            .filter(|p| sample.binary_search(p).is_err())
+            .collect();
+        report.problems.push(problem(format!(
+            "identify: the host accepted connections on {} of {} TCP ports, which no device runs (a tarpit, a proxy or a firewall answering for it); only {} were identified ({}); not identified: {}",
+            open.len(),
+            ports.len(),
+            sample.len(),
+            port_list(&sample),
+            port_list(&skipped)
+        )));
+        open = sample;
     }
 
     let mut ident = JoinSet::new();
-    for port in scanned.open.iter().copied() {
+    for port in open.iter().copied() {
         let limiter = probe_limiter.clone();
         let payloads = options.probe_printer_ports || !is_printer_port(port);
         let (wait, timeout) = (options.banner_wait, options.io_timeout);
@@ -149,18 +230,27 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         });
     }
     let mut services = Vec::new();
+    let mut identified = std::collections::BTreeSet::new();
     // TLS, SSH and credential analysis of a service starts as soon as it is
     // identified, while the other services and UDP are still answering.
     let mut deep = JoinSet::new();
-    while let Some(r) = ident.join_next().await {
+    let mut pending_deep = std::collections::BTreeSet::new();
+    loop {
+        let next = tokio::time::timeout_at(deadlines.identify, ident.join_next()).await;
+        let Ok(Some(r)) = next else {
+            break;
+        };
         if let Ok((port, id)) = r {
-            spawn_deep(
+            identified.insert(port);
+            for kind in spawn_deep(
                 &mut deep,
                 SocketAddr::new(ip, port),
                 &id.service,
                 options,
                 &probe_limiter,
-            );
+            ) {
+                pending_deep.insert((port, kind));
+            }
             if id.service == "http" {
                 report.http.push(HttpEndpoint {
                     host: host.clone(),
@@ -179,98 +269,147 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             });
         }
     }
-    match udp_task.await {
-        Ok(answers) => {
-            for location in answers.iter().filter_map(|a| a.location.as_deref()) {
-                match upnp::fetch(ip, location, &probe_limiter, options.io_timeout).await {
-                    Ok(d) if !report.upnp.contains(&d) => report.upnp.push(d),
-                    Ok(_) => {}
-                    Err(message) => report.problems.push(Problem {
-                        host: host.clone(),
-                        message,
-                    }),
-                }
-            }
-            for a in answers.iter().filter(|a| a.probe.service == "mdns") {
-                let found =
-                    mdns::browse(ip, a.probe.port, &probe_limiter, options.udp_timeout).await;
-                report.mdns.extend(found);
-            }
-            for a in answers {
-                let (product, version) = match a
-                    .server
-                    .as_deref()
-                    .and_then(|s| s.split_whitespace().last())
-                {
-                    Some(last) => match last.split_once('/') {
-                        Some((p, v)) => (Some(p.to_owned()), Some(v.to_owned())),
-                        None => (Some(last.to_owned()), None),
-                    },
-                    None => (None, None),
-                };
-                services.push(Service {
-                    host: host.clone(),
-                    port: a.probe.port,
-                    transport: Transport::Udp,
-                    service: a.probe.service.to_owned(),
-                    product,
-                    version,
-                    evidence: Some(a.evidence),
-                });
-            }
+    ident.abort_all();
+    let unidentified: Vec<u16> = open
+        .iter()
+        .copied()
+        .filter(|p| !identified.contains(p))
+        .collect();
+    if !unidentified.is_empty() {
+        report.problems.push(problem(format!(
+            "identify: the time budget ended service identification; open but not identified: {}",
+            port_list(&unidentified)
+        )));
+        for port in unidentified {
+            services.push(Service {
+                host: host.clone(),
+                port,
+                transport: Transport::Tcp,
+                service: "unknown".into(),
+                product: None,
+                version: None,
+                evidence: Some("not identified: the time budget ended identification".into()),
+            });
         }
-        Err(e) => report.problems.push(Problem {
+    }
+
+    let mut answers = Vec::new();
+    let mut udp_done = std::collections::BTreeSet::new();
+    loop {
+        let next = tokio::time::timeout_at(deadlines.identify, udp_set.join_next()).await;
+        let Ok(Some(r)) = next else {
+            break;
+        };
+        if let Ok((p, a)) = r {
+            udp_done.insert(p.port);
+            answers.extend(a);
+        }
+    }
+    udp_set.abort_all();
+    let udp_left: Vec<u16> = options
+        .udp
+        .iter()
+        .map(|p| p.port)
+        .filter(|p| !udp_done.contains(p))
+        .collect();
+    if !udp_left.is_empty() {
+        report.problems.push(problem(format!(
+            "identify: the time budget ended the UDP requests; unanswered so far: {}",
+            port_list(&udp_left)
+        )));
+    }
+    for location in answers.iter().filter_map(|a| a.location.as_deref()) {
+        let fetch = upnp::fetch(ip, location, &probe_limiter, options.io_timeout);
+        match tokio::time::timeout_at(deadlines.analyse, fetch).await {
+            Ok(Ok(d)) if !report.upnp.contains(&d) => report.upnp.push(d),
+            Ok(Ok(_)) => {}
+            Ok(Err(message)) => report.problems.push(problem(message)),
+            Err(_) => report.problems.push(problem(format!(
+                "upnp: the time budget ended the fetch of {location}"
+            ))),
+        }
+    }
+    for a in answers.iter().filter(|a| a.probe.service == "mdns") {
+        let browse = mdns::browse(ip, a.probe.port, &probe_limiter, options.udp_timeout);
+        match tokio::time::timeout_at(deadlines.analyse, browse).await {
+            Ok(found) => report.mdns.extend(found),
+            Err(_) => report.problems.push(problem(format!(
+                "mdns: the time budget ended the browse of UDP port {}",
+                a.probe.port
+            ))),
+        }
+    }
+    for a in answers {
+        let (product, version) = match a
+            .server
+            .as_deref()
+            .and_then(|s| s.split_whitespace().last())
+        {
+            Some(last) => match last.split_once('/') {
+                Some((p, v)) => (Some(p.to_owned()), Some(v.to_owned())),
+                None => (Some(last.to_owned()), None),
+            },
+            None => (None, None),
+        };
+        services.push(Service {
             host: host.clone(),
-            message: format!("UDP probes did not finish: {e}"),
-        }),
+            port: a.probe.port,
+            transport: Transport::Udp,
+            service: a.probe.service.to_owned(),
+            product,
+            version,
+            evidence: Some(a.evidence),
+        });
     }
     services.sort_by_key(|s| (s.transport, s.port));
 
     report.stats.identify_ms += millis(phase);
     let phase = Instant::now();
-    let left = deadline.saturating_duration_since(Instant::now());
-    let collected = tokio::time::timeout(left, async {
-        let mut out = Vec::new();
-        while let Some(r) = deep.join_next().await {
-            if let Ok(d) = r {
-                out.push(d);
+    loop {
+        let next = tokio::time::timeout_at(deadlines.analyse, deep.join_next()).await;
+        let Ok(Some(r)) = next else {
+            break;
+        };
+        let Ok(d) = r else {
+            continue;
+        };
+        match d {
+            Deep::Tls(port, r) => {
+                pending_deep.remove(&(port, "tls"));
+                report.tls.push(TlsEndpoint {
+                    host: host.clone(),
+                    port,
+                    report: r,
+                });
             }
-        }
-        out
-    })
-    .await;
-    match collected {
-        Ok(results) => {
-            for d in results {
-                match d {
-                    Deep::Tls(port, r) => report.tls.push(TlsEndpoint {
+            Deep::Ssh(port, r) => {
+                pending_deep.remove(&(port, "ssh"));
+                report.ssh.push(SshEndpoint {
+                    host: host.clone(),
+                    port,
+                    report: r,
+                });
+            }
+            Deep::Creds(port, service, found) => {
+                pending_deep.remove(&(port, "credentials"));
+                if let Some(r) = found {
+                    report.credentials.push(CredentialEndpoint {
                         host: host.clone(),
                         port,
+                        service,
                         report: r,
-                    }),
-                    Deep::Ssh(port, r) => report.ssh.push(SshEndpoint {
-                        host: host.clone(),
-                        port,
-                        report: r,
-                    }),
-                    Deep::Creds(port, service, Some(r)) => {
-                        report.credentials.push(CredentialEndpoint {
-                            host: host.clone(),
-                            port,
-                            service,
-                            report: r,
-                        });
-                    }
-                    Deep::Creds(_, _, None) => {}
+                    });
                 }
             }
         }
-        Err(_) => report.problems.push(Problem {
-            host: host.clone(),
-            message: "the time budget ended the TLS/SSH analysis".into(),
-        }),
     }
-    security_txt_on_https(ip, options, &probe_limiter, deadline, report).await;
+    deep.abort_all();
+    for (port, kind) in &pending_deep {
+        report.problems.push(problem(format!(
+            "analyse: the time budget ended the {kind} analysis of TCP port {port} before it finished"
+        )));
+    }
+    security_txt_on_web(ip, options, &probe_limiter, deadlines.analyse, report).await;
     report.stats.analyse_ms += millis(phase);
     if let Some(settings) = &options.robustness {
         // One service at a time, so an outage is attributable.
@@ -281,8 +420,15 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
                 continue;
             };
             let addr = SocketAddr::new(ip, s.port);
-            let r = robust::run(addr, protocol, settings, &probe_limiter).await;
-            report.robustness.push(r);
+            let run = robust::run(addr, protocol, settings, &probe_limiter);
+            match tokio::time::timeout_at(deadlines.end, run).await {
+                Ok(r) => report.robustness.push(r),
+                Err(_) => report.problems.push(problem(format!(
+                    "robustness: the time budget ended the run on {} port {} (and any after it)",
+                    s.transport.as_str(),
+                    s.port
+                ))),
+            }
         }
     }
     report.tls.sort_by_key(|t| t.port);
@@ -290,20 +436,24 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     report.credentials.sort_by_key(|t| t.port);
     report.http.sort_by_key(|t| t.port);
     report.services.extend(services);
-    report.stats.connections += scan_limiter.opened() + probe_limiter.opened();
+    // One counter, shared by both limiters of the host.
+    report.stats.connections += scan_limiter.opened();
 }
 
-/// Start the analyses a TCP service gets: TLS, SSH, credentials.
+/// Start the analyses a TCP service gets: TLS, SSH, credentials. Returns
+/// the kinds started (`tls`, `ssh`, `credentials`).
 fn spawn_deep(
     deep: &mut JoinSet<Deep>,
     addr: SocketAddr,
     service: &str,
     options: &Options,
     probe_limiter: &Limiter,
-) {
+) -> Vec<&'static str> {
+    let mut started = Vec::new();
     let limiter = probe_limiter.clone();
     let timeout = options.io_timeout;
     if options.tls && service == "tls" {
+        started.push("tls");
         let sni = options.server_name.clone();
         let lab = options.lab_anchors.clone();
         deep.spawn(async move {
@@ -313,6 +463,7 @@ fn spawn_deep(
             )
         });
     } else if options.ssh && service == "ssh" {
+        started.push("ssh");
         deep.spawn(
             async move { Deep::Ssh(addr.port(), ssh::analyse(addr, &limiter, timeout).await) },
         );
@@ -326,16 +477,20 @@ fn spawn_deep(
         };
         let limiter = probe_limiter.clone();
         let service = service.to_owned();
+        started.push("credentials");
         deep.spawn(async move {
             let found = creds::assess(addr, mechanism, &limiter, &settings).await;
             Deep::Creds(addr.port(), service, found)
         });
     }
+    started
 }
 
-/// Try `/.well-known/security.txt` (then `/security.txt`) on every TLS
-/// service of `ip` where a rustls handshake completed.
-async fn security_txt_on_https(
+/// Try `/.well-known/security.txt` (then `/security.txt`) on every web
+/// service of `ip`: each plain HTTP service (a file there fails RFC 9116,
+/// which requires HTTPS) and each TLS service where a rustls handshake
+/// completed. A TLS service rustls cannot reach is named in the problems.
+async fn security_txt_on_web(
     ip: IpAddr,
     options: &Options,
     limiter: &Limiter,
@@ -343,25 +498,42 @@ async fn security_txt_on_https(
     report: &mut ProbeReport,
 ) {
     let host = ip.to_string();
-    let ports: Vec<u16> = report
-        .tls
+    let mut urls: Vec<(u16, &str)> = report
+        .http
         .iter()
-        .filter(|t| t.host == host)
-        .filter(|t| {
-            // Only where the rustls handshake (TLS 1.2/1.3) completed.
-            let modern = t
-                .report
-                .versions
-                .iter()
-                .any(|v| v.accepted && (v.version == "TLSv1.2" || v.version == "TLSv1.3"));
-            modern
-                && t.report
-                    .chain
-                    .as_ref()
-                    .is_some_and(|c| c.handshake_error.is_none())
-        })
-        .map(|t| t.port)
+        .filter(|h| h.host == host)
+        .map(|h| (h.port, "http"))
         .collect();
+    for t in report.tls.iter().filter(|t| t.host == host) {
+        // Only where the rustls handshake (TLS 1.2/1.3) completed.
+        let modern = t
+            .report
+            .versions
+            .iter()
+            .any(|v| v.accepted && (v.version == "TLSv1.2" || v.version == "TLSv1.3"));
+        let completed = t
+            .report
+            .chain
+            .as_ref()
+            .is_some_and(|c| c.handshake_error.is_none());
+        if modern && completed {
+            urls.push((t.port, "https"));
+        } else {
+            report.problems.push(Problem {
+                host: host.clone(),
+                message: format!(
+                    "security.txt: not examined on TLS port {}: {}",
+                    t.port,
+                    if modern {
+                        "the TLS handshake did not complete (see the chain analysis)"
+                    } else {
+                        "the service accepts no TLS 1.2 or 1.3, which the HTTPS client needs"
+                    }
+                ),
+            });
+        }
+    }
+    urls.sort_unstable();
     let fetch_options = security_txt::fetch::FetchOptions {
         timeout: options.io_timeout,
         lab_anchors: options.lab_anchors.clone(),
@@ -373,11 +545,10 @@ async fn security_txt_on_https(
     } else {
         host.clone()
     };
-    for port in ports {
-        let url = format!("https://{authority}:{port}/");
-        let left = deadline.saturating_duration_since(Instant::now());
+    for (port, scheme) in urls {
+        let url = format!("{scheme}://{authority}:{port}/");
         let work = security_txt::fetch::fetch_limited(&url, &fetch_options, Some(limiter));
-        match tokio::time::timeout(left, work).await {
+        match tokio::time::timeout_at(deadline, work).await {
             Ok(Ok(fetched)) => report.security_txt.push(fetched),
             Ok(Err(e)) => report.problems.push(Problem {
                 host: host.clone(),
@@ -385,7 +556,9 @@ async fn security_txt_on_https(
             }),
             Err(_) => report.problems.push(Problem {
                 host: host.clone(),
-                message: "the time budget ended the security.txt fetch".into(),
+                message: format!(
+                    "security.txt: the time budget ended the fetch from {url} (and any after it)"
+                ),
             }),
         }
     }

@@ -89,6 +89,9 @@ pub fn from_probe(report: &crate::ProbeReport) -> Vec<Finding> {
     for fetched in &report.security_txt {
         match &fetched.document {
             Some(doc) => out.extend(run(doc)),
+            // Absent on plain HTTP is expected (RFC 9116 wants HTTPS); only
+            // the HTTPS services' absence is reported.
+            None if fetched.requested.starts_with("http://") => {}
             None => {
                 let tried: Vec<String> = fetched
                     .attempts

@@ -108,21 +108,78 @@ pub enum Attempt {
 /// delay after failures.
 const FIXED_DELAY_MS: u64 = 900;
 
+/// The judgement of brute-force protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BruteForceVerdict {
+    /// A working credential failed after the wrong attempts.
+    Lockout,
+    /// After wrong attempts the service answered, it refused further ones.
+    Refusal,
+    /// Completed wrong attempts were answered ever more slowly.
+    DelayGrowth,
+    /// Every completed wrong attempt took at least 0.9 s, and attempts made
+    /// in parallel were answered one after another: the delay limits the
+    /// source, not one connection.
+    FixedDelay,
+    /// Wrong attempts took at least 0.9 s each, but parallel attempts were
+    /// all answered after one delay: guessing in parallel is not limited.
+    PerConnectionDelay,
+    /// Completed wrong attempts were answered without any limiting.
+    None,
+    /// Too few wrong attempts completed to judge (no answer, handshake
+    /// failures, a negative control that did not clearly fail).
+    Inconclusive,
+}
+
+impl BruteForceVerdict {
+    /// The verdict's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BruteForceVerdict::Lockout => "lockout",
+            BruteForceVerdict::Refusal => "refusal",
+            BruteForceVerdict::DelayGrowth => "delay-growth",
+            BruteForceVerdict::FixedDelay => "fixed-delay",
+            BruteForceVerdict::PerConnectionDelay => "per-connection-delay",
+            BruteForceVerdict::None => "none",
+            BruteForceVerdict::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// Whether the measurements show that guessing is limited.
+    pub fn is_protection(self) -> bool {
+        matches!(
+            self,
+            BruteForceVerdict::Lockout
+                | BruteForceVerdict::Refusal
+                | BruteForceVerdict::DelayGrowth
+                | BruteForceVerdict::FixedDelay
+        )
+    }
+}
+
 /// Brute-force protection as observed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BruteForce {
-    /// Wrong attempts made.
+    /// Wrong attempts made one after another.
     pub attempts: u32,
-    /// Answer time of each wrong attempt, milliseconds.
+    /// Answer time of each sequential wrong attempt, milliseconds.
     pub answer_ms: Vec<u64>,
+    /// Of the sequential attempts, those that completed (the service
+    /// answered and refused the login).
+    pub completed: u32,
+    /// Answer time of each wrong attempt made at the same time, after the
+    /// sequential ones, milliseconds, sorted (empty when fewer than 2).
+    pub parallel_ms: Vec<u64>,
+    /// Of the parallel attempts, those that completed.
+    pub parallel_completed: u32,
     /// A working credential failed after the wrong attempts.
     pub locked_out: bool,
     /// Wrong attempts were refused before any answer (connection refused or
-    /// closed at once) after the first ones.
+    /// closed at once) after completed ones: the index of the first.
     pub refused_after: Option<u32>,
-    /// `lockout`, `refusal`, `delay-growth`, `fixed-delay` (every wrong
-    /// attempt took at least 0.9 s) or `none`.
-    pub verdict: String,
+    /// The judgement.
+    pub verdict: BruteForceVerdict,
 }
 
 /// Credential results of one service.
@@ -133,6 +190,9 @@ pub struct CredentialReport {
     pub mechanism: String,
     /// The negative control's outcome.
     pub negative_control: Attempt,
+    /// The negative control positively failed (the service refused the
+    /// random credential): only then do working pairs count.
+    pub control_failed: bool,
     /// The service accepted the random credential (or no credential at all).
     pub no_authentication: bool,
     /// Working pairs, each with its proof.
@@ -206,6 +266,7 @@ pub(crate) async fn assess(
                         .into(),
                 },
                 no_authentication: true,
+                control_failed: false,
                 working: Vec::new(),
                 attempts: 0,
                 unanswered: 0,
@@ -259,6 +320,7 @@ pub(crate) async fn assess(
     let mut report = CredentialReport {
         mechanism: mechanism.to_owned(),
         no_authentication: matches!(control, Attempt::Success { .. }),
+        control_failed: matches!(control, Attempt::Failure { .. }),
         negative_control: control,
         working: Vec::new(),
         attempts: 0,
@@ -279,68 +341,142 @@ pub(crate) async fn assess(
     // the list, the first of them raced the device's failure timer: lighttpd
     // answered it at once or after a second, at random.) Other services run
     // meanwhile, within the per-host connection cap.
-    let brute_run = async {
-        let mut answer_ms = Vec::new();
-        let mut refused_after = None;
-        for i in 0..settings.brute_force_attempts {
-            let (outcome, took) =
-                mechanism_attempt(format!("ts{random}"), format!("wrong-{i}-{random}")).await;
-            answer_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
-            if let Attempt::Unknown { .. } = outcome
-                && refused_after.is_none()
-                && i > 0
-            {
-                refused_after = Some(i);
-            }
-        }
-        (answer_ms, refused_after)
-    };
-    let (answer_ms, refused_after) = brute_run.await;
     if settings.brute_force_attempts > 0 {
-        let mut locked_out = false;
-        if let Some((cred, _)) = report.working.first() {
-            let (again, _) = mechanism_attempt(cred.user.clone(), cred.password.clone()).await;
-            locked_out = !matches!(again, Attempt::Success { .. });
-        }
-        report.brute_force = Some(brute_force_verdict(
-            settings.brute_force_attempts,
-            answer_ms,
-            locked_out,
-            refused_after,
-        ));
+        report.brute_force = Some(
+            measure_brute_force(
+                addr,
+                mechanism,
+                limiter,
+                &baseline,
+                settings,
+                report.working.first().map(|(c, _)| c),
+                report.control_failed,
+            )
+            .await,
+        );
     }
     Some(report)
 }
 
-/// Judge the measured wrong attempts.
-pub(crate) fn brute_force_verdict(
-    attempts: u32,
-    answer_ms: Vec<u64>,
-    locked_out: bool,
-    refused_after: Option<u32>,
+/// Wrong logins one at a time (so a per-source delay shows as it grows),
+/// then the same number at once (at most the service's parallel cap), then
+/// the working credential again (lockout). Each wrong login has its own
+/// random user name and password.
+async fn measure_brute_force(
+    addr: SocketAddr,
+    mechanism: &'static str,
+    limiter: &Limiter,
+    baseline: &Baseline,
+    settings: &CredentialSettings,
+    working: Option<&Credential>,
+    control_failed: bool,
 ) -> BruteForce {
-    let first = answer_ms.first().copied().unwrap_or(0);
-    let last = answer_ms.last().copied().unwrap_or(0);
-    let fastest = answer_ms.iter().copied().min().unwrap_or(0);
-    let verdict = if locked_out {
-        "lockout"
-    } else if refused_after.is_some() {
-        "refusal"
-    } else if last >= first.saturating_mul(2).saturating_add(500) {
-        // Plus 0.5 s: a fixed 1 s delay served on a 1 s timer tick (lighttpd)
-        // sometimes answers after 2 s; that is jitter, not growth.
-        "delay-growth"
-    } else if fastest >= FIXED_DELAY_MS {
-        "fixed-delay"
-    } else {
-        "none"
+    let wrong = || Credential {
+        user: format!("ts{}", random_token()),
+        password: format!("wrong-{}", random_token()),
     };
-    BruteForce {
-        attempts,
+    let mut answer_ms = Vec::new();
+    let mut completed = 0u32;
+    let mut refused_after = None;
+    for i in 0..settings.brute_force_attempts {
+        let (outcome, took) =
+            attempt(addr, mechanism, limiter, &wrong(), baseline, settings.timeout).await;
+        answer_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
+        match outcome {
+            Attempt::Failure { .. } => completed += 1,
+            Attempt::Unknown { .. } if refused_after.is_none() && completed > 0 => {
+                refused_after = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let parallel = usize::try_from(settings.brute_force_attempts)
+        .unwrap_or(usize::MAX)
+        .min(parallel_attempts(mechanism));
+    let mut parallel_ms = Vec::new();
+    let mut parallel_completed = 0u32;
+    if parallel >= 2 && refused_after.is_none() {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..parallel {
+            let (limiter, baseline, cred) = (limiter.clone(), baseline.clone(), wrong());
+            let timeout = settings.timeout;
+            set.spawn(async move {
+                attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            if let Ok((outcome, took)) = joined {
+                parallel_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
+                if matches!(outcome, Attempt::Failure { .. }) {
+                    parallel_completed += 1;
+                }
+            }
+        }
+        parallel_ms.sort_unstable();
+    }
+    let mut locked_out = false;
+    if let Some(cred) = working {
+        let (again, _) = attempt(addr, mechanism, limiter, cred, baseline, settings.timeout).await;
+        locked_out = matches!(again, Attempt::Failure { .. });
+    }
+    let mut b = BruteForce {
+        attempts: settings.brute_force_attempts,
         answer_ms,
+        completed,
+        parallel_ms,
+        parallel_completed,
         locked_out,
         refused_after,
-        verdict: verdict.to_owned(),
+        verdict: BruteForceVerdict::Inconclusive,
+    };
+    b.verdict = if control_failed {
+        brute_force_verdict(&b)
+    } else {
+        BruteForceVerdict::Inconclusive
+    };
+    b
+}
+
+/// Judge the measured wrong attempts: protection only from attempts that
+/// completed, and a fixed delay only when parallel attempts were answered
+/// one after another too.
+pub(crate) fn brute_force_verdict(b: &BruteForce) -> BruteForceVerdict {
+    if b.locked_out {
+        return BruteForceVerdict::Lockout;
+    }
+    if b.refused_after.is_some() {
+        return BruteForceVerdict::Refusal;
+    }
+    if b.completed < b.attempts || b.attempts == 0 {
+        return BruteForceVerdict::Inconclusive;
+    }
+    let first = b.answer_ms.first().copied().unwrap_or(0);
+    let last = b.answer_ms.last().copied().unwrap_or(0);
+    let fastest = b.answer_ms.iter().copied().min().unwrap_or(0);
+    if last >= first.saturating_mul(2).saturating_add(500) {
+        // Plus 0.5 s: a fixed 1 s delay served on a 1 s timer tick (lighttpd)
+        // sometimes answers after 2 s; that is jitter, not growth.
+        return BruteForceVerdict::DelayGrowth;
+    }
+    if fastest < FIXED_DELAY_MS {
+        return BruteForceVerdict::None;
+    }
+    if b.parallel_ms.len() < 2 {
+        // Only one attempt at a time was measured.
+        return BruteForceVerdict::Inconclusive;
+    }
+    if b.parallel_completed < u32::try_from(b.parallel_ms.len()).unwrap_or(u32::MAX) {
+        // Parallel attempts refused while sequential ones were answered: the
+        // service limits concurrent guessing.
+        return BruteForceVerdict::Refusal;
+    }
+    // Served one after another, the slowest of n parallel attempts waits
+    // for about n delays; served together, all take about one.
+    let slowest = b.parallel_ms.last().copied().unwrap_or(0);
+    if slowest >= fastest.saturating_mul(2) {
+        BruteForceVerdict::FixedDelay
+    } else {
+        BruteForceVerdict::PerConnectionDelay
     }
 }
 
@@ -652,5 +788,51 @@ mod tests {
         assert_eq!(a.map(|a| a.basic), Some(false));
         assert!(parse_http_answer(b"HTTP/1.1 200 OK\r\n").is_none());
         assert!(parse_http_answer(b"HTTP/2 200\r\n\r\n").is_none());
+    }
+
+    fn measured(seq: &[u64], completed: u32, par: &[u64], par_completed: u32) -> BruteForce {
+        BruteForce {
+            attempts: u32::try_from(seq.len()).unwrap_or(0),
+            answer_ms: seq.to_vec(),
+            completed,
+            parallel_ms: par.to_vec(),
+            parallel_completed: par_completed,
+            locked_out: false,
+            refused_after: None,
+            verdict: BruteForceVerdict::Inconclusive,
+        }
+    }
+
+    #[test]
+    fn brute_force_is_a_pass_only_on_completed_attempts_that_show_limiting() {
+        use BruteForceVerdict as V;
+        let cases = [
+            // A per-source delay: parallel attempts served one by one.
+            (measured(&[1000, 1010, 1005], 3, &[1000, 2000, 3000], 3), V::FixedDelay),
+            // A per-connection delay: parallel attempts all after one delay.
+            (measured(&[1000, 1010, 1005], 3, &[1000, 1003, 1010], 3), V::PerConnectionDelay),
+            // Growth.
+            (measured(&[100, 400, 1800], 3, &[], 0), V::DelayGrowth),
+            // Fast answers.
+            (measured(&[5, 6, 4], 3, &[5, 5, 6], 3), V::None),
+            // No attempt completed (an SSH server with only legacy
+            // algorithms): no verdict, whatever the times.
+            (measured(&[0, 0, 0], 0, &[0, 0, 0], 0), V::Inconclusive),
+            // One sequential attempt did not complete.
+            (measured(&[1000, 1000, 1000], 2, &[1000, 2000, 3000], 3), V::Inconclusive),
+            // Delayed, but parallel attempts were not measured.
+            (measured(&[1000, 1000, 1000], 3, &[], 0), V::Inconclusive),
+            // Parallel attempts refused.
+            (measured(&[1000, 1000, 1000], 3, &[1000, 0, 0], 1), V::Refusal),
+        ];
+        for (b, want) in cases {
+            assert_eq!(brute_force_verdict(&b), want, "{b:?}");
+        }
+        let mut locked = measured(&[5, 5, 5], 3, &[5, 5, 5], 3);
+        locked.locked_out = true;
+        assert_eq!(brute_force_verdict(&locked), V::Lockout);
+        let mut refused = measured(&[5, 5, 0], 2, &[], 0);
+        refused.refused_after = Some(2);
+        assert_eq!(brute_force_verdict(&refused), V::Refusal);
     }
 }

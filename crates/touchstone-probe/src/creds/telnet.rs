@@ -8,10 +8,18 @@ use tokio::time::Instant;
 
 use super::{Attempt, Conversation, Credential, open_attempt, unknown};
 use crate::limiter::Limiter;
-use crate::wire::excerpt;
+use crate::wire::{excerpt, random_bytes};
 
-const TELNET_PROOF_COMMAND: &str = "echo TS$((6*7))X";
-const TELNET_PROOF: &str = "TS42X";
+/// The proof of a shell: a command printing the sum of two numbers random
+/// per attempt, and what a shell prints for it. A fake console cannot know
+/// the sum in advance, and echoing the command does not contain it.
+fn proof_command() -> (String, String) {
+    let r = random_bytes(4);
+    let byte = |i: usize| u32::from(r.get(i).copied().unwrap_or(0));
+    let a = 1000 + (byte(0) << 8 | byte(1));
+    let b = 1000 + (byte(2) << 8 | byte(3));
+    (format!("echo TS$(({a}+{b}))X"), format!("TS{}X", a + b))
+}
 
 /// Telnet bytes with option negotiation removed; the replies refusing every
 /// option are collected in `replies`.
@@ -127,7 +135,8 @@ pub(super) async fn telnet_attempt(
         );
     }
     let mark = c.text.len();
-    if !c.send(TELNET_PROOF_COMMAND).await {
+    let (command, expected) = proof_command();
+    if !c.send(&command).await {
         return (
             Attempt::Failure {
                 answer: "connection closed".into(),
@@ -137,7 +146,7 @@ pub(super) async fn telnet_attempt(
     }
     // A shell prints TS42X before its next prompt; a fake console that
     // prints a prompt for anything shows the prompt again without it.
-    let proof = TELNET_PROOF.to_ascii_lowercase();
+    let proof = expected.to_ascii_lowercase();
     let ended = c
         .read_until(mark, &[proof.as_str(), "\n# ", "\n$ ", "\n> "], timeout)
         .await;
@@ -146,7 +155,7 @@ pub(super) async fn telnet_attempt(
     if proved {
         (
             Attempt::Success {
-                proof: format!("`{TELNET_PROOF_COMMAND}` printed {TELNET_PROOF}"),
+                proof: format!("`{command}` printed {expected}"),
             },
             took,
         )
