@@ -278,7 +278,15 @@ pub(crate) async fn identify(
     let budget = identify_budget(banner_wait, timeout);
     let work = identify_unbounded(ip, port, limiter, banner_wait, timeout, payloads_allowed);
     match tokio::time::timeout(budget, work).await {
-        Ok(id) => id,
+        Ok(mut id) => {
+            // A peer chooses these: keep them to a name's length.
+            for field in [&mut id.product, &mut id.version] {
+                if let Some(text) = field.as_mut() {
+                    *text = excerpt(text.as_bytes(), MAX_NAME);
+                }
+            }
+            id
+        }
         Err(_) => Identified {
             evidence: Some(format!(
                 "no probe identified it within {} ms",
@@ -288,6 +296,9 @@ pub(crate) async fn identify(
         },
     }
 }
+
+/// Longest product or version name kept, in characters.
+const MAX_NAME: usize = 64;
 
 /// The total time one port's identification may take: the banner wait,
 /// two full exchanges (TLS, HTTP) and three short ones.

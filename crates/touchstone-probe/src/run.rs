@@ -117,7 +117,11 @@ impl Deadlines {
 fn port_list(ports: &[u16]) -> String {
     let shown: Vec<String> = ports.iter().take(12).map(ToString::to_string).collect();
     if ports.len() > shown.len() {
-        format!("{} and {} more", shown.join(", "), ports.len() - shown.len())
+        format!(
+            "{} and {} more",
+            shown.join(", "),
+            ports.len() - shown.len()
+        )
     } else {
         shown.join(", ")
     }
@@ -345,10 +349,14 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             .as_deref()
             .and_then(|s| s.split_whitespace().last())
         {
-            Some(last) => match last.split_once('/') {
-                Some((p, v)) => (Some(p.to_owned()), Some(v.to_owned())),
-                None => (Some(last.to_owned()), None),
-            },
+            Some(last) => {
+                // A peer chooses these: keep them to a name's length.
+                let name = |s: &str| s.chars().take(64).collect::<String>();
+                match last.split_once('/') {
+                    Some((p, v)) => (Some(name(p)), Some(name(v))),
+                    None => (Some(name(last)), None),
+                }
+            }
             None => (None, None),
         };
         services.push(Service {

@@ -379,8 +379,15 @@ async fn measure_brute_force(
     let mut completed = 0u32;
     let mut refused_after = None;
     for i in 0..settings.brute_force_attempts {
-        let (outcome, took) =
-            attempt(addr, mechanism, limiter, &wrong(), baseline, settings.timeout).await;
+        let (outcome, took) = attempt(
+            addr,
+            mechanism,
+            limiter,
+            &wrong(),
+            baseline,
+            settings.timeout,
+        )
+        .await;
         answer_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
         match outcome {
             Attempt::Failure { .. } => completed += 1,
@@ -808,9 +815,15 @@ mod tests {
         use BruteForceVerdict as V;
         let cases = [
             // A per-source delay: parallel attempts served one by one.
-            (measured(&[1000, 1010, 1005], 3, &[1000, 2000, 3000], 3), V::FixedDelay),
+            (
+                measured(&[1000, 1010, 1005], 3, &[1000, 2000, 3000], 3),
+                V::FixedDelay,
+            ),
             // A per-connection delay: parallel attempts all after one delay.
-            (measured(&[1000, 1010, 1005], 3, &[1000, 1003, 1010], 3), V::PerConnectionDelay),
+            (
+                measured(&[1000, 1010, 1005], 3, &[1000, 1003, 1010], 3),
+                V::PerConnectionDelay,
+            ),
             // Growth.
             (measured(&[100, 400, 1800], 3, &[], 0), V::DelayGrowth),
             // Fast answers.
@@ -819,11 +832,17 @@ mod tests {
             // algorithms): no verdict, whatever the times.
             (measured(&[0, 0, 0], 0, &[0, 0, 0], 0), V::Inconclusive),
             // One sequential attempt did not complete.
-            (measured(&[1000, 1000, 1000], 2, &[1000, 2000, 3000], 3), V::Inconclusive),
+            (
+                measured(&[1000, 1000, 1000], 2, &[1000, 2000, 3000], 3),
+                V::Inconclusive,
+            ),
             // Delayed, but parallel attempts were not measured.
             (measured(&[1000, 1000, 1000], 3, &[], 0), V::Inconclusive),
             // Parallel attempts refused.
-            (measured(&[1000, 1000, 1000], 3, &[1000, 0, 0], 1), V::Refusal),
+            (
+                measured(&[1000, 1000, 1000], 3, &[1000, 0, 0], 1),
+                V::Refusal,
+            ),
         ];
         for (b, want) in cases {
             assert_eq!(brute_force_verdict(&b), want, "{b:?}");

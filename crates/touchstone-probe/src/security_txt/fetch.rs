@@ -498,13 +498,6 @@ pub(crate) async fn fetch_limited(
             ),
         });
     }
-    if !served_from.https {
-        extra.push(SecurityTxtProblem {
-            code: "not_https",
-            level: Level::Error,
-            message: "served over plain HTTP: RFC 9116 requires HTTPS, so a client must not trust this file".into(),
-        });
-    }
     if served_from.path == "/security.txt" {
         extra.push(SecurityTxtProblem {
             code: "legacy_location",
