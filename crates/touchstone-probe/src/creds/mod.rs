@@ -457,17 +457,36 @@ pub(crate) fn brute_force_verdict(b: &BruteForce) -> BruteForceVerdict {
     if b.completed < b.attempts || b.attempts == 0 {
         return BruteForceVerdict::Inconclusive;
     }
+    let n = b.answer_ms.len();
     let first = b.answer_ms.first().copied().unwrap_or(0);
     let last = b.answer_ms.last().copied().unwrap_or(0);
-    let fastest = b.answer_ms.iter().copied().min().unwrap_or(0);
-    if last >= first.saturating_mul(2).saturating_add(500) {
-        // Plus 0.5 s: a fixed 1 s delay served on a 1 s timer tick (lighttpd)
-        // sometimes answers after 2 s; that is jitter, not growth.
+    let before_last = n
+        .checked_sub(2)
+        .and_then(|i| b.answer_ms.get(i))
+        .copied()
+        .unwrap_or(0);
+    let mut sorted = b.answer_ms.clone();
+    sorted.sort_unstable();
+    let median = sorted.get(n / 2).copied().unwrap_or(0);
+    // Growth: the last answer at least twice the first plus 0.5 s (a fixed
+    // 1 s delay on a 1 s timer tick, as lighttpd's, sometimes answers after
+    // 2 s: jitter, not growth), and still growing at the end (lighttpd also
+    // answers a first failure at once now and then: 0, 1, 1 s is a fixed
+    // delay, not growth).
+    if n >= 2
+        && last >= first.saturating_mul(2).saturating_add(500)
+        && (n < 3 || last >= before_last.saturating_add(250))
+    {
         return BruteForceVerdict::DelayGrowth;
     }
-    if fastest < FIXED_DELAY_MS {
+    if median < FIXED_DELAY_MS {
         return BruteForceVerdict::None;
     }
+    let fastest = sorted
+        .iter()
+        .copied()
+        .find(|ms| *ms >= FIXED_DELAY_MS)
+        .unwrap_or(median);
     if b.parallel_ms.len() < 2 {
         // Only one attempt at a time was measured.
         return BruteForceVerdict::Inconclusive;
@@ -838,6 +857,11 @@ mod tests {
             ),
             // Delayed, but parallel attempts were not measured.
             (measured(&[1000, 1000, 1000], 3, &[], 0), V::Inconclusive),
+            // lighttpd now and then answers the first failure at once.
+            (
+                measured(&[3, 1001, 1000], 3, &[1000, 1001, 1002], 3),
+                V::PerConnectionDelay,
+            ),
             // Parallel attempts refused.
             (
                 measured(&[1000, 1000, 1000], 3, &[1000, 0, 0], 1),
