@@ -30,7 +30,14 @@ fn run(ip: IpAddr, options: &Options) -> ProbeReport {
 /// The probe ends within its budget (plus the pure checks and the runtime's
 /// shutdown: a generous second margin against hangs, not a performance
 /// assertion).
+#[allow(clippy::print_stderr)] // the time is printed for BENCHMARKS.md
 fn assert_within_budget(report: &ProbeReport, budget: Duration) {
+    eprintln!(
+        "hostile probe: {} ms for a budget of {budget:?}, {} service(s), {} problem(s)",
+        report.stats.duration_ms,
+        report.services.len(),
+        report.problems.len()
+    );
     let limit = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX) + 3000;
     assert!(
         report.stats.duration_ms <= limit,
