@@ -544,12 +544,12 @@ pub fn describe_application_data(data: &[u8]) -> String {
             );
         }
     }
-    let head: Vec<String> = data.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let head: Vec<String> = data.iter().take(8).map(|b| hex::encode([*b])).collect();
     format!("{} bytes, starting {}", data.len(), head.join(" "))
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 fn observation(peer: SocketAddr, outcome: Outcome) -> ClientObservation {

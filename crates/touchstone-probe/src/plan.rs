@@ -92,12 +92,7 @@ pub(crate) fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
                     _ => "",
                 }
             ),
-            payload_hex: Some(
-                udp::request(p.service, ip)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
-            ),
+            payload_hex: Some(hex::encode(udp::request(p.service, ip))),
         });
     }
     if let Some(r) = &options.robustness {

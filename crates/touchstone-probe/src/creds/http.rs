@@ -77,10 +77,7 @@ pub(super) async fn http_attempt(
 
 fn md5_hex(data: &str) -> String {
     use md5::{Digest, Md5};
-    Md5::digest(data.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Md5::digest(data.as_bytes()))
 }
 
 /// The `Authorization` value answering `challenge` (MD5, qop `auth` or none);

@@ -574,7 +574,7 @@ struct Tried {
 }
 
 pub(crate) fn random_token() -> String {
-    random_bytes(6).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(random_bytes(6))
 }
 
 async fn attempt(
