@@ -553,20 +553,43 @@ async fn security_txt_on_web(
     } else {
         host.clone()
     };
+    // The services are independent: fetch from all at once, within the
+    // host's limiter.
+    let mut set = JoinSet::new();
     for (port, scheme) in urls {
         let url = format!("{scheme}://{authority}:{port}/");
-        let work = security_txt::fetch::fetch_limited(&url, &fetch_options, Some(limiter));
-        match tokio::time::timeout_at(deadline, work).await {
-            Ok(Ok(fetched)) => report.security_txt.push(fetched),
-            Ok(Err(e)) => report.problems.push(Problem {
+        let (options, limiter) = (fetch_options.clone(), limiter.clone());
+        set.spawn(async move {
+            let fetched = security_txt::fetch::fetch_limited(&url, &options, Some(&limiter)).await;
+            (port, url, fetched)
+        });
+    }
+    let mut fetched_all = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, set.join_next()).await {
+            Ok(Some(Ok(done))) => fetched_all.push(done),
+            Ok(Some(Err(_))) => {}
+            Ok(None) => break,
+            Err(_) => {
+                report.problems.push(Problem {
+                    host: host.clone(),
+                    message: format!(
+                        "security.txt: the time budget ended {} fetch(es) before they finished",
+                        set.len()
+                    ),
+                });
+                set.abort_all();
+                break;
+            }
+        }
+    }
+    fetched_all.sort_by_key(|(port, _, _)| *port);
+    for (port, _, fetched) in fetched_all {
+        match fetched {
+            Ok(fetched) => report.security_txt.push(fetched),
+            Err(e) => report.problems.push(Problem {
                 host: host.clone(),
                 message: format!("security.txt on port {port}: {e}"),
-            }),
-            Err(_) => report.problems.push(Problem {
-                host: host.clone(),
-                message: format!(
-                    "security.txt: the time budget ended the fetch from {url} (and any after it)"
-                ),
             }),
         }
     }

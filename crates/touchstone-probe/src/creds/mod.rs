@@ -400,32 +400,43 @@ async fn measure_brute_force(
     let parallel = usize::try_from(settings.brute_force_attempts)
         .unwrap_or(usize::MAX)
         .min(parallel_attempts(mechanism));
-    let mut parallel_ms = Vec::new();
-    let mut parallel_completed = 0u32;
-    if parallel >= 2 && refused_after.is_none() {
-        let mut set = tokio::task::JoinSet::new();
-        for _ in 0..parallel {
-            let (limiter, baseline, cred) = (limiter.clone(), baseline.clone(), wrong());
-            let timeout = settings.timeout;
-            set.spawn(async move {
-                attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await
-            });
-        }
-        while let Some(joined) = set.join_next().await {
-            if let Ok((outcome, took)) = joined {
-                parallel_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
-                if matches!(outcome, Attempt::Failure { .. }) {
-                    parallel_completed += 1;
+    // The parallel batch and the lockout check both come after the
+    // sequential failures, so they run together.
+    let parallel_run = async {
+        let mut parallel_ms = Vec::new();
+        let mut parallel_completed = 0u32;
+        if parallel >= 2 && refused_after.is_none() {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..parallel {
+                let (limiter, baseline, cred) = (limiter.clone(), baseline.clone(), wrong());
+                let timeout = settings.timeout;
+                set.spawn(async move {
+                    attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await
+                });
+            }
+            while let Some(joined) = set.join_next().await {
+                if let Ok((outcome, took)) = joined {
+                    parallel_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
+                    if matches!(outcome, Attempt::Failure { .. }) {
+                        parallel_completed += 1;
+                    }
                 }
             }
+            parallel_ms.sort_unstable();
         }
-        parallel_ms.sort_unstable();
-    }
-    let mut locked_out = false;
-    if let Some(cred) = working {
-        let (again, _) = attempt(addr, mechanism, limiter, cred, baseline, settings.timeout).await;
-        locked_out = matches!(again, Attempt::Failure { .. });
-    }
+        (parallel_ms, parallel_completed)
+    };
+    let lockout_run = async {
+        match working {
+            Some(cred) => {
+                let (again, _) =
+                    attempt(addr, mechanism, limiter, cred, baseline, settings.timeout).await;
+                matches!(again, Attempt::Failure { .. })
+            }
+            None => false,
+        }
+    };
+    let ((parallel_ms, parallel_completed), locked_out) = tokio::join!(parallel_run, lockout_run);
     let mut b = BruteForce {
         attempts: settings.brute_force_attempts,
         answer_ms,
