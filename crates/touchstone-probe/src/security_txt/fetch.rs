@@ -103,49 +103,47 @@ struct Url {
 }
 
 impl Url {
+    /// Parse with the `url` crate (RFC 3986 / WHATWG): only `http` and
+    /// `https`, a host, no user info; the fragment is dropped.
     fn parse(url: &str) -> Result<Url, ProbeError> {
-        let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
-            (true, r)
-        } else if let Some(r) = url.strip_prefix("http://") {
-            (false, r)
-        } else {
-            return Err(ProbeError::Options(format!(
+        let not_web = || {
+            ProbeError::Options(format!(
                 "`{url}` is not an http:// or https:// URL; hint: give a URL such as https://example.com/ or a file name"
-            )));
+            ))
         };
-        let (authority, path) = match rest.find(['/', '?', '#']) {
-            Some(i) => (
-                rest.get(..i).unwrap_or_default(),
-                rest.get(i..).unwrap_or("/"),
-            ),
-            None => (rest, "/"),
+        let parsed = url::Url::parse(url).map_err(|e| match e {
+            url::ParseError::InvalidPort => bad_port(url),
+            url::ParseError::EmptyHost => ProbeError::Options(format!(
+                "`{url}`: expected a host name or address after the scheme"
+            )),
+            _ => not_web(),
+        })?;
+        let https = match parsed.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(not_web()),
         };
-        let path = path.split(['#']).next().unwrap_or("/");
-        let path = if path.starts_with('/') {
-            path.to_owned()
-        } else {
-            format!("/{path}")
-        };
-        let default_port = if https { 443 } else { 80 };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6
-                .split_once(']')
-                .ok_or_else(|| ProbeError::Options(format!("`{url}`: unclosed `[` in the host")))?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad_port(url))?,
-                None => default_port,
-            };
-            (h.to_owned(), port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_owned(), p.parse().map_err(|_| bad_port(url))?),
-                None => (authority.to_owned(), default_port),
-            }
-        };
-        if host.is_empty() || host.contains('@') {
+        if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(ProbeError::Options(format!(
                 "`{url}`: expected a host name or address after the scheme (no user info)"
             )));
+        }
+        let host = match parsed.host() {
+            Some(url::Host::Ipv6(v6)) => v6.to_string(),
+            Some(h) => h.to_string(),
+            None => {
+                return Err(ProbeError::Options(format!(
+                    "`{url}`: expected a host name or address after the scheme"
+                )));
+            }
+        };
+        let port = parsed
+            .port_or_known_default()
+            .unwrap_or(if https { 443 } else { 80 });
+        let mut path = parsed.path().to_owned();
+        if let Some(q) = parsed.query() {
+            path.push('?');
+            path.push_str(q);
         }
         Ok(Url {
             https,
