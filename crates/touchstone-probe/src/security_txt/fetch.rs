@@ -487,14 +487,24 @@ pub(crate) async fn fetch_limited(
         && !chain.problems.is_empty()
     {
         let reasons: Vec<&str> = chain.problems.iter().map(|p| p.code).collect();
-        extra.push(SecurityTxtProblem {
+        if reasons.iter().all(|r| *r == "untrusted") && options.lab_anchors.is_empty() {
+            // Valid in every other respect, only no public root vouches for
+            // it: a device maker's own CA is judged with `--ca`, not failed.
+            extra.push(SecurityTxtProblem {
+                code: "not_publicly_trusted",
+                level: Level::Recommendation,
+                message: "served over HTTPS with a certificate no public root trusts (a device maker's own CA?): give that CA with --ca to judge it".into(),
+            });
+        } else {
+            extra.push(SecurityTxtProblem {
             code: "invalid_cert",
             level: Level::Error,
             message: format!(
                 "served over HTTPS with a certificate a client cannot validate ({}): RFC 9116 requires a valid certificate for the file to count",
                 reasons.join(", ")
             ),
-        });
+            });
+        }
     }
     if served_from.path == "/security.txt" {
         extra.push(SecurityTxtProblem {
