@@ -184,8 +184,18 @@ pub fn mqtt_connect(client_id: &str, user: Option<(&str, &str)>) -> Vec<u8> {
         payload.extend_from_slice(&n.to_be_bytes());
         payload.extend_from_slice(b.get(..usize::from(n)).unwrap_or_default());
     }
-    let remaining = vh.len() + payload.len();
-    let mut out = vec![0x10, u8::try_from(remaining).unwrap_or(127).min(127)];
+    let mut out = vec![0x10];
+    // Remaining length: a variable-length integer, 7 bits per byte, low
+    // bits first, at most 4 bytes (MQTT 3.1.1 section 2.2.3).
+    let mut remaining = vh.len() + payload.len();
+    for _ in 0..4 {
+        let digit = u8::try_from(remaining % 128).unwrap_or(0);
+        remaining /= 128;
+        out.push(if remaining > 0 { digit | 0x80 } else { digit });
+        if remaining == 0 {
+            break;
+        }
+    }
     out.extend_from_slice(&vh);
     out.extend_from_slice(&payload);
     out
@@ -254,8 +264,49 @@ pub fn is_printer_port(port: u16) -> bool {
     (9100..=9107).contains(&port)
 }
 
-/// Identify the service on one open TCP port.
+/// Identify the service on one open TCP port, within
+/// [`identify_budget`]: a port that stays silent costs the banner wait,
+/// the TLS and HTTP probes, and short waits after that.
 pub(crate) async fn identify(
+    ip: IpAddr,
+    port: u16,
+    limiter: &Limiter,
+    banner_wait: Duration,
+    timeout: Duration,
+    payloads_allowed: bool,
+) -> Identified {
+    let budget = identify_budget(banner_wait, timeout);
+    let work = identify_unbounded(ip, port, limiter, banner_wait, timeout, payloads_allowed);
+    match tokio::time::timeout(budget, work).await {
+        Ok(mut id) => {
+            // A peer chooses these: keep them to a name's length.
+            for field in [&mut id.product, &mut id.version] {
+                if let Some(text) = field.as_mut() {
+                    *text = excerpt(text.as_bytes(), MAX_NAME);
+                }
+            }
+            id
+        }
+        Err(_) => Identified {
+            evidence: Some(format!(
+                "no probe identified it within {} ms",
+                budget.as_millis()
+            )),
+            ..Identified::new("unknown")
+        },
+    }
+}
+
+/// Longest product or version name kept, in characters.
+const MAX_NAME: usize = 64;
+
+/// The total time one port's identification may take: the banner wait,
+/// two full exchanges (TLS, HTTP) and three short ones.
+pub(crate) fn identify_budget(banner_wait: Duration, timeout: Duration) -> Duration {
+    banner_wait * 4 + timeout * 2
+}
+
+async fn identify_unbounded(
     ip: IpAddr,
     port: u16,
     limiter: &Limiter,
@@ -284,12 +335,21 @@ pub(crate) async fn identify(
     if crate::tls::speaks_tls(ip, port, limiter, timeout).await {
         return Identified::new("tls");
     }
-    let request = format!("GET / HTTP/1.0\r\nHost: {ip}\r\nUser-Agent: Touchstone\r\n\r\n");
-    if let Some(answer) = exchange(addr, limiter, Some(request.as_bytes()), timeout).await
-        && let Some(id) = classify_http(&answer)
-    {
+    let request = format!(
+        "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n\r\n",
+        crate::http::host_header(ip)
+    );
+    let http = exchange(addr, limiter, Some(request.as_bytes()), timeout).await;
+    if let Some(id) = http.as_deref().and_then(classify_http) {
         return id;
     }
+    // A port silent to a banner wait, a ClientHello and an HTTP request
+    // gets only short waits for the last probes.
+    let timeout = if http.as_ref().is_some_and(Vec::is_empty) {
+        banner_wait.min(timeout)
+    } else {
+        timeout
+    };
     let connect = mqtt_connect("touchstone-probe", None);
     if let Some(answer) = exchange(addr, limiter, Some(&connect), timeout).await
         && let Some(code) = parse_connack(&answer)
@@ -338,6 +398,18 @@ fn is_coap_tcp_csm(data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mqtt_remaining_length_is_a_variable_length_integer() {
+        let long = "u".repeat(200);
+        let packet = mqtt_connect("id", Some((long.as_str(), "p")));
+        // 10 bytes of variable header, 2+2, 2+200 and 2+1 of payload: 219.
+        assert_eq!(packet.get(..3), Some(&[0x10, 219 - 128 + 0x80, 1][..]));
+        assert_eq!(packet.len(), 3 + 219);
+        let short = mqtt_connect("id", None);
+        assert_eq!(short.get(..2), Some(&[0x10, 14][..]));
+        assert_eq!(short.len(), 2 + 14);
+    }
 
     #[test]
     fn banners_are_classified() {

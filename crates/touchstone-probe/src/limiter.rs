@@ -31,6 +31,19 @@ impl Limiter {
         }
     }
 
+    /// A limiter with its own cap of simultaneous connections that shares
+    /// this one's rate and counter: one host gets one per-second rate for
+    /// all its traffic (the scan, payload probes, UDP), whatever the cap of
+    /// each kind.
+    pub(crate) fn with_cap(&self, max_connections: usize) -> Limiter {
+        Limiter {
+            slots: Arc::new(Semaphore::new(max_connections.max(1))),
+            next: Arc::clone(&self.next),
+            interval: self.interval,
+            opened: Arc::clone(&self.opened),
+        }
+    }
+
     /// Wait for a free connection slot and for the rate limit, then count
     /// one opened connection. Hold the permit while the connection is open.
     pub(crate) async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
@@ -52,5 +65,35 @@ impl Limiter {
     /// Connections opened so far (TCP connects and UDP probe sockets).
     pub(crate) fn opened(&self) -> u64 {
         self.opened.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two limiters of one host share the rate: 20 connections at 100 per
+    /// second, split over both, need the time of 20, not of 10.
+    #[tokio::test]
+    async fn caps_are_separate_and_the_rate_is_shared() {
+        let scan = Limiter::new(16, 100);
+        let probe = scan.with_cap(2);
+        let start = Instant::now();
+        let mut held = Vec::new();
+        for i in 0..20 {
+            let l = if i % 2 == 0 { &scan } else { &probe };
+            let permit = l.acquire().await;
+            assert!(permit.is_some());
+            if i % 2 == 0 {
+                held.push(permit);
+            }
+        }
+        // The 20th connection may start 19 intervals after the first.
+        assert!(start.elapsed() >= Duration::from_millis(190));
+        assert_eq!(scan.opened(), 20);
+        assert_eq!(probe.opened(), 20);
+        // The probe cap is its own: 2 slots, both free again.
+        assert_eq!(probe.slots.available_permits(), 2);
+        assert_eq!(scan.slots.available_permits(), 16 - held.len());
     }
 }

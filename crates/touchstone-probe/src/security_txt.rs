@@ -200,7 +200,7 @@ pub fn validate(text: &str, source: &str, now: i64) -> SecurityTxt {
                 format!("fetched over plain HTTP from {source}: RFC 9116 requires HTTPS"),
             );
         }
-        if !canonical.is_empty() && !canonical.contains(&source) {
+        if !canonical.is_empty() && !canonical.iter().any(|c| same_url(c, source)) {
             problem(
                 "canonical_mismatch",
                 Level::Error,
@@ -284,6 +284,17 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Whether two URLs are the same after RFC 3986 normalisation (scheme and
+/// host case, default port, percent-encoding case, dot segments, an empty
+/// path as `/`), as the `url` crate's WHATWG parser applies it; text that
+/// does not parse compares as text.
+fn same_url(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.trim() == b.trim(),
+    }
 }
 
 #[cfg(test)]
@@ -373,5 +384,31 @@ mod tests {
         assert!(t.signed);
         assert_eq!(codes(&t), Vec::<&str>::new());
         assert_eq!(t.fields.len(), 3);
+    }
+
+    #[test]
+    fn canonical_urls_compare_after_normalisation() {
+        for (a, b) in [
+            (
+                "https://Example.com/.well-known/security.txt",
+                "https://example.com/.well-known/security.txt",
+            ),
+            (
+                "https://example.com:443/.well-known/security.txt",
+                "https://example.com/.well-known/security.txt",
+            ),
+            (
+                "HTTPS://example.com/.well-known/./security.txt",
+                "https://example.com/.well-known/security.txt",
+            ),
+            ("https://example.com", "https://example.com/"),
+        ] {
+            assert!(same_url(a, b), "{a} vs {b}");
+        }
+        assert!(!same_url(
+            "https://example.com:8443/.well-known/security.txt",
+            "https://example.com/.well-known/security.txt"
+        ));
+        assert!(!same_url("http://example.com/", "https://example.com/"));
     }
 }

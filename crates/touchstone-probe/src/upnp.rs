@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::creds::http_get_path;
+use crate::http::http_get_path;
 use crate::limiter::Limiter;
 
 /// Description fields that are reported when present.

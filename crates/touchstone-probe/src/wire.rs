@@ -79,74 +79,40 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Printable excerpt of peer bytes for evidence: at most `max` characters,
-/// control characters escaped.
+/// Excerpt of peer bytes for evidence: at most `max` characters, trailing
+/// line ends removed, nothing escaped.
 pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
+    // The exact text (invalid UTF-8 replaced), only shortened: JSON keeps
+    // what the peer sent; whatever prints it for humans escapes it with
+    // `touchstone_core::text::display_safe`.
     let text = String::from_utf8_lossy(bytes);
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.chars().count() >= max {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\r' => {}
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c) & 0xff)),
-            c => out.push(c),
-        }
+    let text = text.trim_end_matches(['\r', '\n']);
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
     }
     out
 }
 
-/// Pseudo-random bytes for nonces that need no secrecy (ClientHello random,
-/// SSH cookie, throw-away key shares, negative-control passwords).
+/// Random bytes for nonces that need no secrecy (ClientHello random, SSH
+/// cookie, throw-away key shares, negative-control credentials, proofs).
 pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let state = RandomState::new();
-    let mut out = Vec::with_capacity(n + 8);
-    let mut counter: u64 = 0;
-    while out.len() < n {
-        let mut h = state.build_hasher();
-        h.write_u64(counter);
-        if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-            h.write_u128(t.as_nanos());
-        }
-        out.extend_from_slice(&h.finish().to_le_bytes());
-        counter += 1;
-    }
-    out.truncate(n);
+    use rand::RngCore as _;
+    let mut out = vec![0u8; n];
+    rand::rng().fill_bytes(&mut out);
     out
 }
 
 /// Standard base64 without padding (OpenSSH fingerprint style).
 pub(crate) fn base64_nopad(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b0 = chunk.first().copied().unwrap_or(0);
-        let b1 = chunk.get(1).copied().unwrap_or(0);
-        let b2 = chunk.get(2).copied().unwrap_or(0);
-        let n = u32::from(b0) << 16 | u32::from(b1) << 8 | u32::from(b2);
-        let symbols = chunk.len() + 1;
-        for i in 0..symbols {
-            let idx = (n >> (18 - 6 * i)) & 63;
-            out.push(char::from(
-                ALPHABET.get(idx as usize).copied().unwrap_or(b'A'),
-            ));
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(data)
 }
 
-/// Standard base64 with padding (HTTP Basic).
+/// Standard base64 with padding (HTTP Basic, RTSP Basic).
 pub(crate) fn base64_pad(data: &[u8]) -> String {
-    let mut s = base64_nopad(data);
-    while !s.len().is_multiple_of(4) {
-        s.push('=');
-    }
-    s
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 #[cfg(test)]
@@ -176,8 +142,9 @@ mod tests {
     }
 
     #[test]
-    fn excerpt_escapes_controls_and_truncates() {
-        assert_eq!(excerpt(b"SSH-2.0-x\r\n\x01", 40), "SSH-2.0-x\\n\\x01");
+    fn excerpt_keeps_the_text_and_truncates() {
+        assert_eq!(excerpt(b"SSH-2.0-x\x1b[2J\r\n", 40), "SSH-2.0-x\x1b[2J");
+        assert_eq!(excerpt(b"a\r\nb\x01\r\n", 40), "a\r\nb\x01");
         assert_eq!(excerpt(b"abcdef", 3), "abc…");
     }
 }

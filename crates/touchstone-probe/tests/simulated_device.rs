@@ -61,7 +61,15 @@ fn full_default_probe_of_a_weak_camera() {
     let report = touchstone_probe::probe_blocking(&device.target(), &Options::default())
         .unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // The one analysis skipped is named: the TLS 1.0-only service cannot be
+    // asked for security.txt by the HTTPS client.
+    let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        problems,
+        [
+            "security.txt: not examined on TLS port 4433: the service accepts no TLS 1.2 or 1.3, which the HTTPS client needs"
+        ]
+    );
     assert_eq!(
         inventory(&report),
         [
@@ -86,16 +94,10 @@ fn full_default_probe_of_a_weak_camera() {
         ],
         "exact inventory; only the UDP services that answer their protocol's request"
     );
-    // lighttpd and vsftpd delay failed logins by about a second, but lighttpd
-    // now and then answers the first wrong attempt at once, which reads as
-    // delay growth rather than a fixed delay. Both are protection (a pass);
-    // which of the two a run sees is the daemon's timing, so the comparison
-    // only asks that a delay was observed.
-    let delay_kind = |f: String| {
-        f.replace("fixed-delay observed", "delay observed")
-            .replace("delay-growth observed", "delay observed")
-    };
-    let mut got: Vec<String> = findings(&report).into_iter().map(delay_kind).collect();
+    // lighttpd and vsftpd delay each failed login by about a second, but per
+    // connection: wrong logins made in parallel are all answered after one
+    // second, so guessing in parallel is not limited (no pass).
+    let mut got: Vec<String> = findings(&report);
     got.sort();
     let weak_cbc = "(weak): CBC with MAC-then-encrypt is prone to padding oracles (Lucky13); RFC 9325 prefers AEAD suites";
     let static_rsa =
@@ -115,13 +117,13 @@ fn full_default_probe_of_a_weak_camera() {
         "net-default-credential info info 2323: none of 16 default credentials logged in to telnet".into(),
         "net-no-authentication fail high 1883: mqtt accepts logins without valid credentials".into(),
         "net-default-credential fail critical 8080: default credential admin:12345 logs in to http-digest (universal default)".into(),
-        "net-brute-force-protection pass info 8080: fixed-delay observed after 3 wrong http-digest logins".into(),
+        "net-brute-force-protection info low 8080: each wrong http-digest login is delayed, but 3 parallel wrong logins were all answered after one delay: guessing in parallel is not limited".into(),
         "net-http-headers fail low 8080: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 8080: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
         "net-http-headers fail low 80: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 80: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
         "net-brute-force-protection info low 23: no lockout, refusal or delay growth within 3 wrong telnet logins".into(),
-        "net-brute-force-protection pass info 80: fixed-delay observed after 3 wrong http-basic logins".into(),
+        "net-brute-force-protection info low 80: each wrong http-basic login is delayed, but 3 parallel wrong logins were all answered after one delay: guessing in parallel is not limited".into(),
         "net-brute-force-protection info low 1884: no lockout, refusal or delay growth within 3 wrong mqtt logins".into(),
         "net-brute-force-protection info low 2323: no lockout, refusal or delay growth within 3 wrong telnet logins".into(),
         "net-tls-legacy-version fail high 4433: accepts TLSv1.0 (insecure): TLS 1.0 is deprecated by RFC 8996 (weak MD5/SHA-1 PRF, BEAST-prone CBC)".into(),
@@ -141,7 +143,7 @@ fn full_default_probe_of_a_weak_camera() {
         // each failed login.
         "net-cleartext-service fail high 21: ftp on port 21 carries credentials in clear text".into(),
         "net-default-credential fail critical 21: default credential support:support logs in to ftp (universal default)".into(),
-        "net-brute-force-protection pass info 21: fixed-delay observed after 3 wrong ftp logins".into(),
+        "net-brute-force-protection info low 21: each wrong ftp login is delayed, but 3 parallel wrong logins were all answered after one delay: guessing in parallel is not limited".into(),
         // miniupnpd's description server and the discovery protocols.
         "net-http-headers fail low 5000: the Server header discloses a software version without authentication".into(),
         "net-http-headers info info 5000: hardening headers missing: Content-Security-Policy, X-Content-Type-Options, X-Frame-Options (or CSP frame-ancestors)".into(),
@@ -209,7 +211,7 @@ fn full_default_probe_of_a_weak_camera() {
         // s_server -www answers every path with its HTML status page.
         format!("net-security-txt info info -: the device serves no security.txt (tried https://{ip}:8443/.well-known/security.txt (200, an HTML page, not a security.txt), https://{ip}:8443/security.txt (200, an HTML page, not a security.txt))"),
     ]);
-    let mut want: Vec<String> = want.into_iter().map(delay_kind).collect();
+    let mut want: Vec<String> = want;
     want.sort();
     // The brute-force verdicts depend on answer times: show them on failure.
     let timings: Vec<(u16, Vec<u64>)> = report

@@ -157,6 +157,9 @@ pub(crate) struct ProbeOptions {
     /// Trust this CA (PEM or DER; the vendor's device CA) when validating TLS chains, besides the Mozilla roots.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca: Option<PathBuf>,
+    /// Upper bound of the whole probe of one host, in seconds (every phase included; default 300).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub(crate) max_time: Option<u64>,
 }
 
 /// `touchstone mitm`: redirect the device's TLS traffic (DNS, hosts or NAT) to

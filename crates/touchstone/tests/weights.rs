@@ -33,7 +33,7 @@ fn registered() -> Vec<(&'static str, &'static [&'static str])> {
     ids.extend(
         touchstone_probe::checks::CHECKS
             .iter()
-            .map(|c| (c.id, c.test_units)),
+            .map(|c| (c.info.id, c.info.test_units)),
     );
     ids
 }

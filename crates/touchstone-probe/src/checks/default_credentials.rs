@@ -63,6 +63,30 @@ pub fn run(report: &ProbeReport) -> Vec<Finding> {
         if c.report.no_authentication {
             continue; // reported by net-no-authentication
         }
+        if !c.report.control_failed && !c.report.working.is_empty() {
+            // A login that "works" counts only against a refused random
+            // credential: a service that stalls or garbles the control may
+            // accept anything.
+            let pairs: Vec<String> = c
+                .report
+                .working
+                .iter()
+                .map(|(cred, _)| format!("{}:{}", cred.user, cred.password))
+                .collect();
+            out.push(finding(
+                &INFO,
+                Severity::Info,
+                Supports::Info,
+                location,
+                format!(
+                    "inconclusive: {} logged in to {}, but the negative control (a random credential) was not clearly refused",
+                    pairs.join(", "),
+                    c.report.mechanism
+                ),
+                Some(format!("negative control: {:?}", c.report.negative_control)),
+            ));
+            continue;
+        }
         for (cred, proof) in &c.report.working {
             out.push(finding(
                 &INFO,
@@ -132,6 +156,7 @@ mod tests {
                 negative_control: Attempt::Failure {
                     answer: "password refused".into(),
                 },
+                control_failed: true,
                 no_authentication: false,
                 working: if working {
                     vec![(

@@ -40,49 +40,108 @@ pub struct CheckInfo {
     pub summary: &'static str,
 }
 
-/// Every check, in the order they run.
-pub const CHECKS: [CheckInfo; 17] = [
-    service_inventory::INFO,
-    cleartext_service::INFO,
-    tls_versions::INFO,
-    tls_ciphers::INFO,
-    tls_certificate::INFO,
-    tls_chain::INFO,
-    ssh_algorithms::INFO,
-    ssh_host_key::INFO,
-    default_credentials::INFO,
-    missing_authentication::INFO,
-    brute_force::INFO,
-    http_headers::INFO,
-    security_txt::INFO,
-    discovery_disclosure::INFO,
-    tls_client_validation::INFO,
-    robustness::INFO,
-    password_generation::INFO,
+/// Where a check gets its facts.
+#[derive(Debug, Clone, Copy)]
+pub enum Input {
+    /// The facts of a probe: [`run_all`] runs it.
+    Probe(fn(&ProbeReport, &CryptoPolicy) -> Vec<Finding>),
+    /// Input of its own, named here: it runs where that input is read.
+    Own(&'static str),
+}
+
+/// A registered check: its metadata and how it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    /// Id, provisions, test units.
+    pub info: CheckInfo,
+    /// How it runs.
+    pub input: Input,
+}
+
+/// Every check, in the order they run. Adding a check is one file in
+/// `src/checks/` and one line here; `registry_names_every_check_file`
+/// fails otherwise. [`run_all`] runs exactly the [`Input::Probe`] entries.
+pub const CHECKS: &[Check] = &[
+    Check {
+        info: service_inventory::INFO,
+        input: Input::Probe(|r, _| service_inventory::run(r)),
+    },
+    Check {
+        info: cleartext_service::INFO,
+        input: Input::Probe(|r, _| cleartext_service::run(r)),
+    },
+    Check {
+        info: tls_versions::INFO,
+        input: Input::Probe(tls_versions::run),
+    },
+    Check {
+        info: tls_ciphers::INFO,
+        input: Input::Probe(tls_ciphers::run),
+    },
+    Check {
+        info: tls_certificate::INFO,
+        input: Input::Probe(tls_certificate::run),
+    },
+    Check {
+        info: tls_chain::INFO,
+        input: Input::Probe(tls_chain::run),
+    },
+    Check {
+        info: ssh_algorithms::INFO,
+        input: Input::Probe(ssh_algorithms::run),
+    },
+    Check {
+        info: ssh_host_key::INFO,
+        input: Input::Probe(ssh_host_key::run),
+    },
+    Check {
+        info: default_credentials::INFO,
+        input: Input::Probe(|r, _| default_credentials::run(r)),
+    },
+    Check {
+        info: missing_authentication::INFO,
+        input: Input::Probe(|r, _| missing_authentication::run(r)),
+    },
+    Check {
+        info: brute_force::INFO,
+        input: Input::Probe(|r, _| brute_force::run(r)),
+    },
+    Check {
+        info: http_headers::INFO,
+        input: Input::Probe(|r, _| http_headers::run(r)),
+    },
+    Check {
+        info: security_txt::INFO,
+        input: Input::Probe(|r, _| security_txt::from_probe(r)),
+    },
+    Check {
+        info: discovery_disclosure::INFO,
+        input: Input::Probe(|r, _| discovery_disclosure::run(r)),
+    },
+    Check {
+        info: tls_client_validation::INFO,
+        input: Input::Own("the connections recorded by the MITM server (crate::mitm)"),
+    },
+    Check {
+        info: robustness::INFO,
+        input: Input::Probe(|r, _| robustness::run(r)),
+    },
+    Check {
+        info: password_generation::INFO,
+        input: Input::Own("a CSV of sample devices (crate::passwords)"),
+    },
 ];
 
-/// Run every check on the facts of a probe. `net-security-txt` also runs
-/// on its own input (see [`crate::security_txt_findings`]);
-/// `net-tls-client-validation` only on the MITM server's (see
-/// [`crate::mitm`]), and `pw-generation` only on a CSV of sample devices
-/// (see [`crate::passwords`]).
+/// Run every check registered with [`Input::Probe`] on the facts of a
+/// probe, in registry order. `net-security-txt` also runs on its own input
+/// (see [`crate::security_txt_findings`]).
 pub fn run_all(report: &ProbeReport, policy: &CryptoPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
-    out.extend(service_inventory::run(report));
-    out.extend(cleartext_service::run(report));
-    out.extend(tls_versions::run(report, policy));
-    out.extend(tls_ciphers::run(report, policy));
-    out.extend(tls_certificate::run(report, policy));
-    out.extend(tls_chain::run(report, policy));
-    out.extend(ssh_algorithms::run(report, policy));
-    out.extend(ssh_host_key::run(report, policy));
-    out.extend(default_credentials::run(report));
-    out.extend(missing_authentication::run(report));
-    out.extend(brute_force::run(report));
-    out.extend(http_headers::run(report));
-    out.extend(security_txt::from_probe(report));
-    out.extend(discovery_disclosure::run(report));
-    out.extend(robustness::run(report));
+    for check in CHECKS {
+        if let Input::Probe(run) = check.input {
+            out.extend(run(report, policy));
+        }
+    }
     out
 }
 
@@ -148,7 +207,7 @@ mod tests {
 
     #[test]
     fn check_ids_are_unique_and_stable() {
-        let ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
+        let ids: Vec<&str> = CHECKS.iter().map(|c| c.info.id).collect();
         assert_eq!(
             ids,
             [
@@ -171,7 +230,7 @@ mod tests {
                 "pw-generation",
             ]
         );
-        for c in CHECKS {
+        for c in CHECKS.iter().map(|c| c.info) {
             assert!(
                 !c.provisions.is_empty() && !c.test_units.is_empty(),
                 "{}",
@@ -185,5 +244,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every file in `src/checks/` is one check, registered exactly once.
+    #[test]
+    fn registry_names_every_check_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+            if path.file_name().is_some_and(|n| n == "mod.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            let at = text
+                .find("pub const INFO: CheckInfo")
+                .unwrap_or_else(|| panic!("{} declares no INFO", path.display()));
+            let id = text[at..]
+                .split('"')
+                .nth(1)
+                .unwrap_or_else(|| panic!("{}: no id", path.display()));
+            let registered = CHECKS.iter().filter(|c| c.info.id == id).count();
+            assert_eq!(
+                registered,
+                1,
+                "{id} ({}) registered {registered} times",
+                path.display()
+            );
+            files += 1;
+        }
+        assert_eq!(files, CHECKS.len(), "a registry entry without its own file");
     }
 }

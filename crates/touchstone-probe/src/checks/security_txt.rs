@@ -89,6 +89,9 @@ pub fn from_probe(report: &crate::ProbeReport) -> Vec<Finding> {
     for fetched in &report.security_txt {
         match &fetched.document {
             Some(doc) => out.extend(run(doc)),
+            // Absent on plain HTTP is expected (RFC 9116 wants HTTPS); only
+            // the HTTPS services' absence is reported.
+            None if fetched.requested.starts_with("http://") => {}
             None => {
                 let tried: Vec<String> = fetched
                     .attempts
@@ -112,6 +115,25 @@ pub fn from_probe(report: &crate::ProbeReport) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Findings of a security.txt fetched from a URL given by the user: the
+/// document's, or a `no_security_txt` failure naming every attempt.
+pub fn for_fetched(fetched: &crate::security_txt::fetch::Fetched) -> Vec<Finding> {
+    match &fetched.document {
+        Some(doc) => run(doc),
+        None => {
+            let tried: Vec<String> = fetched
+                .attempts
+                .iter()
+                .map(crate::security_txt::fetch::Attempt::describe)
+                .collect();
+            vec![missing(
+                &fetched.requested,
+                &format!("tried {}", tried.join(", ")),
+            )]
+        }
+    }
 }
 
 /// Findings for a security.txt that could not be retrieved at all.

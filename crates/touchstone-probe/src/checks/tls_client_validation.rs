@@ -38,7 +38,7 @@
 use touchstone_core::{Finding, Location, Severity, Supports};
 
 use super::{CheckInfo, finding};
-use crate::mitm::{ClientObservation, MitmReport, Outcome};
+use crate::mitm_report::{ClientObservation, MitmReport, Outcome};
 
 /// Metadata.
 pub const INFO: CheckInfo = CheckInfo {

@@ -14,7 +14,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::{Attempt, Credential, HttpAnswer, http_raw, unknown};
+use super::{Attempt, Credential, unknown};
+use crate::http::{HttpAnswer, http_raw};
 use crate::limiter::Limiter;
 use crate::wire::excerpt;
 
@@ -201,7 +202,7 @@ pub fn login_accepted(form: &FormSpec, answer: &HttpAnswer) -> bool {
 fn get(addr: SocketAddr, path: &str, cookies: &[(String, String)]) -> String {
     let mut request = format!(
         "GET {path} HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n",
-        addr.ip()
+        crate::http::host_header(addr.ip())
     );
     if !cookies.is_empty() {
         let joined: Vec<String> = cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
@@ -233,7 +234,7 @@ fn submit(addr: SocketAddr, form: &FormSpec, cred: &Credential) -> String {
         format!(
             "POST {} HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{encoded}",
             form.action,
-            addr.ip(),
+            crate::http::host_header(addr.ip()),
             encoded.len()
         )
     }

@@ -135,12 +135,7 @@ pub struct CaseRecord {
 
 impl CaseRecord {
     fn of(case: &Case) -> CaseRecord {
-        let mut hex: String = case
-            .bytes
-            .iter()
-            .take(48)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let mut hex = hex::encode(case.bytes.get(..48).unwrap_or(&case.bytes));
         if case.bytes.len() > 48 {
             hex.push('…');
         }

@@ -17,12 +17,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use touchstone_core::Finding;
 
 use super::{Level, SecurityTxt, SecurityTxtProblem};
 use crate::limiter::Limiter;
 use crate::tls::chain::{ChainReport, LabAnchors, handshake};
-use crate::{ProbeError, checks, resolve_target};
+use crate::{ProbeError, resolve_target};
 
 /// How to fetch.
 #[derive(Debug, Clone)]
@@ -104,49 +103,47 @@ struct Url {
 }
 
 impl Url {
+    /// Parse with the `url` crate (RFC 3986 / WHATWG): only `http` and
+    /// `https`, a host, no user info; the fragment is dropped.
     fn parse(url: &str) -> Result<Url, ProbeError> {
-        let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
-            (true, r)
-        } else if let Some(r) = url.strip_prefix("http://") {
-            (false, r)
-        } else {
-            return Err(ProbeError::Options(format!(
+        let not_web = || {
+            ProbeError::Options(format!(
                 "`{url}` is not an http:// or https:// URL; hint: give a URL such as https://example.com/ or a file name"
-            )));
+            ))
         };
-        let (authority, path) = match rest.find(['/', '?', '#']) {
-            Some(i) => (
-                rest.get(..i).unwrap_or_default(),
-                rest.get(i..).unwrap_or("/"),
-            ),
-            None => (rest, "/"),
+        let parsed = url::Url::parse(url).map_err(|e| match e {
+            url::ParseError::InvalidPort => bad_port(url),
+            url::ParseError::EmptyHost => ProbeError::Options(format!(
+                "`{url}`: expected a host name or address after the scheme"
+            )),
+            _ => not_web(),
+        })?;
+        let https = match parsed.scheme() {
+            "https" => true,
+            "http" => false,
+            _ => return Err(not_web()),
         };
-        let path = path.split(['#']).next().unwrap_or("/");
-        let path = if path.starts_with('/') {
-            path.to_owned()
-        } else {
-            format!("/{path}")
-        };
-        let default_port = if https { 443 } else { 80 };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6
-                .split_once(']')
-                .ok_or_else(|| ProbeError::Options(format!("`{url}`: unclosed `[` in the host")))?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad_port(url))?,
-                None => default_port,
-            };
-            (h.to_owned(), port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_owned(), p.parse().map_err(|_| bad_port(url))?),
-                None => (authority.to_owned(), default_port),
-            }
-        };
-        if host.is_empty() || host.contains('@') {
+        if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(ProbeError::Options(format!(
                 "`{url}`: expected a host name or address after the scheme (no user info)"
             )));
+        }
+        let host = match parsed.host() {
+            Some(url::Host::Ipv6(v6)) => v6.to_string(),
+            Some(h) => h.to_string(),
+            None => {
+                return Err(ProbeError::Options(format!(
+                    "`{url}`: expected a host name or address after the scheme"
+                )));
+            }
+        };
+        let port = parsed
+            .port_or_known_default()
+            .unwrap_or(if https { 443 } else { 80 });
+        let mut path = parsed.path().to_owned();
+        if let Some(q) = parsed.query() {
+            path.push('?');
+            path.push_str(q);
         }
         Ok(Url {
             https,
@@ -194,9 +191,9 @@ pub(crate) struct Answer {
 
 /// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded).
 /// `None` when it is not HTTP. The head is read by the probe's one HTTP
-/// parser, [`crate::creds::parse_http_answer`].
+/// parser, [`crate::http::parse_http_answer`].
 pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
-    let answer = crate::creds::parse_http_answer(data)?;
+    let answer = crate::http::parse_http_answer(data)?;
     let location = answer.header_values("location").next().map(str::to_owned);
     let chunked = answer
         .header_values("transfer-encoding")
@@ -356,17 +353,15 @@ fn follow(current: &Url, location: &str) -> Result<Url, String> {
 }
 
 /// Fetch and validate a security.txt from `url` (see the module
-/// documentation). A file that cannot be retrieved yields a
-/// `no_security_txt` failure with every attempt in [`Fetched::attempts`].
+/// documentation). A file that cannot be retrieved leaves
+/// [`Fetched::document`] empty with every attempt in [`Fetched::attempts`];
+/// the findings come from [`crate::checks::security_txt::for_fetched`].
 ///
 /// # Errors
 ///
 /// [`ProbeError::Options`] for URLs that are not `http://` or `https://`,
 /// [`ProbeError::Target`] for hosts that do not resolve or are ranges.
-pub async fn fetch(
-    url: &str,
-    options: &FetchOptions,
-) -> Result<(Fetched, Vec<Finding>), ProbeError> {
+pub async fn fetch(url: &str, options: &FetchOptions) -> Result<Fetched, ProbeError> {
     fetch_limited(url, options, None).await
 }
 
@@ -375,10 +370,7 @@ pub async fn fetch(
 /// # Errors
 ///
 /// As [`fetch`], and [`ProbeError::Runtime`] when no runtime starts.
-pub fn fetch_blocking(
-    url: &str,
-    options: &FetchOptions,
-) -> Result<(Fetched, Vec<Finding>), ProbeError> {
+pub fn fetch_blocking(url: &str, options: &FetchOptions) -> Result<Fetched, ProbeError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -390,7 +382,7 @@ pub(crate) async fn fetch_limited(
     url: &str,
     options: &FetchOptions,
     limiter: Option<&Limiter>,
-) -> Result<(Fetched, Vec<Finding>), ProbeError> {
+) -> Result<Fetched, ProbeError> {
     let start = Url::parse(url)?;
     let ip = resolve_target(&start.host, false)?
         .into_iter()
@@ -483,9 +475,7 @@ pub(crate) async fn fetch_limited(
         }
     }
     let Some((served_from, answer)) = found else {
-        let tried: Vec<String> = fetched.attempts.iter().map(Attempt::describe).collect();
-        let finding = checks::security_txt::missing(url, &format!("tried {}", tried.join(", ")));
-        return Ok((fetched, vec![finding]));
+        return Ok(fetched);
     };
     let source = served_from.to_string_with(&served_from.path);
     let text = String::from_utf8_lossy(&answer.body);
@@ -497,14 +487,24 @@ pub(crate) async fn fetch_limited(
         && !chain.problems.is_empty()
     {
         let reasons: Vec<&str> = chain.problems.iter().map(|p| p.code).collect();
-        extra.push(SecurityTxtProblem {
+        if reasons.iter().all(|r| *r == "untrusted") && options.lab_anchors.is_empty() {
+            // Valid in every other respect, only no public root vouches for
+            // it: a device maker's own CA is judged with `--ca`, not failed.
+            extra.push(SecurityTxtProblem {
+                code: "not_publicly_trusted",
+                level: Level::Recommendation,
+                message: "served over HTTPS with a certificate no public root trusts (a device maker's own CA?): give that CA with --ca to judge it".into(),
+            });
+        } else {
+            extra.push(SecurityTxtProblem {
             code: "invalid_cert",
             level: Level::Error,
             message: format!(
                 "served over HTTPS with a certificate a client cannot validate ({}): RFC 9116 requires a valid certificate for the file to count",
                 reasons.join(", ")
             ),
-        });
+            });
+        }
     }
     if served_from.path == "/security.txt" {
         extra.push(SecurityTxtProblem {
@@ -515,10 +515,9 @@ pub(crate) async fn fetch_limited(
     }
     extra.append(&mut doc.problems);
     doc.problems = extra;
-    let findings = checks::security_txt::run(&doc);
     fetched.url = Some(source);
     fetched.document = Some(doc);
-    Ok((fetched, findings))
+    Ok(fetched)
 }
 
 /// A web server that answers every path with its HTML start or status

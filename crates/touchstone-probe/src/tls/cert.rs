@@ -36,10 +36,7 @@ pub struct CertificateFacts {
 /// Parse a DER certificate. Never panics; a parse error is a fact too.
 pub fn facts(der: &[u8]) -> CertificateFacts {
     use sha2::{Digest, Sha256};
-    let sha256: String = Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = hex::encode(Sha256::digest(der));
     let cert = match X509Certificate::from_der(der) {
         Ok((_, cert)) => cert,
         Err(e) => {

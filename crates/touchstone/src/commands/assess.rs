@@ -179,11 +179,11 @@ pub(crate) fn advice() -> Vec<AdviceRow> {
         })
         .collect();
     rows.extend(touchstone_probe::checks::CHECKS.iter().map(|c| {
-        let doc = PROBE_ADVICE.iter().find(|x| x.0 == c.id);
+        let doc = PROBE_ADVICE.iter().find(|x| x.0 == c.info.id);
         AdviceRow {
-            check: c.id.to_owned(),
-            title: c.summary.to_owned(),
-            what: doc.map_or(c.summary, |d| d.1).to_owned(),
+            check: c.info.id.to_owned(),
+            title: c.info.summary.to_owned(),
+            what: doc.map_or(c.info.summary, |d| d.1).to_owned(),
             why: doc.map(|d| d.2).unwrap_or_default().to_owned(),
             fix: doc.map(|d| d.3).unwrap_or_default().to_owned(),
         }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use touchstone_core::findings_to_json;
+use touchstone_core::text::display_safe;
 use touchstone_probe::mitm::{MitmOptions, run_blocking};
 
 use crate::cli::{Format, MitmArgs};
@@ -55,14 +56,18 @@ pub(crate) fn run(args: &MitmArgs, ui: &Ui) -> Result<ExitCode> {
                     "{:<22} {:<24} sni={} {}",
                     c.client,
                     c.outcome.as_str(),
-                    c.hello
-                        .as_ref()
-                        .and_then(|h| h.sni.as_deref())
-                        .unwrap_or("-"),
-                    c.application_data
-                        .as_deref()
-                        .or(c.alert.as_deref())
-                        .unwrap_or("")
+                    display_safe(
+                        c.hello
+                            .as_ref()
+                            .and_then(|h| h.sni.as_deref())
+                            .unwrap_or("-")
+                    ),
+                    display_safe(
+                        c.application_data
+                            .as_deref()
+                            .or(c.alert.as_deref())
+                            .unwrap_or("")
+                    )
                 );
             }
             super::write_findings_table(&mut out, &report.findings);

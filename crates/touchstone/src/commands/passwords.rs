@@ -70,10 +70,14 @@ fn analyze(path: &Path, format: Format, ui: &Ui) -> Result<ExitCode> {
                     "{:<8} {:<5} {}",
                     f.severity.as_str(),
                     f.supports.as_str(),
-                    f.message
+                    touchstone_core::text::display_safe(&f.message)
                 );
                 if let Some(e) = &f.evidence {
-                    let _ = writeln!(out, "         e.g. {e}");
+                    let _ = writeln!(
+                        out,
+                        "         e.g. {}",
+                        touchstone_core::text::display_safe(e)
+                    );
                 }
             }
             ui.out(&out)?;

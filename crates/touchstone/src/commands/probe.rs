@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use touchstone_core::findings_to_json;
+use touchstone_core::text::display_safe;
 use touchstone_probe::{Options, Ports, ProbeReport, probe_blocking};
 
 use crate::cli::{Format, ProbeArgs, ProbeOptions};
@@ -41,6 +42,9 @@ fn options(o: &ProbeOptions) -> Result<Options> {
     }
     if let Some(path) = &o.ca {
         options.lab_anchors = lab_anchors(path)?;
+    }
+    if let Some(secs) = o.max_time {
+        options.budget = std::time::Duration::from_secs(secs);
     }
     Ok(options)
 }
@@ -91,11 +95,14 @@ pub(crate) fn run(args: &ProbeArgs, ui: &Ui) -> Result<ExitCode> {
                     s.port,
                     s.transport.as_str(),
                     s.service,
-                    s.product.as_deref().unwrap_or(""),
-                    s.version.as_deref().unwrap_or("")
+                    display_safe(s.product.as_deref().unwrap_or("")),
+                    display_safe(s.version.as_deref().unwrap_or(""))
                 );
             }
             super::write_findings_table(&mut out, &report.findings);
+            for p in &report.problems {
+                let _ = writeln!(out, "problem  {} {}", p.host, display_safe(&p.message));
+            }
             ui.out(&out)?;
         }
     }

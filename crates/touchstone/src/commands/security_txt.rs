@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use serde_json::json;
+use touchstone_core::text::display_safe;
 use touchstone_core::{Finding, Supports};
-use touchstone_probe::security_txt::fetch::{FetchOptions, fetch_blocking};
+use touchstone_probe::fetch_security_txt_blocking;
+use touchstone_probe::security_txt::fetch::FetchOptions;
 
 use crate::cli::{Format, SecurityTxtArgs};
 use crate::output::Ui;
@@ -29,10 +31,10 @@ pub(crate) fn run(args: &SecurityTxtArgs, ui: &Ui) -> Result<ExitCode> {
         if let Some(path) = &args.ca {
             options.lab_anchors = super::probe::lab_anchors(path)?;
         }
-        let (fetched, findings) = fetch_blocking(&args.source, &options)
+        let (fetched, findings) = fetch_security_txt_blocking(&args.source, &options)
             .with_context(|| format!("cannot fetch `{}`", args.source))?;
         for a in &fetched.attempts {
-            ui.err_line(&format!("GET {}", a.describe()));
+            ui.err_line(&format!("GET {}", display_safe(&a.describe())));
         }
         (serde_json::to_value(&fetched)?, findings)
     } else {
@@ -75,8 +77,8 @@ pub(crate) fn run(args: &SecurityTxtArgs, ui: &Ui) -> Result<ExitCode> {
                     out,
                     "{:<5} {:<20} {}",
                     f.supports.as_str(),
-                    f.evidence.as_deref().unwrap_or("-"),
-                    f.message
+                    display_safe(f.evidence.as_deref().unwrap_or("-")),
+                    display_safe(&f.message)
                 );
             }
             ui.out(&out)?;
