@@ -13,17 +13,22 @@
 //! | JUnit XML (CI test summaries) | [`junit::render`] |
 //!
 //! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
+//! [`diff`] compares two findings files or reports (`touchstone diff`,
+//! `--baseline`, over [`snapshot::Snapshot`]); [`gate`] decides CI exit codes.
 //!
 //! Renderers are pure functions from the model to text.
 
 mod build;
 pub mod cyclonedx;
+pub mod diff;
+pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod sarif;
+pub mod snapshot;
 pub mod terminal;
 
 pub use build::{ReportInputs, build};

@@ -6,9 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The exit-code table, shown in `--help` and the README.
 pub(crate) const EXIT_CODES: &str = "Exit codes:
-  0  success: the project is valid, the assessment found no failure at or above --fail-on
-  1  non-conformities found (a provision failed at or above --fail-on)
-  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed";
+  0  success: nothing at or above --fail-on (and the other gates hold)
+  1  non-conformities found: a provision (assess) or a finding (firmware scan, probe, diff) at or
+     above --fail-on; with --baseline only what is new counts
+  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed
+  3  incomplete: test-case coverage below --min-coverage, or unsettled test cases with
+     --fail-on-unsettled (assess)";
 
 /// EN 303 645 conformity assessment for consumer IoT products.
 ///
@@ -72,6 +75,43 @@ pub(crate) enum Command {
     /// Analyse device passwords: are they derived from MAC addresses or serial numbers?
     #[command(subcommand, after_help = EXIT_CODES)]
     Passwords(PasswordsCommand),
+    /// Compare two findings files or JSON reports: new, fixed and unchanged findings, changed verdicts.
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from the command-line definition.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier findings file or JSON report (the baseline).
+    pub(crate) old: PathBuf,
+    /// The later findings file or JSON report.
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub(crate) format: DiffFormat,
+    /// Lowest severity of a new failing finding that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    pub(crate) fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Text for people.
+    Human,
+    /// JSON for programs.
+    Json,
+    /// Markdown, for a merge-request comment.
+    Markdown,
+    /// SARIF 2.1.0 with baselineState on every result.
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +150,8 @@ pub(crate) struct ProbeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) gate: FindingsGate,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -245,6 +287,19 @@ pub(crate) struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) gate: FindingsGate,
+}
+
+/// CI gate options of commands that produce findings.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct FindingsGate {
+    /// Lowest severity of a failing finding that makes the exit code 1 (default: never).
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    pub(crate) fail_on: FailOn,
+    /// Report only findings that are not in this earlier findings file or JSON report (by fingerprint).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -352,6 +407,29 @@ pub(crate) struct AssessArgs {
     /// Lowest severity of failure that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub(crate) fail_on: FailOn,
+    /// Exit 3 when test-case coverage (evaluated over applicable) is below PERCENT.
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    pub(crate) min_coverage: Option<f64>,
+    /// Exit 3 when an applicable test case has no PASS or FAIL (not run, manual, inconclusive, error).
+    #[arg(long)]
+    pub(crate) fail_on_unsettled: bool,
+    /// An earlier JSON report or findings file: --fail-on counts only what is new since it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+}
+
+fn percent(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("expected a percentage from 0 to 100, found `{text}`"))?;
+    if (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "expected a percentage from 0 to 100, found `{text}`"
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -432,4 +510,48 @@ pub(crate) struct HashArgs {
     /// Files to hash.
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+impl FailOn {
+    /// The lowest severity that fails, `None` for never.
+    pub(crate) fn severity(self) -> Option<touchstone_core::Severity> {
+        use touchstone_core::Severity;
+        match self {
+            FailOn::Never => None,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+impl ProbeOptions {
+    /// The options given that only mean something with a probe (for `assess` without `--probe`).
+    pub(crate) fn used(&self) -> Vec<&'static str> {
+        let mut used = Vec::new();
+        let mut flag = |on: bool, name: &'static str| {
+            if on {
+                used.push(name);
+            }
+        };
+        flag(self.dry_run, "--dry-run");
+        flag(self.allow_range, "--allow-range");
+        flag(!self.ports.is_empty(), "--ports");
+        flag(self.max_connections.is_some(), "--max-connections");
+        flag(self.rate.is_some(), "--rate");
+        flag(self.no_credentials, "--no-credentials");
+        flag(
+            self.brute_force_attempts.is_some(),
+            "--brute-force-attempts",
+        );
+        flag(self.robustness, "--robustness");
+        flag(self.seed.is_some(), "--seed");
+        flag(self.ca.is_some(), "--ca");
+        used
+    }
 }

@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
-use touchstone_core::{Severity, parse_findings};
+use touchstone_core::parse_findings;
 use touchstone_engine::{Inputs, SourcedFinding, assess};
 use touchstone_report::terminal::Color;
 use touchstone_report::{
     Report, ReportInputs, build, html, json, junit, markdown, sarif, terminal,
 };
 
-use crate::cli::{AssessArgs, FailOn, ReportFormat};
+use crate::cli::{AssessArgs, ReportFormat};
 use crate::output::{Ui, timestamp};
 
 /// A report file to write.
@@ -60,7 +60,7 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Json => json::render(report),
         ReportFormat::Markdown => markdown::render(report),
         ReportFormat::Html => html::render(report),
-        ReportFormat::Sarif => sarif::render(report),
+        ReportFormat::Sarif => sarif::render_with_help(report, &super::diff::rule_help()),
         ReportFormat::Junit => junit::render(report),
     }
 }
@@ -79,17 +79,6 @@ fn read_findings(path: &Path, label: &str) -> Result<Vec<SourcedFinding>> {
         .collect())
 }
 
-fn threshold(fail_on: FailOn) -> Option<Severity> {
-    match fail_on {
-        FailOn::Never => None,
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-    }
-}
-
 pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     let catalog = super::catalog()?;
     // Check every argument before doing any work or writing anything.
@@ -98,6 +87,22 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         .iter()
         .map(|s| parse_target(s))
         .collect::<Result<Vec<_>>>()?;
+    if args.probe.is_none() {
+        let used = args.probe_options.used();
+        if !used.is_empty() {
+            bail!(
+                "{} only appl{} to a live probe\n  hint: add --probe TARGET, or leave {} out",
+                used.join(", "),
+                if used.len() == 1 { "ies" } else { "y" },
+                if used.len() == 1 { "it" } else { "them" }
+            );
+        }
+    }
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(super::gates::read_snapshot)
+        .transpose()?;
     let (project, diags) = super::validate::load_reporting(&args.dir, ui, true)?;
     let Some(project) = project else {
         ui.err_line(&format!(
@@ -162,10 +167,11 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     }
     ui.out(&render(&report, args.format, ui.color_out))?;
 
-    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails_at(t));
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let gates = touchstone_report::gate::ReportGates {
+        fail_on: args.fail_on.severity(),
+        min_coverage: args.min_coverage,
+        fail_on_unsettled: args.fail_on_unsettled,
+    };
+    let outcome = touchstone_report::gate::check_report(&report, &gates, baseline.as_ref());
+    Ok(super::gates::exit(&outcome, ui))
 }

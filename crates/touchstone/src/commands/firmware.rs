@@ -196,7 +196,13 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 }
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
-    let scans = scan_images(&args.images, args.show_secrets, args.vulndb.as_deref(), ui)?;
+    let mut scans = scan_images(&args.images, args.show_secrets, args.vulndb.as_deref(), ui)?;
+    if args.gate.baseline.is_some() {
+        for s in &mut scans {
+            s.findings =
+                super::gates::new_findings(std::mem::take(&mut s.findings), &args.gate, ui)?;
+        }
+    }
     let mut set = FindingSet::new(Some(Tool {
         name: "touchstone firmware scan".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
@@ -284,5 +290,5 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
             ui.out(&out)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::gates::findings_exit(&set.findings, &args.gate, ui))
 }

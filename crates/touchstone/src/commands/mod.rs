@@ -2,7 +2,9 @@
 
 mod assess;
 mod catalog;
+mod diff;
 mod firmware;
+mod gates;
 mod init;
 mod misc;
 mod mitm;
@@ -34,6 +36,9 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Mitm(args) => mitm::run(&args, ui),
         Command::SecurityTxt(args) => security_txt::run(&args, ui),
         Command::Passwords(cmd) => passwords::run(&cmd, ui),
+        Command::Diff(args) => diff::run(&args, ui),
+        Command::Completions { shell } => misc::completions(shell, ui),
+        Command::Man => misc::man(ui),
     }
 }
 

@@ -90,6 +90,26 @@ pub(crate) fn run(cmd: &VulndbCommand, ui: &Ui) -> Result<ExitCode> {
                 .clone()
                 .or_else(default_path)
                 .context("no data location")?;
+            if !path.exists() {
+                let hint = "import OSV files with `touchstone vulndb import FILE...`";
+                match format {
+                    Format::Json => ui.out(&super::to_json(&serde_json::json!({
+                        "path": path.display().to_string(),
+                        "imported_at": null,
+                        "sources": [],
+                        "entries": 0,
+                        "hint": hint,
+                    }))?)?,
+                    Format::Human => {
+                        ui.out(&format!(
+                            "{}: no vulnerability data imported\n",
+                            path.display()
+                        ))?;
+                        ui.err_line(&format!("hint: {hint}"));
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let data = read_db(&path)?;
             match format {
                 Format::Json => ui.out(&super::to_json(&serde_json::json!({

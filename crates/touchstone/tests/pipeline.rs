@@ -1,0 +1,638 @@
+//! Touchstone in a CI pipeline: gates and exit codes end to end, baselines
+//! and `diff`, every machine-readable format validated against its
+//! official schema (validators from `scripts/pip-packages` and
+//! `scripts/apt-packages`; a missing validator fails under `CI=true`),
+//! GitHub code scanning's SARIF requirements, and the CLI conventions
+//! (`--format json` everywhere, probe-only options, completions, man page).
+
+// Skipped checks say so on stderr (and fail under CI=true).
+#![allow(clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EPOCH: &str = "1795920706";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn touchstone(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_touchstone"))
+        .args(args)
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("NO_COLOR", "1")
+        .env("TOUCHSTONE_VULNDB", "/nonexistent/touchstone-vulndb.json")
+        .output()
+        .expect("the touchstone binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Whether a validator is available; without it the test is skipped with a
+/// note, and under `CI=true` it fails.
+fn have(what: &str, probe: &mut Command) -> bool {
+    let ok = probe.output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{what} is missing (scripts/test installs it from scripts/pip-packages or scripts/apt-packages)"
+        );
+        eprintln!("SKIPPED: {what} is missing");
+    }
+    ok
+}
+
+fn corpus(rel: &str) -> Option<String> {
+    let p = root().join("../shared/corpus").join(rel);
+    if p.exists() {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "corpus file {rel} is missing"
+    );
+    eprintln!("SKIPPED: corpus file {rel} is missing");
+    None
+}
+
+fn schema(name: &str) -> Option<PathBuf> {
+    let p = root().join("../shared/schemas").join(name);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "schema {name} is missing from ../shared/schemas"
+    );
+    eprintln!("SKIPPED: schema {name} is missing");
+    None
+}
+
+/// Validate a JSON document against a JSON Schema file with Python's
+/// `jsonschema` (the schema's own draft); panics with the errors.
+fn assert_json_schema_valid(schema_name: &str, doc: &Path) {
+    let Some(schema) = schema(schema_name) else {
+        return;
+    };
+    if !have(
+        "python3 with jsonschema",
+        Command::new("python3").args(["-c", "import jsonschema"]),
+    ) {
+        return;
+    }
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json, sys, jsonschema\n\
+             s = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))\n\
+             v = jsonschema.validators.validator_for(s)(s, format_checker=jsonschema.FormatChecker())\n\
+             errs = sorted(v.iter_errors(d), key=lambda e: list(e.absolute_path))\n\
+             print('valid' if not errs else '\\n'.join(f'{list(e.absolute_path)}: {e.message[:300]}' for e in errs[:20]))",
+        )
+        .arg(&schema)
+        .arg(doc)
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "valid",
+        "{} against {schema_name}: {}",
+        doc.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+const TELNET: &str = r#"{"check": "fw-telnet-service", "severity": "high", "provisions": ["5.6-1"], "location": {"kind": "firmware", "image": "/home/lab/fw-1.0.bin", "path": "/etc/inittab", "layers": ["uimage@0x0", "squashfs@0x40"]}, "message": "telnetd starts at boot", "evidence": "::respawn:/usr/sbin/telnetd"}"#;
+const KEY: &str = r#"{"check": "fw-private-key", "severity": "critical", "provisions": ["5.4-1"], "location": {"kind": "firmware", "image": "/home/lab/fw-1.0.bin", "path": "/etc/ssl/private/server.key", "layers": ["uimage@0x0", "squashfs@0x40"]}, "message": "a private key is baked into the image", "evidence": "sha256:1f2e"}"#;
+const SSH: &str = r#"{"check": "net-ssh-algorithms", "severity": "medium", "provisions": ["5.5-1"], "location": {"kind": "network", "host": "192.0.2.7", "port": 22, "transport": "tcp", "service": "ssh"}, "message": "SSH offers diffie-hellman-group1-sha1", "evidence": "kex diffie-hellman-group1-sha1"}"#;
+
+fn findings_file(dir: &Path, name: &str, findings: &[&str]) -> PathBuf {
+    write(
+        dir,
+        name,
+        &format!(
+            r#"{{"schema": "touchstone.findings/v1", "findings": [{}]}}"#,
+            findings.join(",")
+        ),
+    )
+}
+
+#[test]
+fn firmware_scan_gates_on_severity_and_baseline() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    // Default: findings never fail the scan.
+    let o = touchstone(&["firmware", "scan", &image, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let first = write(tmp.path(), "first.json", &stdout(&o));
+    // The image starts telnetd with a fixed login: critical.
+    let o = touchstone(&["firmware", "scan", &image, "--fail-on", "critical"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("gate: fw-cmdline-credentials [critical]"),
+        "{}",
+        stderr(&o)
+    );
+    // Against its own earlier scan nothing is new: exit 0, no findings.
+    let o = touchstone(&[
+        "firmware",
+        "scan",
+        &image,
+        "--fail-on",
+        "info",
+        "--baseline",
+        s(&first),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let set = touchstone_core::parse_findings(&stdout(&o), "scan").expect("findings");
+    assert!(
+        set.findings.iter().all(|f| f.check == "fw-shared-key"),
+        "{:?}",
+        set.findings
+    );
+    assert!(stderr(&o).contains("already known"), "{}", stderr(&o));
+}
+
+#[test]
+fn assess_gates_exit_codes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let findings = findings_file(tmp.path(), "f.json", &[TELNET]);
+    // Coverage of the example is low: --min-coverage 90 exits 3, 1 passes.
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--fail-on",
+        "never",
+        "--min-coverage",
+        "90",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("below --min-coverage 90%"),
+        "{}",
+        stderr(&o)
+    );
+    let o = touchstone(&["assess", "examples/smart-plug", "--min-coverage", "1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = touchstone(&["assess", "examples/smart-plug", "--min-coverage", "120"]);
+    assert_eq!(code(&o), 2);
+    // Unsettled test cases.
+    let o = touchstone(&["assess", "examples/smart-plug", "--fail-on-unsettled"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("unsettled"), "{}", stderr(&o));
+    // A failure wins over incompleteness.
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&findings),
+        "--fail-on-unsettled",
+    ]);
+    assert_eq!(code(&o), 1);
+    // With the earlier report as baseline, the same failure is not new.
+    let report = tmp.path().join("old.json");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&findings),
+        "--report",
+        s(&report),
+    ]);
+    assert_eq!(code(&o), 1);
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&findings),
+        "--baseline",
+        s(&report),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // A findings-file baseline: a new critical finding fails --fail-on critical, an old one does not.
+    let both = findings_file(tmp.path(), "both.json", &[TELNET, KEY]);
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&both),
+        "--baseline",
+        s(&findings),
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("fw-private-key"), "{}", stderr(&o));
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&both),
+        "--baseline",
+        s(&both),
+        "--fail-on",
+        "high",
+    ]);
+    // (The example's own lab scan has a new medium finding: not at or above high.)
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn probe_only_options_need_probe() {
+    for flag in [
+        &["--ports", "80"][..],
+        &["--robustness"],
+        &["--dry-run"],
+        &["--no-credentials"],
+    ] {
+        let mut args = vec!["assess", "examples/smart-plug"];
+        args.extend_from_slice(flag);
+        let o = touchstone(&args);
+        assert_eq!(code(&o), 2, "{flag:?}");
+        assert!(
+            stderr(&o).contains("only applies to a live probe"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty());
+    }
+    // A probe with the gate: an unreachable loopback port gives no failing finding.
+    let o = touchstone(&[
+        "probe",
+        "127.0.0.1",
+        "--dry-run",
+        "--ports",
+        "9",
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn data_commands_answer_json() {
+    let o = touchstone(&[
+        "hash",
+        "examples/smart-plug/evidence/label-photo-notes.txt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(
+        v["files"][0]["sha256"],
+        "4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("none.json");
+    let o = touchstone(&["vulndb", "show", "--db", s(&db), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["entries"], 0);
+    assert!(
+        v["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("vulndb import"))
+    );
+    let o = touchstone(&["vulndb", "show", "--db", s(&db)]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("no vulnerability data imported"));
+    assert!(stderr(&o).contains("hint:"));
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = touchstone(&["completions", shell]);
+        assert_eq!(code(&o), 0);
+        assert!(stdout(&o).contains("firmware"), "{shell}");
+        assert!(stdout(&o).contains("--fail-on"), "{shell}");
+    }
+    let o = touchstone(&["man"]);
+    assert_eq!(code(&o), 0);
+    let page = stdout(&o);
+    assert!(page.contains(".TH touchstone 1"), "{page}");
+    assert!(page.contains("completions"), "{page}");
+    // The checked-in page (packaged by cargo deb) is the generated one.
+    let path = root().join("crates/touchstone/doc/touchstone.1");
+    if std::env::var_os("UPDATE_MAN").is_some() {
+        std::fs::write(&path, &page).expect("write man page");
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == page,
+        "{} is stale: run UPDATE_MAN=1 cargo test -p touchstone --test pipeline",
+        path.display()
+    );
+    if have("man", Command::new("man").arg("--version")) {
+        let o = Command::new("man")
+            .args(["--warnings", "-l", "-Tutf8"])
+            .arg(&path)
+            .env("MANWIDTH", "100")
+            .output()
+            .expect("man runs");
+        assert!(o.status.success());
+        assert!(String::from_utf8_lossy(&o.stdout).contains("EN 303 645"));
+    }
+}
+
+#[test]
+fn diff_of_a_renamed_image_is_empty() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let renamed = tmp.path().join("release-2.0.img");
+    std::os::unix::fs::symlink(&image, &renamed).expect("symlink");
+    let a = touchstone(&["firmware", "scan", &image, "--format", "json"]);
+    let b = touchstone(&["firmware", "scan", s(&renamed), "--format", "json"]);
+    let a = write(tmp.path(), "a.json", &stdout(&a));
+    let b = write(tmp.path(), "b.json", &stdout(&b));
+    let o = touchstone(&[
+        "diff",
+        s(&a),
+        s(&b),
+        "--format",
+        "json",
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let d: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(d["new"].as_array().map(Vec::len), Some(0), "{d}");
+    assert_eq!(d["fixed"].as_array().map(Vec::len), Some(0), "{d}");
+    assert!(
+        d["unchanged"].as_array().is_some_and(|u| u.len() >= 3),
+        "{d}"
+    );
+}
+
+#[test]
+fn diff_reports_exactly_what_is_new_and_fixed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let old = findings_file(tmp.path(), "old.json", &[TELNET, SSH]);
+    // The new build: renamed and its layers shifted (same telnet finding),
+    // the SSH finding fixed, a private key new; the device on another address.
+    let moved = TELNET
+        .replace("/home/lab/fw-1.0.bin", "out/fw-2.0.bin")
+        .replace("squashfs@0x40", "squashfs@0x9000");
+    let new = findings_file(tmp.path(), "new.json", &[&moved, KEY]);
+    let o = touchstone(&["diff", s(&old), s(&new), "--format", "json"]);
+    assert_eq!(code(&o), 0, "--fail-on defaults to never");
+    let d: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let checks = |k: &str| -> Vec<String> {
+        d[k].as_array()
+            .expect("list")
+            .iter()
+            .map(|f| f["check"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(checks("new"), ["fw-private-key"]);
+    assert_eq!(checks("fixed"), ["net-ssh-algorithms"]);
+    assert_eq!(checks("unchanged"), ["fw-telnet-service"]);
+    // Fails on the new critical finding, not on the unchanged high one.
+    let o = touchstone(&["diff", s(&old), s(&new), "--fail-on", "critical"]);
+    assert_eq!(code(&o), 1);
+    let o = touchstone(&["diff", s(&new), s(&new), "--fail-on", "info"]);
+    assert_eq!(code(&o), 0);
+    for format in ["human", "markdown", "sarif", "json"] {
+        let o = touchstone(&["diff", s(&old), s(&new), "--format", format]);
+        assert_eq!(code(&o), 0);
+        insta::assert_snapshot!(format!("diff_findings_{format}"), stdout(&o));
+    }
+    let sarif = write(
+        tmp.path(),
+        "diff.sarif",
+        &stdout(&touchstone(&[
+            "diff",
+            s(&old),
+            s(&new),
+            "--format",
+            "sarif",
+        ])),
+    );
+    assert_sarif_for_code_scanning(&sarif);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("read")).expect("json");
+    let states: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(states, ["new", "unchanged", "absent"]);
+}
+
+#[test]
+fn diff_of_two_reports_lists_changed_verdicts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let findings = findings_file(tmp.path(), "f.json", &[TELNET]);
+    let old = tmp.path().join("old.json");
+    let new = tmp.path().join("new.json");
+    touchstone(&["assess", "examples/smart-plug", "--report", s(&old)]);
+    touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&findings),
+        "--report",
+        s(&new),
+    ]);
+    let o = touchstone(&["diff", s(&old), s(&new), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let d: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(d["new"][0]["check"], "fw-telnet-service");
+    let changed: Vec<(String, String)> = d["verdicts"]
+        .as_array()
+        .expect("verdicts")
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap_or("").to_owned(),
+                v["new"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        changed.contains(&("5.6-1".to_owned(), "fail".to_owned())),
+        "{changed:?}"
+    );
+    let o = touchstone(&["diff", s(&old), s(&new), "--format", "markdown"]);
+    insta::assert_snapshot!("diff_reports_markdown", stdout(&o));
+    // A file that is neither is an input error.
+    let bad = write(tmp.path(), "bad.json", r#"{"schema": "other/v9"}"#);
+    let o = touchstone(&["diff", s(&bad), s(&new)]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("hint:"), "{}", stderr(&o));
+}
+
+/// SARIF 2.1.0 schema plus what GitHub code scanning documents it needs:
+/// a tool driver name, every result with a declared rule, a message and a
+/// physical location with a relative URI (no host path), partial
+/// fingerprints, and rules with help and a numeric security-severity.
+fn assert_sarif_for_code_scanning(path: &Path) {
+    assert_json_schema_valid("sarif-schema-2.1.0.json", path);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().expect("runs");
+    assert!(!runs.is_empty() && runs.len() <= 20);
+    for run in runs {
+        let driver = &run["tool"]["driver"];
+        assert!(driver["name"].as_str().is_some_and(|n| !n.is_empty()));
+        let rules = driver["rules"].as_array().expect("rules");
+        for rule in rules {
+            let sev = rule["properties"]["security-severity"]
+                .as_str()
+                .expect("security-severity");
+            assert!(sev.parse::<f64>().is_ok_and(|v| (0.0..=10.0).contains(&v)));
+            assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
+        }
+        let results = run["results"].as_array().expect("results");
+        assert!(results.len() <= 25_000);
+        for r in results {
+            let rule = r["ruleId"].as_str().expect("ruleId");
+            assert!(rules.iter().any(|x| x["id"] == rule), "{rule} declared");
+            assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri");
+            assert!(
+                !uri.is_empty()
+                    && !uri.starts_with('/')
+                    && !uri.starts_with("file:")
+                    && !uri.contains("/tmp/")
+                    && !uri.contains("shared/corpus"),
+                "not a relative, host-independent uri: {uri}"
+            );
+            assert!(
+                r["partialFingerprints"]
+                    .as_object()
+                    .is_some_and(|p| !p.is_empty()),
+                "{r}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sarif_of_a_firmware_assessment_is_ready_for_code_scanning() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sarif = tmp.path().join("out.sarif");
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--firmware",
+        &image,
+        "--report",
+        s(&sarif),
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_sarif_for_code_scanning(&sarif);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("read")).expect("json");
+    let run = &log["runs"][0];
+    let fw: Vec<&serde_json::Value> = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| {
+            r["ruleId"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("check/fw-"))
+        })
+        .collect();
+    assert!(!fw.is_empty());
+    for r in &fw {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("uri");
+        assert!(uri.starts_with("trendnet-tew733gr.squashfs!/"), "{uri}");
+        assert!(
+            r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .is_some_and(|n| n.contains("squashfs")),
+            "{r}"
+        );
+        assert!(
+            r["partialFingerprints"]["touchstone/v1"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("fp1:"))
+        );
+    }
+    // Rules of built-in checks carry what / why / fix.
+    let rule = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "check/fw-cmdline-credentials")
+        .expect("rule");
+    let help = rule["help"]["text"].as_str().expect("help");
+    assert!(
+        help.contains("What:") && help.contains("Why:") && help.contains("Fix:"),
+        "{help}"
+    );
+}
+
+#[test]
+fn junit_passes_the_jenkins_schema() {
+    let Some(xsd) = schema("junit-jenkins-10.xsd") else {
+        return;
+    };
+    if !have(
+        "xmllint (libxml2-utils)",
+        Command::new("xmllint").arg("--version"),
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let findings = findings_file(tmp.path(), "f.json", &[TELNET, SSH]);
+    let xml = tmp.path().join("junit.xml");
+    touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&findings),
+        "--report",
+        s(&xml),
+    ]);
+    let o = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&xml)
+        .output()
+        .expect("xmllint runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
