@@ -12,7 +12,9 @@
 //! | SARIF 2.1.0 (code scanning) | [`sarif::render`] |
 //! | JUnit XML (CI test summaries) | [`junit::render`] |
 //!
-//! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
+//! [`cyclonedx::render`] writes CycloneDX 1.6 (or 1.5) SBOMs of firmware
+//! images and [`spdx::render`] SPDX 2.3; [`vex`] derives VEX statements from
+//! evidence, written by [`cyclonedx::render_vex`] and [`openvex::render`].
 //! [`diff`] compares two findings files or reports (`touchstone diff`,
 //! `--baseline`, over [`snapshot::Snapshot`]); [`gate`] decides CI exit codes.
 //!
@@ -27,9 +29,12 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod openvex;
 pub mod sarif;
 pub mod snapshot;
+pub mod spdx;
 pub mod terminal;
+pub mod vex;
 
 pub use build::{ReportInputs, build};
 pub use model::{REPORT_SCHEMA, Report};

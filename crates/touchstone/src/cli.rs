@@ -103,6 +103,25 @@ pub(crate) struct DiffArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// CycloneDX 1.5 JSON.
+    #[value(name = "cyclonedx-1.5")]
+    Cyclonedx15,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VexFormat {
+    /// OpenVEX 0.2.0.
+    Openvex,
+    /// CycloneDX 1.6 with vulnerabilities (VEX).
+    Cyclonedx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum DiffFormat {
     /// Text for people.
     Human,
@@ -278,9 +297,22 @@ pub(crate) struct ScanArgs {
     /// Show passwords and secrets in full; by default findings show them redacted.
     #[arg(long)]
     pub(crate) show_secrets: bool,
-    /// Also write a CycloneDX 1.5 SBOM (JSON) of the components found.
+    /// Also write an SBOM (JSON) of the components found, with evidence per component.
     #[arg(long, value_name = "FILE")]
     pub(crate) sbom: Option<PathBuf>,
+    /// SBOM format: CycloneDX 1.6, CycloneDX 1.5 or SPDX 2.3.
+    #[arg(long, value_enum, default_value_t = SbomFormat::Cyclonedx)]
+    pub(crate) sbom_format: SbomFormat,
+    /// Also write a VEX document: each matched vulnerability affected, not affected (with the
+    /// evidence that shows it) or under investigation.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vex: Option<PathBuf>,
+    /// VEX format.
+    #[arg(long, value_enum, default_value_t = VexFormat::Openvex)]
+    pub(crate) vex_format: VexFormat,
+    /// Product name in the SBOM and VEX (default: the image's file name).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
     /// Vulnerability data to match components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,

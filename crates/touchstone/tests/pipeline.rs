@@ -636,3 +636,148 @@ fn junit_passes_the_jenkins_schema() {
         .expect("xmllint runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Validate a CycloneDX document with the CycloneDX project's validator.
+fn assert_cyclonedx_valid(path: &Path, version: &str) {
+    if !have(
+        "cyclonedx-python-lib",
+        Command::new("python3").args(["-c", "import cyclonedx.validation.json"]),
+    ) {
+        return;
+    }
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys\nfrom cyclonedx.schema import SchemaVersion\nfrom cyclonedx.validation.json import JsonStrictValidator\n\
+             v = {'1.5': SchemaVersion.V1_5, '1.6': SchemaVersion.V1_6}[sys.argv[2]]\n\
+             e = JsonStrictValidator(v).validate_str(open(sys.argv[1]).read())\n\
+             print('valid' if e is None else str(e)[:2000])",
+        )
+        .arg(path)
+        .arg(version)
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout).trim(),
+        "valid",
+        "{} (CycloneDX {version}): {}",
+        path.display(),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn sbom_and_vex_documents_validate_and_name_the_product() {
+    let Some(image) = corpus("binwalk/rootfs/trendnet-tew733gr.squashfs") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let osv = write(
+        tmp.path(),
+        "osv.json",
+        r#"[{"id": "CVE-2009-3555", "summary": "TLS renegotiation prefix injection",
+             "affected": [{"package": {"name": "openssl"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.9.8l"}]}]}]},
+            {"id": "CVE-2011-2716", "summary": "udhcpc shell metacharacters",
+             "affected": [{"package": {"name": "busybox"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.19.0"}]}]}]}]"#,
+    );
+    let db = tmp.path().join("db.json");
+    let o = touchstone(&["vulndb", "import", s(&osv), "--db", s(&db)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = |name: &str| tmp.path().join(name);
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["firmware", "scan", &image, "--vulndb", s(&db)];
+        args.extend_from_slice(extra);
+        let o = touchstone(&args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    };
+    scan(&[
+        "--sbom",
+        s(&out("a.cdx.json")),
+        "--vex",
+        s(&out("a.openvex.json")),
+        "--name",
+        "TRENDnet TEW-733GR",
+    ]);
+    scan(&[
+        "--sbom",
+        s(&out("b.cdx.json")),
+        "--vex",
+        s(&out("b.vex.cdx.json")),
+        "--vex-format",
+        "cyclonedx",
+    ]);
+    scan(&[
+        "--sbom",
+        s(&out("c.cdx15.json")),
+        "--sbom-format",
+        "cyclonedx-1.5",
+    ]);
+    scan(&["--sbom", s(&out("d.spdx.json")), "--sbom-format", "spdx"]);
+
+    assert_cyclonedx_valid(&out("a.cdx.json"), "1.6");
+    assert_cyclonedx_valid(&out("b.vex.cdx.json"), "1.6");
+    assert_cyclonedx_valid(&out("c.cdx15.json"), "1.5");
+    assert_json_schema_valid("spdx-schema-2.3.json", &out("d.spdx.json"));
+    assert_json_schema_valid("openvex-json-schema.json", &out("a.openvex.json"));
+
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out(name)).expect("read")).expect("json")
+    };
+    let a = read("a.cdx.json");
+    let b = read("b.cdx.json");
+    assert_eq!(a["specVersion"], "1.6");
+    assert_eq!(read("c.cdx15.json")["specVersion"], "1.5");
+    assert_eq!(a["metadata"]["component"]["name"], "TRENDnet TEW-733GR");
+    assert_eq!(
+        b["metadata"]["component"]["name"],
+        "trendnet-tew733gr.squashfs"
+    );
+    assert_ne!(
+        a["serialNumber"], b["serialNumber"],
+        "a fresh serial per document"
+    );
+    let text = std::fs::read_to_string(out("a.cdx.json")).expect("read");
+    assert!(!text.contains("shared/corpus"), "no host path in the SBOM");
+    let openssl = a["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["name"] == "OpenSSL")
+        .expect("OpenSSL");
+    let occurrence = &openssl["evidence"]["occurrences"][0];
+    assert_eq!(
+        occurrence["location"],
+        "trendnet-tew733gr.squashfs!/lib/libcrypto.so.0.9.8"
+    );
+    assert!(occurrence["offset"].is_u64(), "{occurrence}");
+    assert!(
+        occurrence["additionalContext"]
+            .as_str()
+            .is_some_and(|c| c.contains("OpenSSL 0.9.8g")),
+        "{occurrence}"
+    );
+    // Both matched vulnerabilities get a statement; a library and BusyBox
+    // (also init and the shell) are never declared not affected.
+    let vex = read("a.openvex.json");
+    let statuses: Vec<(&str, &str)> = vex["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| {
+            (
+                s["vulnerability"]["name"].as_str().unwrap_or(""),
+                s["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("CVE-2009-3555", "under_investigation")),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("CVE-2011-2716", "under_investigation")),
+        "{statuses:?}"
+    );
+    let spdx = read("d.spdx.json");
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+}

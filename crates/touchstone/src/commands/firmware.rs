@@ -11,7 +11,6 @@ use touchstone_firmware::{Options, Unpacked, unpack, write_to_dir};
 use touchstone_fwchecks::checks::shared_key::across;
 use touchstone_fwchecks::components::Date;
 use touchstone_fwchecks::image::{ImageScan, ScanOptions, scan_image};
-use touchstone_report::cyclonedx::SbomImage;
 
 use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
 use crate::output::Ui;
@@ -197,6 +196,7 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
     let mut scans = scan_images(&args.images, args.show_secrets, args.vulndb.as_deref(), ui)?;
+    super::sbom::write(&scans, args, ui)?;
     if args.gate.baseline.is_some() {
         for s in &mut scans {
             s.findings =
@@ -213,27 +213,6 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
         .flat_map(|s| s.components.iter().cloned())
         .collect();
     let shared = across(&scans);
-    if let Some(path) = &args.sbom {
-        let images = scans
-            .iter()
-            .map(|s| {
-                Ok(SbomImage {
-                    name: s.image.clone(),
-                    sha256: touchstone_project::hash_file(Path::new(&s.image))
-                        .with_context(|| format!("cannot hash `{}`", s.image))?,
-                    components: s.components.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let bom = touchstone_report::cyclonedx::render(
-            &images,
-            env!("CARGO_PKG_VERSION"),
-            &crate::output::timestamp(),
-        );
-        touchstone_project::write_atomically(path, bom.as_bytes())
-            .with_context(|| format!("cannot write SBOM `{}`", path.display()))?;
-        ui.err_line(&format!("wrote {}", path.display()));
-    }
     match args.format {
         Format::Json => ui.out(&findings_to_json(&set))?,
         Format::Human => {

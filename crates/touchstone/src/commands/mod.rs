@@ -10,6 +10,7 @@ mod misc;
 mod mitm;
 mod passwords;
 mod probe;
+mod sbom;
 mod security_txt;
 mod validate;
 mod vulndb;

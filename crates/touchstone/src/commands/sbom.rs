@@ -1,0 +1,177 @@
+//! `firmware scan --sbom` / `--vex`: write the SBOM and VEX documents of
+//! scanned images (the formats are `touchstone_report::{cyclonedx, spdx,
+//! openvex, vex}`; this reads hashes, matches vulnerabilities offline and
+//! writes files).
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use touchstone_fwchecks::image::ImageScan;
+use touchstone_report::cyclonedx::{DocInfo, SbomImage, SpecVersion, render, render_vex};
+use touchstone_report::vex::{BootFacts, Match, statements};
+
+use crate::cli::{SbomFormat, ScanArgs, VexFormat};
+use crate::output::Ui;
+
+fn write_file(path: &Path, text: &str, what: &str, ui: &Ui) -> Result<()> {
+    touchstone_project::write_atomically(path, text.as_bytes())
+        .with_context(|| format!("cannot write {what} `{}`", path.display()))?;
+    ui.err_line(&format!("wrote {}", path.display()));
+    Ok(())
+}
+
+/// The product's name: `--name`, else the image's file name.
+fn product_name(args: &ScanArgs, scans: &[ImageScan]) -> String {
+    if let Some(n) = &args.name {
+        return n.clone();
+    }
+    match scans {
+        [one] => Path::new(&one.image)
+            .file_name()
+            .map_or_else(|| one.image.clone(), |n| n.to_string_lossy().into_owned()),
+        _ => "firmware".to_owned(),
+    }
+}
+
+/// What the boot sequence of a scanned image starts, resolved to files
+/// inside the image: a bare program name is looked up in the usual program
+/// directories, and links (busybox applets) are followed.
+fn boot_facts(scan: &ImageScan) -> BootFacts {
+    const DIRS: [&str; 6] = [
+        "/sbin/",
+        "/usr/sbin/",
+        "/bin/",
+        "/usr/bin/",
+        "/usr/local/sbin/",
+        "/usr/local/bin/",
+    ];
+    let mut facts = BootFacts {
+        started: Vec::new(),
+        complete: true,
+        daemons: touchstone_fwchecks::boot::NETWORK_DAEMONS
+            .iter()
+            .map(|d| (*d).to_owned())
+            .collect(),
+    };
+    for f in scan
+        .findings
+        .iter()
+        .filter(|f| f.check == "fw-boot-service")
+    {
+        let Some(program) = f
+            .evidence
+            .as_deref()
+            .and_then(|e| e.split_whitespace().next())
+        else {
+            facts.complete = false;
+            continue;
+        };
+        let candidates: Vec<String> = if program.starts_with('/') {
+            vec![program.to_owned()]
+        } else {
+            DIRS.iter().map(|d| format!("{d}{program}")).collect()
+        };
+        let resolved = scan
+            .unpacked
+            .trees
+            .iter()
+            .find_map(|t| candidates.iter().find_map(|c| t.canonical(c).ok()));
+        match resolved {
+            Some(path) => facts.started.push((path, f.clone())),
+            None => facts.complete = false,
+        }
+    }
+    facts
+}
+
+/// Write what `--sbom` and `--vex` ask for.
+pub(crate) fn write(scans: &[ImageScan], args: &ScanArgs, ui: &Ui) -> Result<()> {
+    if args.sbom.is_none() && args.vex.is_none() {
+        return Ok(());
+    }
+    let images = scans
+        .iter()
+        .map(|s| {
+            Ok(SbomImage {
+                name: s.image.clone(),
+                sha256: touchstone_project::hash_file(Path::new(&s.image))
+                    .with_context(|| format!("cannot hash `{}`", s.image))?,
+                components: s.components.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let product = product_name(args, scans);
+    let timestamp = crate::output::timestamp();
+    if let Some(path) = &args.sbom {
+        let serial = uuid::Uuid::new_v4().to_string();
+        let doc = DocInfo {
+            product: &product,
+            product_version: None,
+            serial: &serial,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            timestamp: &timestamp,
+        };
+        let text = match args.sbom_format {
+            SbomFormat::Cyclonedx => render(&images, &doc, SpecVersion::V1_6),
+            SbomFormat::Cyclonedx15 => render(&images, &doc, SpecVersion::V1_5),
+            SbomFormat::Spdx => touchstone_report::spdx::render(&images, &doc),
+        };
+        write_file(path, &text, "SBOM", ui)?;
+    }
+    if let Some(path) = &args.vex {
+        let db = super::vulndb::load(args.vulndb.as_deref(), ui)?;
+        if db.is_none() {
+            ui.err_line(
+                "warning: no vulnerability data: the VEX document has no statements\n  hint: `touchstone vulndb import FILE...` or --vulndb FILE",
+            );
+        }
+        let mut matches = Vec::new();
+        if let Some(db) = &db {
+            for (i, image) in images.iter().enumerate() {
+                for (j, c) in image.components.iter().enumerate() {
+                    let Some(version) = &c.version else { continue };
+                    // The package name of the purl is the component id the vulnerability data uses.
+                    let id = c
+                        .purl
+                        .as_deref()
+                        .and_then(|p| p.rsplit('/').next())
+                        .and_then(|p| p.split('@').next())
+                        .unwrap_or(&c.name);
+                    let mut entries = db.matches(id, version);
+                    if entries.is_empty() {
+                        entries = db.matches(&c.name, version);
+                    }
+                    for e in entries {
+                        matches.push(Match {
+                            image: i,
+                            component: j,
+                            vulnerability: e.id.clone(),
+                            aliases: e.aliases.clone(),
+                            summary: e.summary.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        let boot: Vec<BootFacts> = scans.iter().map(boot_facts).collect();
+        let list = statements(&images, &matches, &boot);
+        let serial = uuid::Uuid::new_v4().to_string();
+        let doc = DocInfo {
+            product: &product,
+            product_version: None,
+            serial: &serial,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            timestamp: &timestamp,
+        };
+        let text = match args.vex_format {
+            VexFormat::Openvex => touchstone_report::openvex::render(
+                &list,
+                &doc,
+                "touchstone (automated, from evidence)",
+            ),
+            VexFormat::Cyclonedx => render_vex(&images, &list, &doc, SpecVersion::V1_6),
+        };
+        write_file(path, &text, "VEX document", ui)?;
+    }
+    Ok(())
+}
