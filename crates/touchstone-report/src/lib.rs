@@ -15,6 +15,8 @@
 //! [`cyclonedx::render`] writes CycloneDX 1.6 (or 1.5) SBOMs of firmware
 //! images and [`spdx::render`] SPDX 2.3; [`vex`] derives VEX statements from
 //! evidence, written by [`cyclonedx::render_vex`] and [`openvex::render`].
+//! [`oscal`] writes the catalogue as an OSCAL catalog and an assessment as
+//! OSCAL assessment-results.
 //! [`diff`] compares two findings files or reports (`touchstone diff`,
 //! `--baseline`, over [`snapshot::Snapshot`]); [`gate`] decides CI exit codes.
 //!
@@ -30,6 +32,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod openvex;
+pub mod oscal;
 pub mod sarif;
 pub mod snapshot;
 pub mod spdx;

@@ -389,6 +389,8 @@ pub(crate) enum ReportFormat {
     Sarif,
     /// JUnit XML for CI test summaries.
     Junit,
+    /// OSCAL 1.0 assessment-results (JSON) for GRC tools.
+    Oscal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -416,7 +418,7 @@ pub(crate) struct AssessArgs {
     #[arg(long = "findings", value_name = "FILE")]
     pub(crate) findings: Vec<PathBuf>,
     /// Write a report file; the format follows the extension (.html, .json, .md, .sarif,
-    /// .xml for JUnit, .txt) or an explicit FORMAT=PATH (html=out.html). Repeatable.
+    /// .xml for JUnit, .txt) or an explicit FORMAT=PATH (html=out.html, oscal=results.json). Repeatable.
     #[arg(long = "report", value_name = "PATH")]
     pub(crate) reports: Vec<String>,
     /// What to print on stdout.
@@ -512,6 +514,8 @@ pub(crate) enum CatalogCommand {
     },
     /// Check the embedded catalogue's consistency.
     Lint,
+    /// The edition as an OSCAL 1.0 catalog (JSON): provisions as controls, TS 103 701 cases as parts.
+    Oscal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

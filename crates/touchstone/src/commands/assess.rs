@@ -29,6 +29,7 @@ fn parse_target(spec: &str) -> Result<Target> {
         "txt" | "text" | "human" => Some(ReportFormat::Human),
         "sarif" => Some(ReportFormat::Sarif),
         "xml" | "junit" => Some(ReportFormat::Junit),
+        "oscal" => Some(ReportFormat::Oscal),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -62,6 +63,10 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Html => html::render(report),
         ReportFormat::Sarif => sarif::render_with_help(report, &super::diff::rule_help()),
         ReportFormat::Junit => junit::render(report),
+        ReportFormat::Oscal => touchstone_report::oscal::assessment_results(
+            report,
+            &format!("touchstone-catalog-{}.oscal.json", report.standard.edition),
+        ),
     }
 }
 
