@@ -192,7 +192,7 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
         })
         .collect();
 
-    Report {
+    let mut report = Report {
         schema: REPORT_SCHEMA.to_owned(),
         tool: ToolInfo {
             name: "touchstone".to_owned(),
@@ -285,5 +285,12 @@ pub fn build(inputs: &ReportInputs<'_>) -> Report {
             .map(|d| d.to_string().trim_start_matches("warning: ").to_owned())
             .collect(),
         notes: a.notes.clone(),
-    }
+        regulatory: None,
+    };
+    report.regulatory = Some(crate::regulatory::build(
+        catalog,
+        edition,
+        &report.provisions,
+    ));
+    report
 }

@@ -33,6 +33,7 @@ pub mod markdown;
 pub mod model;
 pub mod openvex;
 pub mod oscal;
+pub mod regulatory;
 pub mod sarif;
 pub mod snapshot;
 pub mod spdx;

@@ -44,6 +44,9 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Remarks about the inputs.
     pub notes: Vec<String>,
+    /// Regulatory views: per scheme, each requirement with its provisions and status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulatory: Option<Vec<crate::regulatory::SchemeSection>>,
 }
 
 /// Tool name and versions.

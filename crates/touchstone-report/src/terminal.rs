@@ -185,6 +185,7 @@ pub fn render(report: &Report, color: Color) -> String {
             ))
         );
     }
+    out.push_str(&crate::regulatory::terminal(report));
     let _ = writeln!(out, "{}", p.dim(&s.disclaimer));
     out
 }

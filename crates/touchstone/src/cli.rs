@@ -450,6 +450,9 @@ pub(crate) struct AssessArgs {
     /// An earlier JSON report or findings file: --fail-on counts only what is new since it.
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
+    /// Show only one scheme's regulatory view (every report format has all four by default).
+    #[arg(long, value_parser = ["psti", "en18031", "cra", "nistir"])]
+    pub(crate) view: Option<String>,
 }
 
 fn percent(text: &str) -> Result<f64, String> {

@@ -828,3 +828,63 @@ fn oscal_catalog_and_assessment_results_validate() {
         .expect("5.6-1");
     assert_eq!(f["target"]["status"]["state"], "not-satisfied");
 }
+
+#[test]
+fn regulatory_views_in_every_report_format() {
+    let o = touchstone(&["assess", "examples/smart-plug", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let ids: Vec<&str> = v["regulatory"]
+        .as_array()
+        .expect("regulatory")
+        .iter()
+        .map(|s| s["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["uk-psti", "en18031", "cra", "nistir8259a"]);
+    for format in ["markdown", "html", "human"] {
+        let o = touchstone(&["assess", "examples/smart-plug", "--format", format]);
+        let out = stdout(&o);
+        assert!(out.contains("UK PSTI"), "{format}");
+        assert!(
+            out.contains("NISTIR 8259A") || out.contains("8259A"),
+            "{format}"
+        );
+    }
+    // One scheme with --view; a requirement passes only when every mapped provision does.
+    let findings_dir = tempfile::tempdir().expect("tmp");
+    let f = findings_file(
+        findings_dir.path(),
+        "f.json",
+        &[
+            r#"{"check": "fw-default-password", "severity": "critical", "provisions": ["5.1-1"], "location": {"kind": "firmware", "image": "fw.bin", "path": "/etc/shadow", "layers": []}, "message": "root has the password admin", "evidence": "root:admin"}"#,
+        ],
+    );
+    let o = touchstone(&[
+        "assess",
+        "examples/smart-plug",
+        "--findings",
+        s(&f),
+        "--view",
+        "psti",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let sections = v["regulatory"].as_array().expect("regulatory");
+    assert_eq!(sections.len(), 1);
+    let reqs = sections[0]["requirements"]
+        .as_array()
+        .expect("requirements");
+    let status = |id: &str| {
+        reqs.iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["status"].as_str().unwrap_or("").to_owned())
+    };
+    assert_eq!(status("PSTI-1").as_deref(), Some("FAIL"));
+    assert_eq!(status("PSTI-2").as_deref(), Some("PASS"));
+    let psti1 = reqs.iter().find(|r| r["id"] == "PSTI-1").expect("PSTI-1");
+    assert_eq!(psti1["provisions"][0]["basis"], "official");
+    let o = touchstone(&["assess", "examples/smart-plug", "--view", "psti"]);
+    assert!(stdout(&o).contains("PSTI-2"), "{}", stdout(&o));
+    let o = touchstone(&["assess", "examples/smart-plug", "--view", "gdpr"]);
+    assert_eq!(code(&o), 2);
+}

@@ -154,7 +154,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     });
     let project_name = args.dir.display().to_string();
     let generated_at = timestamp();
-    let report = build(&ReportInputs {
+    let mut report = build(&ReportInputs {
         catalog,
         project: &project,
         project_name: &project_name,
@@ -164,6 +164,12 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         generated_at: &generated_at,
     });
 
+    if let Some(view) = &args.view {
+        report.regulatory = report
+            .regulatory
+            .take()
+            .and_then(|r| touchstone_report::regulatory::select(r, view));
+    }
     for t in &targets {
         let text = render(&report, t.format, false);
         touchstone_project::write_atomically(&t.path, text.as_bytes())
