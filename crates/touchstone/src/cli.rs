@@ -251,6 +251,9 @@ pub(crate) enum VulndbCommand {
         /// Where the data is kept (default: $TOUCHSTONE_VULNDB, else ~/.local/share/touchstone/vulndb.json).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Output format of the confirmation.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Say what data is imported and when.
     Show {

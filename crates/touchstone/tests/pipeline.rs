@@ -323,6 +323,24 @@ fn data_commands_answer_json() {
             .as_str()
             .is_some_and(|h| h.contains("vulndb import"))
     );
+    let osv = write(
+        tmp.path(),
+        "osv.json",
+        r#"{"id": "CVE-2014-0160", "summary": "Heartbleed", "affected": [{"package": {"name": "openssl"}, "versions": ["1.0.1f"]}]}"#,
+    );
+    let imported = tmp.path().join("db.json");
+    let o = touchstone(&[
+        "vulndb",
+        "import",
+        s(&osv),
+        "--db",
+        s(&imported),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["entries"], 1);
     let o = touchstone(&["vulndb", "show", "--db", s(&db)]);
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("no vulnerability data imported"));

@@ -52,7 +52,7 @@ pub(crate) fn load(explicit: Option<&Path>, ui: &Ui) -> Result<Option<VulnDb>> {
 
 pub(crate) fn run(cmd: &VulndbCommand, ui: &Ui) -> Result<ExitCode> {
     match cmd {
-        VulndbCommand::Import { files, db } => {
+        VulndbCommand::Import { files, db, format } => {
             let path = db
                 .clone()
                 .or_else(default_path)
@@ -79,11 +79,19 @@ pub(crate) fn run(cmd: &VulndbCommand, ui: &Ui) -> Result<ExitCode> {
             }
             touchstone_project::write_atomically(&path, serde_json::to_string(&data)?.as_bytes())
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            ui.out(&format!(
-                "imported {} vulnerabilities into {}\n",
-                data.entries.len(),
-                path.display()
-            ))?;
+            match format {
+                Format::Json => ui.out(&super::to_json(&serde_json::json!({
+                    "path": path.display().to_string(),
+                    "imported_at": data.imported_at,
+                    "sources": data.sources,
+                    "entries": data.entries.len(),
+                }))?)?,
+                Format::Human => ui.out(&format!(
+                    "imported {} vulnerabilities into {}\n",
+                    data.entries.len(),
+                    path.display()
+                ))?,
+            }
         }
         VulndbCommand::Show { db, format } => {
             let path = db
