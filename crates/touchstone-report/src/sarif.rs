@@ -82,8 +82,36 @@ fn ics_location() -> Value {
     json!({"physicalLocation": {"artifactLocation": {"uri": "ics.toml", "uriBaseId": "PROJECTROOT"}}})
 }
 
+/// Line and column (1-based) of a finding inside its file, keyed by
+/// [`Finding::fingerprint`]; see [`locate`].
+pub type Regions = std::collections::BTreeMap<String, (u64, u64)>;
+
+/// Where the evidence of a finding is in the text of its file: the first
+/// line that contains the evidence's first line (up to a ` => ` expansion
+/// the checks append), as 1-based line and column. `None` for binary
+/// content, evidence shorter than 3 characters, or no match. At most the
+/// first 4 MiB are searched.
+pub fn locate(content: &[u8], evidence: &str) -> Option<(u64, u64)> {
+    let needle = evidence.lines().next()?.split(" => ").next()?.trim();
+    if needle.len() < 3 {
+        return None;
+    }
+    let content = content.get(..content.len().min(4 << 20))?;
+    if content.contains(&0) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(content);
+    for (i, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let column = line.get(..byte).map_or(0, |p| p.chars().count()) + 1;
+            return Some((i as u64 + 1, column as u64));
+        }
+    }
+    None
+}
+
 /// The location of a finding: never a host path.
-fn finding_location(f: &Finding) -> Value {
+fn finding_location(f: &Finding, region: Option<(u64, u64)>) -> Value {
     match &f.location {
         Some(Location::Firmware {
             image,
@@ -98,7 +126,9 @@ fn finding_location(f: &Finding) -> Value {
             };
             let uri = format!("{}!{inner}", file_name(image));
             let mut physical = json!({"artifactLocation": {"uri": uri}});
-            if let Some(offset) = offset {
+            if let Some((line, column)) = region {
+                physical["region"] = json!({"startLine": line, "startColumn": column});
+            } else if let Some(offset) = offset {
                 physical["region"] = json!({"byteOffset": offset});
             }
             let mut chain: Vec<String> = layers.clone();
@@ -171,7 +201,7 @@ fn check_rule(check: &str, severity: Severity, help: &[RuleHelp]) -> Value {
 }
 
 /// One result for a finding.
-fn finding_result(f: &Finding, baseline_state: Option<&str>) -> Value {
+fn finding_result(f: &Finding, baseline_state: Option<&str>, regions: &Regions) -> Value {
     let mut message = f.message.clone();
     if !f.provisions.is_empty() {
         message.push_str(&format!(" (EN 303 645 {})", f.provisions.join(", ")));
@@ -180,7 +210,7 @@ fn finding_result(f: &Finding, baseline_state: Option<&str>) -> Value {
         "ruleId": format!("check/{}", f.check),
         "level": finding_level(f.severity),
         "message": {"text": message},
-        "locations": [finding_location(f)],
+        "locations": [finding_location(f, regions.get(&f.fingerprint()).copied())],
         "partialFingerprints": {"touchstone/v1": f.fingerprint()},
     });
     if let Some(state) = baseline_state {
@@ -223,11 +253,12 @@ fn log(tool_version: &str, rules: Vec<Value>, results: Vec<Value>, extra: Value)
 
 /// Render the report as a SARIF log with one run, without check help.
 pub fn render(report: &Report) -> String {
-    render_with_help(report, &[])
+    render_with_help(report, &[], &Regions::new())
 }
 
-/// Render the report as a SARIF log with one run; `help` documents checks.
-pub fn render_with_help(report: &Report, help: &[RuleHelp]) -> String {
+/// Render the report as a SARIF log with one run; `help` documents checks,
+/// `regions` gives line and column of findings where known.
+pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -> String {
     let mut rules = Vec::new();
     let mut results = Vec::new();
     for p in &report.provisions {
@@ -293,7 +324,7 @@ pub fn render_with_help(report: &Report, help: &[RuleHelp]) -> String {
         .filter(|f| f.supports == touchstone_core::Supports::Fail)
     {
         push_rule(&mut rules, check_rule(&f.check, f.severity, help));
-        results.push(finding_result(f, None));
+        results.push(finding_result(f, None, regions));
     }
     log(
         &report.tool.version,
@@ -320,7 +351,7 @@ pub fn render_findings(
     let mut results = Vec::new();
     for (f, state) in findings {
         push_rule(&mut rules, check_rule(&f.check, f.severity, help));
-        results.push(finding_result(f, *state));
+        results.push(finding_result(f, *state, &Regions::new()));
     }
     log(
         tool_version,
@@ -328,4 +359,28 @@ pub fn render_findings(
         results,
         json!({"automationDetails": {"id": "touchstone/findings/"}}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+
+    #[test]
+    fn locates_evidence_lines_and_columns() {
+        let script = b"#!/bin/sh\n# start\n  telnetd -l /usr/sbin/login -u admin:$pw &\n";
+        assert_eq!(
+            locate(
+                script,
+                "telnetd -l /usr/sbin/login -u admin:$pw &  =>  telnetd -l ... (redacted)"
+            ),
+            Some((3, 3))
+        );
+        assert_eq!(locate(script, "dropbear"), None);
+        assert_eq!(
+            locate(b"\x7fELF\0telnetd", "telnetd"),
+            None,
+            "binary content"
+        );
+        assert_eq!(locate(script, "sh"), None, "too short to mean anything");
+    }
 }

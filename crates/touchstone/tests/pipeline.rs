@@ -612,6 +612,20 @@ fn sarif_of_a_firmware_assessment_is_ready_for_code_scanning() {
                 .is_some_and(|f| f.starts_with("fp1:"))
         );
     }
+    // Line and column where the evidence is in a text file: the boot
+    // script line the check itself names ("(line 7)").
+    let creds = fw
+        .iter()
+        .find(|r| r["ruleId"] == "check/fw-cmdline-credentials")
+        .expect("fw-cmdline-credentials result");
+    let region = &creds["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 7, "{creds}");
+    assert!(
+        creds["message"]["text"]
+            .as_str()
+            .is_some_and(|m| m.contains("(line 7)"))
+    );
+    assert_eq!(region["startColumn"], 3, "{creds}");
     // Rules of built-in checks carry what / why / fix.
     let rule = run["tool"]["driver"]["rules"]
         .as_array()

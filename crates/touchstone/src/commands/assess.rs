@@ -53,7 +53,7 @@ fn parse_target(spec: &str) -> Result<Target> {
     }
 }
 
-fn render(report: &Report, format: ReportFormat, color: bool) -> String {
+fn render(report: &Report, format: ReportFormat, color: bool, regions: &sarif::Regions) -> String {
     match format {
         ReportFormat::Human => {
             terminal::render(report, if color { Color::Always } else { Color::Never })
@@ -61,7 +61,7 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Json => json::render(report),
         ReportFormat::Markdown => markdown::render(report),
         ReportFormat::Html => html::render(report),
-        ReportFormat::Sarif => sarif::render_with_help(report, &super::diff::rule_help()),
+        ReportFormat::Sarif => sarif::render_with_help(report, &super::diff::rule_help(), regions),
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Oscal => touchstone_report::oscal::assessment_results(
             report,
@@ -118,6 +118,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let mut findings = Vec::new();
+    let mut regions = sarif::Regions::new();
     for rel in &project.findings_files {
         findings.extend(read_findings(&args.dir.join(rel), rel)?);
     }
@@ -145,6 +146,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             ui,
         )?;
         findings.extend(super::firmware::sourced(&scans));
+        regions = super::sbom::regions(&scans);
     }
 
     let assessment = assess(Inputs {
@@ -171,12 +173,12 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             .and_then(|r| touchstone_report::regulatory::select(r, view));
     }
     for t in &targets {
-        let text = render(&report, t.format, false);
+        let text = render(&report, t.format, false, &regions);
         touchstone_project::write_atomically(&t.path, text.as_bytes())
             .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
         ui.err_line(&format!("wrote {}", t.path.display()));
     }
-    ui.out(&render(&report, args.format, ui.color_out))?;
+    ui.out(&render(&report, args.format, ui.color_out, &regions))?;
 
     let gates = touchstone_report::gate::ReportGates {
         fail_on: args.fail_on.severity(),

@@ -84,6 +84,30 @@ fn boot_facts(scan: &ImageScan) -> BootFacts {
     facts
 }
 
+/// Line and column of each firmware finding whose evidence is found in its
+/// (text) file inside the image, for SARIF regions.
+pub(crate) fn regions(scans: &[ImageScan]) -> touchstone_report::sarif::Regions {
+    let mut out = touchstone_report::sarif::Regions::new();
+    for scan in scans {
+        for f in &scan.findings {
+            let (Some(touchstone_core::Location::Firmware { path, .. }), Some(evidence)) =
+                (&f.location, &f.evidence)
+            else {
+                continue;
+            };
+            let found = scan.unpacked.trees.iter().find_map(|t| {
+                t.read(path)
+                    .ok()
+                    .and_then(|content| touchstone_report::sarif::locate(content, evidence))
+            });
+            if let Some(region) = found {
+                out.insert(f.fingerprint(), region);
+            }
+        }
+    }
+    out
+}
+
 /// Write what `--sbom` and `--vex` ask for.
 pub(crate) fn write(scans: &[ImageScan], args: &ScanArgs, ui: &Ui) -> Result<()> {
     if args.sbom.is_none() && args.vex.is_none() {
