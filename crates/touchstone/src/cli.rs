@@ -300,6 +300,21 @@ pub(crate) struct ScanArgs {
     /// Show passwords and secrets in full; by default findings show them redacted.
     #[arg(long)]
     pub(crate) show_secrets: bool,
+    #[command(flatten)]
+    pub(crate) inventory: InventoryArgs,
+    /// Vulnerability data to match components against (default: the imported data, if any).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vulndb: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) gate: FindingsGate,
+}
+
+/// SBOM and VEX outputs of commands that scan firmware.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct InventoryArgs {
     /// Also write an SBOM (JSON) of the components found, with evidence per component.
     #[arg(long, value_name = "FILE")]
     pub(crate) sbom: Option<PathBuf>,
@@ -313,17 +328,9 @@ pub(crate) struct ScanArgs {
     /// VEX format.
     #[arg(long, value_enum, default_value_t = VexFormat::Openvex)]
     pub(crate) vex_format: VexFormat,
-    /// Product name in the SBOM and VEX (default: the image's file name).
+    /// Product name in the SBOM and VEX (default: the project's device, else the image's file name).
     #[arg(long)]
     pub(crate) name: Option<String>,
-    /// Vulnerability data to match components against (default: the imported data, if any).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) vulndb: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub(crate) format: Format,
-    #[command(flatten)]
-    pub(crate) gate: FindingsGate,
 }
 
 /// CI gate options of commands that produce findings.
@@ -436,6 +443,8 @@ pub(crate) struct AssessArgs {
     /// Vulnerability data to match firmware components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) inventory: InventoryArgs,
     /// Probe this live device and feed its findings into the assessment (see `touchstone probe`).
     #[arg(long, value_name = "TARGET")]
     pub(crate) probe: Option<String>,

@@ -578,9 +578,25 @@ fn sarif_of_a_firmware_assessment_is_ready_for_code_scanning() {
         s(&sarif),
         "--fail-on",
         "never",
+        "--sbom",
+        s(&tmp.path().join("sbom.json")),
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_sarif_for_code_scanning(&sarif);
+    // The SBOM of an assessment names the project's device and firmware version.
+    let sbom: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("sbom.json")).expect("sbom written"),
+    )
+    .expect("json");
+    assert_eq!(
+        sbom["metadata"]["component"]["name"],
+        "Lumio Home Ltd (fictional) Lumio SP-20 Smart Plug"
+    );
+    assert_eq!(sbom["metadata"]["component"]["version"], "2.4.1");
+    assert_cyclonedx_valid(&tmp.path().join("sbom.json"), "1.6");
+    let o = touchstone(&["assess", "examples/smart-plug", "--sbom", "x.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--firmware"), "{}", stderr(&o));
     let log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).expect("read")).expect("json");
     let run = &log["runs"][0];

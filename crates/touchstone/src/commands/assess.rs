@@ -103,6 +103,11 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             );
         }
     }
+    if args.firmware.is_empty() && (args.inventory.sbom.is_some() || args.inventory.vex.is_some()) {
+        bail!(
+            "--sbom and --vex describe firmware images\n  hint: add --firmware IMAGE, or use `touchstone firmware scan IMAGE --sbom FILE`"
+        );
+    }
     let baseline = args
         .baseline
         .as_deref()
@@ -147,6 +152,14 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         )?;
         findings.extend(super::firmware::sourced(&scans));
         regions = super::sbom::regions(&scans);
+        let device = format!("{} {}", project.device.maker, project.device.model);
+        super::sbom::write(
+            &scans,
+            &args.inventory,
+            Some((&device, &project.device.firmware_version)),
+            args.vulndb.as_deref(),
+            ui,
+        )?;
     }
 
     let assessment = assess(Inputs {

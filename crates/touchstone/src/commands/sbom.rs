@@ -10,7 +10,7 @@ use touchstone_fwchecks::image::ImageScan;
 use touchstone_report::cyclonedx::{DocInfo, SbomImage, SpecVersion, render, render_vex};
 use touchstone_report::vex::{BootFacts, Match, statements};
 
-use crate::cli::{SbomFormat, ScanArgs, VexFormat};
+use crate::cli::{InventoryArgs, SbomFormat, VexFormat};
 use crate::output::Ui;
 
 fn write_file(path: &Path, text: &str, what: &str, ui: &Ui) -> Result<()> {
@@ -20,10 +20,13 @@ fn write_file(path: &Path, text: &str, what: &str, ui: &Ui) -> Result<()> {
     Ok(())
 }
 
-/// The product's name: `--name`, else the image's file name.
-fn product_name(args: &ScanArgs, scans: &[ImageScan]) -> String {
+/// The product's name: `--name`, else the project's device, else the image's file name.
+fn product_name(args: &InventoryArgs, project: Option<&str>, scans: &[ImageScan]) -> String {
     if let Some(n) = &args.name {
         return n.clone();
+    }
+    if let Some(p) = project {
+        return p.to_owned();
     }
     match scans {
         [one] => Path::new(&one.image)
@@ -109,7 +112,15 @@ pub(crate) fn regions(scans: &[ImageScan]) -> touchstone_report::sarif::Regions 
 }
 
 /// Write what `--sbom` and `--vex` ask for.
-pub(crate) fn write(scans: &[ImageScan], args: &ScanArgs, ui: &Ui) -> Result<()> {
+/// `project` is the device (`maker model`) and its firmware version when
+/// an assessment project is at hand.
+pub(crate) fn write(
+    scans: &[ImageScan],
+    args: &InventoryArgs,
+    project: Option<(&str, &str)>,
+    vulndb: Option<&Path>,
+    ui: &Ui,
+) -> Result<()> {
     if args.sbom.is_none() && args.vex.is_none() {
         return Ok(());
     }
@@ -124,13 +135,18 @@ pub(crate) fn write(scans: &[ImageScan], args: &ScanArgs, ui: &Ui) -> Result<()>
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let product = product_name(args, scans);
+    let product = product_name(args, project.map(|p| p.0), scans);
+    let product_version = if args.name.is_none() {
+        project.map(|p| p.1)
+    } else {
+        None
+    };
     let timestamp = crate::output::timestamp();
     if let Some(path) = &args.sbom {
         let serial = uuid::Uuid::new_v4().to_string();
         let doc = DocInfo {
             product: &product,
-            product_version: None,
+            product_version,
             serial: &serial,
             tool_version: env!("CARGO_PKG_VERSION"),
             timestamp: &timestamp,
@@ -143,7 +159,7 @@ pub(crate) fn write(scans: &[ImageScan], args: &ScanArgs, ui: &Ui) -> Result<()>
         write_file(path, &text, "SBOM", ui)?;
     }
     if let Some(path) = &args.vex {
-        let db = super::vulndb::load(args.vulndb.as_deref(), ui)?;
+        let db = super::vulndb::load(vulndb, ui)?;
         if db.is_none() {
             ui.err_line(
                 "warning: no vulnerability data: the VEX document has no statements\n  hint: `touchstone vulndb import FILE...` or --vulndb FILE",
@@ -182,7 +198,7 @@ pub(crate) fn write(scans: &[ImageScan], args: &ScanArgs, ui: &Ui) -> Result<()>
         let serial = uuid::Uuid::new_v4().to_string();
         let doc = DocInfo {
             product: &product,
-            product_version: None,
+            product_version,
             serial: &serial,
             tool_version: env!("CARGO_PKG_VERSION"),
             timestamp: &timestamp,
