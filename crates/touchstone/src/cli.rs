@@ -39,6 +39,8 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create a new assessment project directory.
