@@ -29,6 +29,17 @@ impl Snapshot {
             })?;
             return Ok(Snapshot::Report(Box::new(report)));
         }
+        // `probe --format json` wraps a findings file in the probe's own
+        // report (same schema, more fields): read its findings part.
+        if schema == touchstone_core::FINDINGS_SCHEMA
+            && parse_findings(text, name).is_err()
+            && let Some(list) = value.get("findings")
+            && let Ok(findings) = serde_json::from_value::<Vec<Finding>>(list.clone())
+        {
+            let mut set = FindingSet::new(None);
+            set.findings = findings;
+            return Ok(Snapshot::Findings(set));
+        }
         parse_findings(text, name)
             .map(Snapshot::Findings)
             .map_err(|e| format!("{e}\nhint: expected a findings file (touchstone.findings/v1) or a JSON report ({REPORT_SCHEMA})"))

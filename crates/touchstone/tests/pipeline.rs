@@ -936,3 +936,104 @@ fn regulatory_views_in_every_report_format() {
     let o = touchstone(&["assess", "examples/smart-plug", "--view", "gdpr"]);
     assert_eq!(code(&o), 2);
 }
+
+/// A minimal FTP greeter on 127.0.94.1:21 (loopback; binding port 21 needs
+/// root, which the test suite runs as): answers the banner, USER and PASS
+/// (always wrong). Stops when the returned guard is dropped.
+struct FtpResponder {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FtpResponder {
+    fn start() -> Option<FtpResponder> {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = match std::net::TcpListener::bind("127.0.94.1:21") {
+            Ok(l) => l,
+            Err(e) => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "cannot bind 127.0.94.1:21 (the suite runs as root): {e}"
+                );
+                eprintln!("SKIPPED: cannot bind 127.0.94.1:21: {e}");
+                return None;
+            }
+        };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming().take(200) {
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let _ = conn.write_all(b"220 (vsFTPd 2.0.1)\r\n");
+                let Ok(read) = conn.try_clone() else { continue };
+                for line in BufReader::new(read).lines().take(20) {
+                    let Ok(line) = line else { break };
+                    let answer: &[u8] = if line.starts_with("USER") {
+                        b"331 Please specify the password.\r\n"
+                    } else if line.starts_with("PASS") {
+                        b"530 Login incorrect.\r\n"
+                    } else {
+                        b"500 Unknown command.\r\n"
+                    };
+                    if conn.write_all(answer).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Some(FtpResponder {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for FtpResponder {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = std::net::TcpStream::connect("127.0.94.1:21");
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn probe_gates_on_severity_and_baseline() {
+    let Some(_ftp) = FtpResponder::start() else {
+        return;
+    };
+    let base = [
+        "probe",
+        "127.0.94.1",
+        "--ports",
+        "21",
+        "--no-credentials",
+        "--brute-force-attempts",
+        "0",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        touchstone(&args)
+    };
+    // Clear-text FTP is a high finding.
+    let o = run(&["--fail-on", "high"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("gate: net-cleartext-service [high]"));
+    let o = run(&["--fail-on", "critical"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["--format", "json"]);
+    assert_eq!(code(&o), 0, "no gate by default");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let baseline = write(tmp.path(), "probe.json", &stdout(&o));
+    // The same device again: nothing new.
+    let o = run(&["--fail-on", "info", "--baseline", s(&baseline)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("already known"), "{}", stderr(&o));
+}
