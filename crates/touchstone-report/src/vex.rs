@@ -6,8 +6,11 @@
 //!   script, inittab, inetd or service manager starts (links followed),
 //!   while the boot analysis did resolve every service that is started
 //!   (`vulnerable_code_not_in_execute_path`, with the evidence as the impact
-//!   statement); a library or a multi-call binary (BusyBox is also init and
-//!   the shell) is never declared not affected;
+//!   statement); or the daemon is started but a live probe that swept every
+//!   TCP port and identified every open service found none of it (the port
+//!   is not reachable: `vulnerable_code_cannot_be_controlled_by_adversary`);
+//!   a library or a multi-call binary (BusyBox is also init and the shell)
+//!   is never declared not affected;
 //! - **affected** with the evidence: the component's program is started at
 //!   boot (the boot line is quoted);
 //! - **under investigation** otherwise (a library, or a program whose start
@@ -95,6 +98,20 @@ pub struct BootFacts {
     /// when started); only such a program can be shown not to run as a
     /// service.
     pub daemons: Vec<String>,
+    /// What a live probe of the device found, when one ran.
+    pub live: Option<LiveFacts>,
+}
+
+/// What a live probe of the running device showed.
+#[derive(Debug, Clone, Default)]
+pub struct LiveFacts {
+    /// The probe's target, for the statement.
+    pub target: String,
+    /// Identified products of every open service (lowercase).
+    pub products: Vec<String>,
+    /// Whether the probe swept every TCP port and identified every open
+    /// service; only then can it show a daemon is not reachable.
+    pub complete: bool,
 }
 
 fn is_program(path: &str) -> bool {
@@ -133,7 +150,25 @@ pub fn statements(images: &[SbomImage], matches: &[Match], boot: &[BootFacts]) -
             .filter(|(p, _)| Some(p.as_str()) == path)
             .map(|(_, f)| f)
             .collect();
+        let unreachable = services.live.as_ref().filter(|l| {
+            l.complete && {
+                let name = c.name.to_ascii_lowercase();
+                !l.products
+                    .iter()
+                    .any(|p| p.contains(&name) || name.contains(p.as_str()))
+            }
+        });
         let (status, justification, detail) = match (program.map(file_name), started.first()) {
+            (Some(p), Some(f)) if unreachable.is_some() => (
+                Status::NotAffected,
+                Some("vulnerable_code_cannot_be_controlled_by_adversary"),
+                format!(
+                    "`{p}` is started during boot ({}), but the live probe of {} swept every TCP port and identified every open service, and none is {}",
+                    f.evidence.as_deref().unwrap_or(""),
+                    unreachable.map_or("", |l| l.target.as_str()),
+                    c.name
+                ),
+            ),
             (_, Some(f)) => (
                 Status::Affected,
                 None,

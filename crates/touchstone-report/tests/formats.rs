@@ -4,7 +4,7 @@
 
 use touchstone_core::{Component, Finding, Location, Severity, Supports};
 use touchstone_report::cyclonedx::{DocInfo, SbomImage, SpecVersion, render, render_vex};
-use touchstone_report::vex::{BootFacts, Match, Status, statements};
+use touchstone_report::vex::{BootFacts, LiveFacts, Match, Status, statements};
 
 fn component(name: &str, version: &str, path: &str, offset: Option<u64>) -> Component {
     Component {
@@ -69,6 +69,7 @@ fn facts(started: &[(&str, &str)]) -> BootFacts {
             .collect(),
         complete: true,
         daemons: vec!["dropbear".into(), "lighttpd".into(), "telnetd".into()],
+        live: None,
     }
 }
 
@@ -118,6 +119,32 @@ fn vex_status_follows_the_evidence() {
     unsure.complete = false;
     let list = statements(&images, &matches(), &[unsure]);
     assert_eq!(list[2].status, Status::UnderInvestigation);
+    // Started, but a complete live probe found no Dropbear: not reachable.
+    let mut probed = facts(&[("/usr/sbin/dropbear", "dropbear")]);
+    probed.live = Some(LiveFacts {
+        target: "192.0.2.7".into(),
+        products: vec!["lighttpd".into()],
+        complete: true,
+    });
+    let list = statements(&images, &matches(), &[probed.clone()]);
+    assert_eq!(list[1].status, Status::NotAffected);
+    assert_eq!(
+        list[1].justification,
+        Some("vulnerable_code_cannot_be_controlled_by_adversary")
+    );
+    // An incomplete probe (some ports or services unknown) shows nothing.
+    if let Some(l) = probed.live.as_mut() {
+        l.complete = false;
+    }
+    let list = statements(&images, &matches(), &[probed.clone()]);
+    assert_eq!(list[1].status, Status::Affected);
+    // A probe that found Dropbear: affected.
+    if let Some(l) = probed.live.as_mut() {
+        l.complete = true;
+        l.products = vec!["dropbear sshd".into()];
+    }
+    let list = statements(&images, &matches(), &[probed]);
+    assert_eq!(list[1].status, Status::Affected);
     // Without any boot evidence neither.
     let list = statements(&images, &matches(), &[facts(&[])]);
     assert_eq!(list[2].status, Status::UnderInvestigation);

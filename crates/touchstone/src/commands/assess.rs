@@ -130,8 +130,14 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     for path in &args.findings {
         findings.extend(read_findings(path, &path.display().to_string())?);
     }
+    let mut live = None;
     if let Some(target) = &args.probe {
         let report = super::probe::probe(target, &args.probe_options, ui)?;
+        live = Some(super::sbom::live_facts(
+            target,
+            &report,
+            args.probe_options.ports.is_empty(),
+        ));
         findings.extend(
             report
                 .finding_set()
@@ -158,6 +164,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             &args.inventory,
             Some((&device, &project.device.firmware_version)),
             args.vulndb.as_deref(),
+            live.as_ref(),
             ui,
         )?;
     }

@@ -196,7 +196,14 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
     let mut scans = scan_images(&args.images, args.show_secrets, args.vulndb.as_deref(), ui)?;
-    super::sbom::write(&scans, &args.inventory, None, args.vulndb.as_deref(), ui)?;
+    super::sbom::write(
+        &scans,
+        &args.inventory,
+        None,
+        args.vulndb.as_deref(),
+        None,
+        ui,
+    )?;
     if args.gate.baseline.is_some() {
         for s in &mut scans {
             s.findings =

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use touchstone_fwchecks::image::ImageScan;
 use touchstone_report::cyclonedx::{DocInfo, SbomImage, SpecVersion, render, render_vex};
-use touchstone_report::vex::{BootFacts, Match, statements};
+use touchstone_report::vex::{BootFacts, LiveFacts, Match, statements};
 
 use crate::cli::{InventoryArgs, SbomFormat, VexFormat};
 use crate::output::Ui;
@@ -39,7 +39,7 @@ fn product_name(args: &InventoryArgs, project: Option<&str>, scans: &[ImageScan]
 /// What the boot sequence of a scanned image starts, resolved to files
 /// inside the image: a bare program name is looked up in the usual program
 /// directories, and links (busybox applets) are followed.
-fn boot_facts(scan: &ImageScan) -> BootFacts {
+fn boot_facts(scan: &ImageScan, live: Option<&LiveFacts>) -> BootFacts {
     const DIRS: [&str; 6] = [
         "/sbin/",
         "/usr/sbin/",
@@ -55,6 +55,7 @@ fn boot_facts(scan: &ImageScan) -> BootFacts {
             .iter()
             .map(|d| (*d).to_owned())
             .collect(),
+        live: live.cloned(),
     };
     for f in scan
         .findings
@@ -119,6 +120,7 @@ pub(crate) fn write(
     args: &InventoryArgs,
     project: Option<(&str, &str)>,
     vulndb: Option<&Path>,
+    live: Option<&LiveFacts>,
     ui: &Ui,
 ) -> Result<()> {
     if args.sbom.is_none() && args.vex.is_none() {
@@ -193,7 +195,7 @@ pub(crate) fn write(
                 }
             }
         }
-        let boot: Vec<BootFacts> = scans.iter().map(boot_facts).collect();
+        let boot: Vec<BootFacts> = scans.iter().map(|s| boot_facts(s, live)).collect();
         let list = statements(&images, &matches, &boot);
         let serial = uuid::Uuid::new_v4().to_string();
         let doc = DocInfo {
@@ -214,4 +216,32 @@ pub(crate) fn write(
         write_file(path, &text, "VEX document", ui)?;
     }
     Ok(())
+}
+
+/// What a probe showed, for VEX: complete only when every TCP port was
+/// swept (no `--ports`) and every open service was identified.
+pub(crate) fn live_facts(
+    target: &str,
+    report: &touchstone_probe::ProbeReport,
+    swept_all: bool,
+) -> LiveFacts {
+    let products: Vec<String> = report
+        .services
+        .iter()
+        .map(|s| {
+            s.product
+                .clone()
+                .unwrap_or_else(|| s.service.clone())
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let identified = report
+        .services
+        .iter()
+        .all(|s| s.product.is_some() && s.service != "unknown");
+    LiveFacts {
+        target: target.to_owned(),
+        products,
+        complete: swept_all && identified && !report.plan.iter().any(|_| true),
+    }
 }
