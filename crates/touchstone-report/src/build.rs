@@ -296,7 +296,7 @@ pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
         })
         .collect();
 
-    Report {
+    let mut report = Report {
         schema: REPORT_SCHEMA.to_owned(),
         tool: ToolInfo {
             name: "touchstone".to_owned(),
@@ -475,7 +475,14 @@ pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
             rows.dedup_by(|x, y| x.check == y.check);
             rows
         },
-    }
+        regulatory: None,
+    };
+    report.regulatory = Some(crate::regulatory::build(
+        catalog,
+        edition,
+        &report.provisions,
+    ));
+    report
 }
 
 fn deliverable(

@@ -462,6 +462,7 @@ pub fn render(report: &Report) -> String {
         out.push_str(&provision_html(p));
     }
 
+    out.push_str(&crate::regulatory::html(report));
     if !report.findings.is_empty() {
         out.push_str("\n<h2>Findings</h2><table><thead><tr><th>Id</th><th>Check</th><th>Severity</th><th>Supports</th><th>Bears on</th><th>Location</th><th>Message and evidence</th></tr></thead><tbody>");
         for f in &report.findings {

@@ -13,7 +13,13 @@
 //! | JUnit XML (CI test summaries) | [`junit::render`] |
 //! | PDF deliverable (cover, page x of y, sign-off, annexes, embedded attachments) | [`pdf::render`] |
 //!
-//! [`cyclonedx::render`] writes CycloneDX 1.5 SBOMs of firmware images.
+//! [`cyclonedx::render`] writes CycloneDX 1.6 (or 1.5) SBOMs of firmware
+//! images and [`spdx::render`] SPDX 2.3; [`vex`] derives VEX statements from
+//! evidence, written by [`cyclonedx::render_vex`] and [`openvex::render`].
+//! [`oscal`] writes the catalogue as an OSCAL catalog and an assessment as
+//! OSCAL assessment-results.
+//! [`diff`] compares two findings files or reports (`touchstone diff`,
+//! `--baseline`, over [`snapshot::Snapshot`]); [`gate`] decides CI exit codes.
 //!
 //! Renderers are pure functions from the model to text; the text formats
 //! escape every piece of report text with the helper of their syntax in
@@ -21,15 +27,23 @@
 
 mod build;
 pub mod cyclonedx;
+pub mod diff;
 pub mod escape;
+pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod openvex;
+pub mod oscal;
 pub mod pdf;
+pub mod regulatory;
 pub mod sarif;
+pub mod snapshot;
+pub mod spdx;
 pub mod terminal;
+pub mod vex;
 
 pub use build::{Extras, ReportInputs, build, build_with};
 pub use model::{REPORT_SCHEMA, Report};

@@ -233,6 +233,7 @@ pub fn render(report: &Report) -> String {
         );
     }
 
+    out.push_str(&crate::regulatory::markdown(report));
     if !report.findings.is_empty() {
         let _ = writeln!(out, "## Findings\n");
         let _ = writeln!(

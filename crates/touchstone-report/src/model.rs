@@ -62,6 +62,9 @@ pub struct Report {
     /// What / why / how to fix, for every check with a finding in the report.
     #[serde(default)]
     pub advice: Vec<AdviceRow>,
+    /// Regulatory views: per scheme, each requirement with its provisions and status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regulatory: Option<Vec<crate::regulatory::SchemeSection>>,
 }
 
 /// One disposition with its effect.

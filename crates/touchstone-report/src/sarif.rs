@@ -2,14 +2,47 @@
 //!
 //! One result per failing or inconclusive test case, plus one per failing
 //! finding. GitHub rejects a whole file when a result lacks a physical
-//! location, so results about the device are anchored to the project's
-//! `ics.toml` (the declaration the verdict is about) and firmware findings to
-//! their path inside the image.
+//! location, so every result has one, and none is a host path:
+//!
+//! - a firmware finding points into the image: `IMAGE!/etc/init.d/rcS`
+//!   (the image's file name, `!`, the path inside its root file system),
+//!   with the chain of layers that led there as a logical location;
+//! - results about the device (test cases, network findings) point at the
+//!   project's `ics.toml`, relative to the project (`uriBaseId`
+//!   `PROJECTROOT`), and a network finding names its endpoint as a logical
+//!   location;
+//! - a document finding keeps a URL; a file path keeps only its file name.
+//!
+//! Rules carry help (what the check looks at, why it matters, how to fix
+//! it) when the caller passes it ([`RuleHelp`], from the check registries of
+//! the firmware checks and the probe), and every finding result carries
+//! `partialFingerprints` from [`Finding::fingerprint`], so code scanning
+//! tracks a result across renamed images and new builds. [`render_findings`]
+//! writes findings alone (for `touchstone diff`), with `baselineState`.
 
 use serde_json::{Value, json};
-use touchstone_core::{Location, Severity, Verdict};
+use touchstone_core::{Finding, Location, Severity, Verdict};
 
 use crate::model::Report;
+use crate::snapshot::report_findings;
+
+/// Documentation of a check, for a SARIF rule's help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleHelp {
+    /// Check id, for instance `fw-telnet-service`.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// What it checks.
+    pub what: String,
+    /// Why it matters (may be empty).
+    pub why: String,
+    /// How to fix what it finds (may be empty).
+    pub fix: String,
+}
+
+/// The SARIF schema URI written into every log.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 fn security_severity(s: Option<Severity>) -> &'static str {
     match s {
@@ -29,9 +62,203 @@ fn level(v: Verdict, modal: &str) -> &'static str {
     }
 }
 
-/// Render the report as a SARIF log with one run.
+fn finding_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        _ => "note",
+    }
+}
+
+/// The last component of a path, without directories (`/home/a/fw.bin` is `fw.bin`).
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(path)
+}
+
+/// The project-relative anchor of results about the device.
+fn ics_location() -> Value {
+    json!({"physicalLocation": {"artifactLocation": {"uri": "ics.toml", "uriBaseId": "PROJECTROOT"}}})
+}
+
+/// Line and column (1-based) of a finding inside its file, keyed by
+/// [`Finding::fingerprint`]; see [`locate`].
+pub type Regions = std::collections::BTreeMap<String, (u64, u64)>;
+
+/// Where the evidence of a finding is in the text of its file: the first
+/// line that contains the evidence's first line (up to a ` => ` expansion
+/// the checks append), as 1-based line and column. `None` for binary
+/// content, evidence shorter than 3 characters, or no match. At most the
+/// first 4 MiB are searched.
+pub fn locate(content: &[u8], evidence: &str) -> Option<(u64, u64)> {
+    let needle = evidence.lines().next()?.split(" => ").next()?.trim();
+    if needle.len() < 3 {
+        return None;
+    }
+    let content = content.get(..content.len().min(4 << 20))?;
+    if content.contains(&0) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(content);
+    for (i, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let column = line.get(..byte).map_or(0, |p| p.chars().count()) + 1;
+            return Some((i as u64 + 1, column as u64));
+        }
+    }
+    None
+}
+
+/// The location of a finding: never a host path.
+fn finding_location(f: &Finding, region: Option<(u64, u64)>) -> Value {
+    match &f.location {
+        Some(Location::Firmware {
+            image,
+            path,
+            layers,
+            offset,
+        }) => {
+            let inner = if path.starts_with('/') {
+                path.clone()
+            } else {
+                format!("/{path}")
+            };
+            let uri = format!("{}!{inner}", file_name(image));
+            let mut physical = json!({"artifactLocation": {"uri": uri}});
+            if let Some((line, column)) = region {
+                physical["region"] = json!({"startLine": line, "startColumn": column});
+            } else if let Some(offset) = offset {
+                physical["region"] = json!({"byteOffset": offset});
+            }
+            let mut chain: Vec<String> = layers.clone();
+            chain.push(inner.clone());
+            json!({
+                "physicalLocation": physical,
+                "logicalLocations": [{
+                    "name": inner,
+                    "fullyQualifiedName": chain.join(" > "),
+                    "kind": "module",
+                }],
+            })
+        }
+        Some(Location::Network {
+            port,
+            transport,
+            service,
+            ..
+        }) => {
+            let mut name = String::from("device");
+            if let Some(port) = port {
+                name.push_str(&format!(":{port}"));
+            }
+            if let Some(t) = transport {
+                name.push_str(&format!("/{t}"));
+            }
+            if let Some(s) = service {
+                name.push_str(&format!(" ({s})"));
+            }
+            let mut loc = ics_location();
+            loc["logicalLocations"] = json!([{"name": name, "kind": "resource"}]);
+            loc
+        }
+        Some(Location::Document { uri }) => {
+            let uri = if uri.contains("://") {
+                uri.clone()
+            } else {
+                file_name(uri).to_owned()
+            };
+            json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "PROJECTROOT"}}})
+        }
+        None => ics_location(),
+    }
+}
+
+/// The rule of a check, with help when known.
+fn check_rule(check: &str, severity: Severity, help: &[RuleHelp]) -> Value {
+    let mut rule = json!({
+        "id": format!("check/{check}"),
+        "name": check,
+        "shortDescription": {"text": check},
+        "properties": {"tags": ["security"], "security-severity": security_severity(Some(severity))},
+    });
+    if let Some(h) = help.iter().find(|h| h.id == check) {
+        rule["shortDescription"] = json!({"text": h.title});
+        rule["fullDescription"] = json!({"text": h.what});
+        let mut text = format!("What: {}", h.what);
+        let mut markdown = format!("**What it checks.** {}", h.what);
+        if !h.why.is_empty() {
+            text.push_str(&format!("\nWhy: {}", h.why));
+            markdown.push_str(&format!("\n\n**Why it matters.** {}", h.why));
+        }
+        if !h.fix.is_empty() {
+            text.push_str(&format!("\nFix: {}", h.fix));
+            markdown.push_str(&format!("\n\n**How to fix.** {}", h.fix));
+        }
+        rule["help"] = json!({"text": text, "markdown": markdown});
+    }
+    rule
+}
+
+/// One result for a finding.
+fn finding_result(f: &Finding, baseline_state: Option<&str>, regions: &Regions) -> Value {
+    let mut message = f.message.clone();
+    if !f.provisions.is_empty() {
+        message.push_str(&format!(" (EN 303 645 {})", f.provisions.join(", ")));
+    }
+    let mut result = json!({
+        "ruleId": format!("check/{}", f.check),
+        "level": finding_level(f.severity),
+        "message": {"text": message},
+        "locations": [finding_location(f, regions.get(&f.fingerprint()).copied())],
+        "partialFingerprints": {"touchstone/v1": f.fingerprint()},
+    });
+    if let Some(state) = baseline_state {
+        result["baselineState"] = json!(state);
+    }
+    result
+}
+
+fn push_rule(rules: &mut Vec<Value>, rule: Value) {
+    if !rules.iter().any(|r| r["id"] == rule["id"]) {
+        rules.push(rule);
+    }
+}
+
+fn log(tool_version: &str, rules: Vec<Value>, results: Vec<Value>, extra: Value) -> String {
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "touchstone",
+            "version": tool_version,
+            "informationUri": "https://www.etsi.org/deliver/etsi_en/303600_303699/303645/",
+            "rules": rules,
+        }},
+        "originalUriBaseIds": {"PROJECTROOT": {"description": {"text": "The assessment project's directory."}}},
+        "results": results,
+    });
+    if let (Some(run), Some(extra)) = (run.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            run.insert(k.clone(), v.clone());
+        }
+    }
+    let log = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [run],
+    });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Render the report as a SARIF log with one run, without check help.
 pub fn render(report: &Report) -> String {
-    let ics_uri = format!("{}/ics.toml", report.project.trim_end_matches('/'));
+    render_with_help(report, &[], &Regions::new())
+}
+
+/// Render the report as a SARIF log with one run; `help` documents checks,
+/// `regions` gives line and column of findings where known.
+pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -> String {
     let mut rules = Vec::new();
     let mut results = Vec::new();
     for p in &report.provisions {
@@ -50,11 +277,18 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         let rule_id = format!("EN303645/{}", p.id);
+        let mut help_md = format!("**{} {}** ({})\n\n{}", p.id, p.title, p.status, p.summary);
+        let mut help_text = format!("{} {} ({}): {}", p.id, p.title, p.status, p.summary);
+        for c in &p.test_cases {
+            help_md.push_str(&format!("\n\n- test case {}: {}", c.id, c.purpose));
+            help_text.push_str(&format!("\nTest case {}: {}", c.id, c.purpose));
+        }
         rules.push(json!({
             "id": rule_id,
             "name": p.title,
             "shortDescription": {"text": format!("{} {}", p.id, p.title)},
             "fullDescription": {"text": p.summary},
+            "help": {"text": help_text, "markdown": help_md},
             "properties": {
                 "tags": ["security", "EN 303 645", format!("status {}", p.status)],
                 "security-severity": security_severity(p.severity),
@@ -66,7 +300,7 @@ pub fn render(report: &Report) -> String {
                 "level": level(verdict, &p.modal),
                 "kind": if verdict == Verdict::Fail { "fail" } else { "review" },
                 "message": {"text": message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": ics_uri}}}],
+                "locations": [ics_location()],
                 "partialFingerprints": {"touchstone/v1": fingerprint},
             })
         };
@@ -85,58 +319,68 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
-    for f in report.findings.iter().filter(|f| f.supports == "fail") {
-        let rule_id = format!("check/{}", f.check);
-        if !rules.iter().any(|r: &Value| r["id"] == rule_id.as_str()) {
-            rules.push(json!({
-                "id": rule_id,
-                "name": f.check,
-                "shortDescription": {"text": f.check},
-                "properties": {"tags": ["security"], "security-severity": security_severity(Some(f.severity))},
-            }));
-        }
-        let uri = match &f.location {
-            Some(Location::Firmware { image, path, .. }) => {
-                format!("{}/{}", image, path.trim_start_matches('/'))
-            }
-            Some(Location::Document { uri }) => uri.clone(),
-            _ => ics_uri.clone(),
-        };
-        let mut message = f.message.clone();
-        if !f.provisions.is_empty() {
-            message.push_str(&format!(" (EN 303 645 {})", f.provisions.join(", ")));
-        }
-        results.push(json!({
-            "ruleId": rule_id,
-            "level": match f.severity {
-                Severity::Critical | Severity::High => "error",
-                Severity::Medium => "warning",
-                _ => "note",
-            },
-            "message": {"text": message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
-            "partialFingerprints": {"touchstone/v1": format!("{}:{}:{}", f.check, f.location.as_ref().map(ToString::to_string).unwrap_or_default(), f.evidence.as_deref().unwrap_or(""))},
-        }));
+    for f in report_findings(report)
+        .iter()
+        .filter(|f| f.supports == touchstone_core::Supports::Fail)
+    {
+        push_rule(&mut rules, check_rule(&f.check, f.severity, help));
+        results.push(finding_result(f, None, regions));
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "touchstone",
-                "version": report.tool.version,
-                "informationUri": "https://www.etsi.org/deliver/etsi_en/303600_303699/303645/",
-                "rules": rules,
-            }},
+    log(
+        &report.tool.version,
+        rules,
+        results,
+        json!({
             "automationDetails": {"id": format!("touchstone/{}/{}", report.device.model, report.device.firmware_version)},
-            "results": results,
             "properties": {
                 "conclusion": report.summary.conclusion,
                 "standard": report.standard.title,
             },
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
-    s.push('\n');
-    s
+        }),
+    )
+}
+
+/// Render findings alone, each with its `baselineState` (`new`,
+/// `unchanged`, `updated` or `absent`) when given.
+pub fn render_findings(
+    findings: &[(&Finding, Option<&str>)],
+    help: &[RuleHelp],
+    tool_version: &str,
+) -> String {
+    let mut rules = Vec::new();
+    let mut results = Vec::new();
+    for (f, state) in findings {
+        push_rule(&mut rules, check_rule(&f.check, f.severity, help));
+        results.push(finding_result(f, *state, &Regions::new()));
+    }
+    log(
+        tool_version,
+        rules,
+        results,
+        json!({"automationDetails": {"id": "touchstone/findings/"}}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locate;
+
+    #[test]
+    fn locates_evidence_lines_and_columns() {
+        let script = b"#!/bin/sh\n# start\n  telnetd -l /usr/sbin/login -u admin:$pw &\n";
+        assert_eq!(
+            locate(
+                script,
+                "telnetd -l /usr/sbin/login -u admin:$pw &  =>  telnetd -l ... (redacted)"
+            ),
+            Some((3, 3))
+        );
+        assert_eq!(locate(script, "dropbear"), None);
+        assert_eq!(
+            locate(b"\x7fELF\0telnetd", "telnetd"),
+            None,
+            "binary content"
+        );
+        assert_eq!(locate(script, "sh"), None, "too short to mean anything");
+    }
 }

@@ -229,6 +229,7 @@ pub fn render(report: &Report, color: Color) -> String {
             ))
         );
     }
+    out.push_str(&crate::regulatory::terminal(report));
     let _ = writeln!(out, "{}", p.dim(&text(&s.disclaimer)));
     out
 }

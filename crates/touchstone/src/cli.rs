@@ -6,11 +6,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The exit-code table, shown in `--help` and the README.
 pub(crate) const EXIT_CODES: &str = "Exit codes:
-  0  success: the project is valid, the assessment found no failure at or above --fail-on
-  1  non-conformities found (a provision failed at or above --fail-on), or an unsettled
+  0  success: nothing at or above --fail-on, no unsettled contradiction, and the other gates hold
+  1  non-conformities found: a provision (assess) or a finding (firmware scan, probe, diff) at or
+     above --fail-on (with --baseline only what is new counts); for assess also an unsettled
      contradiction (manual PASS against a decisive FAIL, no disposition); for validate,
      declarations that fail a test case
-  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed";
+  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed
+  3  incomplete: test-case coverage below --min-coverage, or unsettled test cases with
+     --fail-on-unsettled (assess); an image only partly analysed (firmware scan)";
 
 /// EN 303 645 conformity assessment for consumer IoT products.
 ///
@@ -43,6 +46,8 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create a new assessment project directory.
@@ -79,6 +84,62 @@ pub(crate) enum Command {
     /// Analyse device passwords: are they derived from MAC addresses or serial numbers?
     #[command(subcommand, after_help = EXIT_CODES)]
     Passwords(PasswordsCommand),
+    /// Compare two findings files or JSON reports: new, fixed and unchanged findings, changed verdicts.
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from the command-line definition.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier findings file or JSON report (the baseline).
+    pub(crate) old: PathBuf,
+    /// The later findings file or JSON report.
+    pub(crate) new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub(crate) format: DiffFormat,
+    /// Lowest severity of a new failing finding that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    pub(crate) fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// CycloneDX 1.5 JSON.
+    #[value(name = "cyclonedx-1.5")]
+    Cyclonedx15,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VexFormat {
+    /// OpenVEX 0.2.0.
+    Openvex,
+    /// CycloneDX 1.6 with vulnerabilities (VEX).
+    Cyclonedx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Text for people.
+    Human,
+    /// JSON for programs.
+    Json,
+    /// Markdown, for a merge-request comment.
+    Markdown,
+    /// SARIF 2.1.0 with baselineState on every result.
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +178,8 @@ pub(crate) struct ProbeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) gate: FindingsGate,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -203,6 +266,9 @@ pub(crate) enum VulndbCommand {
         /// Largest OSV file read (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
         max_vulndb_size: u64,
+        /// Output format of the confirmation.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Say what data is imported and when.
     Show {
@@ -252,9 +318,8 @@ pub(crate) struct ScanArgs {
     /// Show passwords and secrets in full; by default findings show them redacted.
     #[arg(long)]
     pub(crate) show_secrets: bool,
-    /// Also write a CycloneDX 1.5 SBOM (JSON) of the components found.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) sbom: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) inventory: InventoryArgs,
     /// Vulnerability data to match components against (default: the imported data, if any).
     #[arg(long, value_name = "FILE")]
     pub(crate) vulndb: Option<PathBuf>,
@@ -264,6 +329,40 @@ pub(crate) struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) gate: FindingsGate,
+}
+
+/// SBOM and VEX outputs of commands that scan firmware.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct InventoryArgs {
+    /// Also write an SBOM (JSON) of the components found, with evidence per component.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sbom: Option<PathBuf>,
+    /// SBOM format: CycloneDX 1.6, CycloneDX 1.5 or SPDX 2.3.
+    #[arg(long, value_enum, default_value_t = SbomFormat::Cyclonedx)]
+    pub(crate) sbom_format: SbomFormat,
+    /// Also write a VEX document: each matched vulnerability affected, not affected (with the
+    /// evidence that shows it) or under investigation.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vex: Option<PathBuf>,
+    /// VEX format.
+    #[arg(long, value_enum, default_value_t = VexFormat::Openvex)]
+    pub(crate) vex_format: VexFormat,
+    /// Product name in the SBOM and VEX (default: the project's device, else the image's file name).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+}
+
+/// CI gate options of commands that produce findings.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct FindingsGate {
+    /// Lowest severity of a failing finding that makes the exit code 1 (default: never).
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    pub(crate) fail_on: FailOn,
+    /// Report only findings that are not in this earlier findings file or JSON report (by fingerprint).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -323,6 +422,8 @@ pub(crate) enum ReportFormat {
     Junit,
     /// PDF deliverable with cover page, sign-off, annexes and embedded attachments (files only).
     Pdf,
+    /// OSCAL 1.0 assessment-results (JSON) for GRC tools.
+    Oscal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -350,7 +451,7 @@ pub(crate) struct AssessArgs {
     #[arg(long = "findings", value_name = "FILE")]
     pub(crate) findings: Vec<PathBuf>,
     /// Write a report file; the format follows the extension (.html, .json, .md, .sarif,
-    /// .xml for JUnit, .txt) or an explicit FORMAT=PATH (html=out.html). Repeatable.
+    /// .xml for JUnit, .txt) or an explicit FORMAT=PATH (html=out.html, oscal=results.json). Repeatable.
     #[arg(long = "report", value_name = "PATH")]
     pub(crate) reports: Vec<String>,
     /// What to print on stdout.
@@ -371,6 +472,8 @@ pub(crate) struct AssessArgs {
     /// Largest findings file read (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
     pub(crate) max_findings_size: u64,
+    #[command(flatten)]
+    pub(crate) inventory: InventoryArgs,
     /// Probe this live device and feed its findings into the assessment (see `touchstone probe`).
     #[arg(long, value_name = "TARGET")]
     pub(crate) probe: Option<String>,
@@ -379,6 +482,32 @@ pub(crate) struct AssessArgs {
     /// Lowest severity of failure that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Info)]
     pub(crate) fail_on: FailOn,
+    /// Exit 3 when test-case coverage (evaluated over applicable) is below PERCENT.
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
+    pub(crate) min_coverage: Option<f64>,
+    /// Exit 3 when an applicable test case has no PASS or FAIL (not run, manual, inconclusive, error).
+    #[arg(long)]
+    pub(crate) fail_on_unsettled: bool,
+    /// An earlier JSON report or findings file: --fail-on counts only what is new since it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Show only one scheme's regulatory view (every report format has all four by default).
+    #[arg(long, value_parser = ["psti", "en18031", "cra", "nistir"])]
+    pub(crate) view: Option<String>,
+}
+
+fn percent(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("expected a percentage from 0 to 100, found `{text}`"))?;
+    if (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "expected a percentage from 0 to 100, found `{text}`"
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -429,6 +558,8 @@ pub(crate) enum CatalogCommand {
     },
     /// Check the embedded catalogue's consistency.
     Lint,
+    /// The edition as an OSCAL 1.0 catalog (JSON): provisions as controls, TS 103 701 cases as parts.
+    Oscal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -459,6 +590,50 @@ pub(crate) struct HashArgs {
     /// Files to hash.
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+impl FailOn {
+    /// The lowest severity that fails, `None` for never.
+    pub(crate) fn severity(self) -> Option<touchstone_core::Severity> {
+        use touchstone_core::Severity;
+        match self {
+            FailOn::Never => None,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+impl ProbeOptions {
+    /// The options given that only mean something with a probe (for `assess` without `--probe`).
+    pub(crate) fn used(&self) -> Vec<&'static str> {
+        let mut used = Vec::new();
+        let mut flag = |on: bool, name: &'static str| {
+            if on {
+                used.push(name);
+            }
+        };
+        flag(self.dry_run, "--dry-run");
+        flag(self.allow_range, "--allow-range");
+        flag(!self.ports.is_empty(), "--ports");
+        flag(self.max_connections.is_some(), "--max-connections");
+        flag(self.rate.is_some(), "--rate");
+        flag(self.no_credentials, "--no-credentials");
+        flag(
+            self.brute_force_attempts.is_some(),
+            "--brute-force-attempts",
+        );
+        flag(self.robustness, "--robustness");
+        flag(self.seed.is_some(), "--seed");
+        flag(self.ca.is_some(), "--ca");
+        used
+    }
 }
 
 #[cfg(test)]

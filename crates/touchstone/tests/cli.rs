@@ -711,6 +711,8 @@ fn sbom_validates_against_the_cyclonedx_1_5_schema() {
         &image,
         "--sbom",
         sbom.to_str().expect("utf-8"),
+        "--sbom-format",
+        "cyclonedx-1.5",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let text = std::fs::read_to_string(&sbom).expect("sbom written");

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, anyhow, bail};
+use touchstone_core::parse_findings_reader;
 use touchstone_core::text::display_safe;
-use touchstone_core::{Severity, parse_findings_reader};
 use touchstone_engine::{Inputs, SourcedFinding, assess};
 use touchstone_project::safe_fs::{self, InputError, InputKind, JsonInputError};
 use touchstone_report::model::{AdviceRow, InputRow};
@@ -15,7 +15,7 @@ use touchstone_report::{
     Extras, Report, ReportInputs, build_with, html, json, junit, markdown, sarif, terminal,
 };
 
-use crate::cli::{AssessArgs, FailOn, ReportFormat};
+use crate::cli::{AssessArgs, ReportFormat};
 use crate::output::{Ui, timestamp};
 
 /// A report file to write.
@@ -34,6 +34,7 @@ fn parse_target(spec: &str) -> Result<Target> {
         "sarif" => Some(ReportFormat::Sarif),
         "xml" | "junit" => Some(ReportFormat::Junit),
         "pdf" => Some(ReportFormat::Pdf),
+        "oscal" => Some(ReportFormat::Oscal),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -57,7 +58,7 @@ fn parse_target(spec: &str) -> Result<Target> {
     }
 }
 
-fn render(report: &Report, format: ReportFormat, color: bool) -> String {
+fn render(report: &Report, format: ReportFormat, color: bool, regions: &sarif::Regions) -> String {
     match format {
         ReportFormat::Human => {
             terminal::render(report, if color { Color::Always } else { Color::Never })
@@ -65,10 +66,14 @@ fn render(report: &Report, format: ReportFormat, color: bool) -> String {
         ReportFormat::Json => json::render(report),
         ReportFormat::Markdown => markdown::render(report),
         ReportFormat::Html => html::render(report),
-        ReportFormat::Sarif => sarif::render(report),
+        ReportFormat::Sarif => sarif::render_with_help(report, &super::diff::rule_help(), regions),
         ReportFormat::Junit => junit::render(report),
         // Binary: only written to files (see `run`); on stdout, the JSON report.
         ReportFormat::Pdf => json::render(report),
+        ReportFormat::Oscal => touchstone_report::oscal::assessment_results(
+            report,
+            &format!("touchstone-catalog-{}.oscal.json", report.standard.edition),
+        ),
     }
 }
 
@@ -194,17 +199,6 @@ pub(crate) fn advice() -> Vec<AdviceRow> {
 // The probe checks' own documentation, collected by build.rs.
 include!(concat!(env!("OUT_DIR"), "/probe_advice.rs"));
 
-fn threshold(fail_on: FailOn) -> Option<Severity> {
-    match fail_on {
-        FailOn::Never => None,
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-    }
-}
-
 pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     let catalog = super::catalog()?;
     // Check every argument before doing any work or writing anything.
@@ -222,6 +216,27 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         safe_fs::check_output(&t.path)
             .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
     }
+    if args.probe.is_none() {
+        let used = args.probe_options.used();
+        if !used.is_empty() {
+            bail!(
+                "{} only appl{} to a live probe\n  hint: add --probe TARGET, or leave {} out",
+                used.join(", "),
+                if used.len() == 1 { "ies" } else { "y" },
+                if used.len() == 1 { "it" } else { "them" }
+            );
+        }
+    }
+    if args.firmware.is_empty() && (args.inventory.sbom.is_some() || args.inventory.vex.is_some()) {
+        bail!(
+            "--sbom and --vex describe firmware images\n  hint: add --firmware IMAGE, or use `touchstone firmware scan IMAGE --sbom FILE`"
+        );
+    }
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(super::gates::read_snapshot)
+        .transpose()?;
     let (project, diags) = super::validate::load_reporting(&args.dir, ui, true)?;
     let Some(project) = project else {
         ui.err_line(&format!(
@@ -234,6 +249,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     let mut findings = Vec::new();
     let limit = args.max_findings_size;
     let mut inputs = Vec::new();
+    let mut regions = sarif::Regions::new();
     for rel in &project.findings_files {
         let path = args.dir.join(rel);
         findings.extend(read_findings(&path, rel, limit, Some(&args.dir), ui)?);
@@ -251,8 +267,14 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     for path in &args.firmware {
         inputs.push(input_row(path, "firmware")?);
     }
+    let mut live = None;
     if let Some(target) = &args.probe {
         let report = super::probe::probe(target, &args.probe_options, ui)?;
+        live = Some(super::sbom::live_facts(
+            target,
+            &report,
+            args.probe_options.ports.is_empty(),
+        ));
         findings.extend(
             report
                 .finding_set()
@@ -273,6 +295,17 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             ui,
         )?;
         findings.extend(super::firmware::sourced(&scans));
+        regions = super::sbom::regions(&scans);
+        let device = format!("{} {}", project.device.maker, project.device.model);
+        super::sbom::write(
+            &scans,
+            &args.inventory,
+            Some((&device, &project.device.firmware_version)),
+            args.vulndb.as_deref(),
+            args.max_vulndb_size,
+            live.as_ref(),
+            ui,
+        )?;
     }
 
     let generated_at = timestamp();
@@ -286,7 +319,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
     // The assessment keeps its own copy: free the input before the report is built.
     drop(findings);
     let project_name = args.dir.display().to_string();
-    let report = build_with(
+    let mut report = build_with(
         &ReportInputs {
             catalog,
             project: &project,
@@ -302,6 +335,13 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         },
     );
 
+    if let Some(view) = &args.view {
+        report.regulatory = report
+            .regulatory
+            .take()
+            .and_then(|r| touchstone_report::regulatory::select(r, view));
+    }
+
     // Every report goes to a complete temporary file first; only when all are
     // written are they renamed into place, so a failure leaves no partial set.
     let mut staged = Vec::with_capacity(targets.len());
@@ -309,7 +349,7 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         let bytes = if t.format == ReportFormat::Pdf {
             pdf::render(&report, &pdf_attachments(&args.dir, &project, ui))
         } else {
-            render(&report, t.format, false).into_bytes()
+            render(&report, t.format, false, &regions).into_bytes()
         };
         staged.push(
             safe_fs::stage(&t.path, &bytes)
@@ -321,23 +361,15 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             .with_context(|| format!("cannot write report `{}`", t.path.display()))?;
         ui.err_line(&format!("wrote {}", t.path.display()));
     }
-    ui.out(&render(&report, args.format, ui.color_out))?;
+    ui.out(&render(&report, args.format, ui.color_out, &regions))?;
 
-    // An unsettled contradiction (manual PASS against a decisive FAIL) fails
-    // any threshold: it is an open question, not a pass.
-    let failed = threshold(args.fail_on).is_some_and(|t| assessment.fails(t, true));
-    if failed && !assessment.unsettled.is_empty() {
-        ui.err_line(&format!(
-            "{} test case(s) hold an unsettled contradiction ({}): record a disposition in evidence.toml",
-            assessment.unsettled.len(),
-            assessment.unsettled.join(", ")
-        ));
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let gates = touchstone_report::gate::ReportGates {
+        fail_on: args.fail_on.severity(),
+        min_coverage: args.min_coverage,
+        fail_on_unsettled: args.fail_on_unsettled,
+    };
+    let outcome = touchstone_report::gate::check_report(&report, &gates, baseline.as_ref());
+    Ok(super::gates::exit(&outcome, ui))
 }
 
 #[cfg(test)]

@@ -139,6 +139,9 @@ pub(crate) fn run(args: &CatalogArgs, ui: &Ui) -> Result<ExitCode> {
             }
         }
         CatalogCommand::Show { id } => show(catalog, edition, id, json_out)?,
+        CatalogCommand::Oscal => {
+            touchstone_report::oscal::catalog(catalog, edition, &crate::output::timestamp())
+        }
         CatalogCommand::Lint => {
             let problems = lint(catalog);
             if json_out {

@@ -13,7 +13,6 @@ use touchstone_fwchecks::checks::partial_analysis::line as problem_line;
 use touchstone_fwchecks::checks::shared_key::across;
 use touchstone_fwchecks::components::Date;
 use touchstone_fwchecks::image::{CHECK_TIME, ImageScan, ScanOptions, scan_image};
-use touchstone_report::cyclonedx::SbomImage;
 
 use crate::cli::{FirmwareCommand, Format, ScanArgs, UnpackArgs};
 use crate::output::Ui;
@@ -213,17 +212,35 @@ pub(crate) fn sourced(scans: &[ImageScan]) -> Vec<SourcedFinding> {
 }
 
 fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
-    if let Some(path) = &args.sbom {
+    for path in [&args.inventory.sbom, &args.inventory.vex]
+        .into_iter()
+        .flatten()
+    {
         touchstone_project::safe_fs::check_output(path)
-            .with_context(|| format!("cannot write SBOM `{}`", path.display()))?;
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
-    let scans = scan_images(
+    let mut scans = scan_images(
         &args.images,
         args.show_secrets,
         args.vulndb.as_deref(),
         args.max_vulndb_size,
         ui,
     )?;
+    super::sbom::write(
+        &scans,
+        &args.inventory,
+        None,
+        args.vulndb.as_deref(),
+        args.max_vulndb_size,
+        None,
+        ui,
+    )?;
+    if args.gate.baseline.is_some() {
+        for s in &mut scans {
+            s.findings =
+                super::gates::new_findings(std::mem::take(&mut s.findings), &args.gate, ui)?;
+        }
+    }
     let mut set = FindingSet::new(Some(Tool {
         name: "touchstone firmware scan".to_owned(),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
@@ -234,29 +251,6 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
         .flat_map(|s| s.components.iter().cloned())
         .collect();
     let shared = across(&scans);
-    if let Some(path) = &args.sbom {
-        let images = scans
-            .iter()
-            .map(|s| {
-                if s.sha256.is_empty() {
-                    anyhow::bail!("cannot hash `{}`", s.image);
-                }
-                Ok(SbomImage {
-                    name: s.image.clone(),
-                    sha256: s.sha256.clone(),
-                    components: s.components.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let bom = touchstone_report::cyclonedx::render(
-            &images,
-            env!("CARGO_PKG_VERSION"),
-            &crate::output::timestamp(),
-        );
-        touchstone_project::write_atomically(path, bom.as_bytes())
-            .with_context(|| format!("cannot write SBOM `{}`", path.display()))?;
-        ui.err_line(&format!("wrote {}", path.display()));
-    }
     match args.format {
         Format::Json => ui.out(&findings_to_json(&set))?,
         Format::Human => {
@@ -332,17 +326,12 @@ fn scan_cmd(args: &ScanArgs, ui: &Ui) -> Result<ExitCode> {
             ui.out(&out)?;
         }
     }
-    if scans.iter().any(ImageScan::incomplete) {
+    let code = super::gates::findings_exit(&set.findings, &args.gate, ui);
+    if code == ExitCode::SUCCESS && scans.iter().any(ImageScan::incomplete) {
         ui.err_line(
             "warning: part of the image was not analysed (see the fw-partial-analysis findings); exit code 3",
         );
         return Ok(ExitCode::from(3));
     }
-    if scans.iter().any(ImageScan::incomplete) {
-        ui.err_line(
-            "warning: part of the image was not analysed (see the fw-partial-analysis findings); exit code 3",
-        );
-        return Ok(ExitCode::from(3));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

@@ -2,12 +2,15 @@
 
 mod assess;
 mod catalog;
+mod diff;
 mod firmware;
+mod gates;
 mod init;
 mod misc;
 mod mitm;
 mod passwords;
 mod probe;
+mod sbom;
 mod security_txt;
 mod validate;
 mod vulndb;
@@ -34,6 +37,9 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Mitm(args) => mitm::run(&args, ui),
         Command::SecurityTxt(args) => security_txt::run(&args, ui),
         Command::Passwords(cmd) => passwords::run(&cmd, ui),
+        Command::Diff(args) => diff::run(&args, ui),
+        Command::Completions { shell } => misc::completions(shell, ui),
+        Command::Man => misc::man(ui),
     }
 }
 

@@ -71,7 +71,8 @@ pub(crate) fn probe(target: &str, o: &ProbeOptions, ui: &Ui) -> Result<ProbeRepo
 }
 
 pub(crate) fn run(args: &ProbeArgs, ui: &Ui) -> Result<ExitCode> {
-    let report = probe(&args.target, &args.options, ui)?;
+    let mut report = probe(&args.target, &args.options, ui)?;
+    report.findings = super::gates::new_findings(report.findings, &args.gate, ui)?;
     match args.format {
         Format::Json => {
             let mut value = serde_json::to_value(&report)?;
@@ -106,5 +107,9 @@ pub(crate) fn run(args: &ProbeArgs, ui: &Ui) -> Result<ExitCode> {
             ui.out(&out)?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::gates::findings_exit(
+        &report.findings,
+        &args.gate,
+        ui,
+    ))
 }

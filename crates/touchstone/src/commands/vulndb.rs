@@ -77,6 +77,7 @@ pub(crate) fn run(cmd: &VulndbCommand, ui: &Ui) -> Result<ExitCode> {
             files,
             db,
             max_vulndb_size,
+            format,
         } => {
             let path = db
                 .clone()
@@ -104,11 +105,19 @@ pub(crate) fn run(cmd: &VulndbCommand, ui: &Ui) -> Result<ExitCode> {
             }
             touchstone_project::write_atomically(&path, serde_json::to_string(&data)?.as_bytes())
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            ui.out(&format!(
-                "imported {} vulnerabilities into {}\n",
-                data.entries.len(),
-                path.display()
-            ))?;
+            match format {
+                Format::Json => ui.out(&super::to_json(&serde_json::json!({
+                    "path": path.display().to_string(),
+                    "imported_at": data.imported_at,
+                    "sources": data.sources,
+                    "entries": data.entries.len(),
+                }))?)?,
+                Format::Human => ui.out(&format!(
+                    "imported {} vulnerabilities into {}\n",
+                    data.entries.len(),
+                    path.display()
+                ))?,
+            }
         }
         VulndbCommand::Show {
             db,
@@ -119,6 +128,26 @@ pub(crate) fn run(cmd: &VulndbCommand, ui: &Ui) -> Result<ExitCode> {
                 .clone()
                 .or_else(default_path)
                 .context("no data location")?;
+            if !path.exists() {
+                let hint = "import OSV files with `touchstone vulndb import FILE...`";
+                match format {
+                    Format::Json => ui.out(&super::to_json(&serde_json::json!({
+                        "path": path.display().to_string(),
+                        "imported_at": null,
+                        "sources": [],
+                        "entries": 0,
+                        "hint": hint,
+                    }))?)?,
+                    Format::Human => {
+                        ui.out(&format!(
+                            "{}: no vulnerability data imported\n",
+                            path.display()
+                        ))?;
+                        ui.err_line(&format!("hint: {hint}"));
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let data = read_db(&path, *max_vulndb_size)?;
             match format {
                 Format::Json => ui.out(&super::to_json(&serde_json::json!({

@@ -1,0 +1,247 @@
+//! OSCAL 1.0 JSON for GRC tools: the catalogue as an OSCAL **catalog**
+//! ([`catalog`]) and an assessment as OSCAL **assessment-results**
+//! ([`assessment_results`]).
+//!
+//! Catalog: one group per EN 303 645 category, one control per provision
+//! (id `p` + the provision id with `.` and `-` kept, label and status as
+//! properties, the paraphrase as the statement part), and the TS 103 701
+//! test cases as `assessment` parts with their units as sub-parts.
+//! Assessment results: one result reviewing every control; per provision
+//! with a normative verdict a finding (`satisfied` / `not-satisfied`) and
+//! per test case an observation (method TEST or EXAMINE) with its verdict or
+//! tool state; a provision without a normative verdict has observations but
+//! no finding, so nothing unevaluated is reported satisfied.
+//! UUIDs are name-based (v5) over what they identify, so the same input
+//! gives the same document.
+
+use serde_json::{Value, json};
+use touchstone_catalog::{Catalog, Edition, Modal};
+use touchstone_core::Verdict;
+use uuid::Uuid;
+
+use crate::model::Report;
+
+/// The OSCAL version written.
+pub const OSCAL_VERSION: &str = "1.0.6";
+
+fn uuid(parts: &[&str]) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, parts.join("\u{1f}").as_bytes()).to_string()
+}
+
+/// An OSCAL token from a provision, case or unit id (`5.1-1` is `p5.1-1`).
+fn token(prefix: &str, id: &str) -> String {
+    let body: String = id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}{body}")
+}
+
+fn finish(value: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The catalogue of one edition as an OSCAL catalog. `timestamp` is RFC 3339.
+pub fn catalog(cat: &Catalog, edition: Edition, timestamp: &str) -> String {
+    let standard = cat.standard(edition);
+    let meta = &standard.standard;
+    let spec = &cat.spec(edition).spec;
+    let mut groups = Vec::new();
+    for category in &standard.categories {
+        let controls: Vec<Value> = standard
+            .provisions
+            .iter()
+            .filter(|p| p.category == category.id)
+            .map(|p| {
+                let cid = token("p", &p.id);
+                let mut parts = vec![json!({
+                    "id": format!("{cid}_smt"),
+                    "name": "statement",
+                    "prose": p.summary,
+                })];
+                for case in cat.cases(edition, &p.id) {
+                    let case_id = token("tc", &case.case.id);
+                    let units: Vec<Value> = cat
+                        .units(&case)
+                        .iter()
+                        .map(|u| {
+                            let mut part = json!({
+                                "id": token("tu", &u.id),
+                                "name": "assessment-objective",
+                                "title": format!("Test unit {}", u.id),
+                                "props": [{"name": "label", "value": u.id}],
+                            });
+                            if let Some(focus) = &u.focus {
+                                part["prose"] = json!(focus);
+                            }
+                            part
+                        })
+                        .collect();
+                    let mut part = json!({
+                        "id": case_id,
+                        "name": "assessment",
+                        "title": format!("Test case {} ({})", case.case.id, case.spec.name),
+                        "props": [
+                            {"name": "label", "value": case.case.id},
+                            {"name": "method", "value": case_method(&format!("{:?}", case.case.kind))},
+                        ],
+                        "prose": case.case.purpose,
+                    });
+                    if !units.is_empty() {
+                        part["parts"] = json!(units);
+                    }
+                    parts.push(part);
+                }
+                json!({
+                    "id": cid,
+                    "class": "provision",
+                    "title": p.title,
+                    "props": [
+                        {"name": "label", "value": p.id},
+                        {"name": "status", "ns": "https://touchstone.example.invalid/ns/oscal", "value": status_token(&p.status())},
+                        {"name": "modal", "ns": "https://touchstone.example.invalid/ns/oscal", "value": if p.modal == Modal::M { "mandatory" } else { "recommendation" }},
+                    ],
+                    "parts": parts,
+                })
+            })
+            .collect();
+        groups.push(json!({
+            "id": token("c", &category.id),
+            "class": "category",
+            "title": category.title,
+            "props": [{"name": "label", "value": category.id}],
+            "controls": controls,
+        }));
+    }
+    finish(&json!({
+        "catalog": {
+            "uuid": uuid(&["touchstone-catalog", &meta.version, &spec.version]),
+            "metadata": {
+                "title": format!("{} {} ({}), with {} {} test cases", meta.name, meta.version, meta.published, spec.name, spec.version),
+                "last-modified": timestamp,
+                "version": meta.version,
+                "oscal-version": OSCAL_VERSION,
+                "remarks": "Provision summaries and test-case purposes are Touchstone's paraphrases, not the text of the standard.",
+            },
+            "groups": groups,
+        }
+    }))
+}
+
+/// OSCAL has TEST, EXAMINE and INTERVIEW; conceptual cases examine documents.
+fn case_method(kind: &str) -> &'static str {
+    match kind.to_ascii_lowercase().as_str() {
+        "functional" | "mixed" => "TEST",
+        _ => "EXAMINE",
+    }
+}
+
+/// A property value must be a token: `M C (1)` becomes `M_C_1`.
+fn status_token(status: &str) -> String {
+    let t: String = status
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() {
+                Some(c)
+            } else if c == ' ' || c == ',' {
+                Some('_')
+            } else {
+                None
+            }
+        })
+        .collect();
+    if t.is_empty() {
+        "unknown".to_owned()
+    } else {
+        t
+    }
+}
+
+/// An assessment as OSCAL assessment-results; `catalog_href` names the
+/// catalog document (for instance the output of `catalog oscal`).
+pub fn assessment_results(report: &Report, catalog_href: &str) -> String {
+    let started = &report.generated_at;
+    let key = [
+        report.project.as_str(),
+        started.as_str(),
+        report.device.model.as_str(),
+    ];
+    let mut observations = Vec::new();
+    let mut findings = Vec::new();
+    for p in &report.provisions {
+        let mut related = Vec::new();
+        for c in &p.test_cases {
+            let id = uuid(&[&key.join("/"), "observation", &c.id]);
+            related.push(json!({"observation-uuid": id}));
+            observations.push(json!({
+                "uuid": id,
+                "title": format!("Test case {}", c.id),
+                "description": format!("{} {}: {}", c.id, c.verdict.label(), c.reason),
+                "props": [
+                    {"name": "label", "value": c.id},
+                    {"name": "verdict", "ns": "https://touchstone.example.invalid/ns/oscal", "value": c.verdict.as_str()},
+                ],
+                "methods": [case_method(&c.kind)],
+                "collected": started,
+            }));
+        }
+        // Only a normative verdict becomes a finding: an unevaluated
+        // provision is never reported satisfied (nor not satisfied).
+        let state = match p.verdict {
+            Verdict::Pass => "satisfied",
+            Verdict::Fail => "not-satisfied",
+            _ => continue,
+        };
+        let mut finding = json!({
+            "uuid": uuid(&[&key.join("/"), "finding", &p.id]),
+            "title": format!("{} {}", p.id, p.title),
+            "description": p.reason,
+            "props": [{"name": "verdict", "ns": "https://touchstone.example.invalid/ns/oscal", "value": p.verdict.as_str()}],
+            "target": {
+                "type": "objective-id",
+                "target-id": token("p", &p.id),
+                "description": format!("{} {}", p.id, p.label),
+                "status": {"state": state},
+            },
+        });
+        if !related.is_empty() {
+            finding["related-observations"] = json!(related);
+        }
+        findings.push(finding);
+    }
+    let mut result = json!({
+        "uuid": uuid(&[&key.join("/"), "result"]),
+        "title": format!("{} {} against {}", report.device.maker, report.device.model, report.standard.title),
+        "description": format!("{}: {}", report.summary.conclusion, report.summary.explanation),
+        "start": started,
+        "end": started,
+        "reviewed-controls": {"control-selections": [{"include-all": {}}]},
+        "findings": findings,
+        "remarks": report.summary.disclaimer,
+    });
+    if !observations.is_empty() {
+        result["observations"] = json!(observations);
+    }
+    finish(&json!({
+        "assessment-results": {
+            "uuid": uuid(&[&key.join("/"), "assessment-results"]),
+            "metadata": {
+                "title": format!("Touchstone assessment of {} {} (firmware {})", report.device.maker, report.device.model, report.device.firmware_version),
+                "last-modified": started,
+                "version": report.tool.version,
+                "oscal-version": OSCAL_VERSION,
+                "props": [{"name": "conclusion", "ns": "https://touchstone.example.invalid/ns/oscal", "value": report.summary.conclusion}],
+            },
+            "import-ap": {"href": catalog_href},
+            "results": [result],
+        }
+    }))
+}

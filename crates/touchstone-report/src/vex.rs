@@ -1,0 +1,217 @@
+//! VEX statements from evidence: for each vulnerability matched against a
+//! component of a firmware image, what Touchstone can show about it.
+//!
+//! - **not affected** only with a justification Touchstone can show:
+//!   the component is a network daemon program in the image that no boot
+//!   script, inittab, inetd or service manager starts (links followed),
+//!   while the boot analysis did resolve every service that is started
+//!   (`vulnerable_code_not_in_execute_path`, with the evidence as the impact
+//!   statement); or the daemon is started but a live probe that swept every
+//!   TCP port and identified every open service found none of it (the port
+//!   is not reachable: `vulnerable_code_cannot_be_controlled_by_adversary`);
+//!   a library or a multi-call binary (BusyBox is also init and the shell)
+//!   is never declared not affected;
+//! - **affected** with the evidence: the component's program is started at
+//!   boot (the boot line is quoted);
+//! - **under investigation** otherwise (a library, or a program whose start
+//!   the boot analysis cannot see).
+//!
+//! Pure: the caller matches vulnerabilities (offline data) and passes the
+//! boot-service findings of the scan (`fw-boot-service`).
+
+use touchstone_core::{Finding, Location};
+
+use crate::cyclonedx::{SbomImage, component_ref, file_name};
+
+/// A VEX status (OpenVEX vocabulary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The vulnerable code runs: the evidence is quoted.
+    Affected,
+    /// Justified by evidence Touchstone shows.
+    NotAffected,
+    /// Nothing settles it either way.
+    UnderInvestigation,
+}
+
+impl Status {
+    /// OpenVEX's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Affected => "affected",
+            Status::NotAffected => "not_affected",
+            Status::UnderInvestigation => "under_investigation",
+        }
+    }
+}
+
+/// A vulnerability matched against component `component` of image `image`.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// Index of the image in the list given to [`statements`].
+    pub image: usize,
+    /// Index of the component in that image.
+    pub component: usize,
+    /// Vulnerability id (CVE, GHSA, OSV).
+    pub vulnerability: String,
+    /// Other ids.
+    pub aliases: Vec<String>,
+    /// One line.
+    pub summary: String,
+}
+
+/// One VEX statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Vulnerability id.
+    pub vulnerability: String,
+    /// Other ids.
+    pub aliases: Vec<String>,
+    /// Summary of the vulnerability.
+    pub description: String,
+    /// The component's reference in the BOM ([`component_ref`]).
+    pub component_ref: String,
+    /// The component's package URL, when known.
+    pub purl: Option<String>,
+    /// The component as `name version`.
+    pub component: String,
+    /// The status.
+    pub status: Status,
+    /// OpenVEX justification (only for not affected).
+    pub justification: Option<&'static str>,
+    /// The evidence, in words.
+    pub detail: String,
+}
+
+/// What the boot sequence of one image starts, as the caller resolved it
+/// inside the image (links followed, bare names looked up in the usual
+/// program directories).
+#[derive(Debug, Clone, Default)]
+pub struct BootFacts {
+    /// Each started service: the file it runs (canonical path inside the
+    /// image) and the boot-service finding that shows it.
+    pub started: Vec<(String, Finding)>,
+    /// Whether every started program could be resolved to a file; when not,
+    /// nothing is declared not affected.
+    pub complete: bool,
+    /// Program names of network daemons (what the boot analysis reports
+    /// when started); only such a program can be shown not to run as a
+    /// service.
+    pub daemons: Vec<String>,
+    /// What a live probe of the device found, when one ran.
+    pub live: Option<LiveFacts>,
+}
+
+/// What a live probe of the running device showed.
+#[derive(Debug, Clone, Default)]
+pub struct LiveFacts {
+    /// The probe's target, for the statement.
+    pub target: String,
+    /// Identified products of every open service (lowercase).
+    pub products: Vec<String>,
+    /// Whether the probe swept every TCP port and identified every open
+    /// service; only then can it show a daemon is not reachable.
+    pub complete: bool,
+}
+
+fn is_program(path: &str) -> bool {
+    let dirs = [
+        "/bin/",
+        "/sbin/",
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/usr/local/bin/",
+        "/usr/local/sbin/",
+    ];
+    dirs.iter().any(|d| path.starts_with(d)) && !path.contains(".so")
+}
+
+/// Derive the statements. `boot` holds what the boot sequence of each image
+/// starts (same order as `images`).
+pub fn statements(images: &[SbomImage], matches: &[Match], boot: &[BootFacts]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for m in matches {
+        let (Some(image), Some(services)) = (images.get(m.image), boot.get(m.image)) else {
+            continue;
+        };
+        let Some(c) = image.components.get(m.component) else {
+            continue;
+        };
+        let path = match &c.location {
+            Some(Location::Firmware { path, .. }) => Some(path.as_str()),
+            _ => None,
+        };
+        let program = path
+            .filter(|p| is_program(p))
+            .filter(|p| services.daemons.iter().any(|d| d == file_name(p)));
+        let started: Vec<&Finding> = services
+            .started
+            .iter()
+            .filter(|(p, _)| Some(p.as_str()) == path)
+            .map(|(_, f)| f)
+            .collect();
+        let unreachable = services.live.as_ref().filter(|l| {
+            l.complete && {
+                let name = c.name.to_ascii_lowercase();
+                !l.products
+                    .iter()
+                    .any(|p| p.contains(&name) || name.contains(p.as_str()))
+            }
+        });
+        let (status, justification, detail) = match (program.map(file_name), started.first()) {
+            (Some(p), Some(f)) if unreachable.is_some() => (
+                Status::NotAffected,
+                Some("vulnerable_code_cannot_be_controlled_by_adversary"),
+                format!(
+                    "`{p}` is started during boot ({}), but the live probe of {} swept every TCP port and identified every open service, and none is {}",
+                    f.evidence.as_deref().unwrap_or(""),
+                    unreachable.map_or("", |l| l.target.as_str()),
+                    c.name
+                ),
+            ),
+            (_, Some(f)) => (
+                Status::Affected,
+                None,
+                format!(
+                    "`{}` is started during boot: {} ({})",
+                    path.unwrap_or(""),
+                    f.evidence.as_deref().unwrap_or(""),
+                    f.message
+                ),
+            ),
+            (Some(p), None) if !services.started.is_empty() && services.complete => (
+                Status::NotAffected,
+                Some("vulnerable_code_not_in_execute_path"),
+                format!(
+                    "`{p}` is in the image at {} but nothing in the boot sequence starts it (links followed); the boot analysis found {} service(s) that are started",
+                    path.unwrap_or(""),
+                    services.started.len()
+                ),
+            ),
+            _ => (
+                Status::UnderInvestigation,
+                None,
+                format!(
+                    "{} {} is in the image{}; Touchstone cannot show whether the vulnerable code runs",
+                    c.name,
+                    c.version.as_deref().unwrap_or(""),
+                    path.map(|p| format!(" at {p}")).unwrap_or_default()
+                ),
+            ),
+        };
+        out.push(Statement {
+            vulnerability: m.vulnerability.clone(),
+            aliases: m.aliases.clone(),
+            description: m.summary.clone(),
+            component_ref: component_ref(image, m.component),
+            purl: c.purl.clone(),
+            component: format!("{} {}", c.name, c.version.as_deref().unwrap_or(""))
+                .trim()
+                .to_owned(),
+            status,
+            justification,
+            detail,
+        });
+    }
+    out
+}
