@@ -14,6 +14,7 @@
 //! [`load`] reads a directory and hashes attachments; it is the only IO here.
 //! [`scaffold`] writes the template files `touchstone init` creates.
 
+pub mod declared;
 mod diag;
 pub mod files;
 mod fs;
@@ -26,6 +27,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use touchstone_catalog::{Catalog, Edition, Provision};
 
+pub use declared::{FieldValue, IcsMeta, IxitRef, Rationales, RefItem};
 pub use diag::{Diagnostic, Level};
 pub use files::{Device, PROJECT_SCHEMA, RecordVerdict, Support};
 pub use fs::{hash_file, load, write_atomically};
@@ -59,6 +61,12 @@ pub struct Project {
     pub records: Vec<Record>,
     /// Findings files named by the project, relative to it.
     pub findings_files: Vec<String>,
+    /// The ICS document's metadata (`[metadata]` of `ics.toml`).
+    pub ics_meta: IcsMeta,
+    /// The maker's rationales for conditions and features (`ics.toml`).
+    pub rationales: Rationales,
+    /// Notes on whole IXIT tables, by table name.
+    pub ixit_notes: BTreeMap<String, String>,
 }
 
 /// One ICS answer.
@@ -68,8 +76,16 @@ pub struct IcsAnswer {
     pub support: Support,
     /// Measures, reason or rationale.
     pub detail: String,
-    /// IXIT entry ids.
+    /// The IXIT references as written (ids cleaned of backticks and whitespace).
     pub ixit: Vec<String>,
+    /// The same references, resolved: entries, whole tables, fields.
+    pub references: Vec<IxitRef>,
+    /// The status the maker claims, as written.
+    pub claimed_status: Option<String>,
+    /// Supporting documents the maker cites.
+    pub documents: Vec<String>,
+    /// Supporting files.
+    pub attachments: Vec<Attachment>,
 }
 
 /// One IXIT entry (or the single record of a single-record table).
@@ -79,8 +95,14 @@ pub struct IxitEntry {
     pub table: String,
     /// Entry id (absent for single-record tables).
     pub id: Option<String>,
-    /// Field values by key.
+    /// The entry's title, when the maker gave one.
+    pub title: Option<String>,
+    /// Standard field values by key, as text.
     pub fields: BTreeMap<String, String>,
+    /// The same fields read by their type (yes/no, choice, date, references, text).
+    pub values: BTreeMap<String, FieldValue>,
+    /// Fields the standard does not define, kept as written (key as written).
+    pub extensions: BTreeMap<String, String>,
 }
 
 /// One manual evidence record.
