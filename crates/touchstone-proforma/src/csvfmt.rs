@@ -53,6 +53,15 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
                 return Err(vec![Problem::new(at(row), why)]);
             }
         }
+        // Count line ends ourselves: the csv crate's line numbers drift on CRLF files.
+        let line = record.position().map_or(line, |p| {
+            // A record's position may point at the line end before it.
+            let mut end = (p.byte() as usize).min(bytes.len());
+            while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
+                end += 1;
+            }
+            bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+        });
         n += 1;
         if n > limits::MAX_ROWS {
             return Err(vec![Problem::new(
@@ -104,4 +113,15 @@ pub fn write(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
         w.write_record(r).map_err(|e| e.to_string())?;
     }
     w.into_inner().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rows_are_numbered_from_one_with_crlf() {
+        let book = super::read("x.csv", b"\xef\xbb\xbfa;b\r\n1;2\r\n3;4\r\n").expect("reads");
+        let rows: Vec<usize> = book.sections[0].rows.iter().map(|r| r.at.row).collect();
+        assert_eq!(book.sections[0].at.row, 1);
+        assert_eq!(rows, [2, 3]);
+    }
 }
