@@ -94,7 +94,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
             }
             Some(s) => {
                 if !cells.iter().all(|c| c.trim().is_empty()) {
-                    s.rows.push(Row { at: at(line), cells });
+                    s.rows.push(Row {
+                        at: at(line),
+                        cells,
+                    });
                 }
             }
         }

@@ -5,20 +5,42 @@ use std::fmt::Write as _;
 
 use touchstone_catalog::{Catalog, Edition};
 use touchstone_project::declared::{clean_id, normalize_key};
-use touchstone_project::{IcsMeta, Project, Rationales};
+use touchstone_project::{IcsMeta, Project};
 
 use crate::book::{At, Book, Section};
 use crate::xlsx::Sheet;
-use crate::{Action, ImportLog, Layout, Problem, attachments_cell, attachments_toml, markdown, quote, split_list};
+use crate::{
+    Action, ImportLog, Layout, Problem, attachments_cell, attachments_toml, markdown, quote,
+    split_list,
+};
 
 const ICS_HEADER: [&str; 7] = [
-    "Clause", "Status", "Support", "Detail", "IXIT", "Documents", "Attachments",
+    "Clause",
+    "Status",
+    "Support",
+    "Detail",
+    "IXIT",
+    "Documents",
+    "Attachments",
 ];
 
 /// Metadata fields: (key in ics.toml, label written, other labels read).
 const META: [(&str, &str, &[&str]); 6] = [
-    ("ts_edition", "TS 103 701 edition", &["ts_103_701_edition", "ts_edition", "edition_used", "ts_103_701"]),
-    ("version", "Version", &["version", "ics_version", "document_version"]),
+    (
+        "ts_edition",
+        "TS 103 701 edition",
+        &[
+            "ts_103_701_edition",
+            "ts_edition",
+            "edition_used",
+            "ts_103_701",
+        ],
+    ),
+    (
+        "version",
+        "Version",
+        &["version", "ics_version", "document_version"],
+    ),
     ("date", "Date", &["date", "ics_date"]),
     ("state", "State", &["state", "ics_state", "document_state"]),
     ("maker", "Maker", &["maker", "manufacturer"]),
@@ -99,7 +121,11 @@ fn feature_rows(project: &Project, catalog: &Catalog) -> Vec<Vec<String>> {
         .collect()
 }
 
-pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Result<Vec<u8>, String> {
+pub(crate) fn export(
+    layout: Layout,
+    project: &Project,
+    catalog: &Catalog,
+) -> Result<Vec<u8>, String> {
     let has_features = !catalog.standard(project.edition).features.is_empty();
     match layout {
         Layout::Csv => crate::csvfmt::write(&ICS_HEADER, &rows(project, catalog)),
@@ -121,10 +147,18 @@ pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Re
                 let _ = writeln!(out, "{label}: {}", markdown::cell(&v));
             }
             let _ = writeln!(out, "\n## Conditions\n");
-            markdown::table(&mut out, &["Condition", "Text", "Rationale"], &condition_rows(project, catalog));
+            markdown::table(
+                &mut out,
+                &["Condition", "Text", "Rationale"],
+                &condition_rows(project, catalog),
+            );
             if has_features {
                 let _ = writeln!(out, "\n## Features\n");
-                markdown::table(&mut out, &["Feature", "Text", "Rationale"], &feature_rows(project, catalog));
+                markdown::table(
+                    &mut out,
+                    &["Feature", "Text", "Rationale"],
+                    &feature_rows(project, catalog),
+                );
             }
             let _ = writeln!(out, "\n## ICS\n");
             markdown::table(&mut out, &ICS_HEADER, &rows(project, catalog));
@@ -215,9 +249,17 @@ fn rationales(
 ) -> (Vec<Rationale>, BTreeMap<String, String>) {
     let standard = catalog.standard(edition);
     let known: Vec<(String, &str)> = if features {
-        standard.features.iter().map(|f| (f.letter.clone(), f.text.as_str())).collect()
+        standard
+            .features
+            .iter()
+            .map(|f| (f.letter.clone(), f.text.as_str()))
+            .collect()
     } else {
-        standard.conditions.iter().map(|c| (c.number.to_string(), c.text.as_str())).collect()
+        standard
+            .conditions
+            .iter()
+            .map(|c| (c.number.to_string(), c.text.as_str()))
+            .collect()
     };
     let what = if features { "feature" } else { "condition" };
     let key_col = section.column(&[what, "letter", "number", "id"]);
@@ -280,7 +322,10 @@ fn rationales(
             }
         };
         if !why.is_empty() {
-            out.push(Rationale { key, text: why.to_owned() });
+            out.push(Rationale {
+                key,
+                text: why.to_owned(),
+            });
         }
     }
     (out, renamed)
@@ -297,18 +342,29 @@ pub(crate) fn import(
     let is_ics = |s: &&Section| s.column(&["support"]).is_some();
     let Some(section) = book.sections.iter().find(is_ics) else {
         let at = book.sections.first().map_or_else(
-            || At { file: String::new(), sheet: None, row: 1, column: None, line: false },
+            || At {
+                file: String::new(),
+                sheet: None,
+                row: 1,
+                column: None,
+                line: false,
+            },
             |s| s.at.clone(),
         );
         return Err(vec![Problem::new(
             at,
-            "expected an ICS table with the columns Clause and Support (and Status, Detail, IXIT)".to_owned(),
+            "expected an ICS table with the columns Clause and Support (and Status, Detail, IXIT)"
+                .to_owned(),
         )]);
     };
     // Metadata: a Metadata sheet, or `Field: value` lines (Markdown).
     let mut meta: BTreeMap<&str, (String, At)> = BTreeMap::new();
     let mut meta_lines: Vec<(String, String, At)> = Vec::new();
-    if let Some(m) = book.sections.iter().find(|s| normalize_key(&s.name) == "metadata") {
+    if let Some(m) = book
+        .sections
+        .iter()
+        .find(|s| normalize_key(&s.name) == "metadata")
+    {
         let (f, v) = (m.column(&["field", "name", "key"]), m.column(&["value"]));
         for r in &m.rows {
             meta_lines.push((r.get(f).to_owned(), r.get(v).to_owned(), r.at.clone()));
@@ -353,13 +409,40 @@ pub(crate) fn import(
         }
     }
     let cols = [
-        ("clause", section.column(&["clause", "reference", "provision", "clause_number", "clause_number_and_title", "id"])),
+        (
+            "clause",
+            section.column(&[
+                "clause",
+                "reference",
+                "provision",
+                "clause_number",
+                "clause_number_and_title",
+                "id",
+            ]),
+        ),
         ("status", section.column(&["status", "claimed_status"])),
         ("support", section.column(&["support"])),
-        ("detail", section.column(&["detail", "detail_justification", "justification", "details"])),
-        ("ixit", section.column(&["ixit", "required_ixit_entries", "ixit_entries", "ixit_references"])),
-        ("documents", section.column(&["documents", "supporting_documents", "references"])),
-        ("attachments", section.column(&["attachments", "attachment"])),
+        (
+            "detail",
+            section.column(&["detail", "detail_justification", "justification", "details"]),
+        ),
+        (
+            "ixit",
+            section.column(&[
+                "ixit",
+                "required_ixit_entries",
+                "ixit_entries",
+                "ixit_references",
+            ]),
+        ),
+        (
+            "documents",
+            section.column(&["documents", "supporting_documents", "references"]),
+        ),
+        (
+            "attachments",
+            section.column(&["attachments", "attachment"]),
+        ),
     ];
     let col = |name: &str| cols.iter().find(|(n, _)| *n == name).and_then(|(_, c)| *c);
     let Some(clause_col) = col("clause") else {
@@ -386,7 +469,11 @@ pub(crate) fn import(
         let support_cell = row.get(col("support"));
         if catalog.provision(edition, id).is_none() {
             if support_cell.is_empty() {
-                log.add(Action::Dropped, Some(&row.at), format!("heading row `{clause}` (no support answer)"));
+                log.add(
+                    Action::Dropped,
+                    Some(&row.at),
+                    format!("heading row `{clause}` (no support answer)"),
+                );
             } else {
                 problems.push(Problem::new(
                     row.at.col(name(Some(clause_col))),
@@ -398,7 +485,10 @@ pub(crate) fn import(
         if let Some(first) = seen.get(id) {
             problems.push(Problem::new(
                 row.at.col(name(Some(clause_col))),
-                format!("expected each provision once, found {id} again (first at row or line {})", first.row),
+                format!(
+                    "expected each provision once, found {id} again (first at row or line {})",
+                    first.row
+                ),
             ));
             continue;
         }
@@ -411,14 +501,21 @@ pub(crate) fn import(
             continue;
         };
         if sup != support_cell {
-            log.add(Action::Renamed, Some(&row.at), format!("{id}: support `{support_cell}` read as `{sup}`"));
+            log.add(
+                Action::Renamed,
+                Some(&row.at),
+                format!("{id}: support `{support_cell}` read as `{sup}`"),
+            );
         } else {
             log.add(Action::Mapped, Some(&row.at), format!("{id}: {sup}"));
         }
         let mut t = String::new();
         let _ = writeln!(t, "\n[{}]\nsupport = {}", quote(id), quote(sup));
         let mut status = row.get(col("status")).to_owned();
-        if !features_renamed.is_empty() && status.contains('(') && status.to_uppercase().contains('F') {
+        if !features_renamed.is_empty()
+            && status.contains('(')
+            && status.to_uppercase().contains('F')
+        {
             let renamed = rename_letters(&status, &features_renamed);
             if renamed != status {
                 log.add(Action::Renamed, Some(&row.at), format!("{id}: status `{status}` read as `{renamed}` (feature letters matched by text)"));
@@ -442,7 +539,10 @@ pub(crate) fn import(
             let items: Vec<String> = docs.iter().map(|s| quote(s)).collect();
             let _ = writeln!(t, "documents = [{}]", items.join(", "));
         }
-        match attachments_toml(row.get(col("attachments")), &row.at.col(name(col("attachments")))) {
+        match attachments_toml(
+            row.get(col("attachments")),
+            &row.at.col(name(col("attachments"))),
+        ) {
             Ok(a) if !a.is_empty() => {
                 let _ = writeln!(t, "attachment = [{}]", a.join(", "));
             }
@@ -459,16 +559,25 @@ pub(crate) fn import(
     let base_meta = base.map(|p| p.ics_meta.clone()).unwrap_or_default();
     let mut meta_toml = String::new();
     for (key, _, _) in META {
-        let kept = meta_pairs(&base_meta).into_iter().find(|(k, _, _)| *k == key).map(|(_, _, v)| v);
+        let kept = meta_pairs(&base_meta)
+            .into_iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| v);
         let value = match (meta.get(key), kept) {
             (Some((v, _)), _) => v.clone(),
             (None, Some(v)) => {
-                log.add(Action::Kept, None, format!("metadata {key} = \"{v}\" from the project"));
+                log.add(
+                    Action::Kept,
+                    None,
+                    format!("metadata {key} = \"{v}\" from the project"),
+                );
                 v
             }
             (None, None) => continue,
         };
-        if key == "date" && touchstone_project::declared::parse_date(&value).is_some_and(|(_, n)| n.is_none()) {
+        if key == "date"
+            && touchstone_project::declared::parse_date(&value).is_some_and(|(_, n)| n.is_none())
+        {
             let _ = writeln!(meta_toml, "{key} = {value}");
         } else if key == "state" {
             let _ = writeln!(meta_toml, "{key} = {}", quote(&value.to_lowercase()));
@@ -479,14 +588,42 @@ pub(crate) fn import(
     if !meta_toml.is_empty() {
         let _ = write!(out, "\n[metadata]\n{meta_toml}");
     }
-    let base_r = base.map(|p| p.rationales.clone()).unwrap_or_else(Rationales::default);
+    let base_r = base.map(|p| p.rationales.clone()).unwrap_or_default();
     if !saw_conditions && !base_r.conditions.is_empty() {
-        log.add(Action::Kept, None, format!("{} condition rationale(s) from the project", base_r.conditions.len()));
-        conditions = base_r.conditions.iter().map(|(k, v)| Rationale { key: k.to_string(), text: v.clone() }).collect();
+        log.add(
+            Action::Kept,
+            None,
+            format!(
+                "{} condition rationale(s) from the project",
+                base_r.conditions.len()
+            ),
+        );
+        conditions = base_r
+            .conditions
+            .iter()
+            .map(|(k, v)| Rationale {
+                key: k.to_string(),
+                text: v.clone(),
+            })
+            .collect();
     }
     if !saw_features && !base_r.features.is_empty() {
-        log.add(Action::Kept, None, format!("{} feature rationale(s) from the project", base_r.features.len()));
-        features = base_r.features.iter().map(|(k, v)| Rationale { key: k.clone(), text: v.clone() }).collect();
+        log.add(
+            Action::Kept,
+            None,
+            format!(
+                "{} feature rationale(s) from the project",
+                base_r.features.len()
+            ),
+        );
+        features = base_r
+            .features
+            .iter()
+            .map(|(k, v)| Rationale {
+                key: k.clone(),
+                text: v.clone(),
+            })
+            .collect();
     }
     if !conditions.is_empty() {
         out.push_str("\n[conditions]\n");

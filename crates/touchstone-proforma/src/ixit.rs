@@ -14,7 +14,11 @@ use crate::{Action, ImportLog, Layout, Problem, markdown, quote};
 
 /// The catalogue's fields of an entry first (in catalogue order), then its
 /// extensions, as (label, value).
-fn labelled(entry: &IxitEntry, table: Option<&IxitTable>, edition: Edition) -> Vec<(String, String)> {
+fn labelled(
+    entry: &IxitEntry,
+    table: Option<&IxitTable>,
+    edition: Edition,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(t) = table {
         for f in t.fields_for(edition).filter(|f| f.key != "id") {
@@ -30,20 +34,28 @@ fn labelled(entry: &IxitEntry, table: Option<&IxitTable>, edition: Edition) -> V
 }
 
 /// Tables with entries or a note, in catalogue order.
-fn tables<'a>(project: &'a Project, catalog: &'a Catalog) -> Vec<(&'a IxitTable, String, Vec<&'a IxitEntry>)> {
+fn tables<'a>(
+    project: &'a Project,
+    catalog: &'a Catalog,
+) -> Vec<(&'a IxitTable, String, Vec<&'a IxitEntry>)> {
     catalog
         .ixit_tables()
         .iter()
         .map(|t| {
             let name = t.name_for(project.edition).to_owned();
-            let entries: Vec<&IxitEntry> = project.ixit.iter().filter(|e| e.table == name).collect();
+            let entries: Vec<&IxitEntry> =
+                project.ixit.iter().filter(|e| e.table == name).collect();
             (t, name, entries)
         })
         .filter(|(_, name, entries)| !entries.is_empty() || project.ixit_notes.contains_key(name))
         .collect()
 }
 
-pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Result<Vec<u8>, String> {
+pub(crate) fn export(
+    layout: Layout,
+    project: &Project,
+    catalog: &Catalog,
+) -> Result<Vec<u8>, String> {
     let edition = project.edition;
     let tables = tables(project, catalog);
     match layout {
@@ -85,7 +97,12 @@ pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Re
                 for e in entries {
                     let id = e.id.clone().unwrap_or_default();
                     if let Some(title) = &e.title {
-                        rows.push(vec![name.clone(), id.clone(), "Title".into(), title.clone()]);
+                        rows.push(vec![
+                            name.clone(),
+                            id.clone(),
+                            "Title".into(),
+                            title.clone(),
+                        ]);
                     }
                     for (label, v) in labelled(e, Some(t), edition) {
                         rows.push(vec![name.clone(), id.clone(), label, v]);
@@ -110,7 +127,11 @@ pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Re
                             rows.push(vec![label, v]);
                         }
                     }
-                    sheets.push(Sheet { name, header: vec!["Field".into(), "Value".into()], rows });
+                    sheets.push(Sheet {
+                        name,
+                        header: vec!["Field".into(), "Value".into()],
+                        rows,
+                    });
                     continue;
                 }
                 let mut header: Vec<String> = vec!["ID".into(), "Title".into()];
@@ -124,7 +145,8 @@ pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Re
                 let rows = entries
                     .iter()
                     .map(|e| {
-                        let values: BTreeMap<String, String> = labelled(e, Some(t), edition).into_iter().collect();
+                        let values: BTreeMap<String, String> =
+                            labelled(e, Some(t), edition).into_iter().collect();
                         header
                             .iter()
                             .enumerate()
@@ -144,7 +166,11 @@ pub(crate) fn export(layout: Layout, project: &Project, catalog: &Catalog) -> Re
                 .map(|(k, v)| vec![k.clone(), v.clone()])
                 .collect();
             if !notes.is_empty() {
-                sheets.push(Sheet { name: "Notes", header: vec!["Table".into(), "Note".into()], rows: notes });
+                sheets.push(Sheet {
+                    name: "Notes",
+                    header: vec!["Table".into(), "Note".into()],
+                    rows: notes,
+                });
             }
             crate::xlsx::write(&sheets)
         }
@@ -162,18 +188,29 @@ struct EntryIn {
 
 /// Entries of one section: wide (one row per entry) or field/value rows (one record).
 fn from_section(s: &Section, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, String, At)>) {
-    if normalize_key(&s.name) == "notes" || s.column(&["note", "notes"]).is_some() && s.column(&["table"]).is_some() {
+    if normalize_key(&s.name) == "notes"
+        || s.column(&["note", "notes"]).is_some() && s.column(&["table"]).is_some()
+    {
         let (t, n) = (s.column(&["table"]), s.column(&["note", "notes"]));
         for r in &s.rows {
             notes.push((r.get(t).to_owned(), r.get(n).to_owned(), r.at.clone()));
         }
         return;
     }
-    if let (Some(t), Some(f), Some(v)) = (s.column(&["table"]), s.column(&["field"]), s.column(&["value"])) {
+    if let (Some(t), Some(f), Some(v)) = (
+        s.column(&["table"]),
+        s.column(&["field"]),
+        s.column(&["value"]),
+    ) {
         // One row per value (CSV): group by table and entry.
         let id_col = s.column(&["id", "entry"]);
         for r in &s.rows {
-            let (table, id, field, value) = (r.get(Some(t)), r.get(id_col), r.get(Some(f)), r.get(Some(v)));
+            let (table, id, field, value) = (
+                r.get(Some(t)),
+                r.get(id_col),
+                r.get(Some(f)),
+                r.get(Some(v)),
+            );
             if normalize_key(field) == "notes" && id.is_empty() {
                 notes.push((table.to_owned(), value.to_owned(), r.at.clone()));
                 continue;
@@ -185,7 +222,8 @@ fn from_section(s: &Section, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, St
                 out.push(EntryIn {
                     table: table.to_owned(),
                     at: r.at.clone(),
-                    id: (!id.is_empty()).then(|| (id.to_owned(), r.at.col(s.column_name(id_col.unwrap_or(0))))),
+                    id: (!id.is_empty())
+                        .then(|| (id.to_owned(), r.at.col(s.column_name(id_col.unwrap_or(0))))),
                     title: None,
                     fields: Vec::new(),
                 });
@@ -194,20 +232,34 @@ fn from_section(s: &Section, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, St
                 if normalize_key(field) == "title" {
                     e.title = Some(value.to_owned());
                 } else {
-                    e.fields.push((field.to_owned(), r.cells.get(v).cloned().unwrap_or_default(), r.at.col(s.column_name(v))));
+                    e.fields.push((
+                        field.to_owned(),
+                        r.cells.get(v).cloned().unwrap_or_default(),
+                        r.at.col(s.column_name(v)),
+                    ));
                 }
             }
         }
         return;
     }
     if let (Some(f), Some(v), 2) = (s.column(&["field"]), s.column(&["value"]), s.header.len()) {
-        let mut e = EntryIn { table: s.name.clone(), at: s.at.clone(), id: None, title: None, fields: Vec::new() };
+        let mut e = EntryIn {
+            table: s.name.clone(),
+            at: s.at.clone(),
+            id: None,
+            title: None,
+            fields: Vec::new(),
+        };
         for r in &s.rows {
             let field = r.get(Some(f));
             if normalize_key(field) == "title" {
                 e.title = Some(r.get(Some(v)).to_owned());
             } else if !field.is_empty() {
-                e.fields.push((field.to_owned(), r.cells.get(v).cloned().unwrap_or_default(), r.at.col(s.column_name(v))));
+                e.fields.push((
+                    field.to_owned(),
+                    r.cells.get(v).cloned().unwrap_or_default(),
+                    r.at.col(s.column_name(v)),
+                ));
             }
         }
         out.push(e);
@@ -220,9 +272,16 @@ fn from_section(s: &Section, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, St
             table: s.name.clone(),
             at: r.at.clone(),
             id: id_col
-                .map(|c| (clean_id(r.get(Some(c))).to_owned(), r.at.col(s.column_name(c))))
+                .map(|c| {
+                    (
+                        clean_id(r.get(Some(c))).to_owned(),
+                        r.at.col(s.column_name(c)),
+                    )
+                })
                 .filter(|(i, _)| !i.is_empty()),
-            title: title_col.map(|c| r.get(Some(c)).to_owned()).filter(|t| !t.is_empty()),
+            title: title_col
+                .map(|c| r.get(Some(c)).to_owned())
+                .filter(|t| !t.is_empty()),
             fields: Vec::new(),
         };
         for (i, h) in s.header.iter().enumerate() {
@@ -239,7 +298,12 @@ fn from_section(s: &Section, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, St
 }
 
 /// Entries written as `## table`, `### ID — title` and `Field: value` lines.
-fn from_lines(book: &Book, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, String, At)>, log: &mut ImportLog) {
+fn from_lines(
+    book: &Book,
+    out: &mut Vec<EntryIn>,
+    notes: &mut Vec<(String, String, At)>,
+    log: &mut ImportLog,
+) {
     let mut table: Option<String> = None;
     let mut current: Option<EntryIn> = None;
     let flush = |current: &mut Option<EntryIn>, out: &mut Vec<EntryIn>| {
@@ -262,7 +326,11 @@ fn from_lines(book: &Book, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, Stri
             3..=6 => {
                 flush(&mut current, out);
                 let Some(t) = &table else {
-                    log.add(Action::Dropped, Some(&line.at), format!("heading `{}` outside an IXIT table heading", line.text));
+                    log.add(
+                        Action::Dropped,
+                        Some(&line.at),
+                        format!("heading `{}` outside an IXIT table heading", line.text),
+                    );
                     continue;
                 };
                 let (id, title) = split_heading(&line.text);
@@ -278,8 +346,14 @@ fn from_lines(book: &Book, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, Stri
                 let Some(t) = &table else {
                     continue;
                 };
-                match line.text.split_once(": ").or_else(|| line.text.strip_suffix(':').map(|f| (f, ""))) {
-                    Some((field, value)) if normalize_key(field) == "notes" && current.is_none() => {
+                match line
+                    .text
+                    .split_once(": ")
+                    .or_else(|| line.text.strip_suffix(':').map(|f| (f, "")))
+                {
+                    Some((field, value))
+                        if normalize_key(field) == "notes" && current.is_none() =>
+                    {
                         notes.push((t.clone(), value.trim().to_owned(), line.at.clone()));
                     }
                     Some((field, value)) => {
@@ -293,7 +367,11 @@ fn from_lines(book: &Book, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, Stri
                         if normalize_key(field) == "title" {
                             e.title = Some(value.trim().to_owned());
                         } else {
-                            e.fields.push((field.trim().to_owned(), value.trim().to_owned(), line.at.col(field.trim())));
+                            e.fields.push((
+                                field.trim().to_owned(),
+                                value.trim().to_owned(),
+                                line.at.col(field.trim()),
+                            ));
                         }
                     }
                     None => match current.as_mut().and_then(|e| e.fields.last_mut()) {
@@ -301,7 +379,11 @@ fn from_lines(book: &Book, out: &mut Vec<EntryIn>, notes: &mut Vec<(String, Stri
                             v.push('\n');
                             v.push_str(&line.text);
                         }
-                        None => log.add(Action::Dropped, Some(&line.at), format!("text `{}` is not a `Field: value` line", line.text)),
+                        None => log.add(
+                            Action::Dropped,
+                            Some(&line.at),
+                            format!("text `{}` is not a `Field: value` line", line.text),
+                        ),
                     },
                 }
             }
@@ -331,14 +413,19 @@ fn resolve_table<'a>(catalog: &'a Catalog, written: &str) -> Option<(&'a IxitTab
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    if let Some(t) = digits.parse::<u32>().ok().and_then(|n| catalog.ixit_tables().iter().find(|t| t.number == n)) {
+    if let Some(t) = digits
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| catalog.ixit_tables().iter().find(|t| t.number == n))
+    {
         return Some((t, true));
     }
     catalog
         .ixit_tables()
         .iter()
         .map(|t| {
-            let s = similarity(w, &t.title).max(t.title_v2.as_deref().map_or(0.0, |v| similarity(w, v)));
+            let s = similarity(w, &t.title)
+                .max(t.title_v2.as_deref().map_or(0.0, |v| similarity(w, v)));
             (t, s)
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -347,7 +434,10 @@ fn resolve_table<'a>(catalog: &'a Catalog, written: &str) -> Option<(&'a IxitTab
 }
 
 fn toml_key(k: &str) -> String {
-    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         k.to_owned()
     } else {
         quote(k)
@@ -374,8 +464,15 @@ pub(crate) fn import(
     let mut seen: BTreeMap<String, At> = BTreeMap::new();
     for e in &entries {
         let Some((table, guessed)) = resolve_table(catalog, &e.table) else {
-            let names: Vec<&str> = catalog.ixit_tables().iter().map(|t| t.name_for(edition)).collect();
-            let mut msg = format!("expected an IXIT table such as `1-AuthMech`, found `{}`", e.table);
+            let names: Vec<&str> = catalog
+                .ixit_tables()
+                .iter()
+                .map(|t| t.name_for(edition))
+                .collect();
+            let mut msg = format!(
+                "expected an IXIT table such as `1-AuthMech`, found `{}`",
+                e.table
+            );
             if let Some(n) = touchstone_core::text::nearest(&e.table, names.iter().copied()) {
                 msg.push_str(&format!(" (did you mean `{n}`?)"));
             }
@@ -385,52 +482,77 @@ pub(crate) fn import(
         let name = table.name_for(edition);
         if clean_id(&e.table) != name {
             log.add(
-                if guessed { Action::Guessed } else { Action::Renamed },
+                if guessed {
+                    Action::Guessed
+                } else {
+                    Action::Renamed
+                },
                 Some(&e.at),
                 format!("table `{}` read as `{name}`", e.table),
             );
         }
         let mut t = String::new();
-        let label;
-        if table.records == Records::Many {
+        let label = if table.records == Records::Many {
             let Some((id, id_at)) = &e.id else {
-                problems.push(Problem::new(e.at.col("ID"), format!("expected an ID for an entry of `{name}`")));
+                problems.push(Problem::new(
+                    e.at.col("ID"),
+                    format!("expected an ID for an entry of `{name}`"),
+                ));
                 continue;
             };
             let id = clean_id(id);
             if let Some(first) = seen.insert(id.to_owned(), id_at.clone()) {
                 problems.push(Problem::new(
                     id_at.clone(),
-                    format!("expected unique IXIT entry ids, found `{id}` again (first at {first})"),
+                    format!(
+                        "expected unique IXIT entry ids, found `{id}` again (first at {first})"
+                    ),
                 ));
                 continue;
             }
             let _ = writeln!(t, "\n[[{}]]\nid = {}", quote(name), quote(id));
-            label = id.to_owned();
+            id.to_owned()
         } else {
             if seen.insert(name.to_owned(), e.at.clone()).is_some() {
-                problems.push(Problem::new(e.at.clone(), format!("expected one record of `{name}`, found another")));
+                problems.push(Problem::new(
+                    e.at.clone(),
+                    format!("expected one record of `{name}`, found another"),
+                ));
                 continue;
             }
             let _ = writeln!(t, "\n[{}]", quote(name));
-            label = name.to_owned();
-        }
+            name.to_owned()
+        };
         if let Some(title) = &e.title {
             let _ = writeln!(t, "title = {}", quote(title));
         }
-        let own: Vec<_> = table.fields_for(edition).filter(|f| f.key != "id").collect();
+        let own: Vec<_> = table
+            .fields_for(edition)
+            .filter(|f| f.key != "id")
+            .collect();
         let mut mapped = 0usize;
         let mut written: Vec<String> = Vec::new();
         for (field, value, at) in &e.fields {
             let nk = normalize_key(field);
-            let key = if let Some(f) = own.iter().find(|f| f.key == nk || normalize_key(&f.name) == nk) {
+            let key = if let Some(f) = own
+                .iter()
+                .find(|f| f.key == nk || normalize_key(&f.name) == nk)
+            {
                 mapped += 1;
                 f.key.clone()
             } else if let Some(f) = own.iter().find(|f| f.aliases.contains(&nk)) {
-                log.add(Action::Renamed, Some(at), format!("{label}: `{field}` read as `{}` (renamed field)", f.key));
+                log.add(
+                    Action::Renamed,
+                    Some(at),
+                    format!("{label}: `{field}` read as `{}` (renamed field)", f.key),
+                );
                 f.key.clone()
             } else if nk.is_empty() || nk == "id" {
-                log.add(Action::Dropped, Some(at), format!("{label}: value under an empty or ID column of a single-record table"));
+                log.add(
+                    Action::Dropped,
+                    Some(at),
+                    format!("{label}: value under an empty or ID column of a single-record table"),
+                );
                 continue;
             } else {
                 log.add(
@@ -441,30 +563,52 @@ pub(crate) fn import(
                 nk
             };
             if written.contains(&key) {
-                log.add(Action::Dropped, Some(at), format!("{label}: second value for `{key}`"));
+                log.add(
+                    Action::Dropped,
+                    Some(at),
+                    format!("{label}: second value for `{key}`"),
+                );
                 continue;
             }
             let _ = writeln!(t, "{} = {}", toml_key(&key), quote(value.trim()));
             written.push(key);
         }
-        log.add(Action::Mapped, Some(&e.at), format!("{label} ({name}): {mapped} standard field(s)"));
+        log.add(
+            Action::Mapped,
+            Some(&e.at),
+            format!("{label} ({name}): {mapped} standard field(s)"),
+        );
         by_table.entry(table.number).or_default().push(t);
     }
     let mut note_lines = String::new();
     for (table, note, at) in &notes {
         match resolve_table(catalog, table) {
             Some((t, _)) if !note.is_empty() => {
-                let _ = writeln!(note_lines, "{} = {}", quote(t.name_for(edition)), quote(note));
-                log.add(Action::Mapped, Some(at), format!("note on `{}`", t.name_for(edition)));
+                let _ = writeln!(
+                    note_lines,
+                    "{} = {}",
+                    quote(t.name_for(edition)),
+                    quote(note)
+                );
+                log.add(
+                    Action::Mapped,
+                    Some(at),
+                    format!("note on `{}`", t.name_for(edition)),
+                );
             }
             Some(_) => {}
-            None => log.add(Action::Dropped, Some(at), format!("note on unknown table `{table}`")),
+            None => log.add(
+                Action::Dropped,
+                Some(at),
+                format!("note on unknown table `{table}`"),
+            ),
         }
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut out = String::from("# IXIT imported by `touchstone import ixit`; see the import log.\n");
+    let mut out =
+        String::from("# IXIT imported by `touchstone import ixit`; see the import log.\n");
     if !note_lines.is_empty() {
         let _ = write!(out, "\n[notes]\n{note_lines}");
     }

@@ -169,11 +169,7 @@ impl fmt::Display for LogEntry {
         if let Some(at) = &self.at {
             write!(f, " {at}:")?;
         }
-        write!(
-            f,
-            " {}",
-            touchstone_core::text::display_safe(&self.message)
-        )
+        write!(f, " {}", touchstone_core::text::display_safe(&self.message))
     }
 }
 
@@ -293,7 +289,9 @@ pub(crate) fn attachments_toml(cell: &str, at: &At) -> Result<Vec<String>, Probl
         let Some(after) = rest.strip_prefix("sha256=") else {
             return Err(Problem::new(
                 at.clone(),
-                format!("expected `path sha256=HEX [description]` for an attachment, found `{line}`"),
+                format!(
+                    "expected `path sha256=HEX [description]` for an attachment, found `{line}`"
+                ),
             ));
         };
         let (hash, description) = after.split_once(char::is_whitespace).unwrap_or((after, ""));

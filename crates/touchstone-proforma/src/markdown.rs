@@ -129,10 +129,8 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
                     cells.push(c.trim().to_owned());
                 }
             }
-            Event::Start(Tag::Paragraph | Tag::Item) if table.is_none() => {
-                if block.is_none() {
-                    block = Some((range.start, String::new()));
-                }
+            Event::Start(Tag::Paragraph | Tag::Item) if table.is_none() && block.is_none() => {
+                block = Some((range.start, String::new()));
             }
             Event::End(TagEnd::Paragraph | TagEnd::Item) if table.is_none() => {
                 if let Some((start, t)) = block.take() {

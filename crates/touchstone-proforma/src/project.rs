@@ -88,26 +88,16 @@ pub fn import_into(
     catalog: &Catalog,
 ) -> Result<Written, Refused> {
     let name = input.display().to_string();
-    let layout = layout
-        .or_else(|| Layout::from_name(&name))
-        .ok_or_else(|| {
-            Refused::Io(format!(
-                "{name}: unknown layout; name the file .md, .csv or .xlsx or pass --layout"
-            ))
-        })?;
+    let layout = layout.or_else(|| Layout::from_name(&name)).ok_or_else(|| {
+        Refused::Io(format!(
+            "{name}: unknown layout; name the file .md, .csv or .xlsx or pass --layout"
+        ))
+    })?;
     let bytes = read_bounded(input).map_err(Refused::Io)?;
     let edition = edition_of(dir).map_err(Refused::Io)?;
     let (base, _) = touchstone_project::load(dir, catalog);
-    let imported = import(
-        kind,
-        layout,
-        &name,
-        &bytes,
-        catalog,
-        edition,
-        base.as_ref(),
-    )
-    .map_err(Refused::Input)?;
+    let imported = import(kind, layout, &name, &bytes, catalog, edition, base.as_ref())
+        .map_err(Refused::Input)?;
     let diagnostics = check(dir, kind, &imported.toml, catalog).map_err(Refused::Io)?;
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Refused::Invalid {
@@ -141,9 +131,8 @@ fn check(dir: &Path, kind: Kind, text: &str, catalog: &Catalog) -> Result<Vec<Di
         ixit: ixit.as_deref(),
         evidence: evidence.as_deref(),
     };
-    let mut hasher = |p: &str| {
-        touchstone_project::hash_file(&dir.join(p)).map_err(|e| e.to_string())
-    };
+    let mut hasher =
+        |p: &str| touchstone_project::hash_file(&dir.join(p)).map_err(|e| e.to_string());
     let (_, diags) = touchstone_project::parse(&sources, catalog, &mut hasher);
     Ok(diags)
 }

@@ -19,9 +19,14 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
         column: None,
         line: false,
     };
-    let fail = |sheet: Option<&str>, row: usize, why: String| Err(vec![Problem::new(at(sheet, row), why)]);
+    let fail =
+        |sheet: Option<&str>, row: usize, why: String| Err(vec![Problem::new(at(sheet, row), why)]);
     if bytes.len() > limits::MAX_INPUT {
-        return fail(None, 1, format!("the file is larger than {} MiB", limits::MAX_INPUT >> 20));
+        return fail(
+            None,
+            1,
+            format!("the file is larger than {} MiB", limits::MAX_INPUT >> 20),
+        );
     }
     // A workbook is a zip archive: refuse one whose parts would expand beyond
     // the budget before anything is decompressed.
@@ -53,7 +58,11 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
     };
     let names = wb.sheet_names();
     if names.len() > limits::MAX_SECTIONS {
-        return fail(None, 1, format!("more than {} sheets", limits::MAX_SECTIONS));
+        return fail(
+            None,
+            1,
+            format!("more than {} sheets", limits::MAX_SECTIONS),
+        );
     }
     let mut book = Book::default();
     let mut total_rows = 0usize;
@@ -68,7 +77,11 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
             total_rows += 1;
             let row_no = row0 as usize + i + 1;
             if total_rows > limits::MAX_ROWS {
-                return fail(Some(&name), row_no, format!("more than {} rows", limits::MAX_ROWS));
+                return fail(
+                    Some(&name),
+                    row_no,
+                    format!("more than {} rows", limits::MAX_ROWS),
+                );
             }
             let mut cells: Vec<String> = vec![String::new(); col0 as usize];
             for (j, c) in r.iter().enumerate().take(limits::MAX_COLUMNS) {

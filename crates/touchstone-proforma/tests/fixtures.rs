@@ -63,10 +63,17 @@ fn import_fixture(dir: &Path, kind: Kind, input: &Path) -> String {
                 .replace(&format!("{}/", dir.display()), "")
         }
         Err(Refused::Input(p)) => panic!("{}: {p:#?}", input.display()),
-        Err(Refused::Invalid { diagnostics, imported }) => panic!(
+        Err(Refused::Invalid {
+            diagnostics,
+            imported,
+        }) => panic!(
             "{}: {}\n{}",
             input.display(),
-            diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
             imported.toml
         ),
         Err(Refused::Io(e)) => panic!("{e}"),
@@ -112,7 +119,12 @@ fn maker_workbook() -> Vec<u8> {
     write(&[
         Sheet {
             name: "Authentication Mechanisms",
-            header: s(&["ID", "Description", "Authentication Factor", "Internal owner"]),
+            header: s(&[
+                "ID",
+                "Description",
+                "Authentication Factor",
+                "Internal owner",
+            ]),
             rows: vec![
                 s(&["AuthMech-1", "Local API password", "Password", "Team A"]),
                 s(&["AuthMech-2", "Cloud account", "Password, TOTP", ""]),
@@ -158,8 +170,16 @@ fn a_makers_workbook_imports_and_round_trips() {
 fn features_are_matched_by_text_not_letter() {
     let c = catalog();
     let std3 = c.standard(touchstone_catalog::Edition::V3_1_3);
-    let g = std3.features.iter().find(|f| f.letter == "g").expect("feature g");
-    let m = std3.features.iter().find(|f| f.letter == "m").expect("feature m");
+    let g = std3
+        .features
+        .iter()
+        .find(|f| f.letter == "g")
+        .expect("feature g");
+    let m = std3
+        .features
+        .iter()
+        .find(|f| f.letter == "m")
+        .expect("feature m");
     let md = format!(
         "## Features\n\n| Feature | Text | Rationale |\n|---|---|---|\n| f | {} | The OTA mechanism updates everything. |\n| k | {} | Keys sign the updates. |\n| zz | flying capability | none |\n\n## ICS\n\n| Clause | Status | Support | Detail |\n|---|---|---|---|\n| 5.3-3 | M F (f) | Y | Automatic |\n",
         g.text, m.text
@@ -175,7 +195,13 @@ fn features_are_matched_by_text_not_letter() {
     )
     .expect("imports");
     let log: Vec<String> = out.log.entries.iter().map(ToString::to_string).collect();
-    insta::assert_snapshot!("features_by_text", format!("{}\n---\n{}", log.join("\n"), out.toml));
-    assert!(out.toml.contains("\"g\" = \"The OTA mechanism updates everything.\""));
+    insta::assert_snapshot!(
+        "features_by_text",
+        format!("{}\n---\n{}", log.join("\n"), out.toml)
+    );
+    assert!(
+        out.toml
+            .contains("\"g\" = \"The OTA mechanism updates everything.\"")
+    );
     assert!(out.toml.contains("status = \"M F (g)\""));
 }

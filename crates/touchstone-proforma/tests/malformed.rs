@@ -12,7 +12,10 @@ fn catalog() -> &'static Catalog {
     Catalog::embedded().expect("catalogue")
 }
 
-fn workbook(sheets: &[(&str, &[&str], &[&[&str]])]) -> Vec<u8> {
+/// (sheet name, header, rows)
+type SheetSpec<'a> = (&'a str, &'a [&'a str], &'a [&'a [&'a str]]);
+
+fn workbook(sheets: &[SheetSpec<'_>]) -> Vec<u8> {
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
     let sheets: Vec<Sheet<'_>> = sheets
         .iter()

@@ -60,16 +60,26 @@ fn round_trip(dir: &Path) {
                     w.imported.log
                 ),
                 Err(Refused::Input(p)) => panic!("{kind:?} {layout:?}: {p:#?}"),
-                Err(Refused::Invalid { diagnostics, imported }) => panic!(
+                Err(Refused::Invalid {
+                    diagnostics,
+                    imported,
+                }) => panic!(
                     "{kind:?} {layout:?}: {}\n{}",
-                    diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+                    diagnostics
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                     imported.toml
                 ),
                 Err(Refused::Io(e)) => panic!("{kind:?} {layout:?}: {e}"),
             }
             std::fs::remove_file(&file).expect("rm");
             let written = std::fs::read_to_string(dir.join(kind.file())).expect("read back");
-            assert!(written.contains("imported by `touchstone import"), "{kind:?} {layout:?} was not written");
+            assert!(
+                written.contains("imported by `touchstone import"),
+                "{kind:?} {layout:?} was not written"
+            );
             let again = loaded(dir);
             assert_eq!(json(&again), json(&original), "{kind:?} {layout:?}");
         }
