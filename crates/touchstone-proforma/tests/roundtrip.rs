@@ -142,3 +142,44 @@ fn an_enriched_project_round_trips_in_every_layout() {
     enrich(dir.path());
     round_trip(dir.path());
 }
+
+/// A V3.1.3 project (the `init` template with rationales for features and
+/// conditions) round-trips its ICS, including the Features table.
+#[test]
+fn a_v3_project_round_trips_its_ics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = touchstone_project::Device {
+        maker: "M".into(),
+        model: "X".into(),
+        hardware_version: "1".into(),
+        firmware_version: "1".into(),
+        description: None,
+        product_page: None,
+    };
+    for (name, text) in touchstone_project::scaffold::scaffold(
+        catalog(),
+        touchstone_catalog::Edition::V3_1_3,
+        &device,
+    ) {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    edit(
+        dir.path(),
+        "ics.toml",
+        "[conditions]\n\n[features]",
+        "[conditions]\n3 = \"All of it updates.\"\n\n[features]\ng = \"OTA firmware updates.\"\nm = \"Per-device keys.\"",
+    );
+    let p = loaded(dir.path());
+    assert_eq!(p.rationales.features.len(), 2);
+    for layout in [Layout::Md, Layout::Csv, Layout::Xlsx] {
+        let bytes = export(Kind::Ics, layout, &p, catalog()).expect("export");
+        let file = dir
+            .path()
+            .join(format!("ics-export.{}", layout.extension()));
+        std::fs::write(&file, bytes).expect("write");
+        if let Err(e) = import_into(dir.path(), Kind::Ics, &file, None, catalog()) {
+            panic!("{layout:?}: {e:?}");
+        }
+        assert_eq!(json(&loaded(dir.path())), json(&p), "{layout:?}");
+    }
+}
