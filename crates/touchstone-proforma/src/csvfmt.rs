@@ -39,6 +39,8 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
     let mut section: Option<Section> = None;
     let mut record = csv::StringRecord::new();
     let mut n = 0usize;
+    // (byte offset, line ends before it)
+    let mut counted = (0usize, 0usize);
     loop {
         let line = reader.position().line() as usize;
         match reader.read_record(&mut record) {
@@ -54,13 +56,18 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
             }
         }
         // Count line ends ourselves: the csv crate's line numbers drift on CRLF files.
+        // Counted incrementally from the last record, so reading stays linear.
         let line = record.position().map_or(line, |p| {
             // A record's position may point at the line end before it.
             let mut end = (p.byte() as usize).min(bytes.len());
             while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
                 end += 1;
             }
-            bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+            if end > counted.0 {
+                counted.1 += bytes[counted.0..end].iter().filter(|b| **b == b'\n').count();
+                counted.0 = end;
+            }
+            counted.1 + 1
         });
         n += 1;
         if n > limits::MAX_ROWS {

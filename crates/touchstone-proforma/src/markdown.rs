@@ -39,7 +39,11 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
             )]);
         }
     };
-    let line_of = |offset: usize| touchstone_core::text::line_col(text, offset).0;
+    // Line starts once, then a binary search per event: linear in the input.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of = |offset: usize| starts.partition_point(|s| *s <= offset).max(1);
     let at = |offset: usize| At {
         file: file.to_owned(),
         sheet: None,
