@@ -64,7 +64,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Book, Vec<Problem>> {
                 end += 1;
             }
             if end > counted.0 {
-                counted.1 += bytes[counted.0..end].iter().filter(|b| **b == b'\n').count();
+                counted.1 += bytes[counted.0..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
                 counted.0 = end;
             }
             counted.1 + 1

@@ -474,6 +474,9 @@ fn check_ics_declaration(
     (meta, rationales)
 }
 
+/// Above this many IXIT entries, unknown references get no "did you mean" hint.
+const MAX_SUGGESTION_CANDIDATES: usize = 2000;
+
 /// Resolve one ICS reference into the IXIT: a table name, `table.field` of a
 /// single-record table, or an entry id. `Err` says why not.
 fn resolve_ics_ref(
@@ -527,7 +530,10 @@ fn resolve_ics_ref(
     if ixit.iter().any(|e| e.id.as_deref() == Some(r)) {
         return Ok(IxitRef::Entry { id: r.to_owned() });
     }
-    let near = nearest(r, ixit.iter().filter_map(|e| e.id.as_deref()))
+    // Suggestions compare against every id: skipped for very large IXITs.
+    let near = (ixit.len() <= MAX_SUGGESTION_CANDIDATES)
+        .then(|| nearest(r, ixit.iter().filter_map(|e| e.id.as_deref())))
+        .flatten()
         .map(|n| format!("did you mean `{n}`?"));
     Err((
         format!(
@@ -1099,12 +1105,14 @@ fn ixit_record(
         toml::Value::Table(map) => map.get("id").and_then(toml::Value::as_str),
         _ => None,
     };
-    let span = locate(text, &table_span, raw_id, None);
+    // Located only for a diagnostic: searching the text for every entry would
+    // make validation quadratic in the number of entries.
+    let span = || locate(text, &table_span, raw_id, None);
     let toml::Value::Table(map) = value else {
         ctx.error(
             f,
             text,
-            Some(span),
+            Some(span()),
             format!("expected a table of fields in `{canonical}`"),
         );
         return None;
@@ -1230,7 +1238,7 @@ fn ixit_record(
         let d = ctx.error(
             f,
             text,
-            Some(span),
+            Some(span()),
             format!("expected an `id` on every entry of `{canonical}`"),
         );
         hint(
