@@ -511,7 +511,16 @@ pub(crate) fn import(
         }
         let mut t = String::new();
         let _ = writeln!(t, "\n[{}]\nsupport = {}", quote(id), quote(sup));
+        // Columns the input lacks altogether keep the project's values.
+        let old = base.and_then(|b| b.ics.get(id));
+        let mut kept: Vec<&str> = Vec::new();
         let mut status = row.get(col("status")).to_owned();
+        if col("status").is_none()
+            && let Some(s) = old.and_then(|a| a.claimed_status.clone())
+        {
+            status = s;
+            kept.push("status");
+        }
         if !features_renamed.is_empty()
             && status.contains('(')
             && status.to_uppercase().contains('F')
@@ -529,20 +538,46 @@ pub(crate) fn import(
         if !detail.is_empty() {
             let _ = writeln!(t, "detail = {}", quote(detail));
         }
-        let ixit = split_list(row.get(col("ixit")), true);
+        let mut ixit = split_list(row.get(col("ixit")), true);
+        if col("ixit").is_none()
+            && let Some(a) = old.filter(|a| !a.ixit.is_empty())
+        {
+            ixit.clone_from(&a.ixit);
+            kept.push("IXIT references");
+        }
         if !ixit.is_empty() {
             let items: Vec<String> = ixit.iter().map(|s| quote(s)).collect();
             let _ = writeln!(t, "ixit = [{}]", items.join(", "));
         }
-        let docs = split_list(row.get(col("documents")), false);
+        let mut docs = split_list(row.get(col("documents")), false);
+        if col("documents").is_none()
+            && let Some(a) = old.filter(|a| !a.documents.is_empty())
+        {
+            docs.clone_from(&a.documents);
+            kept.push("documents");
+        }
         if !docs.is_empty() {
             let items: Vec<String> = docs.iter().map(|s| quote(s)).collect();
             let _ = writeln!(t, "documents = [{}]", items.join(", "));
         }
-        match attachments_toml(
-            row.get(col("attachments")),
-            &row.at.col(name(col("attachments"))),
-        ) {
+        let mut attachments = row.get(col("attachments")).to_owned();
+        if col("attachments").is_none()
+            && let Some(a) = old.filter(|a| !a.attachments.is_empty())
+        {
+            attachments = attachments_cell(&a.attachments);
+            kept.push("attachments");
+        }
+        if !kept.is_empty() {
+            log.add(
+                Action::Kept,
+                Some(&row.at),
+                format!(
+                    "{id}: {} from the project (the input has no such column)",
+                    kept.join(", ")
+                ),
+            );
+        }
+        match attachments_toml(&attachments, &row.at.col(name(col("attachments")))) {
             Ok(a) if !a.is_empty() => {
                 let _ = writeln!(t, "attachment = [{}]", a.join(", "));
             }

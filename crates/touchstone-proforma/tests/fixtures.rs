@@ -205,3 +205,35 @@ fn features_are_matched_by_text_not_letter() {
     );
     assert!(out.toml.contains("status = \"M F (g)\""));
 }
+
+/// A maker's ICS without an IXIT column keeps the project's references (and
+/// says so in the log) instead of silently losing them.
+#[test]
+fn columns_the_input_lacks_keep_the_projects_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root().join("../../examples/smart-plug"), dir.path());
+    let before = loaded(dir.path());
+    let w = import_into(
+        dir.path(),
+        Kind::Ics,
+        &root().join("tests/fixtures/ics.csv"),
+        None,
+        catalog(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let kept: Vec<String> = w
+        .imported
+        .log
+        .entries
+        .iter()
+        .filter(|e| e.action == touchstone_proforma::Action::Kept)
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        kept.iter()
+            .any(|k| k.contains("5.1-1: IXIT references from the project")),
+        "{kept:#?}"
+    );
+    let after = loaded(dir.path());
+    assert_eq!(after.ics["5.1-1"].ixit, before.ics["5.1-1"].ixit);
+}
