@@ -392,6 +392,23 @@ pub(crate) fn import(
             ),
         }
     }
+    for s in &book.sections {
+        let used = std::ptr::eq(s, section)
+            || normalize_key(&s.name) == "metadata"
+            || s.column(&["condition"]).is_some()
+            || s.column(&["feature"]).is_some();
+        if !used {
+            log.add(
+                Action::Dropped,
+                Some(&s.at),
+                format!(
+                    "table `{}` ({} row(s)) is not part of the ICS Touchstone reads",
+                    s.name,
+                    s.rows.len()
+                ),
+            );
+        }
+    }
     let mut features_renamed = BTreeMap::new();
     let mut conditions = Vec::new();
     let mut features = Vec::new();

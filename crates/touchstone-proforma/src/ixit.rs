@@ -344,6 +344,11 @@ fn from_lines(
             }
             _ => {
                 let Some(t) = &table else {
+                    log.add(
+                        Action::Dropped,
+                        Some(&line.at),
+                        format!("text `{}` before the first IXIT table heading", line.text),
+                    );
                     continue;
                 };
                 match line
