@@ -263,6 +263,15 @@ impl Catalog {
             .map(|g| (g, older, true))
     }
 
+    /// What is known to differ in the group of a provision that was carried over
+    /// from the older TS edition (case structure or IXIT tables), if anything.
+    pub fn group_change(&self, edition: Edition, provision: &str) -> Option<&GroupChange> {
+        self.spec(edition)
+            .changes
+            .iter()
+            .find(|c| c.group == provision)
+    }
+
     /// The test cases that assess a provision in an edition, in order.
     pub fn cases(&self, edition: Edition, provision: &str) -> Vec<CaseRef<'_>> {
         let Some((group, spec, carried_over)) = self.group(edition, provision) else {
@@ -379,9 +388,28 @@ impl Catalog {
             for u in &s.units {
                 out.push_str(&format!("{id} unit {}\n", u.id));
             }
+            for c in &s.changes {
+                out.push_str(&format!("{id} changed {} {}\n", c.group, c.change.as_str()));
+            }
         }
         for t in &self.ixit.tables {
-            let fields: Vec<&str> = t.fields.iter().map(|f| f.key.as_str()).collect();
+            let fields: Vec<String> = t
+                .fields
+                .iter()
+                .map(|f| {
+                    let mut k = f.key.clone();
+                    match f.value {
+                        Some(ValueKind::YesNo) => k.push_str(":yes-no"),
+                        Some(ValueKind::Date) => k.push_str(":date"),
+                        Some(ValueKind::Enum) => k.push_str(&format!(":{}", f.values.join("|"))),
+                        None => {}
+                    }
+                    for a in &f.aliases {
+                        k.push_str(&format!(" (alias {a})"));
+                    }
+                    k
+                })
+                .collect();
             out.push_str(&format!(
                 "ixit {} {} [{}]\n",
                 t.id,

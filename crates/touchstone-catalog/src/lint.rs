@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::{CaseKind, Catalog, Edition, Modal, Records, UnitKind};
+use crate::{CaseKind, Catalog, Edition, Modal, Records, UnitKind, ValueKind};
 
 /// One inconsistency found by [`lint`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -407,6 +407,40 @@ fn lint_spec(l: &mut Linter, catalog: &Catalog, edition: Edition) {
             }
         }
     }
+    l.unique(
+        file,
+        "changed group",
+        spec.changes.iter().map(|c| c.group.as_str()),
+    );
+    for c in &spec.changes {
+        if catalog.provision(edition, &c.group).is_none() {
+            l.report(
+                file,
+                format!(
+                    "changed group {} is not a provision of the edition",
+                    c.group
+                ),
+            );
+        }
+        if spec.groups.iter().any(|g| g.provision == c.group) {
+            l.report(
+                file,
+                format!(
+                    "changed group {} has its own group here; [[changed]] is for carried-over groups",
+                    c.group
+                ),
+            );
+        }
+        if catalog
+            .group(edition, &c.group)
+            .is_none_or(|(_, _, carried)| !carried)
+        {
+            l.report(
+                file,
+                format!("changed group {} is not carried over", c.group),
+            );
+        }
+    }
 }
 
 fn lint_migration(l: &mut Linter, catalog: &Catalog) {
@@ -525,6 +559,31 @@ fn lint_ixit(l: &mut Linter, catalog: &Catalog) {
                     file,
                     format!("field key {}.{} is not snake_case", t.id, f.key),
                 );
+            }
+            let typed = f.value == Some(ValueKind::Enum);
+            if typed == f.values.is_empty() {
+                l.report(
+                    file,
+                    format!(
+                        "field {}.{}: `values` belong to enumerations (value = \"enum\") and only to them",
+                        t.id, f.key
+                    ),
+                );
+            }
+            for a in &f.aliases {
+                if a == &f.key
+                    || t.fields
+                        .iter()
+                        .any(|o| &o.key == a && o.editions == f.editions)
+                {
+                    l.report(
+                        file,
+                        format!(
+                            "field {}.{}: alias `{a}` is the key of a field of the same editions",
+                            t.id, f.key
+                        ),
+                    );
+                }
             }
             if let Some(r) = &f.refs
                 && catalog.ixit_table(r).is_none()

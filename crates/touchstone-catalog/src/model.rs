@@ -373,6 +373,43 @@ pub struct SpecFile {
     /// Test units.
     #[serde(default, rename = "unit")]
     pub units: Vec<TestUnit>,
+    /// Groups carried over from the older edition that are known to differ here.
+    #[serde(default, rename = "changed")]
+    pub changes: Vec<GroupChange>,
+}
+
+/// What is known to differ in a group carried over from the older TS edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// The test cases or units are structured differently.
+    Cases,
+    /// The group reads other IXIT tables.
+    Ixit,
+}
+
+impl ChangeKind {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Cases => "cases",
+            ChangeKind::Ixit => "ixit",
+        }
+    }
+}
+
+/// A carried-over group known to differ in this (partly known) edition.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupChange {
+    /// The group (provision) id.
+    pub group: String,
+    /// What differs.
+    pub change: ChangeKind,
+    /// What is known about the difference, in our words.
+    pub note: String,
+    /// Confidence.
+    pub confidence: Confidence,
 }
 
 /// Identification of a TS 103 701 edition.
@@ -574,8 +611,29 @@ pub struct IxitField {
     /// The table whose entry ids the field holds.
     #[serde(default)]
     pub refs: Option<String>,
+    /// Other keys makers write for this field (earlier or later names of it).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The kind of value the standard expects; free text when absent.
+    #[serde(default)]
+    pub value: Option<ValueKind>,
+    /// The allowed answers of an enumeration (`value = "enum"`), lowercase.
+    #[serde(default)]
+    pub values: Vec<String>,
     /// Confidence.
     pub confidence: Confidence,
+}
+
+/// The kind of value an IXIT field holds, where the standard types it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueKind {
+    /// Yes or no.
+    YesNo,
+    /// One of the listed `values`.
+    Enum,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
 }
 
 /// A mapping file: EN 303 645 to another scheme.

@@ -1,6 +1,6 @@
 //! The catalogue lint and the review snapshot of every id.
 
-use touchstone_catalog::{CaseKind, Catalog, Edition, Modal, lint};
+use touchstone_catalog::{CaseKind, Catalog, ChangeKind, Edition, Modal, lint};
 
 fn catalog() -> &'static Catalog {
     match Catalog::embedded() {
@@ -90,4 +90,92 @@ fn v3_cases_fall_back_to_v1_groups_only_where_unknown() {
 #[test]
 fn every_id_is_snapshotted_for_review() {
     insta::assert_snapshot!("catalog_ids", catalog().id_list());
+}
+
+#[test]
+fn v3_interface_groups_read_the_v2_ixit_tables() {
+    let c = catalog();
+    for (provision, tables) in [
+        ("5.6-1", &["15-PhyIntf", "28-LogIntf"][..]),
+        ("5.6-2", &["28-LogIntf"][..]),
+        ("5.9-3", &["23-ResMech", "28-LogIntf"][..]),
+    ] {
+        let cases = c.cases(Edition::V3_1_3, provision);
+        assert!(!cases.is_empty(), "{provision}");
+        for case in &cases {
+            assert!(
+                !case.carried_over,
+                "{provision} must not fall back to V1.1.1"
+            );
+            for unit in c.units(case) {
+                assert_eq!(unit.ixit, tables, "{}", unit.id);
+            }
+        }
+        // The V1.1.1 plan keeps the V1.1.1 tables.
+        let old = c.cases(Edition::V2_1_1, provision);
+        assert!(
+            c.units(&old[0])
+                .iter()
+                .all(|u| !u.ixit.contains(&"28-LogIntf".to_owned()))
+        );
+    }
+}
+
+#[test]
+fn changed_carried_over_groups_are_flagged() {
+    let c = catalog();
+    for (provision, kind) in [
+        ("5.3-9", ChangeKind::Cases),
+        ("5.12-3", ChangeKind::Cases),
+        ("6-2", ChangeKind::Ixit),
+    ] {
+        let change = c.group_change(Edition::V3_1_3, provision);
+        assert_eq!(change.map(|x| x.change), Some(kind), "{provision}");
+        assert!(
+            c.cases(Edition::V3_1_3, provision)
+                .iter()
+                .all(|x| x.carried_over)
+        );
+    }
+    // 5.6-3 only had its table renamed.
+    assert!(c.group_change(Edition::V3_1_3, "5.6-3").is_none());
+    assert!(c.group_change(Edition::V2_1_1, "5.3-9").is_none());
+}
+
+#[test]
+fn unit_cross_references_from_the_independent_check() {
+    let c = catalog();
+    let spec = c.spec(Edition::V2_1_1);
+    let refs = |id: &str| {
+        spec.units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.refs.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(refs("5.5-5-1a"), ["5.5-4-1"]);
+    for u in ["5.5-6-1a", "5.5-7-1a", "5.8-1-1a", "5.8-2-1a"] {
+        assert_eq!(refs(u), ["5.5-1-1"], "{u}");
+    }
+    for u in ["5.3-6-2a", "5.3-6-2b"] {
+        assert_eq!(refs(u), ["5.3-6-1"], "{u}");
+    }
+}
+
+#[test]
+fn renamed_ixit_fields_keep_their_old_key_as_alias() {
+    let c = catalog();
+    for table in ["10-SecParam", "21-PersData"] {
+        let t = c.ixit_table(table).expect("table");
+        let new: Vec<_> = t
+            .fields_for(Edition::V3_1_3)
+            .filter(|f| f.name == "Secure Communication Mechanisms")
+            .collect();
+        assert_eq!(new.len(), 1, "{table}");
+        assert_eq!(new[0].aliases, ["communication_mechanisms"]);
+        assert!(
+            t.fields_for(Edition::V2_1_1)
+                .any(|f| f.key == "communication_mechanisms")
+        );
+    }
 }

@@ -268,37 +268,166 @@ pub struct IcsRow {
     #[serde(default)]
     #[schemars(with = "Option<Support>")]
     pub support: Option<Spanned<Support>>,
+    /// The status the maker wrote in the pro-forma (`M`, `R C (12)`, `M F (m)`);
+    /// compared with the catalogue, a mismatch is a warning.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub status: Option<Spanned<String>>,
     /// Measures taken (Y), the reason (N) or the rationale (N/A).
     #[serde(default)]
     pub detail: String,
-    /// IXIT entry ids that describe the implementation.
+    /// What describes the implementation in the IXIT: entry ids (`AuthMech-1`),
+    /// whole tables (`1-AuthMech`) or fields of single-record tables
+    /// (`2-UserInfo.support_period`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub ixit: Vec<Spanned<String>>,
+    /// Supporting documents the maker cites (titles, sections, URLs).
+    #[serde(default)]
+    pub documents: Vec<String>,
+    /// Files supporting the answer, hashed like evidence attachments.
+    #[serde(default, rename = "attachment")]
+    #[schemars(with = "Vec<AttachmentRow>")]
+    pub attachments: Vec<Spanned<AttachmentRow>>,
 }
 
-/// `ics.toml`: one table per provision.
-pub type IcsFile = BTreeMap<Spanned<String>, Spanned<IcsRow>>;
+/// Where an ICS stands in the maker's document workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IcsState {
+    /// Being written.
+    Draft,
+    /// Submitted for review.
+    Review,
+    /// Released by the maker.
+    #[serde(alias = "released", alias = "approved")]
+    Final,
+}
+
+impl IcsState {
+    /// As written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IcsState::Draft => "draft",
+            IcsState::Review => "review",
+            IcsState::Final => "final",
+        }
+    }
+}
+
+/// `[metadata]` of `ics.toml`: which document this ICS is.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IcsMetadata {
+    /// The TS 103 701 edition whose pro-forma the maker filled in (`1.1.1`, `V2.1.1`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub ts_edition: Option<Spanned<String>>,
+    /// The maker's version of the ICS document.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Date of that version (a TOML date `2026-11-20`, or the same as a string).
+    #[serde(default)]
+    #[schemars(schema_with = "opt_date_schema")]
+    pub date: Option<Spanned<DateField>>,
+    /// `draft`, `review` or `final`.
+    #[serde(default)]
+    pub state: Option<IcsState>,
+    /// The manufacturer who declares.
+    #[serde(default)]
+    pub maker: Option<String>,
+    /// The supplier who filled in the pro-forma, when not the maker.
+    #[serde(default)]
+    pub supplier: Option<String>,
+}
+
+/// `ics.toml`: `[metadata]`, `[conditions]` and `[features]` rationales and
+/// one table per provision.
+#[derive(Debug, Clone, Default)]
+pub struct IcsFile {
+    /// The document's metadata.
+    pub metadata: Option<Spanned<IcsMetadata>>,
+    /// Why each numbered condition holds or not, by number.
+    pub conditions: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Why each lettered feature is present or not, by letter.
+    pub features: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The rows by provision id.
+    pub rows: BTreeMap<Spanned<String>, Spanned<IcsRow>>,
+}
+
+/// The keys of `ics.toml` that are not provision ids.
+pub const ICS_RESERVED: [&str; 3] = ["metadata", "conditions", "features"];
+
+impl<'de> Deserialize<'de> for IcsFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = IcsFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of ICS rows keyed by provision id")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IcsFile, A::Error> {
+                let mut file = IcsFile::default();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    match key.get_ref().as_str() {
+                        "metadata" => file.metadata = Some(map.next_value()?),
+                        "conditions" => file.conditions = map.next_value()?,
+                        "features" => file.features = map.next_value()?,
+                        _ => {
+                            let row = map.next_value()?;
+                            file.rows.insert(key, row);
+                        }
+                    }
+                }
+                Ok(file)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
 
 /// Schema-only view of `ics.toml`.
 #[derive(Debug, JsonSchema)]
 #[allow(dead_code)]
-pub struct IcsFileSchema(BTreeMap<String, IcsRow>);
+pub struct IcsFileSchema {
+    /// The document's metadata.
+    metadata: Option<IcsMetadata>,
+    /// Why each numbered condition holds or not (`1 = "..."`).
+    conditions: Option<BTreeMap<String, String>>,
+    /// Why each lettered feature is present or not (`g = "..."`).
+    features: Option<BTreeMap<String, String>>,
+    /// One table per provision id.
+    #[serde(flatten)]
+    rows: BTreeMap<String, IcsRow>,
+}
 
-/// `ixit.toml`: IXIT tables by name; each holds an array of entries or one record.
+/// `ixit.toml`: IXIT tables by name; each holds an array of entries or one
+/// record. The key `notes` holds table-level notes by table name.
 pub type IxitFile = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+/// The key of `ixit.toml` that holds table-level notes.
+pub const IXIT_NOTES: &str = "notes";
 
 /// Schema-only view of `ixit.toml`.
 #[derive(Debug, JsonSchema)]
 #[allow(dead_code)]
-pub struct IxitFileSchema(BTreeMap<String, IxitTableSchema>);
+pub struct IxitFileSchema {
+    /// Notes on whole tables, by table name (`"1-AuthMech" = "..."`).
+    notes: Option<BTreeMap<String, String>>,
+    /// The tables by name.
+    #[serde(flatten)]
+    tables: BTreeMap<String, IxitTableSchema>,
+}
 
 /// Schema-only view of one IXIT table: many entries or one record of fields.
 #[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum IxitTableSchema {
-    /// Entries with an `id`.
+    /// Entries with an `id` and an optional `title`.
     Many(Vec<BTreeMap<String, IxitValueSchema>>),
     /// A single record.
     Single(BTreeMap<String, IxitValueSchema>),
@@ -310,7 +439,7 @@ pub enum IxitTableSchema {
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum IxitValueSchema {
-    /// Text.
+    /// Text (references: comma-separated ids, `N/A` or `None` with a note).
     Text(String),
     /// Yes or no.
     Flag(bool),

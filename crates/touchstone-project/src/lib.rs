@@ -16,6 +16,7 @@
 //! writes) it is the only IO here.
 //! [`scaffold`] writes the template files `touchstone init` creates.
 
+pub mod declared;
 mod diag;
 pub mod files;
 mod fs;
@@ -29,6 +30,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use touchstone_catalog::{Catalog, Edition, Provision};
 
+pub use declared::{FieldValue, IcsMeta, IxitRef, Rationales, RefItem};
 pub use diag::{Diagnostic, IO_CODE, Level};
 pub use files::{Decision, Device, PROJECT_SCHEMA, RecordVerdict, Support, valid_ymd};
 pub use fs::{hash_file, load};
@@ -67,6 +69,12 @@ pub struct Project {
     pub dispositions: Vec<Disposition>,
     /// Laboratory, report identification, samples and sign-off.
     pub deliverable: Deliverable,
+    /// The ICS document's metadata (`[metadata]` of `ics.toml`).
+    pub ics_meta: IcsMeta,
+    /// The maker's rationales for conditions and features (`ics.toml`).
+    pub rationales: Rationales,
+    /// Notes on whole IXIT tables, by table name.
+    pub ixit_notes: BTreeMap<String, String>,
 }
 
 /// What a disposition is about.
@@ -183,8 +191,16 @@ pub struct IcsAnswer {
     pub support: Support,
     /// Measures, reason or rationale.
     pub detail: String,
-    /// IXIT entry ids.
+    /// The IXIT references as written (ids cleaned of backticks and whitespace).
     pub ixit: Vec<String>,
+    /// The same references, resolved: entries, whole tables, fields.
+    pub references: Vec<IxitRef>,
+    /// The status the maker claims, as written.
+    pub claimed_status: Option<String>,
+    /// Supporting documents the maker cites.
+    pub documents: Vec<String>,
+    /// Supporting files.
+    pub attachments: Vec<Attachment>,
 }
 
 /// One IXIT entry (or the single record of a single-record table).
@@ -194,8 +210,14 @@ pub struct IxitEntry {
     pub table: String,
     /// Entry id (absent for single-record tables).
     pub id: Option<String>,
-    /// Field values by key.
+    /// The entry's title, when the maker gave one.
+    pub title: Option<String>,
+    /// Standard field values by key, as text.
     pub fields: BTreeMap<String, String>,
+    /// The same fields read by their type (yes/no, choice, date, references, text).
+    pub values: BTreeMap<String, FieldValue>,
+    /// Fields the standard does not define, kept as written (key as written).
+    pub extensions: BTreeMap<String, String>,
 }
 
 /// One manual evidence record.

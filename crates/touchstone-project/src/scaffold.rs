@@ -146,8 +146,31 @@ fn ics(catalog: &Catalog, edition: Edition) -> String {
     );
     let _ = writeln!(
         out,
-        "# a justification. ixit: ids of IXIT entries that describe the implementation."
+        "# a justification. ixit: IXIT entry ids, whole tables (`1-AuthMech`) or fields of"
     );
+    let _ = writeln!(
+        out,
+        "# single-record tables (`2-UserInfo.support_period`). Optional per row: status (as the"
+    );
+    let _ = writeln!(
+        out,
+        "# pro-forma states it; compared with the catalogue), documents = [...], [[\"id\".attachment]]."
+    );
+    let _ = writeln!(out, "\n[metadata]");
+    let _ = writeln!(
+        out,
+        "ts_edition = {}  # the TS 103 701 pro-forma filled in",
+        quote(&format!("V{}", catalog.spec(edition).spec.version))
+    );
+    let _ = writeln!(
+        out,
+        "# version = \"1.0\"\n# date = 2026-01-31\n# state = \"draft\"  # draft, review or final\n# maker = \"...\"\n# supplier = \"...\""
+    );
+    let _ = writeln!(
+        out,
+        "\n# Why conditions hold or not (and, in V3.1.3, features are present or not)."
+    );
+    let _ = writeln!(out, "[conditions]\n\n[features]");
     let mut category = "";
     for p in catalog.provisions(edition) {
         if p.category != category {

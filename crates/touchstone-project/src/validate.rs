@@ -6,9 +6,13 @@ use std::ops::Range;
 use touchstone_catalog::{Catalog, Edition, IxitTable, Modal, Records};
 use touchstone_core::text::{line_col, nearest};
 
+use crate::declared::{
+    FieldValue, IcsMeta, IxitRef, Rationales, RefItem, clean_id, normalize_key, normalize_status,
+    normalize_ts_edition, typed,
+};
 use crate::files::{
-    DispositionRow, EvidenceFile, IcsFile, IxitFile, PROJECT_SCHEMA, ProjectFile, RecordRow,
-    Support, valid_ymd,
+    AttachmentRow, DispositionRow, EvidenceFile, IXIT_NOTES, IcsFile, IxitFile, PROJECT_SCHEMA,
+    ProjectFile, RecordRow, Support, valid_ymd,
 };
 use crate::{
     Attachment, Diagnostic, EVIDENCE_FILE, ICS_FILE, IXIT_FILE, IcsAnswer, IxitEntry, PROJECT_FILE,
@@ -192,12 +196,13 @@ pub fn parse(
     let Some((project_file, edition, conditions, features)) = header else {
         return (None, ctx.diags);
     };
-    let ixit_entries = ixit
+    let (ixit_entries, ixit_notes) = ixit
         .map(|(text, file)| check_ixit(&mut ctx, edition, text, file))
         .unwrap_or_default();
-    let ics_answers = ics
+    let (ics_answers, (ics_meta, rationales)) = ics
         .map(|(text, file)| {
-            check_ics(
+            let declared = check_ics_declaration(&mut ctx, edition, text, &file);
+            let answers = check_ics(
                 &mut ctx,
                 edition,
                 &conditions,
@@ -205,7 +210,9 @@ pub fn parse(
                 &ixit_entries,
                 text,
                 file,
-            )
+                hasher,
+            );
+            (answers, declared)
         })
         .unwrap_or_default();
     let (records, dispositions) = evidence
@@ -244,6 +251,9 @@ pub fn parse(
         findings_files,
         dispositions,
         deliverable,
+        ics_meta,
+        rationales,
+        ixit_notes,
     };
     let ok = !ctx.diags.iter().any(Diagnostic::is_error);
     (ok.then_some(project), ctx.diags)
@@ -608,6 +618,249 @@ fn p_edition(p: &ProjectFile) -> Edition {
     Edition::parse(p.standard.get_ref()).unwrap_or(Edition::ALL[0])
 }
 
+/// `[metadata]`, `[conditions]` and `[features]` of `ics.toml`.
+fn check_ics_declaration(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    text: &str,
+    file: &IcsFile,
+) -> (IcsMeta, Rationales) {
+    let f = ICS_FILE;
+    let catalog = ctx.catalog;
+    let mut meta = IcsMeta::default();
+    if let Some(m) = &file.metadata {
+        let m = m.get_ref();
+        if let Some(ts) = &m.ts_edition {
+            let expected = &catalog.spec(edition).spec.version;
+            match normalize_ts_edition(ts.get_ref()) {
+                Some(v) if &v == expected => meta.ts_edition = Some(v),
+                Some(v) => {
+                    let d = ctx.warning(
+                        "TS0211",
+                        f,
+                        text,
+                        Some(ts.span()),
+                        format!(
+                            "the ICS says it follows TS 103 701 V{v}, but {edition} is assessed with TS 103 701 V{expected}"
+                        ),
+                    );
+                    hint(
+                        d,
+                        "check which pro-forma the maker filled in; IXIT table names and fields differ between the editions",
+                    );
+                    meta.ts_edition = Some(v);
+                }
+                None => {
+                    let d = ctx.warning(
+                        "TS0212",
+                        f,
+                        text,
+                        Some(ts.span()),
+                        format!(
+                            "expected a TS 103 701 edition like `V{expected}` in `ts_edition`, found `{}`",
+                            ts.get_ref()
+                        ),
+                    );
+                    hint(d, "write the version number, for instance \"V1.1.1\"");
+                }
+            }
+        }
+        if let Some(date) = &m.date {
+            meta.date = Some(date_of(ctx, f, text, "the ICS metadata date", date));
+        }
+        meta.version = m.version.clone();
+        meta.state = m.state.map(|s| s.as_str().to_owned());
+        meta.maker = m.maker.clone();
+        meta.supplier = m.supplier.clone();
+    }
+    let standard = catalog.standard(edition);
+    let mut rationales = Rationales::default();
+    for (key, why) in &file.conditions {
+        let n = key
+            .get_ref()
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| standard.conditions.iter().any(|c| c.number == *n));
+        match n {
+            Some(n) => {
+                rationales.conditions.insert(n, why.get_ref().clone());
+            }
+            None => {
+                let d = ctx.warning(
+                    "TS0213",
+                    f,
+                    text,
+                    Some(key.span()),
+                    format!(
+                        "rationale for `{}` ignored: {edition} has no such condition",
+                        key.get_ref()
+                    ),
+                );
+                hint(
+                    d,
+                    "`touchstone catalog conditions` lists the numbered conditions",
+                );
+            }
+        }
+    }
+    for (key, why) in &file.features {
+        let letter = key.get_ref().trim();
+        if standard.features.iter().any(|x| x.letter == letter) {
+            rationales
+                .features
+                .insert(letter.to_owned(), why.get_ref().clone());
+        } else {
+            let d = ctx.warning(
+                "TS0214",
+                f,
+                text,
+                Some(key.span()),
+                format!("rationale for feature `{letter}` ignored: {edition} has no such feature"),
+            );
+            hint(d, "features are lettered a to aa in EN 303 645 V3.1.3 only");
+        }
+    }
+    (meta, rationales)
+}
+
+/// Above this many IXIT entries, unknown references get no "did you mean" hint.
+const MAX_SUGGESTION_CANDIDATES: usize = 2000;
+
+/// Resolve one ICS reference into the IXIT: a table name, `table.field` of a
+/// single-record table, or an entry id. `Err` says why not.
+fn resolve_ics_ref(
+    catalog: &Catalog,
+    edition: Edition,
+    ixit: &[IxitEntry],
+    raw: &str,
+) -> Result<IxitRef, (String, Option<String>)> {
+    let r = clean_id(raw);
+    if let Some(t) = catalog.ixit_table(r).filter(|t| t.is_named(r)) {
+        return Ok(IxitRef::Table {
+            table: t.name_for(edition).to_owned(),
+        });
+    }
+    if let Some((table, field)) = r.split_once(['.', ':'])
+        && let Some(t) = catalog.ixit_table(clean_id(table))
+    {
+        let canonical = t.name_for(edition).to_owned();
+        let key = normalize_key(field);
+        let Some(fd) = t
+            .fields_for(edition)
+            .find(|x| x.key == key || x.aliases.contains(&key))
+        else {
+            let keys: Vec<&str> = t.fields_for(edition).map(|x| x.key.as_str()).collect();
+            return Err((
+                format!(
+                    "expected a field of IXIT table `{canonical}`, found unknown `{}`",
+                    clean_id(field)
+                ),
+                Some(match nearest(&key, keys.iter().copied()) {
+                    Some(near) => format!("did you mean `{canonical}.{near}`?"),
+                    None => format!("the fields are: {}", keys.join(", ")),
+                }),
+            ));
+        };
+        if t.records == Records::Many {
+            return Err((
+                format!(
+                    "expected a field of a single-record table, found `{r}`: `{canonical}` has many entries"
+                ),
+                Some(format!(
+                    "refer to the entry by its id, or to the whole table as `{canonical}`"
+                )),
+            ));
+        }
+        return Ok(IxitRef::Field {
+            table: canonical,
+            field: fd.key.clone(),
+        });
+    }
+    if ixit.iter().any(|e| e.id.as_deref() == Some(r)) {
+        return Ok(IxitRef::Entry { id: r.to_owned() });
+    }
+    // Suggestions compare against every id: skipped for very large IXITs.
+    let near = (ixit.len() <= MAX_SUGGESTION_CANDIDATES)
+        .then(|| nearest(r, ixit.iter().filter_map(|e| e.id.as_deref())))
+        .flatten()
+        .map(|n| format!("did you mean `{n}`?"));
+    Err((
+        format!(
+            "expected the id of an entry in ixit.toml, an IXIT table name or `table.field`, found unknown `{r}`"
+        ),
+        near,
+    ))
+}
+
+/// Check and hash the attachments of an ICS row.
+fn ics_attachments(
+    ctx: &mut Ctx<'_>,
+    text: &str,
+    rows: Vec<toml::Spanned<AttachmentRow>>,
+    hasher: &mut AttachmentHasher<'_>,
+) -> Vec<Attachment> {
+    let f = ICS_FILE;
+    let mut out = Vec::new();
+    for a in rows {
+        let span = a.span();
+        let a = a.into_inner();
+        if !is_inside(&a.path) {
+            let d = ctx.error(
+                "TS0215",
+                f,
+                text,
+                Some(span),
+                format!(
+                    "expected an attachment path inside the project, found `{}`",
+                    a.path
+                ),
+            );
+            hint(
+                d,
+                "keep supporting files in the project so they are versioned with it",
+            );
+            continue;
+        }
+        match hasher(&a.path) {
+            Ok(actual) if actual.eq_ignore_ascii_case(a.sha256.trim()) => {}
+            Ok(actual) => {
+                let d = ctx.error(
+                    "TS0216",
+                    f,
+                    text,
+                    Some(span),
+                    format!(
+                        "expected `{}` to have SHA-256 {}, found {actual}: the file changed after it was recorded",
+                        a.path, a.sha256
+                    ),
+                );
+                hint(
+                    d,
+                    "review the change and update `sha256` (`touchstone hash FILE` prints it)",
+                );
+            }
+            Err(why) => {
+                let d = ctx.error(
+                    "TS0217",
+                    f,
+                    text,
+                    Some(span),
+                    format!("expected attachment `{}` to be readable: {why}", a.path),
+                );
+                hint(d, "paths are relative to the project directory");
+            }
+        }
+        out.push(Attachment {
+            path: a.path,
+            sha256: a.sha256.to_lowercase(),
+            description: a.description,
+        });
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
 fn check_ics(
     ctx: &mut Ctx<'_>,
     edition: Edition,
@@ -616,12 +869,13 @@ fn check_ics(
     ixit: &[IxitEntry],
     text: &str,
     file: IcsFile,
+    hasher: &mut AttachmentHasher<'_>,
 ) -> BTreeMap<String, IcsAnswer> {
     let f = ICS_FILE;
     let catalog = ctx.catalog;
     let mut answers = BTreeMap::new();
     let mut unanswered: Vec<String> = Vec::new();
-    for (key, row) in file {
+    for (key, row) in file.rows {
         let id = key.get_ref();
         let Some(provision) = catalog.provision(edition, id) else {
             let d = ctx.error(
@@ -747,34 +1001,65 @@ fn check_ics(
             }
             _ => {}
         }
+        if let Some(claimed) = &row.status
+            && normalize_status(claimed.get_ref()) != normalize_status(&provision.status())
+        {
+            let d = ctx.warning(
+                "TS0218",
+                f,
+                text,
+                Some(claimed.span()),
+                format!(
+                    "the ICS gives {id} the status `{}`, the catalogue has `{}` for {edition}",
+                    claimed.get_ref().trim(),
+                    provision.status()
+                ),
+            );
+            hint(
+                d,
+                "the maker may have used another edition's pro-forma or misread a condition; the catalogue's status is used",
+            );
+        }
+        let mut references = Vec::new();
         for r in &row.ixit {
-            if !ixit
-                .iter()
-                .any(|e| e.id.as_deref() == Some(r.get_ref().as_str()))
-            {
-                let d = ctx.error(
-                    "TS0206",
-                    f,
-                    text,
-                    Some(r.span()),
-                    format!(
-                        "expected the id of an entry in ixit.toml, found unknown `{}`",
-                        r.get_ref()
-                    ),
-                );
-                if let Some(near) =
-                    nearest(r.get_ref(), ixit.iter().filter_map(|e| e.id.as_deref()))
-                {
-                    hint(d, format!("did you mean `{near}`?"));
+            match resolve_ics_ref(catalog, edition, ixit, r.get_ref()) {
+                Ok(reference) => {
+                    if let IxitRef::Table { table } = &reference
+                        && !ixit.iter().any(|e| &e.table == table)
+                    {
+                        ctx.warning(
+                            "TS0219",
+                            f,
+                            text,
+                            Some(r.span()),
+                            format!("{id} refers to IXIT table `{table}`, which has no entries in ixit.toml"),
+                        );
+                    }
+                    references.push(reference);
+                }
+                Err((message, h)) => {
+                    let d = ctx.error("TS0206", f, text, Some(r.span()), message);
+                    if let Some(h) = h {
+                        hint(d, h);
+                    }
                 }
             }
         }
+        let attachments = ics_attachments(ctx, text, row.attachments, hasher);
         answers.insert(
             id.clone(),
             IcsAnswer {
                 support,
                 detail: row.detail,
-                ixit: row.ixit.into_iter().map(|r| r.into_inner()).collect(),
+                ixit: row
+                    .ixit
+                    .iter()
+                    .map(|r| clean_id(r.get_ref()).to_owned())
+                    .collect(),
+                references,
+                claimed_status: row.status.map(|s| s.into_inner().trim().to_owned()),
+                documents: row.documents,
+                attachments,
             },
         );
     }
@@ -862,13 +1147,23 @@ fn value_text(v: &toml::Value) -> Option<String> {
     }
 }
 
-fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -> Vec<IxitEntry> {
+fn check_ixit(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    text: &str,
+    file: IxitFile,
+) -> (Vec<IxitEntry>, BTreeMap<String, String>) {
     let f = IXIT_FILE;
     let catalog = ctx.catalog;
     let mut entries = Vec::new();
+    let mut notes = BTreeMap::new();
     let mut spans: Vec<(usize, Range<usize>)> = Vec::new();
     for (key, value) in file {
-        let name = key.get_ref();
+        let name = clean_id(key.get_ref());
+        if name == IXIT_NOTES {
+            ixit_notes(ctx, edition, text, value, &mut notes);
+            continue;
+        }
         let Some(table) = catalog.ixit_table(name) else {
             let names: Vec<&str> = catalog
                 .ixit_tables()
@@ -889,7 +1184,7 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             continue;
         };
         let canonical = table.name_for(edition).to_owned();
-        if name != &canonical && name != &table.number.to_string() {
+        if name != canonical && name != table.number.to_string() {
             ctx.warning(
                 "TS0301",
                 f,
@@ -966,14 +1261,19 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
             continue;
         };
         for field in table.fields_for(edition) {
-            let (Some(target), Some(value)) = (&field.refs, entry.fields.get(&field.key)) else {
+            let (Some(target), Some(FieldValue::Refs { items })) =
+                (&field.refs, entry.values.get(&field.key))
+            else {
                 continue;
             };
             let target_name = catalog.ixit_name(edition, target);
-            for r in value.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+            for r in items {
+                let RefItem::Entry { id: r, .. } = r else {
+                    continue;
+                };
                 let ok = entries
                     .iter()
-                    .any(|e| e.table == target_name && e.id.as_deref() == Some(r));
+                    .any(|e| e.table == target_name && e.id.as_deref() == Some(r.as_str()));
                 if !ok {
                     let at = locate(text, span, entry.id.as_deref(), Some(&field.key));
                     let d = ctx.error(
@@ -990,14 +1290,65 @@ fn check_ixit(ctx: &mut Ctx<'_>, edition: Edition, text: &str, file: IxitFile) -
                     hint(
                         d,
                         format!(
-                            "add an entry with id `{r}` to [[\"{target_name}\"]] or fix the reference"
+                            "add an entry with id `{r}` to [[\"{target_name}\"]], fix the reference, or write `N/A` or `None` with a note"
                         ),
                     );
                 }
             }
         }
     }
-    entries
+    (entries, notes)
+}
+
+/// `[notes]` of `ixit.toml`: one text per table name.
+fn ixit_notes(
+    ctx: &mut Ctx<'_>,
+    edition: Edition,
+    text: &str,
+    value: toml::Spanned<toml::Value>,
+    notes: &mut BTreeMap<String, String>,
+) {
+    let f = IXIT_FILE;
+    let span = value.span();
+    let toml::Value::Table(map) = value.into_inner() else {
+        let d = ctx.error(
+            "TS0308",
+            f,
+            text,
+            Some(span),
+            "expected `notes` to be a table of texts by IXIT table name".to_owned(),
+        );
+        hint(d, "write [notes] with lines like \"1-AuthMech\" = \"...\"");
+        return;
+    };
+    for (k, v) in map {
+        let name = clean_id(&k);
+        let at = locate(text, &span, None, Some(&k));
+        let Some(table) = ctx.catalog.ixit_table(name) else {
+            ctx.warning(
+                "TS0309",
+                f,
+                text,
+                Some(at),
+                format!("note for unknown IXIT table `{name}` kept out of the project"),
+            );
+            continue;
+        };
+        match value_text(&v) {
+            Some(t) => {
+                notes.insert(table.name_for(edition).to_owned(), t);
+            }
+            None => {
+                ctx.error(
+                    "TS0306",
+                    f,
+                    text,
+                    Some(at),
+                    format!("expected text for the note on `{name}`, found a nested table"),
+                );
+            }
+        }
+    }
 }
 
 /// Find an entry (by its `id = "..."` line) at or after the start of its
@@ -1047,63 +1398,151 @@ fn ixit_record(
     value: &toml::Value,
 ) -> Option<IxitEntry> {
     let f = IXIT_FILE;
-    let entry_id = match value {
+    let raw_id = match value {
         toml::Value::Table(map) => map.get("id").and_then(toml::Value::as_str),
         _ => None,
     };
-    let span = locate(text, &table_span, entry_id, None);
+    // Located only for a diagnostic: searching the text for every entry would
+    // make validation quadratic in the number of entries.
+    let span = || locate(text, &table_span, raw_id, None);
     let toml::Value::Table(map) = value else {
         ctx.error(
             "TS0306",
             f,
             text,
-            Some(span),
+            Some(span()),
             format!("expected a table of fields in `{canonical}`"),
         );
         return None;
     };
-    let keys: Vec<&str> = table.fields_for(edition).map(|x| x.key.as_str()).collect();
+    let own: Vec<&touchstone_catalog::IxitField> = table.fields_for(edition).collect();
+    let keys: Vec<&str> = own.iter().map(|x| x.key.as_str()).collect();
+    let mut id = None;
+    let mut title = None;
     let mut fields = BTreeMap::new();
-    let mut ok = true;
+    let mut values = BTreeMap::new();
+    let mut extensions = BTreeMap::new();
+    let label = raw_id.map_or_else(|| canonical.to_owned(), |i| clean_id(i).to_owned());
     for (k, v) in map {
-        if !keys.contains(&k.as_str()) {
-            ok = false;
-            let d = ctx.error(
-                "TS0305",
+        let at = || locate(text, &table_span, raw_id, Some(k));
+        let Some(t) = value_text(v) else {
+            ctx.error(
+                "TS0306",
                 f,
                 text,
-                Some(locate(text, &table_span, entry_id, Some(k))),
-                format!("expected a field of IXIT table `{canonical}`, found unknown `{k}`"),
+                Some(at()),
+                format!("expected text for `{canonical}`.{k}, found a nested table"),
             );
-            match nearest(k, keys.iter().copied()) {
-                Some(near) => hint(d, format!("did you mean `{near}`?")),
-                None => hint(d, format!("the fields are: {}", keys.join(", "))),
-            }
+            continue;
+        };
+        let nk = normalize_key(k);
+        if nk == "id" && table.records == Records::Many {
+            id = Some(clean_id(&t).to_owned());
             continue;
         }
-        match value_text(v) {
-            Some(t) => {
-                fields.insert(k.clone(), t);
-            }
-            None => {
-                ok = false;
-                ctx.error(
-                    "TS0306",
+        if nk == "title" {
+            title = Some(t);
+            continue;
+        }
+        let standard = own.iter().find(|x| x.key == nk);
+        let renamed = own.iter().find(|x| x.aliases.contains(&nk));
+        let field = match (standard, renamed) {
+            (Some(x), _) => *x,
+            (None, Some(x)) => {
+                let d = ctx.warning(
+                    "TS0310",
                     f,
                     text,
-                    Some(locate(text, &table_span, entry_id, Some(k))),
-                    format!("expected text, yes/no, a whole number or a list of those for `{canonical}`.{k}, found another kind of value"),
+                    Some(at()),
+                    format!(
+                        "`{k}` of {label} is the older name of `{}` in `{canonical}`; read as `{}`",
+                        x.key, x.key
+                    ),
                 );
+                hint(d, format!("rename the key to `{}`", x.key));
+                x
             }
+            (None, None) => {
+                let elsewhere = table.fields.iter().find(|x| x.key == nk);
+                let d = ctx.warning(
+                    "TS0305",
+                    f,
+                    text,
+                    Some(at()),
+                    format!(
+                        "`{k}` of {label} is not a field of IXIT table `{canonical}`; kept as a non-standard extension"
+                    ),
+                );
+                match (elsewhere, nearest(&nk, keys.iter().copied())) {
+                    (Some(x), _) => hint(
+                        d,
+                        format!(
+                            "`{}` belongs to TS 103 701 {} only; assessors will not read it as the standard's field",
+                            x.key,
+                            x.editions.join(", ")
+                        ),
+                    ),
+                    (None, Some(near)) => hint(d, format!("did you mean `{near}`?")),
+                    (None, None) => hint(d, format!("the fields are: {}", keys.join(", "))),
+                }
+                extensions.insert(k.clone(), t);
+                continue;
+            }
+        };
+        if fields.contains_key(&field.key) {
+            ctx.warning(
+                "TS0311",
+                f,
+                text,
+                Some(at()),
+                format!(
+                    "`{k}` of {label} repeats `{}`; the first value is used, this one is kept as an extension",
+                    field.key
+                ),
+            );
+            extensions.insert(k.clone(), t);
+            continue;
         }
+        let value = match typed(field, &t) {
+            Some(value) => value,
+            None => {
+                let want = match field.value {
+                    Some(touchstone_catalog::ValueKind::YesNo) => "yes or no".to_owned(),
+                    Some(touchstone_catalog::ValueKind::Date) => {
+                        "a date like 2026-11-20".to_owned()
+                    }
+                    Some(touchstone_catalog::ValueKind::Enum) => {
+                        format!("one of {}", field.values.join(", "))
+                    }
+                    None => "text".to_owned(),
+                };
+                let d = ctx.warning(
+                    "TS0312",
+                    f,
+                    text,
+                    Some(at()),
+                    format!(
+                        "expected {want} for `{}` of {label}, found `{}`; kept as text",
+                        field.key,
+                        t.trim()
+                    ),
+                );
+                hint(
+                    d,
+                    "start the answer with the typed value; anything after it is kept as a note",
+                );
+                FieldValue::Text { text: t.clone() }
+            }
+        };
+        values.insert(field.key.clone(), value);
+        fields.insert(field.key.clone(), t);
     }
-    let id = fields.remove("id");
-    if table.records == Records::Many && id.as_deref().is_none_or(|s| s.trim().is_empty()) {
+    if table.records == Records::Many && id.as_deref().is_none_or(str::is_empty) {
         let d = ctx.error(
             "TS0307",
             f,
             text,
-            Some(span),
+            Some(span()),
             format!("expected an `id` on every entry of `{canonical}`"),
         );
         hint(
@@ -1112,10 +1551,13 @@ fn ixit_record(
         );
         return None;
     }
-    ok.then(|| IxitEntry {
+    Some(IxitEntry {
         table: canonical.to_owned(),
         id,
+        title,
         fields,
+        values,
+        extensions,
     })
 }
 

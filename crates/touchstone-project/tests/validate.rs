@@ -180,7 +180,7 @@ const CASES: &[(&str, &str, &str, &str, bool)] = &[
         "ixit",
         "brute_force_prevention = \"Exponential",
         "brute_force_protection = \"Exponential",
-        false,
+        true,
     ),
     (
         "dangling_ixit_reference",
@@ -251,6 +251,104 @@ const CASES: &[(&str, &str, &str, &str, bool)] = &[
         "verdict = \"INCONCLUSIVE\"",
         "verdict = \"MAYBE\"",
         false,
+    ),
+    (
+        "ics_claimed_status_differs",
+        "ics",
+        "[\"5.1-1\"]\nsupport = \"Y\"",
+        "[\"5.1-1\"]\nsupport = \"Y\"\nstatus = \"R C (1)\"",
+        true,
+    ),
+    (
+        "ics_field_of_many_record_table",
+        "ics",
+        "ixit = [\"UpdProc-1\"]",
+        "ixit = [\"8-UpdProc.time_frame\"]",
+        false,
+    ),
+    (
+        "ics_unknown_field_of_single_record_table",
+        "ics",
+        "ixit = [\"UpdProc-1\"]",
+        "ixit = [\"UpdProc-1\", \"2-UserInfo.support_periode\"]",
+        false,
+    ),
+    (
+        "ics_table_without_entries",
+        "ics",
+        "ixit = [\"UpdProc-1\"]",
+        "ixit = [\"UpdProc-1\", \"9-ReplSup\"]",
+        true,
+    ),
+    (
+        "ics_metadata_names_other_ts_edition",
+        "ics",
+        "[\"4-1\"]",
+        "[metadata]\nts_edition = \"TS 103 701 V2.1.1\"\nversion = \"1.3\"\ndate = 2026-11-02\nstate = \"released\"\nmaker = \"Lumio Home Ltd\"\nsupplier = \"Plugworks OEM\"\n\n[\"4-1\"]",
+        true,
+    ),
+    (
+        "ics_metadata_date_with_time",
+        "ics",
+        "[\"4-1\"]",
+        "[metadata]\nts_edition = \"1.1.1\"\ndate = 2026-11-02T10:00:00\n\n[\"4-1\"]",
+        false,
+    ),
+    (
+        "ics_rationale_for_unknown_condition",
+        "ics",
+        "[\"4-1\"]",
+        "[conditions]\n3 = \"The Wi-Fi co-processor ROM cannot be updated.\"\n14 = \"?\"\n\n[features]\ng = \"?\"\n\n[\"4-1\"]",
+        true,
+    ),
+    (
+        "ics_attachment_changed",
+        "ics",
+        "ixit = [\"UpdProc-1\"]",
+        "ixit = [\"UpdProc-1\"]\nattachment = [{ path = \"evidence/label-photo-notes.txt\", sha256 = \"00\" }]",
+        false,
+    ),
+    (
+        "ixit_extension_field_kept_without_cascade",
+        "ixit",
+        "id = \"UpdMech-1\"",
+        "id = \"UpdMech-1\"\nrollback_window = \"7 days\"",
+        true,
+    ),
+    (
+        "ixit_typed_value_not_yes_no",
+        "ixit",
+        "confirmation_of_secure_development = \"yes\"",
+        "confirmation_of_secure_development = \"partially\"",
+        true,
+    ),
+    (
+        "ixit_typed_value_not_in_enumeration",
+        "ixit",
+        "type = \"critical\"\nsecurity_guarantees = \"Confidentiality and integrity",
+        "type = \"secret\"\nsecurity_guarantees = \"Confidentiality and integrity",
+        true,
+    ),
+    (
+        "ixit_reference_unknown_beside_nothing",
+        "ixit",
+        "update_mechanism = \"UpdMech-1\"",
+        "update_mechanism = \"UpdMech-7, N/A for the boot ROM\"",
+        false,
+    ),
+    (
+        "ixit_reference_with_unknown_qualified_id",
+        "ixit",
+        "update_mechanism = \"UpdMech-1\"",
+        "update_mechanism = \"UpdMech-1 (app), UpdMech-2 (USB)\"",
+        false,
+    ),
+    (
+        "ixit_note_on_unknown_table",
+        "ixit",
+        "[[\"1-AuthMech\"]]",
+        "[notes]\n\"1-AuthMech\" = \"Both mechanisms protect the same relay.\"\n\"30-Extra\" = \"?\"\n\n[[\"1-AuthMech\"]]",
+        true,
     ),
     (
         "duplicate_record_id",
@@ -381,4 +479,157 @@ fn scaffolds_validate_for_both_editions() {
         }
         assert_eq!(diags.iter().filter(|d| d.code == "TS0210").count(), 1);
     }
+}
+
+fn parse_texts(t: &Texts) -> touchstone_project::Project {
+    let catalog = Catalog::embedded().expect("catalogue");
+    let sources = Sources {
+        project: &t.project,
+        ics: Some(&t.ics),
+        ixit: Some(&t.ixit),
+        evidence: Some(&t.evidence),
+    };
+    let mut hasher = |path: &str| match path {
+        "evidence/security-policy-2026-11-20.txt" => {
+            Ok("726ef605ce2b2f0103e74503e5ac6892fe26898809bd9a647343032dfe7c240a".to_owned())
+        }
+        "evidence/label-photo-notes.txt" => {
+            Ok("4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb".to_owned())
+        }
+        _ => Err("No such file or directory (os error 2)".to_owned()),
+    };
+    let (project, diags) = parse(&sources, catalog, &mut hasher);
+    assert!(diags.is_empty(), "{}", render(&diags));
+    project.expect("valid project")
+}
+
+/// What makers write beyond the minimum is read without any diagnostic and
+/// lands in the model typed: titles, notes, metadata, rationales, references
+/// to tables and fields, backticks, `N/A` with a note, qualifiers, documents.
+#[test]
+fn declarations_are_read_into_the_model() {
+    use touchstone_project::{FieldValue, IxitRef, RefItem};
+    let mut t = texts();
+    t.ics = replace(
+        &t.ics,
+        "[\"4-1\"]",
+        "[metadata]\nts_edition = \"V1.1.1\"\nversion = \"1.3\"\ndate = 2026-11-02\nstate = \"final\"\nmaker = \"Lumio Home Ltd\"\nsupplier = \"Plugworks OEM\"\n\n[conditions]\n3 = \"The Wi-Fi co-processor ROM cannot be updated.\"\n\n[features]\n\n[\"4-1\"]",
+    );
+    t.ics = replace(
+        &t.ics,
+        "ixit = [\"AuthMech-1\", \"AuthMech-2\"]",
+        "status = \"M C (1)\"\nixit = [\" `AuthMech-1` \", \"1-AuthMech\", \"2-UserInfo.Support Period\"]\ndocuments = [\"User manual section 4.2\"]\nattachment = [{ path = \"evidence/label-photo-notes.txt\", sha256 = \"4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb\" }]",
+    );
+    t.ixit = replace(
+        &t.ixit,
+        "id = \"AuthMech-1\"",
+        "id = \"`AuthMech-1`\"\ntitle = \"Local API password\"",
+    );
+    t.ixit = replace(
+        &t.ixit,
+        "[[\"1-AuthMech\"]]",
+        "[notes]\n\"1-AuthMech\" = \"Both mechanisms guard the same relay.\"\n\n[[\"1-AuthMech\"]]",
+    );
+    t.ixit = replace(
+        &t.ixit,
+        "update_mechanism = \"UpdMech-1\"\ncryptographic_usage = \"WPA2/WPA3\"",
+        "update_mechanism = \"UpdMech-1 (through the main MCU)\"\ncryptographic_usage = \"WPA2/WPA3\"",
+    );
+    t.ixit = replace(
+        &t.ixit,
+        "confirmation_of_secure_development = \"yes\"",
+        "confirmation_of_secure_development = \"Yes, ISO/IEC 27034 aligned\"",
+    );
+    let p = parse_texts(&t);
+    assert_eq!(p.ics_meta.ts_edition.as_deref(), Some("1.1.1"));
+    assert_eq!(p.ics_meta.date.as_deref(), Some("2026-11-02"));
+    assert_eq!(p.ics_meta.state.as_deref(), Some("final"));
+    assert_eq!(p.ics_meta.supplier.as_deref(), Some("Plugworks OEM"));
+    assert!(p.rationales.conditions[&3].contains("ROM"));
+    let a = &p.ics["5.1-1"];
+    assert_eq!(a.claimed_status.as_deref(), Some("M C (1)"));
+    assert_eq!(
+        a.references,
+        [
+            IxitRef::Entry {
+                id: "AuthMech-1".into()
+            },
+            IxitRef::Table {
+                table: "1-AuthMech".into()
+            },
+            IxitRef::Field {
+                table: "2-UserInfo".into(),
+                field: "support_period".into()
+            },
+        ]
+    );
+    assert_eq!(a.documents, ["User manual section 4.2"]);
+    assert_eq!(a.attachments.len(), 1);
+    let e = p
+        .ixit_entry("AuthMech-1")
+        .expect("entry with backticks found by clean id");
+    assert_eq!(e.title.as_deref(), Some("Local API password"));
+    assert!(p.ixit_notes["1-AuthMech"].contains("relay"));
+    let soft = p.ixit_entry("SoftComp-2").expect("SoftComp-2");
+    assert_eq!(
+        soft.values["update_mechanism"],
+        FieldValue::Refs {
+            items: vec![RefItem::Entry {
+                id: "UpdMech-1".into(),
+                qualifier: Some("through the main MCU".into())
+            }]
+        }
+    );
+    let conf = p.ixit.iter().find(|e| e.table == "4-Conf").expect("4-Conf");
+    assert_eq!(
+        conf.values["confirmation_of_secure_development"],
+        FieldValue::YesNo {
+            value: true,
+            note: Some("ISO/IEC 27034 aligned".into())
+        }
+    );
+    let secparam = p.ixit_entry("SecParam-1").expect("SecParam-1");
+    assert_eq!(
+        secparam.values["type"],
+        FieldValue::Choice {
+            value: "critical".into(),
+            note: None
+        }
+    );
+}
+
+/// A field unknown to the standard never drops its entry: references to the
+/// entry still resolve and the value is kept as an extension.
+#[test]
+fn extension_fields_are_kept() {
+    let mut t = texts();
+    t.ixit = replace(
+        &t.ixit,
+        "id = \"UpdMech-1\"",
+        "id = \"UpdMech-1\"\nrollback_window = \"7 days\"",
+    );
+    let catalog = Catalog::embedded().expect("catalogue");
+    let sources = Sources {
+        project: &t.project,
+        ics: Some(&t.ics),
+        ixit: Some(&t.ixit),
+        evidence: Some(&t.evidence),
+    };
+    let mut hasher = |_: &str| Err("not needed".to_owned());
+    let (_, diags) = parse(&sources, catalog, &mut hasher);
+    assert!(
+        diags.iter().all(|d| !d.message.contains("UpdMech-1`")),
+        "{}",
+        render(&diags)
+    );
+    let mut ok_hasher = |path: &str| match path {
+        "evidence/security-policy-2026-11-20.txt" => {
+            Ok("726ef605ce2b2f0103e74503e5ac6892fe26898809bd9a647343032dfe7c240a".to_owned())
+        }
+        _ => Ok("4fb62e07af26bc1b9e59c111c094d52e784429b062ce4793ec0fbfe78581b5fb".to_owned()),
+    };
+    let (p, _) = parse(&sources, catalog, &mut ok_hasher);
+    let p = p.expect("warnings only");
+    let e = p.ixit_entry("UpdMech-1").expect("entry kept");
+    assert_eq!(e.extensions["rollback_window"], "7 days");
 }

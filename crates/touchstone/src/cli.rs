@@ -62,6 +62,12 @@ pub(crate) enum Command {
     /// Browse the catalogue: provisions, test cases, IXIT tables, mappings.
     #[command(after_help = EXIT_CODES)]
     Catalog(CatalogArgs),
+    /// Read a pro-forma (ICS, IXIT or evidence; Markdown, CSV or XLSX) into a project.
+    #[command(after_help = EXIT_CODES)]
+    Import(ImportArgs),
+    /// Write a project's ICS, IXIT or evidence as a pro-forma (Markdown, CSV or XLSX).
+    #[command(after_help = EXIT_CODES)]
+    Export(ExportArgs),
     /// Print the JSON Schema of a file format, for editors and integrations.
     Schema(SchemaArgs),
     /// Print the SHA-256 of files, for evidence attachments.
@@ -576,6 +582,62 @@ pub(crate) enum SchemaKind {
     Findings,
     /// The JSON report (touchstone.report/v1).
     Report,
+}
+
+/// Which part of a project a pro-forma holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProformaKind {
+    /// The ICS (`ics.toml`).
+    Ics,
+    /// The IXIT (`ixit.toml`).
+    Ixit,
+    /// Evidence records (`evidence.toml`).
+    Evidence,
+}
+
+/// A pro-forma layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProformaLayout {
+    /// Markdown.
+    Md,
+    /// CSV.
+    Csv,
+    /// XLSX workbook.
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub(crate) kind: ProformaKind,
+    /// The file (.md, .csv or .xlsx).
+    pub(crate) file: PathBuf,
+    /// The project directory whose file it replaces.
+    #[arg(long, default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// The layout, when the file name does not say it.
+    #[arg(long, value_enum)]
+    pub(crate) layout: Option<ProformaLayout>,
+    /// Output format of the import log.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    pub(crate) kind: ProformaKind,
+    /// The layout.
+    #[arg(long, value_enum, default_value_t = ProformaLayout::Md)]
+    pub(crate) format: ProformaLayout,
+    /// The project directory.
+    #[arg(long, default_value = ".")]
+    pub(crate) project: PathBuf,
+    /// Write to this file instead of stdout (required for xlsx).
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -906,3 +906,55 @@ fn probe_robustness_is_opt_in_and_planned() {
     });
     assert!(planned, "{v}");
 }
+
+#[test]
+fn import_and_export_the_pro_forma() {
+    let dir = example_copy();
+    let p = dir.path().to_str().expect("utf-8 path");
+    // Markdown to stdout, XLSX to a file, read back: the project stays valid.
+    let o = touchstone(&["export", "ixit", "--project", p]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("### AuthMech-1"));
+    let xlsx = dir.path().join("ics.xlsx");
+    let x = xlsx.to_str().expect("utf-8 path");
+    let o = touchstone(&["export", "ics", "--format", "xlsx", "--project", p, "-o", x]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = touchstone(&["import", "ics", x, "--project", p, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json log");
+    assert_eq!(log["written"], "ics.toml");
+    assert!(log["log"].as_array().is_some_and(|l| l.len() >= 68));
+    assert_eq!(code(&touchstone(&["validate", p])), 0);
+    // XLSX needs a file; malformed input writes nothing and exits 2.
+    assert_eq!(
+        code(&touchstone(&[
+            "export",
+            "ics",
+            "--format",
+            "xlsx",
+            "--project",
+            p
+        ])),
+        2
+    );
+    let before = std::fs::read(dir.path().join("ics.toml")).expect("ics");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "Clause,Support\n5.1-1,Maybe\n").expect("write");
+    let o = touchstone(&[
+        "import",
+        "ics",
+        bad.to_str().expect("utf-8"),
+        "--project",
+        p,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("row 2, column Support"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("ics.toml")).expect("ics"),
+        before
+    );
+}

@@ -399,7 +399,7 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
                 .map(|m| json!({"scheme": m.scheme.id, "requirement": m.requirement.id, "title": m.requirement.title, "basis": m.link.basis}))
                 .collect();
             return super::to_json(
-                &json!({"standard": edition.version(), "provision": p, "status": p.status(), "test_cases": cases, "mappings": maps}),
+                &json!({"standard": edition.version(), "provision": p, "status": p.status(), "test_cases": cases, "group_change": catalog.group_change(edition, id), "mappings": maps}),
             );
         }
         let mut out = format!(
@@ -427,6 +427,15 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
             if let Some(x) = standard.features.iter().find(|x| &x.letter == f) {
                 let _ = writeln!(out, "applies when feature {f} is present: {}", x.text);
             }
+        }
+        if let Some(change) = catalog.group_change(edition, id) {
+            let _ = writeln!(
+                out,
+                "known to differ in the current TS edition ({}, {}): {}",
+                change.change.as_str(),
+                change.confidence.as_str(),
+                change.note
+            );
         }
         for c in &cases {
             let _ = writeln!(

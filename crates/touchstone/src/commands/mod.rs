@@ -10,6 +10,7 @@ mod misc;
 mod mitm;
 mod passwords;
 mod probe;
+mod proforma;
 mod sbom;
 mod security_txt;
 mod validate;
@@ -29,6 +30,8 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Validate(args) => validate::run(&args, ui),
         Command::Assess(args) => assess::run(&args, ui),
         Command::Catalog(args) => catalog::run(&args, ui),
+        Command::Import(args) => proforma::import(&args, ui),
+        Command::Export(args) => proforma::export(&args, ui),
         Command::Schema(args) => misc::schema(&args, ui),
         Command::Hash(args) => misc::hash(&args, ui),
         Command::Firmware(cmd) => firmware::run(&cmd, ui),
