@@ -1152,7 +1152,7 @@ fn find_done(lines: &[(usize, String)], from: usize, to: usize) -> usize {
 }
 
 /// Shell-style `*` and `?` matching, iterative (no exponential backtracking on hostile patterns).
-fn glob_match(pat: &[u8], name: &[u8]) -> bool {
+pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
     let (mut p, mut n) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while n < name.len() {

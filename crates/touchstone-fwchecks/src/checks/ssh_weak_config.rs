@@ -164,7 +164,7 @@ fn expand(ctx: &Context<'_>, path: &str, depth: usize, out: &mut Vec<(String, us
                     .files
                     .list(if dir.is_empty() { "/" } else { dir })
                     .into_iter()
-                    .filter(|n| glob(name.as_bytes(), n.as_bytes()))
+                    .filter(|n| crate::boot::glob_match(name.as_bytes(), n.as_bytes()))
                     .collect();
                 names.sort();
                 for n in names {
@@ -178,33 +178,6 @@ fn expand(ctx: &Context<'_>, path: &str, depth: usize, out: &mut Vec<(String, us
         }
         out.push((path.to_owned(), i + 1, t.to_owned()));
     }
-}
-
-/// `*` and `?` matching, iterative.
-fn glob(pat: &[u8], name: &[u8]) -> bool {
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pat.get(p) {
-            Some(b'*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(c) if *c == b'?' || Some(c) == name.get(n) => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((sp, sn)) => {
-                    p = sp + 1;
-                    n = sn + 1;
-                    star = Some((sp, sn + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pat[p.min(pat.len())..].iter().all(|c| *c == b'*')
 }
 
 /// The OpenSSH version the image ships, as (major, minor), when identified.
