@@ -169,11 +169,19 @@ fn status_token(status: &str) -> String {
 /// catalog document (for instance the output of `catalog oscal`).
 pub fn assessment_results(report: &Report, catalog_href: &str) -> String {
     let started = &report.generated_at;
-    let key = [
-        report.project.as_str(),
-        started.as_str(),
-        report.device.model.as_str(),
-    ];
+    // Identifiers derive from what names the assessment, never from where the
+    // project happens to sit on disk: the lab's report id and revision when
+    // there is one, else the device and the time of the run.
+    let d = &report.deliverable;
+    let key: Vec<&str> = match &d.report_id {
+        Some(id) => vec![id.as_str(), d.revision.as_deref().unwrap_or("")],
+        None => vec![
+            report.device.maker.as_str(),
+            report.device.model.as_str(),
+            report.device.firmware_version.as_str(),
+            started.as_str(),
+        ],
+    };
     let mut observations = Vec::new();
     let mut findings = Vec::new();
     for p in &report.provisions {
