@@ -373,3 +373,30 @@ fn stopped_zip_reports_why() {
         "{all:?}"
     );
 }
+
+/// Found by the `ext` fuzz target: a superblock claiming 2^32 blocks in
+/// one-block groups made the ext reader allocate a descriptor table of
+/// hundreds of gigabytes before reading it. The table cannot be in the image,
+/// so the superblock is refused as a problem and nothing is allocated.
+#[test]
+fn ext_forged_group_count_is_refused_without_allocating() {
+    let seed =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/ext/small.ext2");
+    let mut img = std::fs::read(&seed).expect("fuzz/seeds/ext/small.ext2");
+    assert!(
+        touchstone_firmware::fuzzing::parse("ext", &img),
+        "the seed is accepted"
+    );
+    img[1024 + 4..1024 + 8].copy_from_slice(&u32::MAX.to_le_bytes()); // blocks count
+    img[1024 + 32..1024 + 36].copy_from_slice(&1u32.to_le_bytes()); // blocks per group
+    let mut hi = img.clone();
+    assert!(!touchstone_firmware::fuzzing::parse("ext", &img));
+    // The same through the high half of the count, without the 64-bit feature.
+    hi[1024 + 4..1024 + 8].copy_from_slice(&16u32.to_le_bytes());
+    hi[1024 + 32..1024 + 36].copy_from_slice(&2u32.to_le_bytes());
+    hi[1024 + 0x150..1024 + 0x154].copy_from_slice(&1u32.to_le_bytes());
+    assert!(!touchstone_firmware::fuzzing::parse("ext", &hi));
+    let u = unpack_bytes(img, &Options::default());
+    assert!(has(&u, ProblemKind::Refused), "{:?}", problems(&u));
+    assert!(!u.is_complete());
+}

@@ -32,6 +32,12 @@ impl Ext4Read for Reader {
     }
 }
 
+/// Whether the superblock sets the 64-bit feature (block counts and group
+/// descriptors then have high halves).
+fn blocks_hi_feature(b: &[u8], rev: u32) -> bool {
+    rev >= 1 && read::u32le(b, 1024 + 96).is_some_and(|incompat| incompat & 0x80 != 0)
+}
+
 /// ext2/3/4 starting at the beginning of `data`.
 pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> {
     let b = data.as_slice();
@@ -54,15 +60,34 @@ pub(crate) fn ext(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError> 
     {
         return Err(bad("ext superblock fields"));
     }
-    let blocks_hi =
-        if rev >= 1 && read::u32le(b, sb + 96).is_some_and(|incompat| incompat & 0x80 != 0) {
-            u64::from(read::u32le(b, sb + 0x150).unwrap_or(0))
-        } else {
-            0
-        };
+    let blocks_hi = if blocks_hi_feature(b, rev) {
+        u64::from(read::u32le(b, sb + 0x150).unwrap_or(0))
+    } else {
+        0
+    };
     let block_size = 1024u64 << log_block;
-    let size = usize::try_from((blocks | (blocks_hi << 32)).saturating_mul(block_size))
-        .unwrap_or(usize::MAX);
+    // The reader allocates one descriptor per block group before it reads any
+    // of them: a table that cannot be in the image is refused here, so a
+    // forged block count cannot make it allocate gigabytes.
+    // (The reader takes the high half of the block count whether or not the
+    // 64-bit feature is set, so the bound does too.)
+    let total_blocks = blocks | (blocks_hi << 32);
+    let raw_hi = u64::from(read::u32le(b, sb + 0x150).unwrap_or(0));
+    let groups = (blocks | (raw_hi << 32))
+        .saturating_sub(u64::from(first_data_block))
+        .div_ceil(u64::from(blocks_per_group));
+    let desc_size = if blocks_hi_feature(b, rev) {
+        u64::from(read::u16le(b, sb + 0xFE).unwrap_or(64).max(32))
+    } else {
+        32
+    };
+    if groups.saturating_mul(desc_size) > b.len() as u64 {
+        return Err(FormatError::Refused(format!(
+            "ext: {groups} block groups declared, their descriptor table cannot fit in {} bytes",
+            b.len()
+        )));
+    }
+    let size = usize::try_from(total_blocks.saturating_mul(block_size)).unwrap_or(usize::MAX);
     let mut problems = Vec::new();
     if size > b.len() {
         problems.push(Problem::new(
