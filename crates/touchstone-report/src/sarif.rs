@@ -19,11 +19,19 @@
 //! `partialFingerprints` from [`Finding::fingerprint`], so code scanning
 //! tracks a result across renamed images and new builds. [`render_findings`]
 //! writes findings alone (for `touchstone diff`), with `baselineState`.
+//!
+//! The assessor's decisions travel with the results: a finding the
+//! assessor rejected as a false positive, or whose risk is accepted and not
+//! expired, carries an external `suppressions` entry with the reason (code
+//! scanning then shows it as dismissed); every disposition of a finding or of
+//! a test case's units is in the result's `properties.dispositions`; the run's
+//! properties carry the lab's deliverable (report id, revision, status,
+//! samples, inputs by hash, sign-off) and every disposition, matched or not.
 
 use serde_json::{Value, json};
 use touchstone_core::{Finding, Location, Severity, Verdict};
 
-use crate::model::Report;
+use crate::model::{DispositionRow, Report};
 use crate::snapshot::report_findings;
 
 /// Documentation of a check, for a SARIF rule's help.
@@ -200,6 +208,63 @@ fn check_rule(check: &str, severity: Severity, help: &[RuleHelp]) -> Value {
     rule
 }
 
+/// A disposition as SARIF result properties.
+fn disposition_json(d: &DispositionRow) -> Value {
+    json!({
+        "id": d.id,
+        "decision": d.decision,
+        "status": d.status,
+        "reason": d.reason,
+        "assessor": d.assessor,
+        "date": d.date,
+        "owner": d.owner,
+        "expires": d.expires,
+        "unit": d.unit,
+    })
+}
+
+/// The suppression a disposition makes, when it makes one: a false
+/// positive or a live accepted risk, for every unit the finding bears on. A
+/// confirmed finding, an expired waiver, an unmatched disposition or one
+/// limited to a unit suppresses nothing.
+fn suppression(d: &DispositionRow) -> Option<Value> {
+    // A disposition limited to one unit leaves the finding counting on the
+    // others: the result stays open.
+    if d.status != "applied" || d.unit.is_some() {
+        return None;
+    }
+    let who = format!("{}, {}", d.assessor, d.date);
+    let justification = match d.decision.as_str() {
+        "false-positive" => format!("False positive ({who}): {}", d.reason),
+        "accepted-risk" => format!(
+            "Accepted risk ({who}; owner {}; until {}): {}",
+            d.owner.as_deref().unwrap_or("not named"),
+            d.expires.as_deref().unwrap_or("no expiry"),
+            d.reason
+        ),
+        _ => return None,
+    };
+    Some(json!({"kind": "external", "status": "accepted", "justification": justification}))
+}
+
+/// Attach the dispositions of a result: their properties and the
+/// suppressions they make.
+fn attach_dispositions(result: &mut Value, dispositions: &[&DispositionRow]) {
+    if dispositions.is_empty() {
+        return;
+    }
+    let suppressions: Vec<Value> = dispositions.iter().filter_map(|d| suppression(d)).collect();
+    if !suppressions.is_empty() {
+        result["suppressions"] = json!(suppressions);
+    }
+    result["properties"]["dispositions"] = json!(
+        dispositions
+            .iter()
+            .map(|d| disposition_json(d))
+            .collect::<Vec<_>>()
+    );
+}
+
 /// One result for a finding.
 fn finding_result(f: &Finding, baseline_state: Option<&str>, regions: &Regions) -> Value {
     let mut message = f.message.clone();
@@ -312,19 +377,49 @@ pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -
             ));
         }
         for c in relevant {
-            results.push(anchor(
+            let mut result = anchor(
                 format!("{} {} ({}): {}", c.id, c.verdict.label(), c.kind, c.reason),
                 format!("{}:{}", report.device.model, c.id),
                 c.verdict,
-            ));
+            );
+            // What the assessor decided about the findings on this case's
+            // units is shown, but only a finding's own result is suppressed:
+            // the case stays what its verdict says.
+            let ids: Vec<&str> = c
+                .units
+                .iter()
+                .flat_map(|u| u.applied.iter())
+                .filter_map(|a| a.disposition.as_deref())
+                .collect();
+            let on_case: Vec<&DispositionRow> = report
+                .dispositions
+                .iter()
+                .filter(|d| ids.contains(&d.id.as_str()))
+                .collect();
+            if !on_case.is_empty() {
+                result["properties"]["dispositions"] = json!(
+                    on_case
+                        .iter()
+                        .map(|d| disposition_json(d))
+                        .collect::<Vec<_>>()
+                );
+            }
+            results.push(result);
         }
     }
-    for f in report_findings(report)
-        .iter()
-        .filter(|f| f.supports == touchstone_core::Supports::Fail)
-    {
+    for (row, f) in report.findings.iter().zip(report_findings(report).iter()) {
+        if f.supports != touchstone_core::Supports::Fail {
+            continue;
+        }
         push_rule(&mut rules, check_rule(&f.check, f.severity, help));
-        results.push(finding_result(f, None, regions));
+        let mut result = finding_result(f, None, regions);
+        let mine: Vec<&DispositionRow> = report
+            .dispositions
+            .iter()
+            .filter(|d| d.findings.contains(&row.id))
+            .collect();
+        attach_dispositions(&mut result, &mine);
+        results.push(result);
     }
     log(
         &report.tool.version,
@@ -335,6 +430,9 @@ pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -
             "properties": {
                 "conclusion": report.summary.conclusion,
                 "standard": report.standard.title,
+                "deliverable": report.deliverable,
+                "dispositions": report.dispositions.iter().map(disposition_json).collect::<Vec<_>>(),
+                "unsettled": report.unsettled,
             },
         }),
     )

@@ -252,6 +252,43 @@ fn every_text_format_carries_the_deliverable_and_the_dispositions() {
 }
 
 #[test]
+fn sarif_and_junit_carry_the_deliverable_and_every_disposition_with_its_reason() {
+    let r = report();
+    for (name, text) in [
+        ("sarif", touchstone_report::sarif::render(&r)),
+        ("junit", touchstone_report::junit::render(&r)),
+    ] {
+        for needle in [
+            "NDSL-2026-0142",
+            "Northgate Device Security Lab",
+            "SP20-B-004711",
+            "0b202abaac4f998203bf22750a6e4486465623fa3c2fc72db163f5cfdd716388",
+            "A. Brennan",
+            "K. Osei",
+            "2026-11-18",
+            "DSP-003",
+            "is world-writable by design",
+            "DSP-004",
+            "public test key of the bootloader",
+        ] {
+            assert!(text.contains(needle), "{name} lacks {needle}");
+        }
+    }
+    // The false positive is limited to 5.4-4-1: the key still fails
+    // 5.4-3-2, so its SARIF result is not suppressed.
+    let log: serde_json::Value =
+        serde_json::from_str(&touchstone_report::sarif::render(&r)).expect("json");
+    let key = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|x| x["ruleId"] == "check/fw-private-key")
+        .expect("private key result");
+    assert!(key.get("suppressions").is_none(), "{key}");
+    assert_eq!(key["properties"]["dispositions"][0]["id"], "DSP-004");
+}
+
+#[test]
 fn the_pdf_has_a_cover_numbered_pages_a_signature_block_and_the_attachment() {
     let r = report();
     let policy = "evidence/security-policy-2026-11-20.txt";

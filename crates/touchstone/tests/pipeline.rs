@@ -31,6 +31,8 @@ fn touchstone(args: &[&str]) -> Output {
 /// The example with its automated findings settled by the assessor
 /// (`signoff/evidence-dispositions.toml` appended to `evidence.toml`), so
 /// that the gates below see no unsettled contradiction of their own.
+/// The example with its findings settled by the assessor's dispositions and
+/// signed off (`signoff/`), as the README walks through it.
 fn settled() -> &'static str {
     static DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
@@ -44,6 +46,14 @@ fn settled() -> &'static str {
                 .expect("dispositions"),
         );
         std::fs::write(dst.join("evidence.toml"), evidence).expect("write evidence");
+        // And signed off: the lab's metadata, samples and signatures.
+        let mut project =
+            std::fs::read_to_string(dst.join("touchstone.toml")).expect("touchstone.toml");
+        project.push('\n');
+        project.push_str(
+            &std::fs::read_to_string(dst.join("signoff/touchstone-lab.toml")).expect("lab"),
+        );
+        std::fs::write(dst.join("touchstone.toml"), project).expect("write project");
         dst.to_string_lossy().into_owned()
     })
 }
@@ -707,12 +717,25 @@ fn junit_passes_the_jenkins_schema() {
     let xml = tmp.path().join("junit.xml");
     touchstone(&[
         "assess",
-        "examples/smart-plug",
+        settled(),
         "--findings",
         s(&findings),
         "--report",
         s(&xml),
     ]);
+    // The signed example: the deliverable on every suite, who assessed each
+    // case and the dispositions with their reasons.
+    let text = std::fs::read_to_string(&xml).expect("junit written");
+    for needle in [
+        "<property name=\"report_id\"",
+        "<property name=\"approver\"",
+        "<property name=\"sample\"",
+        "sha256:",
+        "Disposition DSP-001 (accepted-risk, applied)",
+        "Assessed by ",
+    ] {
+        assert!(text.contains(needle), "JUnit lacks {needle}");
+    }
     let o = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")
@@ -721,6 +744,63 @@ fn junit_passes_the_jenkins_schema() {
         .output()
         .expect("xmllint runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The assessor's decisions reach code scanning: a finding whose risk is
+/// accepted (for every unit) is suppressed with the reason, a disposition
+/// limited to one unit is shown but suppresses nothing, and the run carries
+/// the deliverable and every disposition.
+#[test]
+fn sarif_of_a_signed_assessment_carries_dispositions_and_the_deliverable() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sarif = tmp.path().join("signed.sarif");
+    let o = touchstone(&["assess", settled(), "--report", s(&sarif)]);
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+    assert_sarif_for_code_scanning(&sarif);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("read")).expect("json");
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["properties"]["deliverable"]["report_id"],
+        "NDSL-2026-0142"
+    );
+    assert_eq!(
+        run["properties"]["deliverable"]["approver"]["name"],
+        "K. Osei"
+    );
+    let ids: Vec<&str> = run["properties"]["dispositions"]
+        .as_array()
+        .expect("dispositions")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["DSP-001", "DSP-002"]);
+    let results = run["results"].as_array().expect("results");
+    let mdns = results
+        .iter()
+        .find(|r| {
+            r["partialFingerprints"]["touchstone/v1"] == "fp1:f737d133c9915600ed37071256616e3d"
+        })
+        .expect("the mDNS finding has a result");
+    let sup = &mdns["suppressions"][0];
+    assert_eq!(sup["kind"], "external");
+    assert_eq!(sup["status"], "accepted");
+    assert!(
+        sup["justification"]
+            .as_str()
+            .is_some_and(|j| j.contains("M. Lindqvist")
+                && j.contains("2027-06-30")
+                && j.contains("firmware 2.5")),
+        "{sup}"
+    );
+    // DSP-002 is limited to one unit: shown on the case, nothing suppressed.
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.get("suppressions").is_some())
+            .all(|r| r["properties"]["dispositions"][0]["id"] == "DSP-001"),
+        "only DSP-001 suppresses"
+    );
 }
 
 /// Validate a CycloneDX document with the CycloneDX project's validator.
