@@ -236,17 +236,25 @@ pub fn render_vex(
     let vulnerabilities: Vec<Value> = statements
         .iter()
         .map(|s| {
-            let (state, justification) = match s.status {
-                Status::Affected => ("exploitable", None),
-                Status::NotAffected => ("not_affected", s.justification.map(cdx_justification)),
-                Status::UnderInvestigation => ("in_triage", None),
+            let decision = s.decided.as_ref().map(|d| d.decision.as_str());
+            let (state, justification) = match (s.status, decision) {
+                (_, Some("false-positive")) => ("false_positive", None),
+                (Status::Affected, _) => ("exploitable", None),
+                (Status::NotAffected, _) => {
+                    ("not_affected", s.justification.map(cdx_justification))
+                }
+                (Status::UnderInvestigation, _) => ("in_triage", None),
             };
             let mut analysis = json!({"state": state, "detail": s.detail});
             if let Some(j) = justification {
                 analysis["justification"] = json!(j);
             }
             if s.status == Status::Affected {
-                analysis["response"] = json!(["update"]);
+                analysis["response"] = if decision == Some("accepted-risk") {
+                    json!(["will_not_fix"])
+                } else {
+                    json!(["update"])
+                };
             }
             let mut v = json!({
                 "bom-ref": format!("vex-{}-{}", s.vulnerability, s.component_ref),

@@ -3,7 +3,9 @@
 //! The product is named by the caller (project, `--name` or image file
 //! name); each statement names the component by package URL where known.
 //! `not_affected` always carries its justification and the evidence as the
-//! impact statement; `affected` carries the evidence and an action.
+//! impact statement; `affected` carries the evidence and an action. An
+//! assessor's decision is in the statement's notes with its reason (a false
+//! positive is `not_affected` with the reason as the impact statement).
 
 use serde_json::{Value, json};
 
@@ -64,10 +66,13 @@ pub fn render(statements: &[Statement], doc: &DocInfo<'_>, author: &str) -> Stri
                     st["impact_statement"] = json!(s.detail);
                 }
                 Status::Affected => {
-                    st["action_statement"] = json!(format!(
-                        "Update {} to a fixed version, or stop starting it at boot. Evidence: {}",
-                        s.component, s.detail
-                    ));
+                    st["action_statement"] = match s.decided.as_ref().map(|d| d.decision.as_str()) {
+                        Some("accepted-risk") => json!(s.detail),
+                        _ => json!(format!(
+                            "Update {} to a fixed version, or stop starting it at boot. Evidence: {}",
+                            s.component, s.detail
+                        )),
+                    };
                 }
                 Status::UnderInvestigation => {}
             }

@@ -16,6 +16,13 @@
 //! - **under investigation** otherwise (a library, or a program whose start
 //!   the boot analysis cannot see).
 //!
+//! An assessor's disposition of a vulnerability's `fw-known-vulnerability`
+//! finding overrides the evidence, with its reason ([`apply_overrides`]):
+//! a false positive is not affected (CycloneDX `false_positive`), a
+//! confirmed match is affected, a live accepted risk is affected with the
+//! owner and expiry as the action; an expired acceptance is only noted, and
+//! the evidence decides again.
+//!
 //! Pure: the caller matches vulnerabilities (offline data) and passes the
 //! boot-service findings of the scan (`fw-boot-service`).
 
@@ -81,6 +88,91 @@ pub struct Statement {
     pub justification: Option<&'static str>,
     /// The evidence, in words.
     pub detail: String,
+    /// Index of the image (as given to [`statements`]).
+    pub image: usize,
+    /// The component's path inside the image, when known.
+    pub path: Option<String>,
+    /// The assessor's decision that overrides the evidence, when one does.
+    pub decided: Option<Override>,
+}
+
+/// An assessor's disposition of one matched vulnerability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Disposition id.
+    pub id: String,
+    /// `confirmed`, `false-positive` or `accepted-risk`.
+    pub decision: String,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub assessor: String,
+    /// When.
+    pub date: String,
+    /// Owner of an accepted risk.
+    pub owner: Option<String>,
+    /// Expiry of an accepted risk.
+    pub expires: Option<String>,
+    /// An accepted risk past its expiry: noted, and the evidence decides.
+    pub expired: bool,
+}
+
+impl Override {
+    fn who(&self) -> String {
+        format!(
+            "{} on {}, disposition {}",
+            self.assessor, self.date, self.id
+        )
+    }
+}
+
+/// Let the assessor's decision override the evidence of one statement.
+pub fn apply_override(s: &mut Statement, o: Override) {
+    if o.expired {
+        s.detail.push_str(&format!(
+            " (the accepted risk {} lapsed on {}; the evidence decides again)",
+            o.id,
+            o.expires.as_deref().unwrap_or("?")
+        ));
+        return;
+    }
+    let evidence = std::mem::take(&mut s.detail);
+    match o.decision.as_str() {
+        "false-positive" => {
+            s.status = Status::NotAffected;
+            s.justification = None;
+            s.detail = format!(
+                "The assessor ({}) rejected the match as a false positive: {}. The evidence said: {evidence}",
+                o.who(),
+                o.reason
+            );
+        }
+        "confirmed" => {
+            s.status = Status::Affected;
+            s.justification = None;
+            s.detail = format!(
+                "Confirmed by the assessor ({}): {}. Evidence: {evidence}",
+                o.who(),
+                o.reason
+            );
+        }
+        "accepted-risk" => {
+            s.status = Status::Affected;
+            s.justification = None;
+            s.detail = format!(
+                "Risk accepted by {} until {} ({}): {}. Evidence: {evidence}",
+                o.owner.as_deref().unwrap_or("an owner not named"),
+                o.expires.as_deref().unwrap_or("no expiry"),
+                o.who(),
+                o.reason
+            );
+        }
+        _ => {
+            s.detail = evidence;
+            return;
+        }
+    }
+    s.decided = Some(o);
 }
 
 /// What the boot sequence of one image starts, as the caller resolved it
@@ -211,6 +303,9 @@ pub fn statements(images: &[SbomImage], matches: &[Match], boot: &[BootFacts]) -
             status,
             justification,
             detail,
+            image: m.image,
+            path: path.map(str::to_owned),
+            decided: None,
         });
     }
     out

@@ -178,3 +178,64 @@ fn snapshots_of_every_sbom_and_vex_format() {
         assert!(text.contains("cam-2.1.bin"));
     }
 }
+
+#[test]
+fn an_assessors_disposition_overrides_the_evidence_with_its_reason() {
+    use touchstone_report::vex::{Override, apply_override};
+    let images = [image()];
+    let decide = |decision: &str, expired: bool| Override {
+        id: "DSP-9".into(),
+        decision: decision.into(),
+        reason: "checked on the device".into(),
+        assessor: "R. Okafor".into(),
+        date: "2026-11-27".into(),
+        owner: Some("PSIRT".into()),
+        expires: Some("2027-01-31".into()),
+        expired,
+    };
+    let fresh = || {
+        statements(
+            &images,
+            &matches(),
+            &[facts(&[("/usr/sbin/dropbear", "dropbear")])],
+        )
+    };
+    // Affected by evidence (Dropbear is started), rejected by the assessor.
+    let mut list = fresh();
+    apply_override(&mut list[1], decide("false-positive", false));
+    assert_eq!(list[1].status, Status::NotAffected);
+    assert!(list[1].detail.contains("DSP-9") && list[1].detail.contains("checked on the device"));
+    assert!(
+        list[1].detail.contains("dropbear -p 22"),
+        "the evidence is kept"
+    );
+    let cdx = render_vex(&images, &list, &doc(), SpecVersion::V1_6);
+    assert!(cdx.contains("\"false_positive\""), "{cdx}");
+    // Not affected by evidence (lighttpd not started), confirmed by the assessor.
+    let mut list = fresh();
+    apply_override(&mut list[2], decide("confirmed", false));
+    assert_eq!(list[2].status, Status::Affected);
+    assert_eq!(list[2].justification, None);
+    // An accepted risk is affected, with its owner and expiry as the action.
+    let mut list = fresh();
+    apply_override(&mut list[0], decide("accepted-risk", false));
+    assert_eq!(list[0].status, Status::Affected);
+    let openvex = touchstone_report::openvex::render(&list, &doc(), "Acme PSIRT");
+    assert!(
+        openvex.contains("Risk accepted by PSIRT until 2027-01-31"),
+        "{openvex}"
+    );
+    let cdx = render_vex(&images, &list, &doc(), SpecVersion::V1_6);
+    assert!(cdx.contains("will_not_fix"), "{cdx}");
+    // An expired acceptance is noted, and the evidence decides.
+    let mut list = fresh();
+    let before = list[1].status;
+    apply_override(&mut list[1], decide("accepted-risk", true));
+    assert_eq!(list[1].status, before);
+    assert!(list[1].decided.is_none());
+    assert!(
+        list[1].detail.contains("lapsed on 2027-01-31"),
+        "{}",
+        list[1].detail
+    );
+}

@@ -946,6 +946,126 @@ fn sbom_and_vex_documents_validate_and_name_the_product() {
     );
     let spdx = read("d.spdx.json");
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+
+    // An assessor's disposition overrides the evidence, with its reason: the
+    // BusyBox match (by the fingerprint of its finding) is rejected as a
+    // false positive; the OpenSSL one is an accepted risk.
+    let o = touchstone(&[
+        "firmware",
+        "scan",
+        &image,
+        "--vulndb",
+        s(&db),
+        "--format",
+        "json",
+    ]);
+    let set = touchstone_core::parse_findings(&stdout(&o), "scan.json").expect("findings");
+    let busybox = set
+        .findings
+        .iter()
+        .find(|f| f.check == "fw-known-vulnerability" && f.message.contains("CVE-2011-2716"))
+        .expect("BusyBox match")
+        .fingerprint();
+    let openssl = set
+        .findings
+        .iter()
+        .find(|f| f.check == "fw-known-vulnerability" && f.message.contains("CVE-2009-3555"))
+        .expect("OpenSSL match")
+        .fingerprint();
+    assert_ne!(busybox, openssl);
+    let project = tmp.path().join("project");
+    copy_dir(&root().join("examples/smart-plug"), &project);
+    let mut evidence = std::fs::read_to_string(project.join("evidence.toml")).expect("evidence");
+    evidence.push_str(&format!(
+        r#"
+[[disposition]]
+id = "DSP-101"
+finding = "{busybox}"
+decision = "false-positive"
+reason = "udhcpc is not built into this BusyBox (applet list checked)"
+assessor = "R. Okafor"
+date = 2026-11-27
+
+[[disposition]]
+id = "DSP-102"
+finding = "{openssl}"
+decision = "accepted-risk"
+reason = "renegotiation is disabled in the web server's TLS settings"
+assessor = "R. Okafor"
+date = 2026-11-27
+owner = "Product security"
+expires = 2999-12-31
+"#
+    ));
+    std::fs::write(project.join("evidence.toml"), evidence).expect("write");
+    for (format, name) in [
+        ("openvex", "e.openvex.json"),
+        ("cyclonedx", "e.vex.cdx.json"),
+    ] {
+        let o = touchstone(&[
+            "assess",
+            s(&project),
+            "--firmware",
+            &image,
+            "--vulndb",
+            s(&db),
+            "--vex",
+            s(&out(name)),
+            "--vex-format",
+            format,
+            "--fail-on",
+            "never",
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    }
+    assert_json_schema_valid("openvex-json-schema.json", &out("e.openvex.json"));
+    assert_cyclonedx_valid(&out("e.vex.cdx.json"), "1.6");
+    let vex = read("e.openvex.json");
+    let statement = |id: &str| -> serde_json::Value {
+        vex["statements"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .find(|s| s["vulnerability"]["name"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let fp = statement("CVE-2011-2716");
+    assert_eq!(fp["status"], "not_affected", "{fp}");
+    assert!(
+        fp["impact_statement"]
+            .as_str()
+            .is_some_and(|t| t.contains("DSP-101") && t.contains("udhcpc is not built")),
+        "{fp}"
+    );
+    let risk = statement("CVE-2009-3555");
+    assert_eq!(risk["status"], "affected", "{risk}");
+    assert!(
+        risk["action_statement"]
+            .as_str()
+            .is_some_and(|t| t.contains("Product security") && t.contains("2999-12-31")),
+        "{risk}"
+    );
+    let cdx = read("e.vex.cdx.json");
+    let states: Vec<(&str, &str)> = cdx["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities")
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap_or(""),
+                v["analysis"]["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("CVE-2011-2716", "false_positive")),
+        "{states:?}"
+    );
+    assert!(
+        states.contains(&("CVE-2009-3555", "exploitable")),
+        "{states:?}"
+    );
 }
 
 #[test]

@@ -297,10 +297,17 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         findings.extend(super::firmware::sourced(&scans));
         regions = super::sbom::regions(&scans);
         let device = format!("{} {}", project.device.maker, project.device.model);
+        let today = timestamp();
+        let info = super::sbom::ProjectInfo {
+            device: &device,
+            firmware_version: &project.device.firmware_version,
+            dispositions: &project.dispositions,
+            today: today.get(..10).unwrap_or(""),
+        };
         super::sbom::write(
             &scans,
             &args.inventory,
-            Some((&device, &project.device.firmware_version)),
+            Some(&info),
             args.vulndb.as_deref(),
             args.max_vulndb_size,
             live.as_ref(),

@@ -112,13 +112,57 @@ pub(crate) fn regions(scans: &[ImageScan]) -> touchstone_report::sarif::Regions 
     out
 }
 
-/// Write what `--sbom` and `--vex` ask for.
-/// `project` is the device (`maker model`) and its firmware version when
-/// an assessment project is at hand.
+/// What an assessment project adds to the SBOM and VEX: the device
+/// (`maker model`), its firmware version, and the assessor's dispositions
+/// (which override the evidence of a vulnerability's finding) as of `today`.
+pub(crate) struct ProjectInfo<'a> {
+    pub device: &'a str,
+    pub firmware_version: &'a str,
+    pub dispositions: &'a [touchstone_project::Disposition],
+    pub today: &'a str,
+}
+
+/// The disposition that decides one VEX statement: of the statement's
+/// `fw-known-vulnerability` finding, by fingerprint and for every unit (one
+/// limited to a test unit, as every disposition of a whole check is, is
+/// about that unit, not about the vulnerability).
+fn override_for(
+    st: &touchstone_report::vex::Statement,
+    scans: &[ImageScan],
+    project: &ProjectInfo<'_>,
+) -> Option<touchstone_report::vex::Override> {
+    use touchstone_core::Location;
+    use touchstone_project::DispositionTarget;
+    let line = format!("vulnerability: {}", st.vulnerability);
+    let finding = scans.get(st.image)?.findings.iter().find(|f| {
+        f.check == "fw-known-vulnerability"
+            && matches!(&f.location, Some(Location::Firmware { path, .. }) if Some(path) == st.path.as_ref())
+            && f.evidence.as_deref().is_some_and(|e| e.lines().any(|l| l == line))
+    })?;
+    let target = DispositionTarget::Finding(finding.fingerprint());
+    let d = project
+        .dispositions
+        .iter()
+        .find(|d| d.unit.is_none() && d.target == target)?;
+    let expired = d.expires.as_deref().is_some_and(|e| e < project.today);
+    Some(touchstone_report::vex::Override {
+        id: d.id.clone(),
+        decision: d.decision.as_str().to_owned(),
+        reason: d.reason.clone(),
+        assessor: d.assessor.clone(),
+        date: d.date.clone(),
+        owner: d.owner.clone(),
+        expires: d.expires.clone(),
+        expired,
+    })
+}
+
+/// Write what `--sbom` and `--vex` ask for; `project` when an assessment
+/// project is at hand.
 pub(crate) fn write(
     scans: &[ImageScan],
     args: &InventoryArgs,
-    project: Option<(&str, &str)>,
+    project: Option<&ProjectInfo<'_>>,
     vulndb: Option<&Path>,
     vulndb_limit: u64,
     live: Option<&LiveFacts>,
@@ -140,9 +184,9 @@ pub(crate) fn write(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let product = product_name(args, project.map(|p| p.0), scans);
+    let product = product_name(args, project.map(|p| p.device), scans);
     let product_version = if args.name.is_none() {
-        project.map(|p| p.1)
+        project.map(|p| p.firmware_version)
     } else {
         None
     };
@@ -199,7 +243,14 @@ pub(crate) fn write(
             }
         }
         let boot: Vec<BootFacts> = scans.iter().map(|s| boot_facts(s, live)).collect();
-        let list = statements(&images, &matches, &boot);
+        let mut list = statements(&images, &matches, &boot);
+        if let Some(project) = project {
+            for st in &mut list {
+                if let Some(o) = override_for(st, scans, project) {
+                    touchstone_report::vex::apply_override(st, o);
+                }
+            }
+        }
         let serial = uuid::Uuid::new_v4().to_string();
         let doc = DocInfo {
             product: &product,
