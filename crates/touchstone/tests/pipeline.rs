@@ -803,6 +803,75 @@ fn sarif_of_a_signed_assessment_carries_dispositions_and_the_deliverable() {
     );
 }
 
+/// The HTML report printed by a browser (headless Chromium, as a lab
+/// would print it to PDF) numbers its pages "Page x of y" and carries the
+/// report id on every page, from the print styles alone.
+#[test]
+fn html_report_prints_with_page_x_of_y_and_the_report_id() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        have(
+            "chromium (Debian package chromium)",
+            &mut Command::new("chromium"),
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let html = tmp.path().join("report.html");
+    let o = touchstone(&["assess", settled(), "--report", s(&html)]);
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+    let pdf = tmp.path().join("printed.pdf");
+    let profile = tmp.path().join("profile");
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    use wait_timeout::ChildExt as _;
+    let status = match child
+        .wait_timeout(std::time::Duration::from_secs(120))
+        .expect("wait")
+    {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            panic!("chromium did not print within 120 s");
+        }
+    };
+    assert!(status.success(), "chromium failed: {status}");
+    let doc = lopdf::Document::load(&pdf).expect("a PDF lopdf can read");
+    let n = doc.get_pages().len();
+    assert!(n >= 3, "{n} pages");
+    for p in [1, n] {
+        let text = doc.extract_text(&[p as u32]).expect("text");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains(&format!("Page {p} of {n}")),
+            "page {p}: {text}"
+        );
+        assert!(
+            text.contains("NDSL-2026-0142"),
+            "page {p} lacks the report id"
+        );
+    }
+}
+
 /// Validate a CycloneDX document with the CycloneDX project's validator.
 fn assert_cyclonedx_valid(path: &Path, version: &str) {
     if !have(
