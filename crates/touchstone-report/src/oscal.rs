@@ -165,6 +165,55 @@ fn status_token(status: &str) -> String {
     }
 }
 
+/// Namespace of Touchstone's own OSCAL properties.
+const NS: &str = "https://touchstone.example.invalid/ns/oscal";
+
+/// The conclusion and the lab's deliverable as metadata properties.
+fn metadata_props(report: &Report) -> Vec<Value> {
+    let d = &report.deliverable;
+    let mut props = vec![("conclusion", report.summary.conclusion.clone())];
+    props.push(("report-status", d.status.clone()));
+    for (name, value) in [
+        ("report-id", &d.report_id),
+        ("revision", &d.revision),
+        ("laboratory", &d.lab_name),
+        ("accreditation", &d.lab_accreditation),
+        ("client", &d.client),
+        ("test-start", &d.test_start),
+        ("test-end", &d.test_end),
+        ("scope", &d.scope),
+    ] {
+        if let Some(v) = value {
+            props.push((name, v.clone()));
+        }
+    }
+    for dev in &d.deviations {
+        props.push(("deviation", dev.clone()));
+    }
+    for sample in &d.samples {
+        let serial = sample
+            .serial
+            .as_deref()
+            .map(|s| format!(" serial {s}"))
+            .unwrap_or_default();
+        props.push(("sample", format!("{}{serial}", sample.id)));
+    }
+    for i in &d.inputs {
+        props.push(("input", format!("{} sha256:{}", i.name, i.sha256)));
+    }
+    for (name, sig) in [("reviewer", &d.reviewer), ("approver", &d.approver)] {
+        if let Some(sig) = sig {
+            props.push((name, format!("{} {}", sig.name, sig.date)));
+        }
+    }
+    props
+        .into_iter()
+        .map(|(name, value)| (name, value.trim().to_owned()))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| json!({"name": name, "ns": NS, "value": value}))
+        .collect()
+}
+
 /// An assessment as OSCAL assessment-results; `catalog_href` names the
 /// catalog document (for instance the output of `catalog oscal`).
 pub fn assessment_results(report: &Report, catalog_href: &str) -> String {
@@ -235,6 +284,23 @@ pub fn assessment_results(report: &Report, catalog_href: &str) -> String {
         "findings": findings,
         "remarks": report.summary.disclaimer,
     });
+    // The assessor's dispositions, each an observation with its reason.
+    for disp in &report.dispositions {
+        observations.push(json!({
+            "uuid": uuid(&[&key.join("/"), "disposition", &disp.id]),
+            "title": format!("Disposition {}", disp.id),
+            "description": format!(
+                "{} of {} {} ({}) by {} on {}: {}",
+                disp.decision, disp.target_kind, disp.target, disp.status, disp.assessor, disp.date, disp.reason
+            ),
+            "props": [
+                {"name": "decision", "ns": NS, "value": disp.decision},
+                {"name": "status", "ns": NS, "value": disp.status},
+            ],
+            "methods": ["EXAMINE"],
+            "collected": format!("{}T00:00:00Z", disp.date),
+        }));
+    }
     if !observations.is_empty() {
         result["observations"] = json!(observations);
     }
@@ -246,7 +312,7 @@ pub fn assessment_results(report: &Report, catalog_href: &str) -> String {
                 "last-modified": started,
                 "version": report.tool.version,
                 "oscal-version": OSCAL_VERSION,
-                "props": [{"name": "conclusion", "ns": "https://touchstone.example.invalid/ns/oscal", "value": report.summary.conclusion}],
+                "props": metadata_props(report),
             },
             "import-ap": {"href": catalog_href},
             "results": [result],
