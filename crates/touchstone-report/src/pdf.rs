@@ -88,27 +88,42 @@ fn text_width(s: &str, font: Font, size: f32) -> f32 {
     s.chars().map(|c| char_width(c, font, size)).sum()
 }
 
-/// Text in WinAnsiEncoding, the encoding of the standard fonts here.
-fn win_ansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| match c {
-            ' '..='~' => c as u8,
-            '\u{a0}'..='\u{ff}' => c as u32 as u8,
-            '€' => 0x80,
-            '…' => 0x85,
-            '†' => 0x86,
-            '‘' => 0x91,
-            '’' => 0x92,
-            '“' => 0x93,
-            '”' => 0x94,
-            '•' => 0x95,
-            '–' => 0x96,
-            '—' => 0x97,
-            '\t' | '\n' | '\r' => b' ',
-            _ => b'?',
-        })
-        .collect()
+/// A character's byte in WinAnsiEncoding, the encoding of the standard
+/// fonts here, when it has one.
+fn ansi_byte(c: char) -> Option<u8> {
+    Some(match c {
+        ' '..='~' => c as u8,
+        '\u{a0}'..='\u{ff}' => c as u32 as u8,
+        '€' => 0x80,
+        '…' => 0x85,
+        '†' => 0x86,
+        '‘' => 0x91,
+        '’' => 0x92,
+        '“' => 0x93,
+        '”' => 0x94,
+        '•' => 0x95,
+        '–' => 0x96,
+        '—' => 0x97,
+        '\t' | '\n' | '\r' => b' ',
+        _ => return None,
+    })
 }
+
+/// Text in WinAnsiEncoding; a character it lacks is shown as `?` (the
+/// cover says how many, and the full report is attached as JSON).
+fn win_ansi(s: &str) -> Vec<u8> {
+    s.chars().map(|c| ansi_byte(c).unwrap_or(b'?')).collect()
+}
+
+/// How many characters of the report the standard fonts cannot show.
+fn unshowable(json: &str) -> usize {
+    json.chars()
+        .filter(|c| !c.is_control() && ansi_byte(*c).is_none())
+        .count()
+}
+
+/// Name of the attached JSON report when some text cannot be shown.
+pub const FULL_REPORT_NAME: &str = "touchstone-report.json";
 
 /// Break text into lines no wider than `width`; words longer than a line are cut.
 fn wrap(text: &str, font: Font, size: f32, width: f32) -> Vec<String> {
@@ -370,7 +385,7 @@ fn counts_rows(l: &mut Layout, rows: &[(&str, &Counts)]) {
     }
 }
 
-fn layout(report: &Report, attachments: &[PdfAttachment]) -> Layout {
+fn layout(report: &Report, attachments: &[PdfAttachment], lost: usize) -> Layout {
     let mut l = Layout::new();
     let d = &report.deliverable;
     let dev = &report.device;
@@ -421,6 +436,14 @@ fn layout(report: &Report, attachments: &[PdfAttachment]) -> Layout {
     );
     l.field("Result", &format!("{}: {}", s.conclusion, s.explanation));
     l.field("Issued", &report.generated_at);
+    if lost > 0 {
+        l.field(
+            "Text",
+            &format!(
+                "{lost} character(s) outside the fonts of this PDF are shown as ?; the complete text is in the attached {FULL_REPORT_NAME} and the HTML report"
+            ),
+        );
+    }
     if !d.samples.is_empty() {
         l.heading("Samples", 11.0);
         for x in &d.samples {
@@ -814,7 +837,27 @@ fn layout(report: &Report, attachments: &[PdfAttachment]) -> Layout {
 
 /// Render the report as a PDF, embedding the given attachments.
 pub fn render(report: &Report, attachments: &[PdfAttachment]) -> Vec<u8> {
-    let l = layout(report, attachments);
+    // Text the standard fonts cannot show (names in other scripts) is never
+    // lost silently: the cover says how much, and the full report travels
+    // inside the PDF as JSON.
+    let json = crate::json::render(report);
+    let lost = unshowable(&json);
+    let owned: Vec<PdfAttachment>;
+    let attachments = if lost > 0 {
+        let mut all = attachments.to_vec();
+        all.push(PdfAttachment {
+            name: FULL_REPORT_NAME.into(),
+            description: Some(format!(
+                "The full report (UTF-8 JSON): {lost} character(s) outside the PDF's fonts are shown as ? in the pages"
+            )),
+            bytes: json.into_bytes(),
+        });
+        owned = all;
+        owned.as_slice()
+    } else {
+        attachments
+    };
+    let l = layout(report, attachments, lost);
     let total = l.pages.len();
     let mut alloc = Ref::new(1);
     let catalog_id = alloc.bump();

@@ -378,3 +378,49 @@ fn a_huge_report_is_cut_with_a_note_not_written_without_end() {
     assert!(last.contains("The report was cut here"), "{last}");
     assert!(last.contains(&format!("Page {n} of {n}")));
 }
+
+/// A maker's name in another script cannot be drawn with the standard PDF
+/// fonts: the pages show `?`, the cover says how many characters, and the
+/// complete report is embedded as JSON, so nothing is lost silently.
+#[test]
+fn pdf_text_outside_its_fonts_is_counted_and_the_full_report_attached() {
+    let mut r = report();
+    r.device.maker = "深圳智能 Ltd".into();
+    let out = pdf::render(&r, &[]);
+    let doc = lopdf::Document::load_mem(&out).expect("a PDF lopdf can read");
+    let cover = doc.extract_text(&[1]).expect("text");
+    let cover = cover.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(cover.contains("outside the fonts of this PDF"), "{cover}");
+    let catalog = doc.catalog().expect("catalog");
+    let names = catalog
+        .get(b"Names")
+        .and_then(|o| doc.dereference(o))
+        .and_then(|(_, o)| o.as_dict())
+        .expect("Names");
+    let list = names
+        .get(b"EmbeddedFiles")
+        .and_then(|o| o.as_dict())
+        .and_then(|t| t.get(b"Names"))
+        .and_then(|o| o.as_array())
+        .expect("embedded files");
+    assert_eq!(
+        list[0].as_str().expect("name"),
+        pdf::FULL_REPORT_NAME.as_bytes()
+    );
+    let spec = doc
+        .dereference(&list[1])
+        .and_then(|(_, o)| o.as_dict())
+        .expect("file spec");
+    let ef = spec.get(b"EF").and_then(|o| o.as_dict()).expect("EF");
+    let stream = doc
+        .dereference(ef.get(b"F").expect("F"))
+        .and_then(|(_, o)| o.as_stream())
+        .expect("stream");
+    let text = String::from_utf8(stream.content.clone()).expect("utf-8");
+    assert!(text.contains("深圳智能 Ltd"));
+    // A report the fonts can show has no such note and no extra file.
+    let plain = pdf::render(&report(), &[]);
+    let doc = lopdf::Document::load_mem(&plain).expect("pdf");
+    let cover = doc.extract_text(&[1]).expect("text");
+    assert!(!cover.contains("outside the fonts"));
+}
