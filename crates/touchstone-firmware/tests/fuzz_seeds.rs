@@ -71,3 +71,25 @@ const KNOWN: &[&str] = &[
     "riff",
     "pdf",
 ];
+
+/// Every fuzz target starts from at least one real seed.
+#[test]
+fn every_fuzz_target_has_seeds() {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut missing = Vec::new();
+    for t in std::fs::read_dir(fuzz.join("fuzz_targets")).expect("fuzz/fuzz_targets") {
+        let t = t.expect("entry").path();
+        let Some(name) = t.file_stem().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let seeds = fuzz.join("seeds").join(name);
+        let n = std::fs::read_dir(&seeds).map_or(0, |d| d.count());
+        if n == 0 {
+            missing.push(name.to_owned());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "fuzz targets without seeds: {missing:?} (fuzz/make-seeds)"
+    );
+}
