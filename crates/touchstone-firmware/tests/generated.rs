@@ -748,6 +748,24 @@ fn jffs2_node(out: &mut Vec<u8>, nodetype: u16, body: &[u8]) {
     let c = jffs2_crc(&n);
     n.extend_from_slice(&c.to_le_bytes());
     n.extend_from_slice(body);
+    // The node's own CRCs, as mkfs.jffs2 writes them.
+    let put = |n: &mut Vec<u8>, at: usize, from: usize, to: usize| {
+        let v = jffs2_crc(&n[from..to]);
+        n[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    };
+    match nodetype {
+        0xe001 => {
+            let nsize = usize::from(n[28]);
+            put(&mut n, 32, 0, 32);
+            put(&mut n, 36, 40, 40 + nsize);
+        }
+        0xe002 => {
+            let csize = u32::from_le_bytes([n[48], n[49], n[50], n[51]]) as usize;
+            put(&mut n, 60, 68, 68 + csize);
+            put(&mut n, 64, 0, 60);
+        }
+        _ => {}
+    }
     out.extend_from_slice(&n);
     out.resize(out.len().div_ceil(4) * 4, 0xff);
 }
@@ -948,4 +966,125 @@ fn dlink_seama() {
     image[last] ^= 0x55;
     let u = unpack_bytes(image, &Options::default());
     assert!(has(&u, ProblemKind::Checksum));
+}
+
+/// Integrity fields of each format are verified; a mismatch is a checksum
+/// problem naming the field, offset, stored and computed values, and the
+/// data is extracted anyway.
+#[test]
+fn checksum_mismatches_name_field_and_values_and_data_is_kept() {
+    // JFFS2: a data CRC that does not match.
+    let mut img = Vec::new();
+    jffs2_dirent(&mut img, 1, 1, 2, "passwd");
+    let at = img.len();
+    jffs2_inode(&mut img, 2, 1, 0o100_644, 5, 0, 0, b"root\n", 5);
+    let u = unpack_bytes(img.clone(), &Options::default());
+    assert!(
+        !has(&u, ProblemKind::Checksum),
+        "a clean image has no checksum problem"
+    );
+    img[at + 60] ^= 0xff;
+    let u = unpack_bytes(img, &Options::default());
+    let p = u
+        .all_problems()
+        .find(|p| p.kind == ProblemKind::Checksum)
+        .expect("data CRC problem");
+    assert!(
+        p.message.contains("inode data CRC") && p.message.contains("stored"),
+        "{}",
+        p.message
+    );
+    assert_eq!(p.offset, Some((at + 60) as u64));
+    assert!(
+        u.trees
+            .iter()
+            .any(|t| t.read("/passwd").is_ok_and(|c| c == b"root\n"))
+    );
+
+    // gzip: CRC32 and ISIZE are separate fields.
+    let mut gz = gzip(b"hello hello hello hello\n");
+    let n = gz.len();
+    gz[n - 1] ^= 0x01; // ISIZE
+    let u = unpack_bytes(gz, &Options::default());
+    let msgs: Vec<String> = u.all_problems().map(|p| p.message.clone()).collect();
+    assert!(msgs.iter().any(|m| m.contains("ISIZE")), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.contains("CRC32")), "{msgs:?}");
+
+    // Android sparse: a CRC32 chunk over the data so far.
+    let raw = vec![0x5au8; 4096];
+    let mut sp = Vec::new();
+    for v in [0xed26_ff3au32] {
+        sp.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [1u16, 0, 28, 12] {
+        sp.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [4096u32, 1, 2, 0] {
+        sp.extend_from_slice(&v.to_le_bytes());
+    }
+    sp.extend_from_slice(&0xcac1u16.to_le_bytes());
+    sp.extend_from_slice(&0u16.to_le_bytes());
+    sp.extend_from_slice(&1u32.to_le_bytes());
+    sp.extend_from_slice(&(12u32 + 4096).to_le_bytes());
+    sp.extend_from_slice(&raw);
+    sp.extend_from_slice(&0xcac4u16.to_le_bytes());
+    sp.extend_from_slice(&0u16.to_le_bytes());
+    sp.extend_from_slice(&0u32.to_le_bytes());
+    sp.extend_from_slice(&16u32.to_le_bytes());
+    let good = crc32fast::hash(&raw);
+    let mut ok = sp.clone();
+    ok.extend_from_slice(&good.to_le_bytes());
+    let u = unpack_bytes(ok, &Options::default());
+    assert!(
+        !has(&u, ProblemKind::Checksum),
+        "{:?}",
+        u.all_problems().collect::<Vec<_>>()
+    );
+    sp.extend_from_slice(&(good ^ 1).to_le_bytes());
+    let u = unpack_bytes(sp, &Options::default());
+    let p = u
+        .all_problems()
+        .find(|p| p.kind == ProblemKind::Checksum)
+        .expect("sparse CRC problem");
+    assert!(p.message.contains("sparse CRC32 chunk"), "{}", p.message);
+    assert!(u.layers.iter().any(|l| l.format == "android-sparse"));
+}
+
+/// xz: a stream header that verifies makes a real stream: a block check that
+/// does not match is extracted with a checksum problem, a corrupt body is a
+/// refused problem, never a silently dropped signature.
+#[test]
+fn xz_check_mismatch_is_extracted_and_a_corrupt_body_refused() {
+    let text = b"hello world, this is xz\n".repeat(50);
+    let mut enc = liblzma::write::XzEncoder::new_stream(
+        Vec::new(),
+        liblzma::stream::Stream::new_easy_encoder(6, liblzma::stream::Check::Crc32)
+            .expect("encoder"),
+    );
+    enc.write_all(&text).expect("xz");
+    let xz = enc.finish().expect("xz");
+    let n = xz.len();
+    let backward = u32::from_le_bytes([xz[n - 8], xz[n - 7], xz[n - 6], xz[n - 5]]) as usize;
+    let check_at = n - 12 - (backward + 1) * 4 - 4;
+    let mut bad_check = xz.clone();
+    bad_check[check_at] ^= 0xff;
+    let u = unpack_bytes(bad_check, &Options::default());
+    assert!(
+        has(&u, ProblemKind::Checksum),
+        "{:?}",
+        u.all_problems().collect::<Vec<_>>()
+    );
+    assert!(
+        u.layers
+            .iter()
+            .any(|l| l.format == "xz" && l.output_bytes == text.len() as u64)
+    );
+    let mut bad_body = xz;
+    bad_body[40] ^= 0x55;
+    let u = unpack_bytes(bad_body, &Options::default());
+    assert!(
+        has(&u, ProblemKind::Refused),
+        "{:?}",
+        u.all_problems().collect::<Vec<_>>()
+    );
 }

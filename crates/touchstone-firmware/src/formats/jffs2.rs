@@ -16,6 +16,29 @@ const DIRENT: u16 = 0xe001;
 const INODE: u16 = 0xe002;
 const MAX_NODE_DATA: usize = 1 << 20;
 
+/// Checksum mismatches reported one by one; the rest are counted.
+const MAX_SUM_PROBLEMS: usize = 20;
+
+/// Report one CRC mismatch (field, offset, stored and computed value), or
+/// only count it past [`MAX_SUM_PROBLEMS`].
+fn crc_problem(
+    problems: &mut Vec<Problem>,
+    count: &mut usize,
+    at: usize,
+    field: &str,
+    stored: u32,
+    computed: u32,
+) {
+    *count += 1;
+    if *count <= MAX_SUM_PROBLEMS {
+        problems.push(Problem::new(
+            ProblemKind::Checksum,
+            Some(at as u64),
+            format!("jffs2 {field}: stored {stored:#010x}, computed {computed:#010x}; used anyway"),
+        ));
+    }
+}
+
 /// Linux `crc32_le(0, …)`: the register starts at 0 and is not inverted at the end.
 fn crc(b: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new_with_initial(0xffff_ffff);
@@ -119,6 +142,7 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
     let mut end = 0usize;
     let mut nodes = 0usize;
     let mut bad_crc = 0usize;
+    let mut bad_sums = 0usize;
     let mut out_bytes = 0u64;
     let mut steps = 0usize;
     while pos + 12 <= b.len() {
@@ -167,6 +191,32 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                     break;
                 };
                 let nsize = usize::from(node.get(28).copied().unwrap_or(0));
+                if let (Some(stored), Some(head)) = (f(32), node.get(..32)) {
+                    let computed = crc(head);
+                    if stored != computed {
+                        crc_problem(
+                            &mut problems,
+                            &mut bad_sums,
+                            pos + 32,
+                            "dirent node CRC",
+                            stored,
+                            computed,
+                        );
+                    }
+                }
+                if let (Some(stored), Some(name)) = (f(36), node.get(40..40 + nsize)) {
+                    let computed = crc(name);
+                    if stored != computed {
+                        crc_problem(
+                            &mut problems,
+                            &mut bad_sums,
+                            pos + 36,
+                            "dirent name CRC",
+                            stored,
+                            computed,
+                        );
+                    }
+                }
                 let name =
                     crate::vfs::name_text(node.get(40..40 + nsize).unwrap_or(&[])).into_owned();
                 let key = (pino, name);
@@ -202,6 +252,35 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
                 };
                 let compr = node.get(56).copied().unwrap_or(0);
                 let (csize, dsize) = (csize as usize, dsize as usize);
+                // The node CRC covers the inode fields, the data CRC the
+                // (compressed) data; a mismatch is reported and the data
+                // used anyway.
+                if let (Some(stored), Some(head)) = (f(64), node.get(..60)) {
+                    let computed = crc(head);
+                    if stored != computed {
+                        crc_problem(
+                            &mut problems,
+                            &mut bad_sums,
+                            pos + 64,
+                            "inode node CRC",
+                            stored,
+                            computed,
+                        );
+                    }
+                }
+                if let (Some(stored), Some(data)) = (f(60), node.get(68..68 + csize)) {
+                    let computed = crc(data);
+                    if stored != computed {
+                        crc_problem(
+                            &mut problems,
+                            &mut bad_sums,
+                            pos + 60,
+                            "inode data CRC",
+                            stored,
+                            computed,
+                        );
+                    }
+                }
                 if dsize > MAX_NODE_DATA {
                     problems.push(Problem::new(
                         ProblemKind::Malformed,
@@ -248,6 +327,16 @@ pub(crate) fn jffs2(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, FormatError
     }
     if nodes == 0 {
         return Err(bad("jffs2: no node"));
+    }
+    if bad_sums > MAX_SUM_PROBLEMS {
+        problems.push(Problem::new(
+            ProblemKind::Checksum,
+            None,
+            format!(
+                "{} more jffs2 node, data or name CRC mismatches (used anyway)",
+                bad_sums - MAX_SUM_PROBLEMS
+            ),
+        ));
     }
     if bad_crc > 0 {
         problems.push(Problem::new(

@@ -125,6 +125,12 @@ impl<'l> Ctx<'l> {
         self.deadline = deadline;
     }
 
+    /// Give back output charged for bytes that were dropped (a stream
+    /// decoded a second time).
+    pub(crate) fn refund_bytes(&mut self, n: u64) {
+        self.out_bytes = self.out_bytes.saturating_sub(n);
+    }
+
     pub(crate) fn charge_bytes(&mut self, n: u64) -> Result<(), Limit> {
         let next = self.out_bytes.saturating_add(n);
         if next > self.limits.max_output_bytes {

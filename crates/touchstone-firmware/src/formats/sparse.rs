@@ -1,5 +1,7 @@
 //! Android sparse images: expanded to the raw image (raw, fill and don't-care chunks),
-//! with the output charged against the byte budget before it is allocated.
+//! with the output charged against the byte budget before it is allocated. CRC32 chunks
+//! and the header's image checksum are verified; a mismatch is a checksum problem with
+//! both values, and the image is expanded anyway.
 
 use super::{Chunk, Ctx, FormatError, Output, bad, read};
 use crate::data::Data;
@@ -84,7 +86,22 @@ pub(crate) fn android_sparse(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, Fo
                 out.extend(fill.iter().copied().cycle().take(bytes));
             }
             0xcac3 => out.resize(out.len().saturating_add(bytes), 0),
-            0xcac4 => {}
+            0xcac4 => {
+                // CRC32 of everything the image has produced so far.
+                if let Some(stored) = read::u32le(b, body) {
+                    let computed = crc32fast::hash(&out);
+                    if stored != computed {
+                        problems.push(Problem::new(
+                            ProblemKind::Checksum,
+                            Some(body as u64),
+                            format!(
+                                "sparse CRC32 chunk: stored {stored:#010x}, computed {computed:#010x} over {} bytes",
+                                out.len()
+                            ),
+                        ));
+                    }
+                }
+            }
             _ => {
                 problems.push(Problem::new(
                     ProblemKind::Malformed,
@@ -95,6 +112,20 @@ pub(crate) fn android_sparse(ctx: &mut Ctx<'_>, data: &Data) -> Result<Chunk, Fo
             }
         }
         pos = pos.saturating_add(total as usize);
+    }
+    // The header's image checksum (CRC32 of the whole raw image; 0 when the
+    // writer did not compute one), once the image is complete.
+    let stored = read::u32le(b, 24).unwrap_or(0);
+    let complete = out.len() as u64 == total_blks.saturating_mul(blk as u64);
+    if stored != 0 && complete {
+        let computed = crc32fast::hash(&out);
+        if stored != computed {
+            problems.push(Problem::new(
+                ProblemKind::Checksum,
+                Some(24),
+                format!("sparse image checksum: stored {stored:#010x}, computed {computed:#010x}"),
+            ));
+        }
     }
     let mut c = Chunk::new(
         "android-sparse",
