@@ -1013,9 +1013,7 @@ fn checksum_mismatches_name_field_and_values_and_data_is_kept() {
     // Android sparse: a CRC32 chunk over the data so far.
     let raw = vec![0x5au8; 4096];
     let mut sp = Vec::new();
-    for v in [0xed26_ff3au32] {
-        sp.extend_from_slice(&v.to_le_bytes());
-    }
+    sp.extend_from_slice(&0xed26_ff3au32.to_le_bytes());
     for v in [1u16, 0, 28, 12] {
         sp.extend_from_slice(&v.to_le_bytes());
     }
