@@ -126,3 +126,53 @@ fn a_complete_image_exits_zero() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// `unpack --output --format json` says what reached the disk, and keeps
+/// each link's literal target in the image beside the target written.
+#[test]
+fn unpack_json_reports_what_was_written_with_literal_link_targets() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut tar = member(b"etc/passwd", b"root:x:0:0::/root:/bin/sh\n");
+    let mut link = header(b"etc/abs", 0);
+    link[156] = b'2';
+    link[157..168].copy_from_slice(b"/etc/passwd");
+    link[148..156].copy_from_slice(b"        ");
+    let sum: u32 = link.iter().map(|b| u32::from(*b)).sum();
+    link[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    tar.extend_from_slice(&link);
+    tar.extend_from_slice(&[0u8; 1024]);
+    let image = tmp.path().join("links.tar");
+    std::fs::write(&image, &tar).expect("write");
+    let out = tmp.path().join("out");
+    let o = touchstone(&[
+        "firmware",
+        "unpack",
+        image.to_str().expect("utf-8"),
+        "--output",
+        out.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let w = &v["written"];
+    assert_eq!(w["files"], 1, "{w}");
+    assert_eq!(w["links"], 1, "{w}");
+    assert_eq!(w["incomplete"], 0, "{w}");
+    assert_eq!(w["rewritten_links"][0]["path"], "/etc/abs", "{w}");
+    assert_eq!(w["rewritten_links"][0]["target"], "/etc/passwd", "{w}");
+    let written = w["rewritten_links"][0]["written"]
+        .as_str()
+        .expect("written");
+    assert!(!written.starts_with('/'), "{written}");
+    // Without --output there is nothing written to report.
+    let o = touchstone(&[
+        "firmware",
+        "unpack",
+        image.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(v.get("written").is_none());
+}

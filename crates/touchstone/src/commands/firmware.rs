@@ -130,9 +130,26 @@ fn unpack_cmd(args: &UnpackArgs, ui: &Ui) -> Result<ExitCode> {
     let options = Options::default();
     ui.err_line(&format!("unpacking {}", args.image.display()));
     let unpacked = unpack(&args.image, &options);
+    let mut written = None;
     if let Some(dir) = &args.output {
         let report = write_to_dir(&unpacked, dir, &options.limits)
             .with_context(|| format!("cannot extract into `{}`", dir.display()))?;
+        // The JSON says what reached the disk: counts, every entry not
+        // written completely, and each link's literal target in the image
+        // beside the target written.
+        written = Some(serde_json::json!({
+            "files": report.files,
+            "directories": report.directories,
+            "links": report.links,
+            "hard_links": report.hard_links,
+            "skipped_special": report.skipped_special,
+            "bytes": report.bytes,
+            "incomplete": report.incomplete,
+            "rewritten_links": report.rewritten_links.iter().map(|(path, target, wrote)| {
+                serde_json::json!({"path": path, "target": target, "written": wrote})
+            }).collect::<Vec<_>>(),
+            "problems": report.problems,
+        }));
         ui.err_line(&format!(
             "wrote {} files, {} directories, {} links into {} ({} special files kept as metadata only)",
             report.files,
@@ -156,7 +173,13 @@ fn unpack_cmd(args: &UnpackArgs, ui: &Ui) -> Result<ExitCode> {
         }
     }
     match args.format {
-        Format::Json => ui.out(&super::to_json(&unpacked)?)?,
+        Format::Json => {
+            let mut value = serde_json::to_value(&unpacked)?;
+            if let (Some(w), Some(map)) = (written, value.as_object_mut()) {
+                map.insert("written".into(), w);
+            }
+            ui.out(&super::to_json(&value)?)?;
+        }
         Format::Human => ui.out(&human_unpack(&args.image, &unpacked))?,
     }
     Ok(ExitCode::SUCCESS)
