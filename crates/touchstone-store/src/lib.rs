@@ -63,7 +63,7 @@ use sqlx::{AnyPool, Executor as _};
 pub use error::{Conflict, StoreError};
 pub use export::Exported;
 pub use import::{Imported, MAX_DEPTH, MAX_FILES};
-pub use location::{Backend, Location, default_location};
+pub use location::{Backend, Location, create_postgres_database, default_location};
 pub use records::{RecordInput, SavedRecord};
 pub use review::{ReviewDecision, SignoffRole};
 pub use rows::{AssessmentRow, RecordRow, UserRole, VerdictChange, VerdictRow};

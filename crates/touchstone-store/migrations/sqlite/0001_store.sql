@@ -6,7 +6,7 @@
 -- JSON documents TEXT: one set of queries runs unchanged on both backends.
 
 CREATE TABLE users (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     login TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('assessor', 'reviewer', 'admin')),
@@ -17,7 +17,7 @@ CREATE TABLE users (
 -- bytes in chunks of at most 1 MiB so that neither writing nor reading
 -- holds a whole file in memory.
 CREATE TABLE blobs (
-    sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+    sha256 TEXT NOT NULL PRIMARY KEY CHECK (length(sha256) = 64),
     size BIGINT NOT NULL CHECK (size >= 0),
     created_at TEXT NOT NULL
 );
@@ -30,7 +30,7 @@ CREATE TABLE blob_chunks (
 );
 
 CREATE TABLE products (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     maker TEXT NOT NULL,
     model TEXT NOT NULL,
     created_at TEXT NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE products (
 );
 
 CREATE TABLE firmware_versions (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     product_id TEXT NOT NULL REFERENCES products (id),
     version TEXT NOT NULL,
     hardware_version TEXT NOT NULL,
@@ -50,7 +50,7 @@ CREATE TABLE firmware_versions (
 -- grows with every change to the assessment's data (optimistic locking of
 -- the assessment as a whole); `summary` caches the engine's overall result.
 CREATE TABLE assessments (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     firmware_id TEXT NOT NULL REFERENCES firmware_versions (id),
     name TEXT NOT NULL,
     edition TEXT NOT NULL,
@@ -100,7 +100,7 @@ CREATE TABLE ixit_entries (
 
 -- Runs produce findings: firmware scans, probes and imports of findings files.
 CREATE TABLE runs (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     assessment_id TEXT NOT NULL REFERENCES assessments (id),
     position BIGINT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('firmware-scan', 'probe', 'findings-import')),
@@ -131,7 +131,7 @@ CREATE INDEX findings_by_fingerprint ON findings (fingerprint);
 
 -- Manual evidence records; `version` is the optimistic lock of one record.
 CREATE TABLE records (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     assessment_id TEXT NOT NULL REFERENCES assessments (id),
     record_key TEXT NOT NULL,
     test_case TEXT NOT NULL,
@@ -194,7 +194,7 @@ CREATE TABLE verdict_history (
 );
 
 CREATE TABLE reviews (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     assessment_id TEXT NOT NULL REFERENCES assessments (id),
     reviewer_id TEXT NOT NULL REFERENCES users (id),
     decision TEXT NOT NULL CHECK (decision IN ('approved', 'changes-requested')),
@@ -204,7 +204,7 @@ CREATE TABLE reviews (
 );
 
 CREATE TABLE signoffs (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     assessment_id TEXT NOT NULL REFERENCES assessments (id),
     user_id TEXT NOT NULL REFERENCES users (id),
     role TEXT NOT NULL CHECK (role IN ('reviewer', 'approver')),

@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use sqlx::{AssertSqlSafe, Connection as _, Executor as _};
 use touchstone_store::{Location, Store};
 
 pub const POSTGRES_ENV: &str = "TOUCHSTONE_TEST_POSTGRES";
@@ -54,25 +53,13 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-/// A new, empty database on the test server.
-pub async fn postgres_database() -> Option<String> {
-    let admin = postgres_url()?;
+pub async fn postgres() -> Option<Held> {
+    let admin = Location::parse(&postgres_url()?).unwrap();
     let name = format!("ts_{}", uuid::Uuid::new_v4().simple());
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-    // The name is generated here (hex digits): identifiers cannot be bound.
-    conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    let location = touchstone_store::create_postgres_database(&admin, &name)
         .await
         .unwrap();
-    conn.close().await.unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    Some(url.to_string())
-}
-
-pub async fn postgres() -> Option<Held> {
-    let url = postgres_database().await?;
-    let store = Store::open(&Location::parse(&url).unwrap()).await.unwrap();
+    let store = Store::open(&location).await.unwrap();
     Some(Held { store, _dir: None })
 }
 
