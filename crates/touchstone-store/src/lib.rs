@@ -66,7 +66,7 @@ pub use import::{Imported, MAX_DEPTH, MAX_FILES};
 pub use location::{Backend, Location, create_postgres_database, default_location};
 pub use records::{RecordInput, SavedRecord};
 pub use review::{ReviewDecision, SignoffRole};
-pub use rows::{AssessmentRow, RecordRow, UserRole, VerdictChange, VerdictRow};
+pub use rows::{AssessmentRow, HistoryEntry, RecordRow, UserRole, VerdictChange, VerdictRow};
 
 /// Result of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

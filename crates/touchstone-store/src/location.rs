@@ -134,6 +134,47 @@ pub fn default_location() -> Result<Location> {
     Ok(Location::Sqlite(dirs.data_dir().join("touchstone.db")))
 }
 
+/// Create an empty database `name` (lowercase letters, digits and `_`) on
+/// the PostgreSQL server of `admin`, and return its location: for setting up
+/// a lab server and for the tests, which use a fresh database each.
+pub async fn create_postgres_database(admin: &Location, name: &str) -> Result<Location> {
+    use sqlx::Connection as _;
+    use sqlx::Executor as _;
+    let Location::Postgres(url) = admin else {
+        return Err(StoreError::Refused(
+            "databases are created on PostgreSQL only".to_owned(),
+        ));
+    };
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(StoreError::Refused(format!(
+            "`{name}` is not a database name: lowercase letters, digits and _, starting with a letter"
+        )));
+    }
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .map_err(|e| StoreError::Connect(admin.to_string(), e.to_string()))?;
+    // Identifiers cannot be bound as parameters: the name was checked above
+    // to hold only lowercase letters, digits and `_`.
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await?;
+    conn.close().await?;
+    // Replace the path of the URL (the database), keep user, host and options.
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map_or("", |i| &tail[i..]);
+    Ok(Location::Postgres(format!(
+        "{scheme}://{authority}/{name}{query}"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,45 +229,4 @@ mod tests {
         let url = Location::Sqlite(path).sqlx_url().expect("url");
         assert!(url.ends_with("a%3Fb%23c%25d.db?mode=rwc"), "{url}");
     }
-}
-
-/// Create an empty database `name` (lowercase letters, digits and `_`) on
-/// the PostgreSQL server of `admin`, and return its location: for setting up
-/// a lab server and for the tests, which use a fresh database each.
-pub async fn create_postgres_database(admin: &Location, name: &str) -> Result<Location> {
-    use sqlx::Connection as _;
-    use sqlx::Executor as _;
-    let Location::Postgres(url) = admin else {
-        return Err(StoreError::Refused(
-            "databases are created on PostgreSQL only".to_owned(),
-        ));
-    };
-    let valid = !name.is_empty()
-        && name.len() <= 63
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !valid {
-        return Err(StoreError::Refused(format!(
-            "`{name}` is not a database name: lowercase letters, digits and _, starting with a letter"
-        )));
-    }
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(url)
-        .await
-        .map_err(|e| StoreError::Connect(admin.to_string(), e.to_string()))?;
-    // Identifiers cannot be bound as parameters: the name was checked above
-    // to hold only lowercase letters, digits and `_`.
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await?;
-    conn.close().await?;
-    // Replace the path of the URL (the database), keep user, host and options.
-    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let query = tail.find('?').map_or("", |i| &tail[i..]);
-    Ok(Location::Postgres(format!(
-        "{scheme}://{authority}/{name}{query}"
-    )))
 }

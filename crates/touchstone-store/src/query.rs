@@ -1,6 +1,6 @@
 //! Reading the store: assessments, records, verdicts and their history.
 
-use crate::rows::{AssessmentRow, RecordRow, VerdictRow};
+use crate::rows::{AssessmentRow, HistoryEntry, RecordRow, VerdictRow};
 use crate::{Result, Store, StoreError};
 
 type ListTuple = (
@@ -16,6 +16,8 @@ type ListTuple = (
     i64,
     String,
 );
+
+type RecordTuple = (String, String, String, String, String, String, String, i64);
 
 fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
@@ -99,14 +101,13 @@ impl Store {
 
     /// The evidence records of an assessment, by record id.
     pub async fn records(&self, assessment_id: &str) -> Result<Vec<RecordRow>> {
-        let rows: Vec<(String, String, String, String, String, String, String, i64)> =
-            sqlx::query_as(
-                "SELECT record_key, test_case, units, verdict, assessor, date, notes, version \
+        let rows: Vec<RecordTuple> = sqlx::query_as(
+            "SELECT record_key, test_case, units, verdict, assessor, date, notes, version \
                  FROM records WHERE assessment_id = $1 ORDER BY record_key",
-            )
-            .bind(assessment_id)
-            .fetch_all(&self.pool)
-            .await?;
+        )
+        .bind(assessment_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|t| RecordRow {
@@ -159,14 +160,13 @@ impl Store {
             })
     }
 
-    /// Every verdict a test case had, oldest first: (version, verdict,
-    /// reason, cause, login, when).
+    /// Every verdict a test case had, oldest first.
     pub async fn verdict_history(
         &self,
         assessment_id: &str,
         test_case: &str,
-    ) -> Result<Vec<(i64, String, String, String, String, String)>> {
-        Ok(sqlx::query_as(
+    ) -> Result<Vec<HistoryEntry>> {
+        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
             "SELECT h.version, h.verdict, h.reason, h.cause, u.login, h.changed_at \
              FROM verdict_history h JOIN users u ON u.id = h.changed_by \
              WHERE h.assessment_id = $1 AND h.test_case = $2 ORDER BY h.version",
@@ -174,7 +174,18 @@ impl Store {
         .bind(assessment_id)
         .bind(test_case)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|t| HistoryEntry {
+                version: t.0,
+                verdict: t.1,
+                reason: t.2,
+                cause: t.3,
+                changed_by: t.4,
+                changed_at: t.5,
+            })
+            .collect())
     }
 
     /// The stored files of an assessment: (path, role, SHA-256).

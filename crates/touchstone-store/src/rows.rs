@@ -114,3 +114,20 @@ pub struct VerdictChange {
     /// The version it now has.
     pub version: i64,
 }
+
+/// One entry of a test case's verdict history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    /// The test case's version it belongs to.
+    pub version: i64,
+    /// The verdict.
+    pub verdict: String,
+    /// Why.
+    pub reason: String,
+    /// What caused it (`import`, `record EV-007 saved`).
+    pub cause: String,
+    /// Who (login).
+    pub changed_by: String,
+    /// When (RFC 3339).
+    pub changed_at: String,
+}

@@ -274,17 +274,23 @@ async fn saved_record_exported(store: &Store) {
     );
     let history = store.verdict_history(&id, "5.1-4-1").await.unwrap();
     assert_eq!(history.len(), 2);
+    let h: Vec<_> = history
+        .iter()
+        .map(|h| {
+            (
+                h.version,
+                h.verdict.as_str(),
+                h.cause.as_str(),
+                h.changed_by.as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
-        (history[0].1.as_str(), history[0].3.as_str()),
-        ("inconclusive", "import")
-    );
-    assert_eq!(
-        (
-            history[1].1.as_str(),
-            history[1].3.as_str(),
-            history[1].4.as_str()
-        ),
-        ("pass", "record EV-007 saved", "r.okafor")
+        h,
+        [
+            (1, "inconclusive", "import", "lead"),
+            (2, "pass", "record EV-007 saved", "r.okafor")
+        ]
     );
     let audit = store.audit_of(&id).await.unwrap();
     let last = audit.last().unwrap();

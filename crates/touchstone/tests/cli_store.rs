@@ -3,7 +3,7 @@
 //! and comes back byte for byte, `assess` on the export gives the same
 //! report, and errors exit 2 with nothing stored.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
