@@ -20,6 +20,7 @@ on_both! {
     invalid_project_stores_nothing => invalid_project;
     sign_off_freezes => sign_off;
     hostile_paths_are_refused => hostile_paths;
+    files_over_one_chunk_round_trip => large_files;
 }
 
 async fn round_trip(store: &Store) {
@@ -538,4 +539,52 @@ async fn hostile_paths(store: &Store) {
         store.export_project(&id, out.path()).await,
         Err(StoreError::Refused(_))
     ));
+}
+
+async fn large_files(store: &Store) {
+    // 2.5 chunks of bytes that differ everywhere, kept beside the project.
+    let copy = example_copy();
+    let size = touchstone_store::blob::CHUNK * 5 / 2 + 7;
+    let bytes: Vec<u8> = (0..size).map(|i| (i * 7 + i / 251) as u8).collect();
+    std::fs::write(copy.path().join("capture.pcap"), &bytes).unwrap();
+    let id = store.import_project(copy.path(), "lead").await.unwrap().id;
+    let chunks: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM blob_chunks WHERE sha256 = $1")
+        .bind(sha256_hex(&bytes))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(chunks.0, 3);
+    let out = tempfile::tempdir().unwrap();
+    store
+        .export_project(&id, &out.path().join("p"))
+        .await
+        .unwrap();
+    assert_eq!(tree(&out.path().join("p")), tree(copy.path()));
+    // A blob whose chunks were altered is refused on the way out.
+    sqlx::query("UPDATE blob_chunks SET data = $1 WHERE sha256 = $2 AND seq = 1")
+        .bind(vec![0u8; 16])
+        .bind(sha256_hex(&bytes))
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let err = store
+        .export_project(&id, &out.path().join("q"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert!(!out.path().join("q").exists());
+    // Uploads are size-limited.
+    let big = copy.path().join("capture.pcap");
+    let err = store.put_file(&big, 1 << 20).await.unwrap_err();
+    assert!(err.to_string().contains("limit"), "{err}");
+    let small = store
+        .put_file(&copy.path().join("ics.toml"), 1 << 20)
+        .await
+        .unwrap();
+    assert!(!small.new, "ics.toml was stored by the import");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
