@@ -11,7 +11,9 @@ pub(crate) const EXIT_CODES: &str = "Exit codes:
      above --fail-on (with --baseline only what is new counts); for assess also an unsettled
      contradiction (manual PASS against a decisive FAIL, no disposition); for validate,
      declarations that fail a test case
-  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed
+  2  usage or input error (bad arguments, invalid project, unreadable findings), nothing assessed;
+     for store, a database that cannot be opened, an invalid project (nothing stored), an unknown
+     id or an export directory that is not empty
   3  incomplete: test-case coverage below --min-coverage, or unsettled test cases with
      --fail-on-unsettled (assess); an image only partly analysed (firmware scan)";
 
@@ -84,6 +86,9 @@ pub(crate) enum Command {
     /// Manage the offline vulnerability data (OSV) firmware components are matched against.
     #[command(subcommand, after_help = EXIT_CODES)]
     Vulndb(VulndbCommand),
+    /// Keep assessments in a database: SQLite by default, PostgreSQL for a lab server.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Store(StoreCommand),
     /// Validate a security.txt (RFC 9116) from a file or an http(s):// URL.
     #[command(name = "security-txt", after_help = EXIT_CODES)]
     SecurityTxt(SecurityTxtArgs),
@@ -284,6 +289,49 @@ pub(crate) enum VulndbCommand {
         /// Largest vulnerability data file read (bytes, or with a K, M or G suffix).
         #[arg(long, value_name = "SIZE", value_parser = size, default_value = "512M")]
         max_vulndb_size: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+/// Where the store is.
+#[derive(Debug, Args)]
+pub(crate) struct DbArg {
+    /// The store: sqlite:PATH or postgres://USER@HOST/DB (default: $TOUCHSTONE_DB, else
+    /// touchstone.db in the user's data directory, created on first use).
+    #[arg(long, value_name = "URL")]
+    pub(crate) db: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StoreCommand {
+    /// Import a project directory as a new assessment (every file kept byte for byte); prints its id.
+    Import {
+        /// The project directory.
+        dir: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Who imports, for the audit log (default: $USER).
+        #[arg(long, value_name = "LOGIN")]
+        user: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Write an assessment back into a new project directory, byte for byte.
+    Export {
+        /// The assessment's id (or a unique prefix of at least 4 characters).
+        id: String,
+        /// The directory to create (it must not exist, or be empty).
+        dir: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List the stored assessments: product, firmware version, edition, verdict, coverage.
+    List {
+        #[command(flatten)]
+        db: DbArg,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
