@@ -186,17 +186,20 @@ pub(crate) enum Inserted {
     KeptBoth(String),
 }
 
-/// Name bytes from an image as text: valid UTF-8 as it is, each invalid byte as the
-/// four characters `\xNN`, so two names that differ only in invalid bytes stay distinct
-/// (a lossy conversion would merge them into one `U+FFFD` name).
+/// Name bytes from an image as text, reversibly ([`name_bytes`] gives the exact bytes
+/// back, which is what `write_to_dir` puts on disk): valid UTF-8 without the sequence
+/// `\x` as it is; otherwise each invalid byte as the four characters `\xNN` and each
+/// backslash doubled. So two names that differ only in invalid bytes stay distinct (a
+/// lossy conversion would merge them into one `U+FFFD` name), and a name that really
+/// holds `\xff` is not confused with the byte 0xff.
 pub(crate) fn name_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
     use std::fmt::Write;
     match std::str::from_utf8(b) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => {
+        Ok(s) if !s.contains("\\x") => std::borrow::Cow::Borrowed(s),
+        _ => {
             let mut out = String::with_capacity(b.len() + 8);
             for chunk in b.utf8_chunks() {
-                out.push_str(chunk.valid());
+                out.push_str(&chunk.valid().replace('\\', "\\\\"));
                 for x in chunk.invalid() {
                     let _ = write!(out, "\\x{x:02x}");
                 }
@@ -204,6 +207,56 @@ pub(crate) fn name_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
             std::borrow::Cow::Owned(out)
         }
     }
+}
+
+/// The exact bytes of one name component written by [`name_text`].
+pub(crate) fn name_bytes(t: &str) -> std::borrow::Cow<'_, [u8]> {
+    if !t.contains("\\x") {
+        return std::borrow::Cow::Borrowed(t.as_bytes());
+    }
+    let b = t.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b'\\', Some(b'\\')) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b'\\', Some(b'x')) => {
+                let hex = b
+                    .get(i + 2..i + 4)
+                    .and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 4;
+                    }
+                    None => {
+                        out.push(b'\\');
+                        i += 1;
+                    }
+                }
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The exact bytes of a `/`-separated path of [`name_text`] components.
+pub(crate) fn path_bytes(t: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(t.len());
+    for (i, c) in t.split('/').enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(&name_bytes(c));
+    }
+    out
 }
 
 /// Splits a raw entry name into normal components; reports whether it had to be changed
@@ -628,5 +681,37 @@ mod tests {
             Inserted::Conflict
         );
         assert_eq!(t.read("a"), Ok(&b"x"[..]));
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::{name_bytes, name_text};
+
+    #[test]
+    fn names_round_trip_to_their_exact_bytes_and_stay_distinct() {
+        let names: [&[u8]; 9] = [
+            b"plain",
+            b"caf\xc3\xa9",
+            b"a\xff",
+            b"a\\xff",
+            b"a\\\\xff",
+            b"back\\slash",
+            b"\\x",
+            b"\xfe\\x4",
+            b"",
+        ];
+        let texts: Vec<String> = names.iter().map(|n| name_text(n).into_owned()).collect();
+        for (n, t) in names.iter().zip(&texts) {
+            assert_eq!(&*name_bytes(t), *n, "{t}");
+        }
+        let mut distinct = texts.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), texts.len(), "{texts:?}");
+        // Plain names are shown as they are.
+        assert_eq!(texts[0], "plain");
+        assert_eq!(texts[1], "café");
+        assert_eq!(texts[5], "back\\slash");
     }
 }

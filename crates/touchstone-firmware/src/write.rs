@@ -163,12 +163,17 @@ const DIR_FLAGS: OFlags = OFlags::DIRECTORY
     .union(OFlags::CLOEXEC);
 
 fn open_dir(at: impl AsFd, name: &str) -> std::io::Result<OwnedFd> {
-    Ok(rustix::fs::openat(at, name, DIR_FLAGS, Mode::empty())?)
+    let name = crate::vfs::name_bytes(name);
+    Ok(rustix::fs::openat(at, &*name, DIR_FLAGS, Mode::empty())?)
 }
 
 /// Creates (if missing) and opens `name` below `at`.
 fn make_dir(at: impl AsFd + Copy, name: &str) -> std::io::Result<(OwnedFd, bool)> {
-    let created = match rustix::fs::mkdirat(at, name, Mode::from_raw_mode(0o755)) {
+    let created = match rustix::fs::mkdirat(
+        at,
+        &*crate::vfs::name_bytes(name),
+        Mode::from_raw_mode(0o755),
+    ) {
         Ok(()) => true,
         Err(rustix::io::Errno::EXIST) => false,
         Err(e) => return Err(e.into()),
@@ -357,7 +362,7 @@ fn write_tree(tree: &Tree, root: OwnedFd, limits: &Limits, report: &mut WriteRep
             }
             Kind::Symlink(target) => {
                 let rel = link_target(tree, id, target);
-                match rustix::fs::symlinkat(rel.as_str(), &cur, name) {
+                match rustix::fs::symlinkat(rel.as_str(), &cur, &*crate::vfs::name_bytes(name)) {
                     Ok(()) => {
                         report.links += 1;
                         if rel != *target && report.rewritten_links.len() < 10_000 {
@@ -401,7 +406,16 @@ fn write_file(
     {
         let rel = tree.path_of(other);
         let rel = rel.trim_start_matches('/');
-        if rustix::fs::linkat(root, rel, dir, name, AtFlags::empty()).is_ok() {
+        let rel = crate::vfs::path_bytes(rel);
+        if rustix::fs::linkat(
+            root,
+            &*rel,
+            dir,
+            &*crate::vfs::name_bytes(name),
+            AtFlags::empty(),
+        )
+        .is_ok()
+        {
             report.hard_links += 1;
             report.files += 1;
             return;
@@ -411,7 +425,12 @@ fn write_file(
     let over = report.bytes.saturating_add(len) > limits.max_output_bytes;
     let content: &[u8] = if over { &[] } else { data.as_slice() };
     let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC;
-    let opened = rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(0o600));
+    let opened = rustix::fs::openat(
+        dir,
+        &*crate::vfs::name_bytes(name),
+        flags,
+        Mode::from_raw_mode(0o600),
+    );
     let written = opened.map_err(std::io::Error::from).and_then(|fd| {
         let mut f = fs::File::from(fd);
         f.write_all(content)?;

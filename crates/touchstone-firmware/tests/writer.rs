@@ -314,3 +314,45 @@ fn files_cut_by_the_output_limit_are_reported() {
         report.problems
     );
 }
+
+/// Names keep their exact bytes on disk: a name with an invalid UTF-8 byte,
+/// one that really holds the text `\xff`, a UTF-8 name and a hard link with
+/// an invalid byte in its name stay distinct names with the bytes the image
+/// gave them.
+#[test]
+fn names_keep_their_exact_bytes_on_disk() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut t = Vec::new();
+    common::tar_raw(&mut t, b"d/a\xff", b'0', b"byte\n", 0o644, "");
+    common::tar_raw(&mut t, b"d/a\\xff", b'0', b"text\n", 0o644, "");
+    common::tar_raw(&mut t, b"d/caf\xc3\xa9", b'0', b"utf8\n", 0o644, "");
+    common::tar_raw(&mut t, b"d/h\xfe", b'1', b"", 0o644, "d/caf\u{e9}");
+    common::tar_end(&mut t);
+    let u = unpack_bytes(t, &Options::default());
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("out");
+    let report = write_to_dir(&u, &out, &Limits::default()).expect("write");
+    assert_eq!(report.incomplete, 0, "{:?}", report.problems);
+    let dir = all_paths(&out)
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "d"))
+        .expect("d written");
+    let mut names: Vec<(Vec<u8>, Vec<u8>)> = fs::read_dir(&dir)
+        .expect("read_dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            let content = fs::read(e.path()).expect("read");
+            (e.file_name().as_bytes().to_vec(), content)
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            (b"a\\xff".to_vec(), b"text\n".to_vec()),
+            (b"a\xff".to_vec(), b"byte\n".to_vec()),
+            (b"caf\xc3\xa9".to_vec(), b"utf8\n".to_vec()),
+            (b"h\xfe".to_vec(), b"utf8\n".to_vec()),
+        ]
+    );
+}
