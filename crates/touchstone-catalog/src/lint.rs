@@ -396,6 +396,14 @@ fn lint_spec(l: &mut Linter, catalog: &Catalog, edition: Edition) {
                 format!("unit {} is not case {} plus a letter", u.id, u.case),
             );
         }
+        for r in &u.informed_by {
+            if !all_ids.contains(r.as_str()) || r == &u.id || r == &u.case {
+                l.report(
+                    file,
+                    format!("unit {} is informed by unknown or own unit `{r}`", u.id),
+                );
+            }
+        }
         for r in &u.refs {
             if !all_ids.contains(r.as_str()) {
                 l.report(

@@ -538,6 +538,11 @@ pub struct TestUnit {
     /// What a person examines, in our words; empty: the checklist of its case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checklist: Vec<String>,
+    /// Units whose observation covers part of this one (our own analysis,
+    /// unlike `refs`): a full port scan for the units that look for
+    /// undocumented network services. Used only to propose a verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub informed_by: Vec<String>,
     /// Confidence.
     pub confidence: Confidence,
 }

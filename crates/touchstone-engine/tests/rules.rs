@@ -22,17 +22,17 @@ fn catalog() -> &'static Catalog {
 fn project(edits: &[(&str, &str, &str)]) -> Project {
     let mut ics = example("ics.toml");
     let mut evidence = example("evidence.toml");
+    let mut ixit = example("ixit.toml");
     for (file, from, to) in edits {
-        let text = if *file == "ics" {
-            &mut ics
-        } else {
-            &mut evidence
+        let text = match *file {
+            "ics" => &mut ics,
+            "ixit" => &mut ixit,
+            _ => &mut evidence,
         };
         assert!(text.contains(from), "fixture text not found: {from}");
         *text = text.replacen(from, to, 1);
     }
     let project_text = example("touchstone.toml");
-    let ixit = example("ixit.toml");
     let sources = Sources {
         project: &project_text,
         ics: Some(&ics),
@@ -569,4 +569,18 @@ fn a_confirmed_indication_becomes_decisive_and_a_check_disposition_covers_its_un
     // Without the disposition the same finding fails nothing.
     let plain = run(&project(&[]), &[elf]);
     assert_eq!(case_of(&plain, "5.6-8-1").verdict, Verdict::NeedsManual);
+}
+
+#[test]
+fn debug_dump() {
+    let a = run(&project(&[]), &example_findings());
+    for p in &a.provisions {
+        for c in &p.cases {
+            println!("{} {:?} {:?} | {}", c.id, c.verdict, c.proposed.as_ref().map(|x| (x.verdict, x.rationale.clone())), c.reason);
+            for u in &c.units {
+                println!("    {} {:?} {:?} miss={:?} conf={:?} {}", u.id, u.verdict, u.proposed.as_ref().map(|x| (x.verdict, x.basis, x.rationale.clone())), u.ixit_missing, u.ixit_conflicts, u.reason);
+            }
+        }
+    }
+    println!("{:?} cov {:?} with {:?}", a.overall.cases, a.coverage(), a.coverage_with_proposed());
 }
