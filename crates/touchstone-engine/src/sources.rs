@@ -77,7 +77,7 @@ pub fn evidence_sources(catalog: &Catalog, edition: Edition) -> Vec<CaseSources>
             for u in catalog.units(&c) {
                 let mut s = Sources {
                     ics: catalog.is_reporting(edition, &c),
-                    ixit: !catalog.needs(&c, u).is_empty(),
+                    ixit: !catalog.needs(&c, u).is_empty() || u.decides.is_some(),
                     ixit_decides: u.decides.is_some(),
                     person: catalog.needs_person(edition, &c, u),
                     ..Sources::default()
