@@ -7,9 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::{
-    CaseKind, Catalog, Edition, FilterOp, IxitNeed, Modal, Records, UnitKind, ValueKind,
-};
+use crate::{CaseKind, Catalog, Edition, FilterOp, IxitNeed, Modal, Records, UnitKind, ValueKind};
 
 /// One inconsistency found by [`lint`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -473,8 +471,11 @@ fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
             }
             for u in catalog.units(&c) {
                 check_list(l, file, &u.id, &u.checklist);
-                let in_unit_tables =
-                    |t: &str| u.ixit.iter().any(|x| catalog.ixit_table(x).is_some_and(|y| y.is_named(t)));
+                let in_unit_tables = |t: &str| {
+                    u.ixit
+                        .iter()
+                        .any(|x| catalog.ixit_table(x).is_some_and(|y| y.is_named(t)))
+                };
                 for need in catalog.needs(&c, u) {
                     let Some(n) = IxitNeed::parse(need) else {
                         l.report(
@@ -486,7 +487,10 @@ fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
                     if !in_unit_tables(n.table) {
                         l.report(
                             file,
-                            format!("unit {}: need `{need}` names a table the unit does not use", u.id),
+                            format!(
+                                "unit {}: need `{need}` names a table the unit does not use",
+                                u.id
+                            ),
                         );
                         continue;
                     }
@@ -526,15 +530,17 @@ fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
                     }
                 }
                 if let Some(d) = &u.decides {
-                    let typed = IxitNeed::parse(d).filter(|n| n.filter.is_none()).and_then(|n| {
-                        let f = n.field?;
-                        let (t, field) = catalog.ixit_field(edition, n.table, f)?;
-                        Some(
-                            in_unit_tables(n.table)
-                                && t.records == Records::Single
-                                && field.value == Some(ValueKind::YesNo),
-                        )
-                    });
+                    let typed = IxitNeed::parse(d)
+                        .filter(|n| n.filter.is_none())
+                        .and_then(|n| {
+                            let f = n.field?;
+                            let (t, field) = catalog.ixit_field(edition, n.table, f)?;
+                            Some(
+                                in_unit_tables(n.table)
+                                    && t.records == Records::Single
+                                    && field.value == Some(ValueKind::YesNo),
+                            )
+                        });
                     if typed != Some(true) {
                         l.report(
                             file,
@@ -545,7 +551,10 @@ fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
                 if catalog.needs_person(edition, &c, u) && catalog.checklist(&c, u).is_empty() {
                     l.report(
                         file,
-                        format!("unit {} needs a person but neither it nor its case has a checklist", u.id),
+                        format!(
+                            "unit {} needs a person but neither it nor its case has a checklist",
+                            u.id
+                        ),
                     );
                 }
                 if u.kind == UnitKind::Conceptual
@@ -554,7 +563,10 @@ fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
                 {
                     l.report(
                         file,
-                        format!("conceptual unit {} reads nothing from the IXIT (no `needs`)", u.id),
+                        format!(
+                            "conceptual unit {} reads nothing from the IXIT (no `needs`)",
+                            u.id
+                        ),
                     );
                 }
             }
@@ -566,7 +578,10 @@ fn check_list(l: &mut Linter, file: &str, id: &str, list: &[String]) {
     if list.len() > MAX_CHECKLIST_ITEMS {
         l.report(
             file,
-            format!("{id}: a checklist has at most {MAX_CHECKLIST_ITEMS} items, found {}", list.len()),
+            format!(
+                "{id}: a checklist has at most {MAX_CHECKLIST_ITEMS} items, found {}",
+                list.len()
+            ),
         );
     }
     for item in list {

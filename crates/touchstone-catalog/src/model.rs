@@ -625,10 +625,8 @@ impl<'a> IxitNeed<'a> {
             }
             None => (head, None),
         };
-        let table_ok = !table.is_empty()
-            && table
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        let table_ok =
+            !table.is_empty() && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !table_ok || field.is_some_and(|f| !key_ok(f)) {
             return None;
         }

@@ -284,7 +284,10 @@ fn every_unit_of_both_plans_has_its_evidence_described() {
                     for need in c.needs(&case, u) {
                         let n = touchstone_catalog::IxitNeed::parse(need).expect("need parses");
                         if let Some(f) = n.field {
-                            assert!(c.ixit_field(edition, n.table, f).is_some(), "{edition} {need}");
+                            assert!(
+                                c.ixit_field(edition, n.table, f).is_some(),
+                                "{edition} {need}"
+                            );
                         }
                     }
                 }

@@ -792,7 +792,8 @@ fn case(
         if ur.reason.is_empty()
             && let Some(g) = &gaps
         {
-            ur.reason = format!("{g}: the unit cannot pass until the IXIT is completed or corrected");
+            ur.reason =
+                format!("{g}: the unit cannot pass until the IXIT is completed or corrected");
         }
         ixit_sources.push(unit_sources);
         has_needs.push(!needs.is_empty());
@@ -1003,7 +1004,10 @@ fn gap_text(u: &UnitResult) -> Option<String> {
         parts.push(format!("the IXIT lacks {}", u.ixit_missing.join("; ")));
     }
     if !u.ixit_conflicts.is_empty() {
-        parts.push(format!("the IXIT contradicts the ICS: {}", u.ixit_conflicts.join("; ")));
+        parts.push(format!(
+            "the IXIT contradicts the ICS: {}",
+            u.ixit_conflicts.join("; ")
+        ));
     }
     (!parts.is_empty()).then(|| parts.join("; and "))
 }

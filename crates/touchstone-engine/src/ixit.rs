@@ -57,7 +57,13 @@ fn relevant<'a>(
     }
 }
 
-fn passes(catalog: &Catalog, project: &Project, table: &str, f: &EntryFilter<'_>, e: &IxitEntry) -> bool {
+fn passes(
+    catalog: &Catalog,
+    project: &Project,
+    table: &str,
+    f: &EntryFilter<'_>,
+    e: &IxitEntry,
+) -> bool {
     let key = catalog
         .ixit_field(project.edition, table, f.field)
         .map_or(f.field, |(_, x)| x.key.as_str());
@@ -99,7 +105,10 @@ pub(crate) fn check_needs(
         let name = table.name_for(edition);
         let entries: Vec<&IxitEntry> = relevant(catalog, project, provision, name)
             .into_iter()
-            .filter(|e| need.filter.is_none_or(|f| passes(catalog, project, name, &f, e)))
+            .filter(|e| {
+                need.filter
+                    .is_none_or(|f| passes(catalog, project, name, &f, e))
+            })
             .collect();
         let filter_text = need.filter.map(|f| {
             let op = match f.op {

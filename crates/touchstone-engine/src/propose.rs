@@ -9,7 +9,7 @@ use touchstone_catalog::UnitKind;
 use touchstone_core::{Supports, Verdict};
 
 use crate::{
-    Basis, CaseResult, Plan, Proposal, ProvisionResult, SourcedFinding, Source, UnitResult,
+    Basis, CaseResult, Plan, Proposal, ProvisionResult, Source, SourcedFinding, UnitResult,
 };
 
 /// Whether a unit still waits for someone: no PASS, FAIL, inconclusive record or error.
@@ -88,8 +88,9 @@ pub(crate) fn propose_unit(
             .collect()
     };
     let (failing, passing) = (supporting(Supports::Fail), supporting(Supports::Pass));
-    let finding_sources =
-        |list: &[usize]| -> Vec<Source> { list.iter().map(|i| Source::Finding { index: *i }).collect() };
+    let finding_sources = |list: &[usize]| -> Vec<Source> {
+        list.iter().map(|i| Source::Finding { index: *i }).collect()
+    };
     if let Some(first) = failing.first() {
         return Some(Proposal {
             verdict: Verdict::Fail,
@@ -179,7 +180,11 @@ pub(crate) fn propose_case(c: &CaseResult) -> Option<Proposal> {
             Verdict::Fail,
             format!(
                 "unit(s) {} carry a proposed FAIL, first: {}",
-                failing.iter().map(|(id, _)| *id).collect::<Vec<_>>().join(", "),
+                failing
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 first.rationale
             ),
         ),

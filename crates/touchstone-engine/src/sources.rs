@@ -113,7 +113,11 @@ pub fn evidence_sources(catalog: &Catalog, edition: Edition) -> Vec<CaseSources>
     out
 }
 
-fn cell(weight: Option<Weight>, units: &[(String, Sources)], pick: fn(&Sources) -> Option<Weight>) -> String {
+fn cell(
+    weight: Option<Weight>,
+    units: &[(String, Sources)],
+    pick: fn(&Sources) -> Option<Weight>,
+) -> String {
     match weight {
         None => String::new(),
         Some(w) => {

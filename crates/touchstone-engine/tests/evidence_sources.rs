@@ -45,7 +45,10 @@ fn every_test_case_of_both_plans_has_its_sources() {
         let case = |id: &str| rows.iter().find(|r| r.case == id).expect(id);
         // The reporting provision is decided by the ICS alone.
         let reporting = &catalog.standard(edition).standard.reporting_provision;
-        let r = rows.iter().find(|r| &r.provision == reporting).expect("reporting");
+        let r = rows
+            .iter()
+            .find(|r| &r.provision == reporting)
+            .expect("reporting");
         assert!(r.sources.ics && !r.sources.person);
         // Firmware and live checks as the weights say.
         let s = &case("5.4-3-2").sources;

@@ -581,7 +581,10 @@ fn unit_of<'a>(a: &'a Assessment, id: &str) -> &'a touchstone_engine::UnitResult
 }
 
 fn proposed(a: &Assessment, unit: &str) -> Option<(Verdict, Basis)> {
-    unit_of(a, unit).proposed.as_ref().map(|p| (p.verdict, p.basis))
+    unit_of(a, unit)
+        .proposed
+        .as_ref()
+        .map(|p| (p.verdict, p.basis))
 }
 
 /// The target of issue 13: on the example with its firmware and probe
@@ -597,7 +600,10 @@ fn the_example_carries_most_test_cases_to_a_verdict_or_a_proposal() {
         .flat_map(|p| p.cases.iter())
         .filter(|c| !matches!(c.verdict, Verdict::NotApplicable | Verdict::NotImplemented))
         .collect();
-    let decided = applicable.iter().filter(|c| c.verdict.is_normative()).count();
+    let decided = applicable
+        .iter()
+        .filter(|c| c.verdict.is_normative())
+        .count();
     let proposed = applicable
         .iter()
         .filter(|c| !c.verdict.is_normative() && c.proposed.is_some())
@@ -631,19 +637,41 @@ fn proposals_never_count_as_verdicts() {
     assert_eq!(c.verdict, Verdict::NeedsManual);
     let p = c.proposed.as_ref().expect("a proposal");
     assert_eq!(p.verdict, Verdict::Pass);
-    assert!(p.sources.iter().any(|s| matches!(s, Source::Ics { provision } if provision == "5.5-1")));
+    assert!(
+        p.sources
+            .iter()
+            .any(|s| matches!(s, Source::Ics { provision } if provision == "5.5-1"))
+    );
     assert!(p.sources.iter().any(|s| matches!(s, Source::Ixit { entry: Some(e), field: Some(f), .. } if e == "ComMech-1" && f == "cryptographic_details")));
     // Tallies, scores, coverage and gates see only PASS and FAIL.
     let pass = a.overall.cases.pass;
-    assert_eq!(pass, Tally::of(a.provisions.iter().flat_map(|x| x.cases.iter().map(|c| c.verdict))).pass);
+    assert_eq!(
+        pass,
+        Tally::of(
+            a.provisions
+                .iter()
+                .flat_map(|x| x.cases.iter().map(|c| c.verdict))
+        )
+        .pass
+    );
     assert!(a.overall.cases.proposed_pass > 50);
     assert!(a.coverage_with_proposed() > a.coverage());
-    assert_eq!(a.overall.provisions.pass, 1, "only 4-1: no proposal passes a provision");
+    assert_eq!(
+        a.overall.provisions.pass, 1,
+        "only 4-1: no proposal passes a provision"
+    );
     assert!(!a.fails_at(Severity::Info));
     // A proposed FAIL fails nothing either.
-    let p = project(&[("ixit", "brute_force_prevention = \"Exponential back-off after 5 failures, 15 minutes lock-out after 20\"\n", "")]);
+    let p = project(&[(
+        "ixit",
+        "brute_force_prevention = \"Exponential back-off after 5 failures, 15 minutes lock-out after 20\"\n",
+        "",
+    )]);
     let a = run(&p, &findings);
-    assert_eq!(proposed(&a, "5.1-5-1a"), Some((Verdict::Fail, Basis::IxitGap)));
+    assert_eq!(
+        proposed(&a, "5.1-5-1a"),
+        Some((Verdict::Fail, Basis::IxitGap))
+    );
     assert_eq!(a.overall.cases.fail, 0);
     assert!(!a.fails_at(Severity::Info));
     assert!(a.overall.cases.proposed_fail >= 1);
@@ -661,7 +689,10 @@ fn a_missing_ixit_field_is_named_and_keeps_the_unit_from_passing() {
     )]);
     let a = run(&p, &example_findings());
     let u = unit_of(&a, "5.1-1-1a");
-    assert_eq!(u.ixit_missing, ["AuthMech-2: password_generation_mechanism"]);
+    assert_eq!(
+        u.ixit_missing,
+        ["AuthMech-2: password_generation_mechanism"]
+    );
     assert_eq!(u.verdict, Verdict::Inconclusive);
     assert!(u.reason.contains("an assessor recorded PASS, but the IXIT lacks AuthMech-2: password_generation_mechanism"), "{}", u.reason);
     assert_eq!(case_verdict(&a, "5.1-1-1"), Verdict::Inconclusive);
@@ -671,16 +702,41 @@ fn a_missing_ixit_field_is_named_and_keeps_the_unit_from_passing() {
     // Without a record, the unit gets a proposed FAIL naming the gap, over
     // the passing indication it had.
     let u = unit_of(&a, "5.1-1-2c");
-    assert_eq!(u.ixit_missing, ["AuthMech-2: password_generation_mechanism"]);
+    assert_eq!(
+        u.ixit_missing,
+        ["AuthMech-2: password_generation_mechanism"]
+    );
     let prop = u.proposed.as_ref().expect("proposed FAIL");
     assert_eq!((prop.verdict, prop.basis), (Verdict::Fail, Basis::IxitGap));
-    assert!(prop.rationale.contains("the IXIT lacks AuthMech-2: password_generation_mechanism"));
-    assert!(prop.sources.contains(&Source::Ixit { table: "1-AuthMech".into(), entry: Some("AuthMech-2".into()), field: Some("password_generation_mechanism".into()) }));
+    assert!(
+        prop.rationale
+            .contains("the IXIT lacks AuthMech-2: password_generation_mechanism")
+    );
+    assert!(prop.sources.contains(&Source::Ixit {
+        table: "1-AuthMech".into(),
+        entry: Some("AuthMech-2".into()),
+        field: Some("password_generation_mechanism".into())
+    }));
     // A whole table missing is named as such.
-    let p = project(&[("ics", "ixit = [\"CodeMin-1\"]\n", ""), ("ixit", "[[\"16-CodeMin\"]]\nid = \"CodeMin-1\"\ndescription = \"Release build configuration removes the debug shell, test endpoints and logging above warning level\"\n", "")]);
+    let p = project(&[
+        ("ics", "ixit = [\"CodeMin-1\"]\n", ""),
+        (
+            "ixit",
+            "[[\"16-CodeMin\"]]\nid = \"CodeMin-1\"\ndescription = \"Release build configuration removes the debug shell, test endpoints and logging above warning level\"\n",
+            "",
+        ),
+    ]);
     let a = run(&p, &[]);
-    assert_eq!(unit_of(&a, "5.6-6-1a").ixit_missing, ["16-CodeMin: no entry"]);
-    let c = a.provisions.iter().flat_map(|p| p.cases.iter()).find(|c| c.id == "5.6-6-1").expect("case");
+    assert_eq!(
+        unit_of(&a, "5.6-6-1a").ixit_missing,
+        ["16-CodeMin: no entry"]
+    );
+    let c = a
+        .provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .find(|c| c.id == "5.6-6-1")
+        .expect("case");
     assert!(c.reason.contains("the IXIT is incomplete for 1 of 1 unit(s), first 5.6-6-1a: the IXIT lacks 16-CodeMin: no entry"), "{}", c.reason);
     assert_eq!(c.proposed.as_ref().map(|p| p.verdict), Some(Verdict::Fail));
 }
@@ -698,9 +754,14 @@ fn an_ixit_answer_contradicting_the_ics_is_a_conflict() {
     let u = unit_of(&a, "5.3-1-1a");
     assert_eq!(
         u.ixit_conflicts,
-        ["SoftComp-2: update_mechanism says `N/A: the vendor ships no updates` although the ICS answers 5.3-1 Y"]
+        [
+            "SoftComp-2: update_mechanism says `N/A: the vendor ships no updates` although the ICS answers 5.3-1 Y"
+        ]
     );
-    assert_eq!(proposed(&a, "5.3-1-1a"), Some((Verdict::Fail, Basis::IxitGap)));
+    assert_eq!(
+        proposed(&a, "5.3-1-1a"),
+        Some((Verdict::Fail, Basis::IxitGap))
+    );
     // `None` is an answer, not N/A, in a text field: nothing disclosed.
     assert!(unit_of(&a, "5.6-2-1a").ixit_conflicts.is_empty());
 }
@@ -711,7 +772,10 @@ fn a_typed_confirmation_decides_its_unit() {
     let u = unit_of(&a, "5.3-8-1b");
     assert_eq!(u.verdict, Verdict::Pass);
     assert!(!u.needs_person && u.checklist.is_empty());
-    assert_eq!(u.decided_by.as_deref(), Some("4-Conf.confirmation_of_update_procedures = yes"));
+    assert_eq!(
+        u.decided_by.as_deref(),
+        Some("4-Conf.confirmation_of_update_procedures = yes")
+    );
     // Answered No: the unit and its case fail without a person, with the
     // severity of a failed requirement of the provision's modal verb.
     let p = project(&[(
@@ -721,24 +785,50 @@ fn a_typed_confirmation_decides_its_unit() {
     )]);
     let a = run(&p, &[]);
     assert_eq!(unit_of(&a, "5.3-8-1b").verdict, Verdict::Fail);
-    let c = a.provisions.iter().flat_map(|p| p.cases.iter()).find(|c| c.id == "5.3-8-1").expect("case");
+    let c = a
+        .provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .find(|c| c.id == "5.3-8-1")
+        .expect("case");
     assert_eq!(c.verdict, Verdict::Fail);
-    assert_eq!(c.reason, "the maker's IXIT answers no: 4-Conf.confirmation_of_update_procedures = no (unit 5.3-8-1b)");
+    assert_eq!(
+        c.reason,
+        "the maker's IXIT answers no: 4-Conf.confirmation_of_update_procedures = no (unit 5.3-8-1b)"
+    );
     assert_eq!(c.severity, Some(Severity::High), "5.3-8 is mandatory");
     assert_eq!(provision(&a, "5.3-8").verdict, Verdict::Fail);
     // An assessor's record still decides the unit.
     let p = project(&[
-        ("ixit", "confirmation_of_update_procedures = \"yes\"", "confirmation_of_update_procedures = \"no\""),
-        ("evidence", "[[record]]\nid = \"EV-007\"", "[[record]]\nid = \"EV-008\"\ntest_case = \"5.3-8-1\"\nunits = [\"b\"]\nverdict = \"PASS\"\nassessor = \"R. Okafor\"\ndate = 2026-11-22\nnotes = \"Procedure seen in operation.\"\n\n[[record]]\nid = \"EV-007\""),
+        (
+            "ixit",
+            "confirmation_of_update_procedures = \"yes\"",
+            "confirmation_of_update_procedures = \"no\"",
+        ),
+        (
+            "evidence",
+            "[[record]]\nid = \"EV-007\"",
+            "[[record]]\nid = \"EV-008\"\ntest_case = \"5.3-8-1\"\nunits = [\"b\"]\nverdict = \"PASS\"\nassessor = \"R. Okafor\"\ndate = 2026-11-22\nnotes = \"Procedure seen in operation.\"\n\n[[record]]\nid = \"EV-007\"",
+        ),
     ]);
     let a = run(&p, &[]);
     assert_eq!(unit_of(&a, "5.3-8-1b").verdict, Verdict::Pass);
     // Not a yes/no answer: a conflict, and a proposed FAIL.
-    let p = project(&[("ixit", "confirmation_of_update_procedures = \"yes\"", "confirmation_of_update_procedures = \"in progress\"")]);
+    let p = project(&[(
+        "ixit",
+        "confirmation_of_update_procedures = \"yes\"",
+        "confirmation_of_update_procedures = \"in progress\"",
+    )]);
     let a = run(&p, &[]);
     let u = unit_of(&a, "5.3-8-1b");
-    assert_eq!(u.ixit_conflicts, ["4-Conf: confirmation_of_update_procedures is `in progress`, not a yes/no answer"]);
-    assert_eq!(proposed(&a, "5.3-8-1b"), Some((Verdict::Fail, Basis::IxitGap)));
+    assert_eq!(
+        u.ixit_conflicts,
+        ["4-Conf: confirmation_of_update_procedures is `in progress`, not a yes/no answer"]
+    );
+    assert_eq!(
+        proposed(&a, "5.3-8-1b"),
+        Some((Verdict::Fail, Basis::IxitGap))
+    );
 }
 
 #[test]
@@ -749,21 +839,54 @@ fn units_take_the_standing_of_what_they_reuse_or_what_observed_them() {
     let u = unit_of(&a, "5.5-6-2a");
     let p = u.proposed.as_ref().expect("proposal");
     assert_eq!((p.verdict, p.basis), (Verdict::Pass, Basis::Reused));
-    assert_eq!(p.sources, [Source::Reused { id: "5.5-1-2a".into(), verdict: Verdict::Pass, proposed: false }]);
+    assert_eq!(
+        p.sources,
+        [Source::Reused {
+            id: "5.5-1-2a".into(),
+            verdict: Verdict::Pass,
+            proposed: false
+        }]
+    );
     // 5.5-5-1a reuses the whole case 5.5-4-1, itself only proposed.
-    assert_eq!(proposed(&a, "5.5-5-1a"), Some((Verdict::Pass, Basis::Reused)));
+    assert_eq!(
+        proposed(&a, "5.5-5-1a"),
+        Some((Verdict::Pass, Basis::Reused))
+    );
     // 5.6-1-2a: the complete port scan of 5.6-1-2b observed part of it.
-    assert_eq!(proposed(&a, "5.6-1-2a"), Some((Verdict::Pass, Basis::Related)));
+    assert_eq!(
+        proposed(&a, "5.6-1-2a"),
+        Some((Verdict::Pass, Basis::Related))
+    );
     // 5.3-1-1b reuses 5.3-2-1 of a later provision: settled after it.
-    assert_eq!(proposed(&a, "5.3-1-1b"), Some((Verdict::Pass, Basis::Reused)));
+    assert_eq!(
+        proposed(&a, "5.3-1-1b"),
+        Some((Verdict::Pass, Basis::Reused))
+    );
     // When 5.5-1-2a fails, what reuses it is proposed FAIL, not PASS.
     let mut failing = findings.clone();
-    failing.push(finding("net-tls-legacy-version", Supports::Fail, Severity::High, &["5.5-1"], &["5.5-1-2a"]));
+    failing.push(finding(
+        "net-tls-legacy-version",
+        Supports::Fail,
+        Severity::High,
+        &["5.5-1"],
+        &["5.5-1-2a"],
+    ));
     let a = run(&project(&[]), &failing);
     assert_eq!(case_verdict(&a, "5.5-1-2"), Verdict::Fail);
-    assert_eq!(proposed(&a, "5.5-6-2a"), Some((Verdict::Fail, Basis::Reused)));
-    assert_eq!(proposed(&a, "5.1-3-2a"), Some((Verdict::Fail, Basis::Related)));
-    let c = a.provisions.iter().flat_map(|p| p.cases.iter()).find(|c| c.id == "5.5-6-2").expect("case");
+    assert_eq!(
+        proposed(&a, "5.5-6-2a"),
+        Some((Verdict::Fail, Basis::Reused))
+    );
+    assert_eq!(
+        proposed(&a, "5.1-3-2a"),
+        Some((Verdict::Fail, Basis::Related))
+    );
+    let c = a
+        .provisions
+        .iter()
+        .flat_map(|p| p.cases.iter())
+        .find(|c| c.id == "5.5-6-2")
+        .expect("case");
     assert_eq!(c.proposed.as_ref().map(|p| p.verdict), Some(Verdict::Fail));
     assert_eq!(c.verdict, Verdict::NotRun, "a proposal is not a verdict");
 }
@@ -771,18 +894,35 @@ fn units_take_the_standing_of_what_they_reuse_or_what_observed_them() {
 #[test]
 fn failing_indications_propose_fail_and_passing_ones_pass() {
     let mut findings = example_findings();
-    findings.push(finding("fw-eol-component", Supports::Fail, Severity::Medium, &["5.2-3"], &[]));
+    findings.push(finding(
+        "fw-eol-component",
+        Supports::Fail,
+        Severity::Medium,
+        &["5.2-3"],
+        &[],
+    ));
     let a = run(&project(&[]), &findings);
     for u in ["5.2-3-1a", "5.2-3-1b", "5.2-3-1c"] {
         let p = unit_of(&a, u).proposed.as_ref().expect("proposal");
-        assert_eq!((p.verdict, p.basis), (Verdict::Fail, Basis::Indication), "{u}");
-        assert!(p.rationale.contains("`fw-eol-component`"), "{}", p.rationale);
+        assert_eq!(
+            (p.verdict, p.basis),
+            (Verdict::Fail, Basis::Indication),
+            "{u}"
+        );
+        assert!(
+            p.rationale.contains("`fw-eol-component`"),
+            "{}",
+            p.rationale
+        );
     }
     // The confirmation unit stays decided by the typed answer.
     assert_eq!(unit_of(&a, "5.2-3-1d").verdict, Verdict::Pass);
     assert_eq!(case_verdict(&a, "5.2-3-1"), Verdict::NeedsManual);
     // An indication supporting PASS (a provision-level finding of another tool).
-    assert_eq!(proposed(&run(&project(&[]), &example_findings()), "5.1-1-2b"), Some((Verdict::Pass, Basis::Indication)));
+    assert_eq!(
+        proposed(&run(&project(&[]), &example_findings()), "5.1-1-2b"),
+        Some((Verdict::Pass, Basis::Indication))
+    );
 }
 
 /// The example as a V3.1.3 project: every provision answered Y, the IXIT
@@ -832,8 +972,15 @@ fn the_v3_plan_reads_the_v2_ixit_tables() {
     // A V2.1.1 group reads 28-LogIntf, which the V1.1.1 example fills only
     // with an entry lacking the new fields: named, proposed FAIL.
     let u = unit_of(&a, "5.6-1-1a");
-    assert!(u.ixit_missing.contains(&"ExtAPI-1: status".to_owned()), "{:?}", u.ixit_missing);
-    assert_eq!(proposed(&a, "5.6-1-1a"), Some((Verdict::Fail, Basis::IxitGap)));
+    assert!(
+        u.ixit_missing.contains(&"ExtAPI-1: status".to_owned()),
+        "{:?}",
+        u.ixit_missing
+    );
+    assert_eq!(
+        proposed(&a, "5.6-1-1a"),
+        Some((Verdict::Fail, Basis::IxitGap))
+    );
     // Typed confirmations decide in V3.1.3 too, and checklists come along.
     assert_eq!(unit_of(&a, "5.3-8-1b").verdict, Verdict::Pass);
     assert!(!unit_of(&a, "5.1-2A-1a").checklist.is_empty());

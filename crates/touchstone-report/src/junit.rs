@@ -2,7 +2,8 @@
 //! test suite per category, one test case per TS 103 701 test case.
 //! FAIL is a failure, a check that could not run is an error, and every
 //! state without a normative verdict is "skipped" with the reason, so that
-//! nothing unevaluated shows up as passed.
+//! nothing unevaluated shows up as passed (a proposed verdict included: its
+//! message says it is proposed).
 
 use std::fmt::Write as _;
 
@@ -75,11 +76,19 @@ pub fn render(report: &Report) -> String {
                         ">\n      <error message=\"{reason}\"/>\n    </testcase>"
                     );
                 }
+                // A proposed verdict is no verdict: the case stays skipped,
+                // and the message says what is proposed and why.
                 other => {
+                    let proposed = c
+                        .proposed
+                        .as_ref()
+                        .map(|p| format!(" ({}, not a verdict: {})", p.label, p.rationale))
+                        .unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        ">\n      <skipped message=\"{}: {reason}\"/>\n    </testcase>",
-                        escape(other.label())
+                        ">\n      <skipped message=\"{}{}: {reason}\"/>\n    </testcase>",
+                        escape(other.label()),
+                        escape(&proposed)
                     );
                 }
             }
