@@ -466,9 +466,7 @@ fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
         for c in catalog.cases(edition, &p.id) {
             let file = format!("{}.toml", c.spec.id);
             let file = file.as_str();
-            for list in [&c.case.checklist] {
-                check_list(l, file, &c.case.id, list);
-            }
+            check_list(l, file, &c.case.id, &c.case.checklist);
             for u in catalog.units(&c) {
                 check_list(l, file, &u.id, &u.checklist);
                 let in_unit_tables = |t: &str| {

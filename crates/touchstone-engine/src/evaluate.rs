@@ -688,17 +688,13 @@ fn case(
                     unit_sources.push(source);
                 }
             }
-            Some(TypedAnswer::Missing(m)) => {
-                if !ur.ixit_missing.contains(&m) {
-                    ur.ixit_missing.push(m);
-                }
+            Some(TypedAnswer::Missing(m)) if !ur.ixit_missing.contains(&m) => {
+                ur.ixit_missing.push(m);
             }
-            Some(TypedAnswer::Unreadable(m)) => {
-                if !ur.ixit_conflicts.contains(&m) {
-                    ur.ixit_conflicts.push(m);
-                }
+            Some(TypedAnswer::Unreadable(m)) if !ur.ixit_conflicts.contains(&m) => {
+                ur.ixit_conflicts.push(m);
             }
-            None => {}
+            _ => {}
         }
         has_evidence |= typed.is_some();
         let gaps = gap_text(&ur);

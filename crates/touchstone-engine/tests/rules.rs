@@ -592,6 +592,8 @@ fn proposed(a: &Assessment, unit: &str) -> Option<(Verdict, Basis)> {
 /// proposed verdict. Computed from the run, case by case, and checked
 /// against the tallies; the numbers are printed for the record.
 #[test]
+// The measured numbers are printed for the record (`--nocapture`).
+#[allow(clippy::print_stdout)]
 fn the_example_carries_most_test_cases_to_a_verdict_or_a_proposal() {
     let a = run(&project(&[]), &example_findings());
     let applicable: Vec<&touchstone_engine::CaseResult> = a
