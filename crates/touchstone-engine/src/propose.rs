@@ -194,6 +194,9 @@ pub(crate) fn propose_case(c: &CaseResult) -> Option<Proposal> {
             if !passed.is_empty() {
                 text.push_str(&format!(" and {} passed", passed.join(", ")));
             }
+            if let Some((_, first)) = proposed.first() {
+                text.push_str(&format!(", first: {}", first.rationale));
+            }
             (Verdict::Pass, text)
         }
     };

@@ -44,9 +44,10 @@ pub(crate) fn checklists(c: &CaseRow) -> Vec<(Vec<&str>, &[String])> {
     groups
 }
 
-/// One line per unit worth a remark: its proposal, the IXIT gap or contradiction, its typed decision.
-pub(crate) fn unit_notes(c: &CaseRow) -> Vec<(&str, String)> {
-    let mut out = Vec::new();
+/// One line per remark about units (their proposal, the IXIT gap or
+/// contradiction, their typed decision), units with the same remark together.
+pub(crate) fn unit_notes(c: &CaseRow) -> Vec<(String, String)> {
+    let mut out: Vec<(Vec<&str>, String)> = Vec::new();
     for u in &c.units {
         let mut parts = Vec::new();
         if let Some(p) = &u.proposed {
@@ -56,11 +57,18 @@ pub(crate) fn unit_notes(c: &CaseRow) -> Vec<(&str, String)> {
         } else if let Some(d) = &u.decided_by {
             parts.push(format!("decided by the typed IXIT answer {d}"));
         }
-        if !parts.is_empty() {
-            out.push((letter(c, u), parts.join("; ")));
+        if parts.is_empty() {
+            continue;
+        }
+        let note = parts.join("; ");
+        match out.iter_mut().find(|(_, n)| *n == note) {
+            Some((letters, _)) => letters.push(letter(c, u)),
+            None => out.push((vec![letter(c, u)], note)),
         }
     }
-    out
+    out.into_iter()
+        .map(|(letters, note)| (units_label(&letters), note))
+        .collect()
 }
 
 /// `units a, b` or `unit a`.

@@ -349,7 +349,7 @@ fn case_html(c: &CaseRow) -> String {
     if !notes.is_empty() {
         out.push_str("<ul class=notes>");
         for (letter, note) in notes {
-            let _ = write!(out, "<li>unit {}: {}</li>", escape(letter), escape(&note));
+            let _ = write!(out, "<li>{}: {}</li>", escape(&letter), escape(&note));
         }
         out.push_str("</ul>");
     }

@@ -361,7 +361,7 @@ fn awaiting_block(out: &mut String, c: &crate::model::CaseRow) {
         }
     }
     for (letter, note) in awaiting::unit_notes(c) {
-        let _ = writeln!(out, "- unit {}: {}", cell(letter), cell(&note));
+        let _ = writeln!(out, "- {}: {}", cell(&letter), cell(&note));
     }
     for (letters, list) in awaiting::checklists(c) {
         let _ = writeln!(

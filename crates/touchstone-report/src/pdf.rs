@@ -625,7 +625,7 @@ fn layout(report: &Report, attachments: &[PdfAttachment]) -> Layout {
             }
             if awaiting::has_work(c) {
                 for (letter, note) in awaiting::unit_notes(c) {
-                    l.para(&format!("unit {letter}: {note}"), Font::Regular, 8.0, 34.0);
+                    l.para(&format!("{letter}: {note}"), Font::Regular, 8.0, 34.0);
                 }
                 for (letters, list) in awaiting::checklists(c) {
                     l.para(

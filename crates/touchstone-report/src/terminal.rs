@@ -200,9 +200,8 @@ pub fn render(report: &Report, color: Color) -> String {
         for (c, x) in proposed_fails {
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
-                p.verdict(Verdict::Inconclusive, &x.label),
-                text(&c.id),
+                "  {}: {}",
+                p.verdict(Verdict::Inconclusive, &text(&c.id)),
                 text(&x.rationale)
             );
         }
