@@ -231,7 +231,7 @@ pub fn render(report: &Report) -> String {
                     verdict(c.verdict),
                     match (&c.proposed, c.unsettled) {
                         (_, true) => " (unsettled)".to_owned(),
-                        (Some(p), false) => format!(" · {}", p.label),
+                        (Some(p), false) => format!(" · {}", cell(&p.label)),
                         (None, false) => String::new(),
                     },
                     cell(&units.join("; ")),
