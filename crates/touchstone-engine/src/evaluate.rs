@@ -997,12 +997,12 @@ fn case(
 fn gap_text(u: &UnitResult) -> Option<String> {
     let mut parts = Vec::new();
     if !u.ixit_missing.is_empty() {
-        parts.push(format!("the IXIT lacks {}", u.ixit_missing.join("; ")));
+        parts.push(format!("the IXIT lacks {}", ixit::listed(&u.ixit_missing)));
     }
     if !u.ixit_conflicts.is_empty() {
         parts.push(format!(
             "the IXIT contradicts the ICS: {}",
-            u.ixit_conflicts.join("; ")
+            ixit::listed(&u.ixit_conflicts)
         ));
     }
     (!parts.is_empty()).then(|| parts.join("; and "))

@@ -231,6 +231,24 @@ pub(crate) fn decide(catalog: &Catalog, project: &Project, decides: &str) -> Opt
     })
 }
 
+/// At most this many items of a list are spelled out in a message; the
+/// full list stays in the unit's `ixit_missing` / `ixit_conflicts`.
+const LISTED: usize = 8;
+
+/// `a; b; c` for at most [`LISTED`] items, then how many more.
+pub(crate) fn listed(items: &[String]) -> String {
+    let mut text = items
+        .iter()
+        .take(LISTED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if items.len() > LISTED {
+        text.push_str(&format!(" and {} more", items.len() - LISTED));
+    }
+    text
+}
+
 /// At most 60 characters of a maker's text, for messages.
 pub(crate) fn shorten(text: &str) -> String {
     let t = text.trim();
@@ -238,5 +256,26 @@ pub(crate) fn shorten(text: &str) -> String {
         t.to_owned()
     } else {
         t.chars().take(59).collect::<String>() + "…"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{listed, shorten};
+
+    #[test]
+    fn messages_stay_short_however_much_the_maker_wrote() {
+        let items: Vec<String> = (0..1000)
+            .map(|i| format!("Entry-{i}: description"))
+            .collect();
+        let text = listed(&items);
+        assert!(text.ends_with(" and 992 more"), "{text}");
+        assert_eq!(text.matches("Entry-").count(), 8);
+        assert_eq!(
+            listed(&items[..2]),
+            "Entry-0: description; Entry-1: description"
+        );
+        let long = "x".repeat(10_000);
+        assert_eq!(shorten(&long).chars().count(), 60);
     }
 }

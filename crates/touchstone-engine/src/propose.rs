@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use touchstone_catalog::UnitKind;
 use touchstone_core::{Supports, Verdict};
 
+use crate::ixit::listed;
 use crate::{
     Basis, CaseResult, Plan, Proposal, ProvisionResult, Source, SourcedFinding, UnitResult,
 };
@@ -51,12 +52,12 @@ pub(crate) fn propose_unit(
     if u.ixit_incomplete() {
         let mut parts = Vec::new();
         if !u.ixit_missing.is_empty() {
-            parts.push(format!("the IXIT lacks {}", u.ixit_missing.join("; ")));
+            parts.push(format!("the IXIT lacks {}", listed(&u.ixit_missing)));
         }
         if !u.ixit_conflicts.is_empty() {
             parts.push(format!(
                 "the IXIT contradicts the ICS: {}",
-                u.ixit_conflicts.join("; ")
+                listed(&u.ixit_conflicts)
             ));
         }
         let mut sources = vec![ics];
@@ -128,6 +129,7 @@ pub(crate) fn propose_unit(
             .collect();
         let mut seen = std::collections::BTreeSet::new();
         looked.retain(|x| seen.insert(x.clone()));
+        let looked = listed(&looked).replace("; ", ", ");
         let mut sources = vec![ics];
         sources.extend(facts.ixit_sources.iter().cloned());
         return Some(Proposal {
@@ -135,8 +137,7 @@ pub(crate) fn propose_unit(
             basis: Basis::Documented,
             rationale: format!(
                 "the IXIT answers everything this unit reads ({}), the ICS answers {} Y and nothing observed contradicts it; a person still judges the content against the checklist",
-                looked.join(", "),
-                facts.provision
+                looked, facts.provision
             ),
             sources,
         });
