@@ -295,6 +295,57 @@ impl Catalog {
             .unwrap_or_default()
     }
 
+    /// The IXIT tables and fields a unit reads: its own `needs`, else its case's.
+    pub fn needs<'a>(&self, case: &CaseRef<'a>, unit: &'a TestUnit) -> &'a [String] {
+        if unit.needs.is_empty() {
+            &case.case.needs
+        } else {
+            &unit.needs
+        }
+    }
+
+    /// What a person examines for a unit: its own checklist, else its case's.
+    pub fn checklist<'a>(&self, case: &CaseRef<'a>, unit: &'a TestUnit) -> &'a [String] {
+        if unit.checklist.is_empty() {
+            &case.case.checklist
+        } else {
+            &unit.checklist
+        }
+    }
+
+    /// Whether a case belongs to the reporting provision (4-1 / 5.0-1), which
+    /// the ICS alone decides.
+    pub fn is_reporting(&self, edition: Edition, case: &CaseRef<'_>) -> bool {
+        let reporting = &self.standard(edition).standard.reporting_provision;
+        self.find_spec(&case.spec.id)
+            .and_then(|s| s.groups.iter().find(|g| g.id == case.case.group))
+            .is_some_and(|g| &g.provision == reporting)
+    }
+
+    /// Whether a unit needs a person: everything but the reporting provision
+    /// (decided by the ICS) and units a typed IXIT answer decides.
+    pub fn needs_person(&self, edition: Edition, case: &CaseRef<'_>, unit: &TestUnit) -> bool {
+        unit.decides.is_none() && !self.is_reporting(edition, case)
+    }
+
+    /// A field of an IXIT table as the TS edition that assesses `edition`
+    /// has it: by key, or by a key it replaced (`aliases`), so that needs
+    /// written with the older key resolve in the newer edition.
+    pub fn ixit_field(
+        &self,
+        edition: Edition,
+        table: &str,
+        key: &str,
+    ) -> Option<(&IxitTable, &IxitField)> {
+        let t = self.ixit_table(table)?;
+        let mut fields = t.fields_for(edition);
+        let found = t
+            .fields_for(edition)
+            .find(|f| f.key == key)
+            .or_else(|| fields.find(|f| f.aliases.iter().any(|a| a == key)))?;
+        Some((t, found))
+    }
+
     /// Find a test case by id in the edition's plan (including carried-over cases).
     pub fn case_by_id(&self, edition: Edition, id: &str) -> Option<CaseRef<'_>> {
         self.provisions(edition)

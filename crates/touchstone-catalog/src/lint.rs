@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::{CaseKind, Catalog, Edition, Modal, Records, UnitKind, ValueKind};
+use crate::{CaseKind, Catalog, Edition, FilterOp, IxitNeed, Modal, Records, UnitKind, ValueKind};
 
 /// One inconsistency found by [`lint`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +127,7 @@ pub fn lint(catalog: &Catalog) -> Vec<LintProblem> {
     for edition in Edition::ALL {
         lint_standard(&mut l, catalog, edition);
         lint_spec(&mut l, catalog, edition);
+        lint_unit_evidence(&mut l, catalog, edition);
     }
     lint_migration(&mut l, catalog);
     lint_ixit(&mut l, catalog);
@@ -393,6 +394,14 @@ fn lint_spec(l: &mut Linter, catalog: &Catalog, edition: Edition) {
                 format!("unit {} is not case {} plus a letter", u.id, u.case),
             );
         }
+        for r in &u.informed_by {
+            if !all_ids.contains(r.as_str()) || r == &u.id || r == &u.case {
+                l.report(
+                    file,
+                    format!("unit {} is informed by unknown or own unit `{r}`", u.id),
+                );
+            }
+        }
         for r in &u.refs {
             if !all_ids.contains(r.as_str()) {
                 l.report(
@@ -438,6 +447,147 @@ fn lint_spec(l: &mut Linter, catalog: &Catalog, edition: Edition) {
             l.report(
                 file,
                 format!("changed group {} is not carried over", c.group),
+            );
+        }
+    }
+}
+
+/// Longest checklist item, in characters: a checklist is short.
+const MAX_CHECKLIST_ITEM: usize = 240;
+/// Most items in one checklist.
+const MAX_CHECKLIST_ITEMS: usize = 6;
+
+/// The IXIT needs, typed decisions and checklists of every unit in the
+/// edition's test plan (carried-over units included), against the IXIT
+/// tables of the TS edition that assesses it.
+fn lint_unit_evidence(l: &mut Linter, catalog: &Catalog, edition: Edition) {
+    let version = edition.version();
+    for p in catalog.provisions(edition) {
+        for c in catalog.cases(edition, &p.id) {
+            let file = format!("{}.toml", c.spec.id);
+            let file = file.as_str();
+            check_list(l, file, &c.case.id, &c.case.checklist);
+            for u in catalog.units(&c) {
+                check_list(l, file, &u.id, &u.checklist);
+                let in_unit_tables = |t: &str| {
+                    u.ixit
+                        .iter()
+                        .any(|x| catalog.ixit_table(x).is_some_and(|y| y.is_named(t)))
+                };
+                for need in catalog.needs(&c, u) {
+                    let Some(n) = IxitNeed::parse(need) else {
+                        l.report(
+                            file,
+                            format!("unit {}: need `{need}` is not TABLE, TABLE.FIELD or TABLE[FIELD=VALUE].FIELD", u.id),
+                        );
+                        continue;
+                    };
+                    if !in_unit_tables(n.table) {
+                        l.report(
+                            file,
+                            format!(
+                                "unit {}: need `{need}` names a table the unit does not use",
+                                u.id
+                            ),
+                        );
+                        continue;
+                    }
+                    if let Some(f) = n.field
+                        && catalog.ixit_field(edition, n.table, f).is_none()
+                    {
+                        l.report(
+                            file,
+                            format!("unit {}: need `{need}`: {} has no field `{f}` for EN 303 645 V{version}", u.id, n.table),
+                        );
+                    }
+                    if let Some(filter) = n.filter {
+                        match catalog.ixit_field(edition, n.table, filter.field) {
+                            None => l.report(
+                                file,
+                                format!("unit {}: need `{need}`: {} has no field `{}` for EN 303 645 V{version}", u.id, n.table, filter.field),
+                            ),
+                            Some((_, f)) => {
+                                let ok = match (filter.op, f.value) {
+                                    (FilterOp::Equals, Some(ValueKind::YesNo)) => {
+                                        matches!(filter.value, "yes" | "no")
+                                    }
+                                    (FilterOp::Equals, Some(ValueKind::Enum)) => {
+                                        f.values.iter().any(|v| v == filter.value)
+                                    }
+                                    (FilterOp::Contains, None) => f.refs.is_none(),
+                                    _ => false,
+                                };
+                                if !ok {
+                                    l.report(
+                                        file,
+                                        format!("unit {}: need `{need}`: `=` compares a yes/no or enumerated answer with one of its values, `~` searches a text field", u.id),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Some(d) = &u.decides {
+                    let typed = IxitNeed::parse(d)
+                        .filter(|n| n.filter.is_none())
+                        .and_then(|n| {
+                            let f = n.field?;
+                            let (t, field) = catalog.ixit_field(edition, n.table, f)?;
+                            Some(
+                                in_unit_tables(n.table)
+                                    && t.records == Records::Single
+                                    && field.value == Some(ValueKind::YesNo),
+                            )
+                        });
+                    if typed != Some(true) {
+                        l.report(
+                            file,
+                            format!("unit {}: `decides = \"{d}\"` must name a yes/no field of a single-record table the unit uses", u.id),
+                        );
+                    }
+                }
+                if catalog.needs_person(edition, &c, u) && catalog.checklist(&c, u).is_empty() {
+                    l.report(
+                        file,
+                        format!(
+                            "unit {} needs a person but neither it nor its case has a checklist",
+                            u.id
+                        ),
+                    );
+                }
+                if u.kind == UnitKind::Conceptual
+                    && catalog.needs_person(edition, &c, u)
+                    && catalog.needs(&c, u).is_empty()
+                {
+                    l.report(
+                        file,
+                        format!(
+                            "conceptual unit {} reads nothing from the IXIT (no `needs`)",
+                            u.id
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_list(l: &mut Linter, file: &str, id: &str, list: &[String]) {
+    if list.len() > MAX_CHECKLIST_ITEMS {
+        l.report(
+            file,
+            format!(
+                "{id}: a checklist has at most {MAX_CHECKLIST_ITEMS} items, found {}",
+                list.len()
+            ),
+        );
+    }
+    for item in list {
+        let n = item.chars().count();
+        if item.trim().is_empty() || n > MAX_CHECKLIST_ITEM {
+            l.report(
+                file,
+                format!("{id}: checklist items are short sentences (1 to {MAX_CHECKLIST_ITEM} characters), found {n}"),
             );
         }
     }

@@ -487,6 +487,13 @@ pub struct TestCase {
     pub kind: CaseKind,
     /// Purpose in our words.
     pub purpose: String,
+    /// What the units of this case read from the IXIT, for units that do not
+    /// say it themselves (see [`IxitNeed`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+    /// What a person examines, in our words, for units without their own checklist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<String>,
     /// Confidence.
     pub confidence: Confidence,
 }
@@ -520,8 +527,115 @@ pub struct TestUnit {
     /// What the unit looks at, in our words.
     #[serde(default)]
     pub focus: Option<String>,
+    /// The IXIT tables and fields the unit reads (see [`IxitNeed`]); empty:
+    /// those of its case. A unit whose needs are missing cannot pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+    /// A yes/no field of a single-record table (`4-Conf.confirmation_of_update_procedures`)
+    /// whose answer decides the unit: yes passes it, no fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decides: Option<String>,
+    /// What a person examines, in our words; empty: the checklist of its case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<String>,
+    /// Units whose observation covers part of this one (our own analysis,
+    /// unlike `refs`): a full port scan for the units that look for
+    /// undocumented network services. Used only to propose a verdict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub informed_by: Vec<String>,
     /// Confidence.
     pub confidence: Confidence,
+}
+
+/// How an entry filter of an [`IxitNeed`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    /// `[field=value]`: the typed answer (yes/no, choice) equals the value.
+    Equals,
+    /// `[field~value]`: the text contains the value, ignoring case.
+    Contains,
+}
+
+/// Which entries of a table a need applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryFilter<'a> {
+    /// Field key.
+    pub field: &'a str,
+    /// Comparison.
+    pub op: FilterOp,
+    /// Value, lowercase for `=`.
+    pub value: &'a str,
+}
+
+/// One item of a unit's `needs`, parsed: `TABLE` (at least one entry),
+/// `TABLE.FIELD` (every relevant entry answers the field), optionally with
+/// an entry filter, `TABLE[FIELD=VALUE].FIELD` or `TABLE[FIELD~TEXT]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IxitNeed<'a> {
+    /// Table name as written (either edition's name).
+    pub table: &'a str,
+    /// Only entries passing this filter are relevant.
+    pub filter: Option<EntryFilter<'a>>,
+    /// The field every relevant entry must answer; `None`: the table needs an entry.
+    pub field: Option<&'a str>,
+}
+
+impl<'a> IxitNeed<'a> {
+    /// Parse a need; `None` when it does not follow the syntax.
+    pub fn parse(text: &'a str) -> Option<IxitNeed<'a>> {
+        let key_ok = |k: &str| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        let (head, field) = match text.find(']') {
+            Some(end) => {
+                let rest = &text[end + 1..];
+                let field = match rest.strip_prefix('.') {
+                    Some(f) => Some(f),
+                    None if rest.is_empty() => None,
+                    None => return None,
+                };
+                (&text[..=end], field)
+            }
+            None => match text.split_once('.') {
+                Some((t, f)) => (t, Some(f)),
+                None => (text, None),
+            },
+        };
+        let (table, filter) = match head.split_once('[') {
+            Some((t, f)) => {
+                let f = f.strip_suffix(']')?;
+                let (op, (k, v)) = if let Some(x) = f.split_once('=') {
+                    (FilterOp::Equals, x)
+                } else {
+                    (FilterOp::Contains, f.split_once('~')?)
+                };
+                if !key_ok(k) || v.trim().is_empty() {
+                    return None;
+                }
+                (
+                    t,
+                    Some(EntryFilter {
+                        field: k,
+                        op,
+                        value: v,
+                    }),
+                )
+            }
+            None => (head, None),
+        };
+        let table_ok =
+            !table.is_empty() && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !table_ok || field.is_some_and(|f| !key_ok(f)) {
+            return None;
+        }
+        Some(IxitNeed {
+            table,
+            filter,
+            field,
+        })
+    }
 }
 
 /// The IXIT tables file.

@@ -179,3 +179,126 @@ fn renamed_ixit_fields_keep_their_old_key_as_alias() {
         );
     }
 }
+
+/// The embedded catalogue with one replacement in one file, linted.
+fn lint_with(file: &str, from: &str, to: &str) -> Vec<String> {
+    let files: Vec<(&str, String)> = touchstone_catalog::EMBEDDED
+        .iter()
+        .map(|(name, text)| {
+            let text = if *name == file {
+                assert!(text.contains(from), "{file} has no `{from}`");
+                text.replacen(from, to, 1)
+            } else {
+                (*text).to_owned()
+            };
+            (*name, text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let c = Catalog::parse(&refs).expect("the edited catalogue parses");
+    lint(&c).iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn lint_checks_needs_decisions_and_checklists() {
+    let v1 = "ts103701-v1.1.1.toml";
+    let cases = [
+        // A field the table does not have.
+        (
+            v1,
+            "\"1-AuthMech.brute_force_prevention\"",
+            "\"1-AuthMech.brute_force\"",
+            "1-AuthMech has no field `brute_force`",
+        ),
+        // A table the unit does not use.
+        (
+            v1,
+            "needs = [\"16-CodeMin.description\"]",
+            "needs = [\"17-PrivlCtrl.description\"]",
+            "names a table the unit does not use",
+        ),
+        // Not the syntax.
+        (
+            v1,
+            "needs = [\"16-CodeMin.description\"]",
+            "needs = [\"16-CodeMin..description\"]",
+            "is not TABLE",
+        ),
+        // `=` on a text field.
+        (
+            v1,
+            "13-SoftServ[status~enabled].justification",
+            "13-SoftServ[status=enabled].justification",
+            "`=` compares a yes/no or enumerated answer",
+        ),
+        // A decision by a text field.
+        (
+            v1,
+            "decides = \"4-Conf.confirmation_of_update_procedures\"",
+            "decides = \"8-UpdProc.time_frame\"",
+            "must name a yes/no field of a single-record table",
+        ),
+        // A unit needing a person without any checklist (its case has none either).
+        (
+            v1,
+            "decides = \"4-Conf.confirmation_of_secure_development\"\n",
+            "",
+            "unit 5.6-9-1b needs a person but neither it nor its case has a checklist",
+        ),
+        // A field that exists only in the other TS edition, in a group carried over into V3.1.3.
+        (
+            v1,
+            "needs = [\"16-CodeMin.description\"]",
+            "needs = [\"16-CodeMin.description\", \"1-AuthMech.default_status\"]",
+            "names a table the unit does not use",
+        ),
+        (
+            v1,
+            "\"1-AuthMech.brute_force_prevention\"",
+            "\"1-AuthMech.default_status\"",
+            "has no field `default_status` for EN 303 645 V2.1.1",
+        ),
+    ];
+    for (file, from, to, want) in cases {
+        let problems = lint_with(file, from, to);
+        assert!(
+            problems.iter().any(|p| p.contains(want)),
+            "`{from}` -> `{to}`: expected a problem containing `{want}`, got {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn every_unit_of_both_plans_has_its_evidence_described() {
+    let c = catalog();
+    for edition in Edition::ALL {
+        let mut decided = 0;
+        for p in c.provisions(edition) {
+            for case in c.cases(edition, &p.id) {
+                for u in c.units(&case) {
+                    if c.needs_person(edition, &case, u) {
+                        assert!(!c.checklist(&case, u).is_empty(), "{edition} {}", u.id);
+                    } else if u.decides.is_some() {
+                        decided += 1;
+                    }
+                    for need in c.needs(&case, u) {
+                        let n = touchstone_catalog::IxitNeed::parse(need).expect("need parses");
+                        if let Some(f) = n.field {
+                            assert!(
+                                c.ixit_field(edition, n.table, f).is_some(),
+                                "{edition} {need}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // 5.2-2, 5.2-3, 5.3-8, 5.5-8 and 5.6-9 each have a unit decided by a 4-Conf confirmation.
+        assert_eq!(decided, 5, "{edition}");
+    }
+    // A renamed field resolves through its alias in the newer edition.
+    let (_, f) = c
+        .ixit_field(Edition::V3_1_3, "10-SecParam", "communication_mechanisms")
+        .expect("alias resolves");
+    assert_eq!(f.key, "secure_communication_mechanisms");
+}

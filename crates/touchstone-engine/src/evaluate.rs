@@ -8,6 +8,8 @@ use touchstone_catalog::{
 use touchstone_core::{Severity, Supports, Verdict};
 use touchstone_project::{Decision, DispositionTarget, Project, Record, RecordVerdict, Support};
 
+use crate::ixit::{self, NeedsCheck, TypedAnswer};
+use crate::propose::{self, UnitFacts};
 use crate::{
     Applied, Assessment, CaseResult, CategoryResult, DispositionResult, DispositionStatus, Effect,
     Inputs, Overall, Plan, ProvisionResult, SourcedFinding, Tally, UnitResult, Weight, weights,
@@ -70,6 +72,9 @@ pub fn assess(inputs: Inputs<'_>) -> Assessment {
         }
         provisions.push(result);
     }
+    // Units that reuse others take their standing once everything is
+    // evaluated; then every case's proposal follows from its units.
+    propose::propagate_reuse(&mut provisions);
 
     let categories = catalog
         .standard(edition)
@@ -83,7 +88,7 @@ pub fn assess(inputs: Inputs<'_>) -> Assessment {
                 title: c.title.clone(),
                 verdict: Verdict::combine(ps.iter().map(|p| p.verdict)),
                 provisions: Tally::of(ps.iter().map(|p| p.verdict)),
-                cases: Tally::of(ps.iter().flat_map(|p| p.cases.iter().map(|c| c.verdict))),
+                cases: Tally::of_cases(ps.iter().flat_map(|p| p.cases.iter())),
             }
         })
         .collect();
@@ -103,11 +108,7 @@ pub fn assess(inputs: Inputs<'_>) -> Assessment {
                 .filter(|p| p.modal == Modal::R)
                 .map(|p| p.verdict),
         ),
-        cases: Tally::of(
-            provisions
-                .iter()
-                .flat_map(|p| p.cases.iter().map(|c| c.verdict)),
-        ),
+        cases: Tally::of_cases(provisions.iter().flat_map(|p| p.cases.iter())),
         worst_severity: provisions
             .iter()
             .filter(|p| p.verdict == Verdict::Fail)
@@ -447,7 +448,14 @@ fn base(p: &Provision, project: &Project) -> ProvisionResult {
     }
 }
 
-fn unit_result(catalog: &Catalog, edition: Edition, u: &TestUnit, verdict: Verdict) -> UnitResult {
+fn unit_result(
+    catalog: &Catalog,
+    edition: Edition,
+    c: &CaseRef<'_>,
+    u: &TestUnit,
+    verdict: Verdict,
+) -> UnitResult {
+    let needs_person = catalog.needs_person(edition, c, u);
     UnitResult {
         id: u.id.clone(),
         kind: u.kind,
@@ -457,12 +465,24 @@ fn unit_result(catalog: &Catalog, edition: Edition, u: &TestUnit, verdict: Verdi
             .map(|t| catalog.ixit_name(edition, t).to_owned())
             .collect(),
         refs: u.refs.clone(),
+        informed_by: u.informed_by.clone(),
         focus: u.focus.clone(),
         verdict,
         records: Vec::new(),
         findings: Vec::new(),
         applied: Vec::new(),
         unsettled: false,
+        needs_person,
+        checklist: if needs_person {
+            catalog.checklist(c, u).to_vec()
+        } else {
+            Vec::new()
+        },
+        ixit_missing: Vec::new(),
+        ixit_conflicts: Vec::new(),
+        decided_by: None,
+        reason: String::new(),
+        proposed: None,
     }
 }
 
@@ -488,10 +508,11 @@ fn skipped_cases(
             units: catalog
                 .units(c)
                 .iter()
-                .map(|u| unit_result(catalog, edition, u, verdict))
+                .map(|u| unit_result(catalog, edition, c, u, verdict))
                 .collect(),
             records: Vec::new(),
             findings: Vec::new(),
+            proposed: None,
         })
         .collect()
 }
@@ -561,7 +582,7 @@ fn provision(
         let records: Vec<&Record> = project.records_for(&c.case.id).collect();
         r.cases.push(case(
             catalog,
-            edition,
+            project,
             p,
             c,
             &records,
@@ -615,7 +636,7 @@ fn provision_reason(r: &ProvisionResult) -> String {
 #[allow(clippy::too_many_arguments)]
 fn case(
     catalog: &Catalog,
-    edition: Edition,
+    project: &Project,
     p: &Provision,
     c: &CaseRef<'_>,
     records: &[&Record],
@@ -623,6 +644,7 @@ fn case(
     findings: &[SourcedFinding],
     automatable: bool,
 ) -> CaseResult {
+    let edition = project.edition;
     let units = catalog.units(c);
     let supports = |i: usize| findings.get(i).map(|f| f.finding.supports);
     let describe = |i: usize| {
@@ -637,8 +659,45 @@ fn case(
     let mut decisive_fails: Vec<(String, usize)> = Vec::new();
     let mut indications = 0usize;
     let mut has_evidence = false;
+    // Units an assessor passed although the IXIT lacks what they read, and
+    // units a typed IXIT answer failed: (unit, what).
+    let mut blocked: Vec<(String, String)> = Vec::new();
+    let mut typed_fails: Vec<(String, String)> = Vec::new();
+    let mut ixit_sources: Vec<Vec<crate::Source>> = Vec::new();
+    let mut has_needs: Vec<bool> = Vec::new();
     for u in &units {
-        let mut ur = unit_result(catalog, edition, u, Verdict::NotRun);
+        let mut ur = unit_result(catalog, edition, c, u, Verdict::NotRun);
+        let needs = catalog.needs(c, u);
+        let check = if needs.is_empty() {
+            NeedsCheck::default()
+        } else {
+            ixit::check_needs(catalog, project, &p.id, needs)
+        };
+        ur.ixit_missing = check.missing;
+        ur.ixit_conflicts = check.conflicts;
+        let mut unit_sources = check.sources;
+        let mut typed: Option<(bool, String)> = None;
+        match u
+            .decides
+            .as_deref()
+            .and_then(|d| ixit::decide(catalog, project, d))
+        {
+            Some(TypedAnswer::Answered { yes, text, source }) => {
+                typed = Some((yes, text));
+                if !unit_sources.contains(&source) {
+                    unit_sources.push(source);
+                }
+            }
+            Some(TypedAnswer::Missing(m)) if !ur.ixit_missing.contains(&m) => {
+                ur.ixit_missing.push(m);
+            }
+            Some(TypedAnswer::Unreadable(m)) if !ur.ixit_conflicts.contains(&m) => {
+                ur.ixit_conflicts.push(m);
+            }
+            _ => {}
+        }
+        has_evidence |= typed.is_some();
+        let gaps = gap_text(&ur);
         let mine: Vec<&&Record> = records
             .iter()
             .filter(|r| r.units.is_empty() || r.units.iter().any(|x| x == &u.id))
@@ -687,17 +746,53 @@ fn case(
         } else if manual_inconclusive {
             Verdict::Inconclusive
         } else if manual_pass {
-            Verdict::Pass
+            match &gaps {
+                // A unit whose IXIT lacks what it reads cannot pass, even on
+                // an assessor's record: the record and the IXIT disagree.
+                Some(g) => {
+                    ur.reason = format!(
+                        "an assessor recorded PASS, but {g}: the unit cannot pass until the IXIT is completed or corrected"
+                    );
+                    blocked.push((u.id.clone(), g.clone()));
+                    Verdict::Inconclusive
+                }
+                None => Verdict::Pass,
+            }
         } else if auto_error {
             // A check that could not see everything (a partly analysed image)
             // keeps the unit out of an automated PASS; the assessor's own
             // record still decides it.
             Verdict::Error
-        } else if auto_pass {
-            Verdict::Pass
+        } else if let Some((false, text)) = &typed {
+            ur.reason = format!("the maker's IXIT answers no: {text}");
+            ur.decided_by = Some(text.clone());
+            typed_fails.push((u.id.clone(), text.clone()));
+            Verdict::Fail
+        } else if auto_pass || typed.is_some() {
+            match &gaps {
+                Some(g) => {
+                    ur.reason = format!("the evidence would pass the unit, but {g}");
+                    Verdict::NotRun
+                }
+                None => {
+                    if !auto_pass && let Some((_, text)) = &typed {
+                        ur.reason = format!("the maker's IXIT answers yes: {text}");
+                        ur.decided_by = Some(text.clone());
+                    }
+                    Verdict::Pass
+                }
+            }
         } else {
             Verdict::NotRun
         };
+        if ur.reason.is_empty()
+            && let Some(g) = &gaps
+        {
+            ur.reason =
+                format!("{g}: the unit cannot pass until the IXIT is completed or corrected");
+        }
+        ixit_sources.push(unit_sources);
+        has_needs.push(!needs.is_empty());
         unit_results.push(ur);
     }
     let any_unit = |v: Verdict| unit_results.iter().any(|u| u.verdict == v);
@@ -736,7 +831,19 @@ fn case(
         )
     } else if any_unit(Verdict::Fail) {
         let f = fails_of(&[]);
-        if whole.iter().any(|r| r.verdict == RecordVerdict::Fail) {
+        if f.is_empty() && !manual_fail_any && !typed_fails.is_empty() {
+            (
+                Verdict::Fail,
+                format!(
+                    "the maker's IXIT answers no: {}",
+                    typed_fails
+                        .iter()
+                        .map(|(u, t)| format!("{t} (unit {u})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        } else if whole.iter().any(|r| r.verdict == RecordVerdict::Fail) {
             (Verdict::Fail, "an assessor recorded FAIL".to_owned())
         } else if f.is_empty() {
             (
@@ -759,6 +866,13 @@ fn case(
                 ),
             )
         }
+    } else if let Some((unit, gap)) = blocked.first() {
+        (
+            Verdict::Inconclusive,
+            format!(
+                "an assessor recorded PASS for unit {unit}, but {gap}: complete or correct the IXIT"
+            ),
+        )
     } else if any_unit(Verdict::Inconclusive) {
         (
             Verdict::Inconclusive,
@@ -780,6 +894,21 @@ fn case(
         (
             Verdict::Error,
             "a check that should have produced evidence failed to run".to_owned(),
+        )
+    } else if let Some(u) = unit_results.iter().find(|u| u.ixit_incomplete()) {
+        let n = unit_results.iter().filter(|u| u.ixit_incomplete()).count();
+        (
+            if c.case.kind == CaseKind::Conceptual || !automatable {
+                Verdict::NeedsManual
+            } else {
+                Verdict::NotRun
+            },
+            format!(
+                "the IXIT is incomplete for {n} of {} unit(s), first {}: {}; the test case cannot pass until the maker completes or corrects it",
+                unit_results.len(),
+                u.id,
+                gap_text(u).unwrap_or_default()
+            ),
         )
     } else if has_evidence {
         let covered = unit_results
@@ -816,7 +945,7 @@ fn case(
             .iter()
             .filter_map(|i| findings.get(*i).map(|f| f.finding.severity))
             .max();
-        let manual_sev = manual_fail_any.then_some(match p.modal {
+        let manual_sev = (manual_fail_any || !typed_fails.is_empty()).then_some(match p.modal {
             Modal::M => Severity::High,
             Modal::R => Severity::Medium,
         });
@@ -831,6 +960,14 @@ fn case(
             u.verdict = pending;
         }
     }
+    for ((u, sources), needs) in unit_results.iter_mut().zip(&ixit_sources).zip(&has_needs) {
+        let facts = UnitFacts {
+            provision: &p.id,
+            has_needs: *needs,
+            ixit_sources: sources,
+        };
+        u.proposed = propose::propose_unit(u, &facts, findings);
+    }
     let mut case_findings: Vec<usize> = unit_results
         .iter()
         .flat_map(|u| u.findings.iter().copied())
@@ -838,7 +975,7 @@ fn case(
     case_findings.sort_unstable();
     case_findings.dedup();
 
-    CaseResult {
+    let mut result = CaseResult {
         id: c.case.id.clone(),
         kind: c.case.kind,
         purpose: c.case.purpose.clone(),
@@ -850,7 +987,25 @@ fn case(
         units: unit_results,
         records: records.iter().map(|r| r.id.clone()).collect(),
         findings: case_findings,
+        proposed: None,
+    };
+    result.proposed = propose::propose_case(&result);
+    result
+}
+
+/// What a unit's IXIT lacks or contradicts, in one phrase.
+fn gap_text(u: &UnitResult) -> Option<String> {
+    let mut parts = Vec::new();
+    if !u.ixit_missing.is_empty() {
+        parts.push(format!("the IXIT lacks {}", ixit::listed(&u.ixit_missing)));
     }
+    if !u.ixit_conflicts.is_empty() {
+        parts.push(format!(
+            "the IXIT contradicts the ICS: {}",
+            ixit::listed(&u.ixit_conflicts)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; and "))
 }
 
 /// 4-1 / 5.0-1: every recommendation answered N or N/A has a justification.
@@ -919,13 +1074,14 @@ fn reporting_provision(
             units: catalog
                 .units(c)
                 .iter()
-                .map(|u| unit_result(catalog, edition, u, verdict))
+                .map(|u| unit_result(catalog, edition, c, u, verdict))
                 .collect(),
             records: project
                 .records_for(&c.case.id)
                 .map(|x| x.id.clone())
                 .collect(),
             findings: Vec::new(),
+            proposed: None,
         })
         .collect();
     r.findings = index.for_provision(&p.id).to_vec();

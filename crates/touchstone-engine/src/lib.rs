@@ -42,13 +42,35 @@
 //!    an assessor), passes only when every unit passes, and otherwise needs
 //!    manual assessment (conceptual, or evidence to complete), is "not run"
 //!    (automatable functional case without results) or inconclusive.
-//! 6. **Aggregation.** A provision, category or assessment fails if any
+//! 6. **What the project decides by itself.** Each unit reads IXIT tables
+//!    and fields (`needs` in the catalogue). A unit whose needs are missing
+//!    (no entry, an unanswered field) or contradict the ICS (a needed field
+//!    answered `N/A` although the provision is answered `Y`) names them and
+//!    cannot pass: an assessor's PASS becomes inconclusive, an automated one
+//!    waits. A unit the catalogue gives a typed answer to decide (`decides`,
+//!    the 4-Conf confirmations) passes on `yes` and fails on `no` without a
+//!    person, unless a record or a decisive finding says otherwise.
+//! 7. **Proposed verdicts.** Where only a person can decide, the engine
+//!    proposes a verdict with its rationale and sources, never counted as
+//!    PASS or FAIL (tallies, scores, coverage, gates): FAIL for a unit with
+//!    IXIT gaps or contradictions or with failing indications; the verdict of
+//!    the units or cases a unit reuses (`refs`), else of the units whose
+//!    observation covers part of it (`informed_by`); PASS for passing
+//!    indications; PASS for a conceptual unit whose IXIT answers everything
+//!    it reads while the ICS answers the provision `Y`. A case whose units
+//!    all pass or carry a proposal carries one too (FAIL if any unit's is
+//!    FAIL). An assessor's record decides the unit and supersedes the
+//!    proposal. Coverage is reported without and with proposals.
+//! 8. **Aggregation.** A provision, category or assessment fails if any
 //!    part fails and passes only if every applicable part passes; otherwise
 //!    it carries the most pressing pending state (see [`Verdict::combine`]).
-//! 7. **Scores** count only evaluated items (PASS or FAIL); coverage, the
+//! 9. **Scores** count only evaluated items (PASS or FAIL); coverage, the
 //!    share of applicable items evaluated, is always reported beside them.
 
 mod evaluate;
+mod ixit;
+mod propose;
+mod sources;
 mod weights;
 
 use serde::Serialize;
@@ -57,6 +79,7 @@ use touchstone_core::{Finding, Severity, Verdict};
 use touchstone_project::{Project, Support};
 
 pub use evaluate::assess;
+pub use sources::{CaseSources, Sources, evidence_sources, evidence_sources_markdown};
 use touchstone_project::Disposition;
 pub use weights::{CheckWeights, WEIGHTS_TOML, Weight, Weights, weights};
 
@@ -167,6 +190,72 @@ impl Applied {
     }
 }
 
+/// Where a proposed verdict or an IXIT check looked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Source {
+    /// The ICS row of a provision.
+    Ics {
+        /// Provision id.
+        provision: String,
+    },
+    /// An IXIT table, entry or field.
+    Ixit {
+        /// Table name (the project's TS edition).
+        table: String,
+        /// Entry id (absent for single-record tables and whole tables).
+        entry: Option<String>,
+        /// Field key.
+        field: Option<String>,
+    },
+    /// A finding (index into [`Assessment::findings`]).
+    Finding {
+        /// Index of the finding.
+        index: usize,
+    },
+    /// A unit or test case the unit reuses, with its verdict or proposal.
+    Reused {
+        /// Unit or test case id.
+        id: String,
+        /// Its verdict, or its proposed verdict.
+        verdict: Verdict,
+        /// Whether `verdict` is only proposed.
+        proposed: bool,
+    },
+}
+
+/// What a proposed verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// The IXIT lacks what the unit reads or contradicts the ICS (always FAIL).
+    IxitGap,
+    /// Indications of automated checks (counting after dispositions).
+    Indication,
+    /// The verdicts of the units or cases the unit reuses.
+    Reused,
+    /// The verdicts of units whose observation covers part of this one (`informed_by`).
+    Related,
+    /// The IXIT answers everything the unit reads and the ICS answers `Y`.
+    Documented,
+    /// The proposals and verdicts of a case's units.
+    Units,
+}
+
+/// A verdict the engine proposes where only a person can decide. It never
+/// counts as PASS or FAIL until an assessor records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Proposal {
+    /// PASS or FAIL.
+    pub verdict: Verdict,
+    /// What it rests on.
+    pub basis: Basis,
+    /// Why, in one or two sentences.
+    pub rationale: String,
+    /// What was looked at.
+    pub sources: Vec<Source>,
+}
+
 /// Why a provision is or is not in the test plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -241,6 +330,9 @@ pub struct CaseResult {
     pub records: Vec<String>,
     /// Indices of findings attached to this case.
     pub findings: Vec<usize>,
+    /// A proposed verdict when the case has no PASS or FAIL and every unit
+    /// passed or carries a proposal.
+    pub proposed: Option<Proposal>,
 }
 
 /// The state of one test unit.
@@ -254,6 +346,8 @@ pub struct UnitResult {
     pub ixit: Vec<String>,
     /// Units or cases reused.
     pub refs: Vec<String>,
+    /// Units whose observation covers part of this one (proposals only).
+    pub informed_by: Vec<String>,
     /// What the unit looks at.
     pub focus: Option<String>,
     /// The verdict on this unit's evidence alone.
@@ -266,6 +360,28 @@ pub struct UnitResult {
     pub applied: Vec<Applied>,
     /// A manual PASS contradicts a decisive FAIL on this unit.
     pub unsettled: bool,
+    /// Whether the unit needs a person (everything but units the ICS or a
+    /// typed IXIT answer decides).
+    pub needs_person: bool,
+    /// What a person examines (from the catalogue).
+    pub checklist: Vec<String>,
+    /// What the unit reads from the IXIT and the IXIT lacks (`UpdMech-1: user_notification`).
+    pub ixit_missing: Vec<String>,
+    /// Where the IXIT contradicts the ICS or is not of the expected type.
+    pub ixit_conflicts: Vec<String>,
+    /// The typed IXIT answer that decided the unit (`4-Conf.confirmation_of_update_procedures = yes`).
+    pub decided_by: Option<String>,
+    /// Why the unit is where it is, when more than its verdict says.
+    pub reason: String,
+    /// A proposed verdict when only a person can decide.
+    pub proposed: Option<Proposal>,
+}
+
+impl UnitResult {
+    /// Whether the IXIT lacks something the unit reads or contradicts the ICS.
+    pub fn ixit_incomplete(&self) -> bool {
+        !self.ixit_missing.is_empty() || !self.ixit_conflicts.is_empty()
+    }
 }
 
 /// Counts of verdicts over a set of items.
@@ -287,9 +403,44 @@ pub struct Tally {
     pub inconclusive: usize,
     /// Error.
     pub error: usize,
+    /// Items without PASS or FAIL that carry a proposed PASS.
+    pub proposed_pass: usize,
+    /// Items without PASS or FAIL that carry a proposed FAIL.
+    pub proposed_fail: usize,
 }
 
 impl Tally {
+    /// Count the verdicts of test cases and the proposals of those without PASS or FAIL.
+    pub fn of_cases<'a>(cases: impl IntoIterator<Item = &'a CaseResult>) -> Tally {
+        let mut proposed = Vec::new();
+        let t = Tally::of(cases.into_iter().map(|c| {
+            if !matches!(c.verdict, Verdict::Pass | Verdict::Fail)
+                && let Some(p) = &c.proposed
+            {
+                proposed.push(p.verdict);
+            }
+            c.verdict
+        }));
+        Tally {
+            proposed_pass: proposed.iter().filter(|v| **v == Verdict::Pass).count(),
+            proposed_fail: proposed.iter().filter(|v| **v == Verdict::Fail).count(),
+            ..t
+        }
+    }
+
+    /// Items with a proposed verdict and no normative one.
+    pub fn proposed(&self) -> usize {
+        self.proposed_pass + self.proposed_fail
+    }
+
+    /// Coverage counting proposed verdicts too: evaluated or proposed over
+    /// applicable, in percent. Reported beside [`Tally::coverage`], never
+    /// instead of it.
+    pub fn coverage_with_proposed(&self) -> Option<f64> {
+        let a = self.applicable();
+        (a > 0).then(|| 100.0 * (self.evaluated() + self.proposed()) as f64 / a as f64)
+    }
+
     /// Count verdicts.
     pub fn of(verdicts: impl IntoIterator<Item = Verdict>) -> Tally {
         let mut t = Tally::default();
@@ -387,6 +538,12 @@ impl Assessment {
     /// Coverage of the test cases: evaluated over applicable, in percent.
     pub fn coverage(&self) -> Option<f64> {
         self.overall.cases.coverage()
+    }
+
+    /// The share of applicable test cases with a verdict or a proposed
+    /// verdict, in percent (never used by a gate).
+    pub fn coverage_with_proposed(&self) -> Option<f64> {
+        self.overall.cases.coverage_with_proposed()
     }
 
     /// The default CI gate: something failed at or above `threshold`, or a

@@ -272,6 +272,20 @@ fn nothing(t: &str) -> Option<Option<String>> {
     Some((!rest.is_empty()).then(|| rest.to_owned()))
 }
 
+/// Whether a field's text says the field does not apply (`N/A`, `NA`,
+/// `not applicable`, each optionally followed by a note), as opposed to a
+/// real answer such as `None` (for instance nothing disclosed).
+pub fn says_not_applicable(text: &str) -> bool {
+    let t = clean_id(text).to_lowercase();
+    ["not applicable", "n/a", "na"].into_iter().any(|p| {
+        t.starts_with(p)
+            && t[p.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
 /// Read a field's text according to the catalogue's type for it. `None`
 /// means the text does not fit the type (the caller warns and keeps the text).
 pub fn typed(field: &IxitField, text: &str) -> Option<FieldValue> {
@@ -375,6 +389,16 @@ mod tests {
                 qualifier: None
             }]
         );
+    }
+
+    #[test]
+    fn not_applicable_is_not_none() {
+        assert!(says_not_applicable("N/A: no update mechanism"));
+        assert!(says_not_applicable(" `Not applicable` "));
+        assert!(says_not_applicable("na"));
+        assert!(!says_not_applicable("None"));
+        assert!(!says_not_applicable("Nagle's algorithm disabled"));
+        assert!(!says_not_applicable("National lab"));
     }
 
     #[test]

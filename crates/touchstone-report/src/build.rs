@@ -7,14 +7,14 @@ use touchstone_project::{Diagnostic, Project};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use touchstone_engine::{Applied, DispositionStatus, Effect};
+use touchstone_engine::{Applied, Basis, DispositionStatus, Effect, Proposal, Source};
 use touchstone_project::DispositionTarget;
 
 use crate::model::{
     AdviceRow, AppliedRow, AssessorRow, AttachmentRow, CaseRow, CategoryRow, Counts, DISCLAIMER,
     Deliverable, DeviceInfo, DispositionRow, FindingRow, IcsAnnexRow, InputRow, IxitAnnexRow,
-    MappingRow, ProvisionRow, REPORT_SCHEMA, RecordRow, Report, SampleRow, SignatureRow,
-    StandardInfo, Summary, ToolInfo, UnitRow,
+    MappingRow, ProposalRow, ProvisionRow, REPORT_SCHEMA, RecordRow, Report, SampleRow,
+    SignatureRow, StandardInfo, Summary, ToolInfo, UnitRow,
 };
 
 /// What the binary adds that the engine cannot know: the fix advice of the
@@ -65,6 +65,55 @@ fn counts(t: &Tally) -> Counts {
         evaluated: t.evaluated(),
         score: t.score().map(round1),
         coverage: t.coverage().map(round1),
+        proposed_pass: t.proposed_pass,
+        proposed_fail: t.proposed_fail,
+        coverage_with_proposed: t.coverage_with_proposed().map(round1),
+    }
+}
+
+fn source_text(s: &Source) -> String {
+    match s {
+        Source::Ics { provision } => format!("ICS {provision}"),
+        Source::Ixit {
+            table,
+            entry,
+            field,
+        } => {
+            let mut t = format!("IXIT {}", entry.as_deref().unwrap_or(table));
+            if let Some(f) = field {
+                t.push(' ');
+                t.push_str(f);
+            }
+            t
+        }
+        Source::Finding { index } => format!("finding {}", finding_id(*index)),
+        Source::Reused {
+            id,
+            verdict,
+            proposed,
+        } => format!(
+            "{id}: {}{}",
+            if *proposed { "proposed " } else { "" },
+            verdict.label()
+        ),
+    }
+}
+
+fn proposal_row(p: &Proposal) -> ProposalRow {
+    ProposalRow {
+        verdict: p.verdict,
+        label: format!("proposed {}", p.verdict.label()),
+        basis: match p.basis {
+            Basis::IxitGap => "ixit-gap",
+            Basis::Indication => "indication",
+            Basis::Reused => "reused",
+            Basis::Related => "related",
+            Basis::Documented => "documented",
+            Basis::Units => "units",
+        }
+        .to_owned(),
+        rationale: p.rationale.clone(),
+        sources: p.sources.iter().map(source_text).collect(),
     }
 }
 
@@ -281,6 +330,14 @@ pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
                                 .map(|x| applied_row(x, &disposition_ids))
                                 .collect(),
                             unsettled: u.unsettled,
+                            needs_person: u.needs_person,
+                            checklist: u.checklist.clone(),
+                            ixit_missing: u.ixit_missing.clone(),
+                            ixit_conflicts: u.ixit_conflicts.clone(),
+                            decided_by: u.decided_by.clone(),
+                            informed_by: u.informed_by.clone(),
+                            reason: u.reason.clone(),
+                            proposed: u.proposed.as_ref().map(proposal_row),
                         })
                         .collect(),
                     records: c.records.clone(),
@@ -290,6 +347,7 @@ pub fn build_with(inputs: &ReportInputs<'_>, extras: &Extras) -> Report {
                         .get(&c.id)
                         .map(|s| s.iter().cloned().collect())
                         .unwrap_or_default(),
+                    proposed: c.proposed.as_ref().map(proposal_row),
                 })
                 .collect(),
             findings: ids(&p.findings),

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
 
+use crate::awaiting;
 use crate::model::{CaseRow, Counts, ProvisionRow, Report};
 
 /// Escape text for HTML element content and attribute values.
@@ -44,6 +45,7 @@ fn labelled(v: Verdict, label: &str) -> String {
 const STYLE: &str = r#"
 .cover{border:1px solid var(--line);padding:24px;margin:12px 0 24px}.cover h1{margin-top:0}.cover table td:first-child{color:#57606a;padding-right:16px}
 .sig{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:16px;margin:16px 0}.sig div{border-top:1px solid #000;padding-top:6px;min-height:70px}
+.proposed{border:1px dashed #8250df;color:#8250df;border-radius:4px;padding:0 4px;font-size:12px}.proposal{border-left:3px dashed #8250df;padding-left:8px}ol.checklist{margin-top:0}.notes{font-size:13px}
 .w-decisive{font-weight:600}.w-indication{color:#57606a}.unsettled{color:#c62828;font-weight:600}
 :root{--pass:#1a7f37;--fail:#c62828;--pending:#b26a00;--na:#8c959f;--err:#8250df;--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
@@ -205,6 +207,17 @@ fn counts_table(report: &Report) -> String {
         );
     }
     out.push_str("</tbody></table>");
+    let t = &s.test_cases;
+    if t.proposed_pass + t.proposed_fail > 0 {
+        let _ = write!(
+            out,
+            "<p class=proposal>Proposed verdicts (not counted above): {} proposed PASS, {} proposed FAIL among the test cases without a verdict; coverage counting them {} (without them {}).</p>",
+            t.proposed_pass,
+            t.proposed_fail,
+            pct(t.coverage_with_proposed),
+            pct(t.coverage)
+        );
+    }
     out
 }
 
@@ -233,9 +246,19 @@ fn case_html(c: &CaseRow) -> String {
             ""
         },
         badge(c.verdict),
-        c.severity
-            .map(|s| format!("<span class=sev>{s}</span>"))
-            .unwrap_or_default()
+        match &c.proposed {
+            Some(p) => format!(
+                "{}<span class=proposed>{}</span>",
+                c.severity
+                    .map(|s| format!("<span class=sev>{s}</span> "))
+                    .unwrap_or_default(),
+                escape(&p.label)
+            ),
+            None => c
+                .severity
+                .map(|s| format!("<span class=sev>{s}</span>"))
+                .unwrap_or_default(),
+        }
     );
     let _ = write!(
         out,
@@ -243,6 +266,20 @@ fn case_html(c: &CaseRow) -> String {
         escape(&c.purpose),
         escape(&c.reason)
     );
+    if let Some(p) = &c.proposed {
+        let _ = write!(
+            out,
+            "<p class=proposal><b>{}</b> <span class=muted>({})</span>: {}{}</p>",
+            escape(&p.label),
+            awaiting::PROPOSED_NOTE,
+            escape(&p.rationale),
+            if p.sources.is_empty() {
+                String::new()
+            } else {
+                format!("<br><b>Sources:</b> {}", escape(&p.sources.join(", ")))
+            }
+        );
+    }
     if !c.assessors.is_empty() {
         let _ = write!(
             out,
@@ -288,17 +325,44 @@ fn case_html(c: &CaseRow) -> String {
             if u.unsettled {
                 ev.push_str(" <span class=unsettled>unsettled</span>");
             }
+            let mut state = badge(u.verdict);
+            if let Some(p) = &u.proposed {
+                let _ = write!(
+                    state,
+                    " <span class=proposed title=\"{}\">{}</span>",
+                    escape(&p.rationale),
+                    escape(&p.label)
+                );
+            }
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{focus}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{focus}</td><td>{state}</td><td>{}</td></tr>",
                 escape(&u.id),
                 escape(&u.kind),
                 escape(&u.ixit.join(", ")),
-                badge(u.verdict),
                 ev
             );
         }
         out.push_str("</tbody></table>");
+    }
+    let notes = awaiting::unit_notes(c);
+    if !notes.is_empty() {
+        out.push_str("<ul class=notes>");
+        for (letter, note) in notes {
+            let _ = write!(out, "<li>{}: {}</li>", escape(&letter), escape(&note));
+        }
+        out.push_str("</ul>");
+    }
+    for (letters, list) in awaiting::checklists(c) {
+        let _ = write!(
+            out,
+            "<p class=checklist><b>Checklist for {}</b></p><ol class=checklist>",
+            escape(&awaiting::units_label(&letters))
+        );
+        for item in list {
+            let _ = write!(out, "<li>{}</li>", escape(item));
+        }
+        out.push_str("</ol>");
     }
     out.push_str("</div></details>\n");
     out

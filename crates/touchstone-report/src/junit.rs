@@ -2,7 +2,8 @@
 //! test suite per category, one test case per TS 103 701 test case.
 //! FAIL is a failure, a check that could not run is an error, and every
 //! state without a normative verdict is "skipped" with the reason, so that
-//! nothing unevaluated shows up as passed.
+//! nothing unevaluated shows up as passed (a proposed verdict included: its
+//! message says it is proposed).
 //!
 //! Jenkins' schema allows no properties on the root, so each test suite
 //! carries the deliverable as `<properties>` (device, report id, revision
@@ -200,10 +201,20 @@ pub fn render(report: &Report) -> String {
                     c.severity.map_or("fail".to_owned(), |s| s.to_string())
                 ),
                 Verdict::Error => format!("      <error message=\"{reason}\"/>\n"),
-                other => format!(
-                    "      <skipped message=\"{}: {reason}\"/>\n",
-                    escape(other.label())
-                ),
+                // A proposed verdict is no verdict: the case stays skipped,
+                // and the message says what is proposed and why.
+                other => {
+                    let proposed = c
+                        .proposed
+                        .as_ref()
+                        .map(|p| format!(" ({}, not a verdict: {})", p.label, p.rationale))
+                        .unwrap_or_default();
+                    format!(
+                        "      <skipped message=\"{}{}: {reason}\"/>\n",
+                        escape(other.label()),
+                        escape(&proposed)
+                    )
+                }
             };
             if outcome.is_empty() && system_out.is_empty() {
                 out.push_str("/>\n");

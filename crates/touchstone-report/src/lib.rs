@@ -21,10 +21,18 @@
 //! [`diff`] compares two findings files or reports (`touchstone diff`,
 //! `--baseline`, over [`snapshot::Snapshot`]); [`gate`] decides CI exit codes.
 //!
+//! A proposed verdict (`CaseRow::proposed`, `UnitRow::proposed`) is shown
+//! as proposed in every format and never as PASS or FAIL: tallies, scores,
+//! coverage and gates count only normative verdicts, JUnit skips the case,
+//! SARIF reports a proposed FAIL as a note to review, OSCAL records it on
+//! the observation only. Every text format also shows what waits for a
+//! person: IXIT gaps and the checklists of open units.
+//!
 //! Renderers are pure functions from the model to text; the text formats
 //! escape every piece of report text with the helper of their syntax in
 //! [`escape`].
 
+mod awaiting;
 mod build;
 pub mod cyclonedx;
 pub mod diff;

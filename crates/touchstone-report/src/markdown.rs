@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use touchstone_core::Verdict;
 
+use crate::awaiting;
 use crate::escape::{markdown as cell, markdown_code};
 use crate::model::{Counts, Report};
 
@@ -83,6 +84,17 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "{}", counts_row("Mandatory", &s.mandatory));
     let _ = writeln!(out, "{}", counts_row("Recommendations", &s.recommendations));
     let _ = writeln!(out, "{}", counts_row("Test cases", &s.test_cases));
+    let t = &s.test_cases;
+    if t.proposed_pass + t.proposed_fail > 0 {
+        let _ = writeln!(
+            out,
+            "\nProposed verdicts (not counted above): {} proposed PASS, {} proposed FAIL among the test cases without a verdict; coverage counting them {} (without them {}).",
+            t.proposed_pass,
+            t.proposed_fail,
+            pct(t.coverage_with_proposed),
+            pct(t.coverage)
+        );
+    }
     let _ = writeln!(out, "\n> {}\n", cell(&s.disclaimer));
 
     let _ = writeln!(out, "## Categories\n");
@@ -192,10 +204,14 @@ pub fn render(report: &Report) -> String {
                                 None => format!("{} {}", a.finding, a.weight),
                             })
                             .collect();
+                        let state = match &u.proposed {
+                            Some(p) => format!("{}, {}", u.verdict.label(), p.label),
+                            None => u.verdict.label().to_owned(),
+                        };
                         if hints.is_empty() {
-                            format!("{letter}: {}", u.verdict.label())
+                            format!("{letter}: {state}")
                         } else {
-                            format!("{letter}: {} [{}]", u.verdict.label(), hints.join(", "))
+                            format!("{letter}: {state} [{}]", hints.join(", "))
                         }
                     })
                     .collect();
@@ -213,11 +229,18 @@ pub fn render(report: &Report) -> String {
                     if c.carried_over { " †" } else { "" },
                     cell(&c.kind),
                     verdict(c.verdict),
-                    if c.unsettled { " (unsettled)" } else { "" },
+                    match (&c.proposed, c.unsettled) {
+                        (_, true) => " (unsettled)".to_owned(),
+                        (Some(p), false) => format!(" · {}", cell(&p.label)),
+                        (None, false) => String::new(),
+                    },
                     cell(&units.join("; ")),
                     cell(&evidence.join(", ")),
                     cell(&c.reason)
                 );
+            }
+            for c in p.test_cases.iter().filter(|c| awaiting::has_work(c)) {
+                awaiting_block(&mut out, c);
             }
         }
         let _ = writeln!(out);
@@ -313,6 +336,43 @@ pub fn render(report: &Report) -> String {
     signatures(&mut out, report);
     annexes(&mut out, report);
     out
+}
+
+/// A case's proposal, unit remarks and checklists, as a list under the table.
+fn awaiting_block(out: &mut String, c: &crate::model::CaseRow) {
+    match &c.proposed {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "\n**{}: {}** ({}). {}.{}",
+                cell(&c.id),
+                cell(&p.label),
+                awaiting::PROPOSED_NOTE,
+                cell(&p.rationale),
+                if p.sources.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Sources: {}.", cell(&p.sources.join(", ")))
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(out, "\n**{}** waits for an assessor.", cell(&c.id));
+        }
+    }
+    for (letter, note) in awaiting::unit_notes(c) {
+        let _ = writeln!(out, "- {}: {}", cell(&letter), cell(&note));
+    }
+    for (letters, list) in awaiting::checklists(c) {
+        let _ = writeln!(
+            out,
+            "- checklist for {}:",
+            cell(&awaiting::units_label(&letters))
+        );
+        for (i, item) in list.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {}", i + 1, cell(item));
+        }
+    }
 }
 
 fn opt(x: &Option<String>) -> String {

@@ -318,6 +318,16 @@ pub struct Counts {
     pub score: Option<f64>,
     /// Evaluated over applicable, percent, one decimal; absent when nothing applies.
     pub coverage: Option<f64>,
+    /// Items without PASS or FAIL that carry a proposed PASS (not counted as PASS).
+    #[serde(default)]
+    pub proposed_pass: usize,
+    /// Items without PASS or FAIL that carry a proposed FAIL (not counted as FAIL).
+    #[serde(default)]
+    pub proposed_fail: usize,
+    /// Evaluated or proposed over applicable, percent, one decimal: reported
+    /// beside `coverage`, never used by a gate.
+    #[serde(default)]
+    pub coverage_with_proposed: Option<f64>,
 }
 
 /// The headline of the report.
@@ -437,6 +447,25 @@ pub struct CaseRow {
     /// Who assessed it (records and `report.assessors`).
     #[serde(default)]
     pub assessors: Vec<String>,
+    /// A verdict the engine proposes while the case has no PASS or FAIL;
+    /// never a verdict until an assessor records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed: Option<ProposalRow>,
+}
+
+/// A proposed verdict: what the engine suggests where only a person can decide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProposalRow {
+    /// `pass` or `fail`: proposed, not a verdict.
+    pub verdict: Verdict,
+    /// `proposed PASS` or `proposed FAIL`, as shown to people.
+    pub label: String,
+    /// What it rests on: `ixit-gap`, `indication`, `reused`, `related`, `documented` or `units`.
+    pub basis: String,
+    /// Why.
+    pub rationale: String,
+    /// What was looked at: `ICS 5.1-2`, `IXIT AuthMech-1 password_generation_mechanism`, `finding F3`, `unit 5.5-1-2a: PASS`.
+    pub sources: Vec<String>,
 }
 
 /// How one finding counts on one unit.
@@ -479,6 +508,30 @@ pub struct UnitRow {
     /// A manual PASS contradicts a decisive FAIL on this unit.
     #[serde(default)]
     pub unsettled: bool,
+    /// Whether a person must decide the unit (all but units the ICS or a typed IXIT answer decides).
+    #[serde(default)]
+    pub needs_person: bool,
+    /// What the person examines, in the catalogue's words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<String>,
+    /// What the unit reads from the IXIT and the IXIT lacks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ixit_missing: Vec<String>,
+    /// Where the IXIT contradicts the ICS or is not of the expected type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ixit_conflicts: Vec<String>,
+    /// The typed IXIT answer that decided the unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// Units whose observation covers part of this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub informed_by: Vec<String>,
+    /// Why the unit is where it is, when its verdict does not say it all.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// A proposed verdict while a person has not decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed: Option<ProposalRow>,
 }
 
 /// One finding.

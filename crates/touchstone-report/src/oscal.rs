@@ -238,14 +238,27 @@ pub fn assessment_results(report: &Report, catalog_href: &str) -> String {
         for c in &p.test_cases {
             let id = uuid(&[&key.join("/"), "observation", &c.id]);
             related.push(json!({"observation-uuid": id}));
+            // A proposed verdict stays on the observation, marked proposed;
+            // it never becomes a finding.
+            let mut props = vec![
+                json!({"name": "label", "value": c.id}),
+                json!({"name": "verdict", "ns": "https://touchstone.example.invalid/ns/oscal", "value": c.verdict.as_str()}),
+            ];
+            let mut description = format!("{} {}: {}", c.id, c.verdict.label(), c.reason);
+            if let Some(x) = &c.proposed {
+                props.push(json!({"name": "proposed-verdict", "ns": "https://touchstone.example.invalid/ns/oscal", "value": x.verdict.as_str()}));
+                description.push_str(&format!(
+                    "; {} (not a verdict until an assessor records it): {}; sources: {}",
+                    x.label,
+                    x.rationale,
+                    x.sources.join(", ")
+                ));
+            }
             observations.push(json!({
                 "uuid": id,
                 "title": format!("Test case {}", c.id),
-                "description": format!("{} {}: {}", c.id, c.verdict.label(), c.reason),
-                "props": [
-                    {"name": "label", "value": c.id},
-                    {"name": "verdict", "ns": "https://touchstone.example.invalid/ns/oscal", "value": c.verdict.as_str()},
-                ],
+                "description": description,
+                "props": props,
                 "methods": [case_method(&c.kind)],
                 "collected": started,
             }));

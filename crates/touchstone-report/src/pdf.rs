@@ -17,6 +17,7 @@ use pdf_writer::types::AssociationKind;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use touchstone_core::Verdict;
 
+use crate::awaiting;
 use crate::model::{Counts, Report};
 
 /// A file to embed, read by the caller.
@@ -512,6 +513,23 @@ fn layout(report: &Report, attachments: &[PdfAttachment], lost: usize) -> Layout
             ("Test cases", &s.test_cases),
         ],
     );
+    let t = &s.test_cases;
+    if t.proposed_pass + t.proposed_fail > 0 {
+        l.gap(2.0);
+        l.para(
+            &format!(
+                "Proposed verdicts (not counted above): {} proposed PASS, {} proposed FAIL among the test cases without a verdict; coverage counting them {} (without them {}).",
+                t.proposed_pass,
+                t.proposed_fail,
+                t.coverage_with_proposed
+                    .map_or_else(|| "–".to_owned(), |v| format!("{v:.1}%")),
+                t.coverage.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}%"))
+            ),
+            Font::Regular,
+            8.5,
+            0.0,
+        );
+    }
     l.gap(4.0);
     l.para(&s.disclaimer, Font::Regular, 8.0, 0.0);
     if !report.unsettled.is_empty() {
@@ -609,6 +627,40 @@ fn layout(report: &Report, attachments: &[PdfAttachment], lost: usize) -> Layout
                     8.0,
                     34.0,
                 );
+            }
+            if let Some(x) = &c.proposed {
+                l.para(
+                    &format!(
+                        "{} ({}): {}.{}",
+                        x.label,
+                        awaiting::PROPOSED_NOTE,
+                        x.rationale,
+                        if x.sources.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" Sources: {}.", x.sources.join(", "))
+                        }
+                    ),
+                    Font::Regular,
+                    8.0,
+                    34.0,
+                );
+            }
+            if awaiting::has_work(c) {
+                for (letter, note) in awaiting::unit_notes(c) {
+                    l.para(&format!("{letter}: {note}"), Font::Regular, 8.0, 34.0);
+                }
+                for (letters, list) in awaiting::checklists(c) {
+                    l.para(
+                        &format!("Checklist for {}:", awaiting::units_label(&letters)),
+                        Font::Bold,
+                        8.0,
+                        34.0,
+                    );
+                    for (i, item) in list.iter().enumerate() {
+                        l.para(&format!("{}. {item}", i + 1), Font::Regular, 8.0, 44.0);
+                    }
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 //!
-//! One result per failing or inconclusive test case, plus one per failing
-//! finding. GitHub rejects a whole file when a result lacks a physical
+//! One result per failing or inconclusive test case or proposed FAIL (a
+//! note, marked proposed), plus one per failing finding. GitHub rejects a whole file when a result lacks a physical
 //! location, so every result has one, and none is a host path:
 //!
 //! - a firmware finding points into the image: `IMAGE!/etc/init.d/rcS`
@@ -327,6 +327,7 @@ pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -
     let mut rules = Vec::new();
     let mut results = Vec::new();
     for p in &report.provisions {
+        // A proposed FAIL is a note to review, marked proposed, never an error.
         let relevant: Vec<_> = p
             .test_cases
             .iter()
@@ -334,7 +335,10 @@ pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -
                 matches!(
                     c.verdict,
                     Verdict::Fail | Verdict::Inconclusive | Verdict::Error
-                )
+                ) || c
+                    .proposed
+                    .as_ref()
+                    .is_some_and(|x| x.verdict == Verdict::Fail)
             })
             .collect();
         let declared = p.plan == "declared-non-conformity";
@@ -377,8 +381,26 @@ pub fn render_with_help(report: &Report, help: &[RuleHelp], regions: &Regions) -
             ));
         }
         for c in relevant {
+            let proposed = c
+                .proposed
+                .as_ref()
+                .map(|x| {
+                    format!(
+                        "; {} (not a verdict until an assessor records it): {}; sources: {}",
+                        x.label,
+                        x.rationale,
+                        x.sources.join(", ")
+                    )
+                })
+                .unwrap_or_default();
             let mut result = anchor(
-                format!("{} {} ({}): {}", c.id, c.verdict.label(), c.kind, c.reason),
+                format!(
+                    "{} {} ({}): {}{proposed}",
+                    c.id,
+                    c.verdict.label(),
+                    c.kind,
+                    c.reason
+                ),
                 format!("{}:{}", report.device.model, c.id),
                 c.verdict,
             );

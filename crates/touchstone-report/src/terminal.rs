@@ -179,6 +179,33 @@ pub fn render(report: &Report, color: Color) -> String {
             );
         }
     }
+    // Proposed FAILs point at gaps to close; proposed PASSes are counted below.
+    let proposed_fails: Vec<_> = report
+        .provisions
+        .iter()
+        .flat_map(|x| x.test_cases.iter())
+        .filter_map(|c| {
+            c.proposed
+                .as_ref()
+                .filter(|x| x.verdict == Verdict::Fail)
+                .map(|x| (c, x))
+        })
+        .collect();
+    if !proposed_fails.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold("Proposed FAIL (not verdicts: an assessor decides)")
+        );
+        for (c, x) in proposed_fails {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                p.verdict(Verdict::Inconclusive, &text(&c.id)),
+                text(&x.rationale)
+            );
+        }
+    }
     if !report.dispositions.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Dispositions"));
         for d in &report.dispositions {
@@ -207,6 +234,17 @@ pub fn render(report: &Report, color: Color) -> String {
     let _ = writeln!(out, "{}", line("  mandatory", &s.mandatory));
     let _ = writeln!(out, "{}", line("  recommended", &s.recommendations));
     let _ = writeln!(out, "{}", line("Test cases", &s.test_cases));
+    let t = &s.test_cases;
+    if t.proposed_pass + t.proposed_fail > 0 {
+        let _ = writeln!(
+            out,
+            "{:<16} {:>3} proposed PASS, {} proposed FAIL (not verdicts until an assessor records them): coverage {} counting them",
+            "  proposed",
+            t.proposed_pass,
+            t.proposed_fail,
+            pct(t.coverage_with_proposed)
+        );
+    }
     let manual = s.test_cases.needs_manual;
     let not_run = s.test_cases.not_run;
     if manual + not_run > 0 {

@@ -524,6 +524,65 @@ fn catalog_commands() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
+/// `catalog show` gives every unit that needs a person its checklist, in
+/// text and JSON, with what the unit reads from the IXIT; a unit a typed
+/// answer decides says so and has none.
+#[test]
+fn catalog_show_prints_checklists() {
+    let o = touchstone(&["catalog", "show", "5.1-5-2a"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert!(text.contains("reads from the IXIT: 1-AuthMech\n"), "{text}");
+    assert!(
+        text.contains(
+            "checklist:\n  1. Enumerate the authentication mechanisms reachable over the network"
+        ),
+        "{text}"
+    );
+    let o = touchstone(&["catalog", "show", "5.3-8-1b", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["unit"]["needs_person"], false);
+    assert_eq!(
+        v["unit"]["decides"],
+        "4-Conf.confirmation_of_update_procedures"
+    );
+    assert_eq!(v["unit"]["checklist"].as_array().map(Vec::len), Some(0));
+    // A case's checklist reaches units without their own, in both editions.
+    for standard in ["2.1.1", "3.1.3"] {
+        let o = touchstone(&[
+            "catalog",
+            "show",
+            "5.5-1-1",
+            "--standard",
+            standard,
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+        for u in v["units"].as_array().expect("units") {
+            assert_eq!(u["needs_person"], true, "{standard}");
+            assert!(
+                u["checklist"].as_array().is_some_and(|l| l.len() == 3),
+                "{standard}: {u}"
+            );
+            assert!(
+                u["needs"].as_array().is_some_and(|l| !l.is_empty()),
+                "{standard}: {u}"
+            );
+        }
+    }
+    let o = touchstone(&[
+        "catalog",
+        "cases",
+        "--standard",
+        "3.1.3",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["test_cases"].as_array().is_some_and(|c| !c.is_empty()));
+}
+
 #[test]
 fn help_documents_exit_codes() {
     let o = touchstone(&["assess", "--help"]);

@@ -311,6 +311,73 @@ fn assess_gates_exit_codes() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
+/// Proposed verdicts never pass a gate: coverage for `--min-coverage` counts
+/// PASS and FAIL only, JUnit passes only PASS, and the JSON report gives
+/// both coverages apart.
+#[test]
+fn proposals_pass_no_gate() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let json = tmp.path().join("r.json");
+    let junit = tmp.path().join("r.xml");
+    let o = touchstone(&[
+        "assess",
+        settled(),
+        "--min-coverage",
+        "50",
+        "--report",
+        s(&json),
+        "--report",
+        s(&junit),
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("json");
+    let t = &v["summary"]["test_cases"];
+    let with = t["coverage_with_proposed"]
+        .as_f64()
+        .expect("coverage with proposals");
+    let without = t["coverage"].as_f64().expect("coverage");
+    assert!(with >= 70.0 && without < 50.0, "{t}");
+    let proposed =
+        t["proposed_pass"].as_u64().unwrap_or(0) + t["proposed_fail"].as_u64().unwrap_or(0);
+    assert!(proposed > 0, "{t}");
+    // Every proposed case is marked proposed and none is a JUnit pass.
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit");
+    let passes = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| {
+            !n.children().any(|c| {
+                c.has_tag_name("failure") || c.has_tag_name("error") || c.has_tag_name("skipped")
+            })
+        })
+        .count();
+    assert_eq!(passes as u64, t["pass"].as_u64().expect("pass"), "{xml}");
+    assert_eq!(
+        xml.matches("proposed PASS, not a verdict").count() as u64,
+        t["proposed_pass"].as_u64().expect("proposed pass"),
+        "{xml}"
+    );
+    for case in v["provisions"]
+        .as_array()
+        .expect("provisions")
+        .iter()
+        .flat_map(|p| p["test_cases"].as_array().cloned().unwrap_or_default())
+    {
+        if let Some(p) = case.get("proposed") {
+            assert!(
+                p["label"]
+                    .as_str()
+                    .is_some_and(|l| l.starts_with("proposed ")),
+                "{case}"
+            );
+            assert_ne!(case["verdict"], "pass");
+            assert_ne!(case["verdict"], "fail");
+        }
+    }
+}
+
 #[test]
 fn probe_only_options_need_probe() {
     for flag in [

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use serde_json::json;
-use touchstone_catalog::{Catalog, Edition, Provision, lint};
+use touchstone_catalog::{CaseRef, Catalog, Edition, Provision, TestUnit, lint};
 use touchstone_core::text::nearest;
 
 use crate::cli::{CatalogArgs, CatalogCommand, Format};
@@ -22,6 +22,69 @@ fn methods(p: &Provision) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A unit as JSON with what it takes from its case: the IXIT it needs, its
+/// checklist, and whether a person decides it.
+fn unit_json(
+    catalog: &Catalog,
+    edition: Edition,
+    c: &CaseRef<'_>,
+    u: &TestUnit,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(u).unwrap_or_default();
+    if let Some(map) = v.as_object_mut() {
+        map.insert("needs".into(), json!(catalog.needs(c, u)));
+        map.insert("checklist".into(), json!(catalog.checklist(c, u)));
+        map.insert(
+            "needs_person".into(),
+            json!(catalog.needs_person(edition, c, u)),
+        );
+    }
+    v
+}
+
+fn units_json(catalog: &Catalog, edition: Edition, c: &CaseRef<'_>) -> Vec<serde_json::Value> {
+    catalog
+        .units(c)
+        .into_iter()
+        .map(|u| unit_json(catalog, edition, c, u))
+        .collect()
+}
+
+/// What the engine reads for a unit and what a person examines, as text lines.
+fn unit_text(
+    catalog: &Catalog,
+    edition: Edition,
+    c: &CaseRef<'_>,
+    u: &TestUnit,
+    indent: &str,
+) -> String {
+    let mut out = String::new();
+    let needs = catalog.needs(c, u);
+    if !needs.is_empty() {
+        let _ = writeln!(out, "{indent}reads from the IXIT: {}", needs.join(", "));
+    }
+    if let Some(d) = &u.decides {
+        let _ = writeln!(
+            out,
+            "{indent}decided by the typed IXIT answer {d} (yes: PASS, no: FAIL)"
+        );
+    }
+    if catalog.is_reporting(edition, c) {
+        let _ = writeln!(out, "{indent}decided from the ICS");
+    }
+    if !u.informed_by.is_empty() {
+        let _ = writeln!(out, "{indent}informed by {}", u.informed_by.join(", "));
+    }
+    let list = catalog.checklist(c, u);
+    if catalog.needs_person(edition, c, u) && !list.is_empty() {
+        let _ = writeln!(out, "{indent}checklist:");
+        for (i, item) in list.iter().enumerate() {
+            let _ = writeln!(out, "{indent}  {}. {item}", i + 1);
+        }
+    }
+    out
 }
 
 pub(crate) fn run(args: &CatalogArgs, ui: &Ui) -> Result<ExitCode> {
@@ -392,7 +455,7 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
         if json_out {
             let cases: Vec<_> = cases
                 .iter()
-                .map(|c| json!({"id": c.case.id, "kind": c.case.kind, "purpose": c.case.purpose, "carried_over": c.carried_over, "units": catalog.units(c)}))
+                .map(|c| json!({"id": c.case.id, "kind": c.case.kind, "purpose": c.case.purpose, "carried_over": c.carried_over, "units": units_json(catalog, edition, c)}))
                 .collect();
             let maps: Vec<_> = maps
                 .iter()
@@ -467,6 +530,7 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
                         format!(" (reuses {})", u.refs.join(", "))
                     }
                 );
+                out.push_str(&unit_text(catalog, edition, c, u, "                 "));
             }
         }
         if !maps.is_empty() {
@@ -487,7 +551,7 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
             if c.case.id == id {
                 if json_out {
                     return super::to_json(
-                        &json!({"provision": p.id, "test_case": c.case, "carried_over": c.carried_over, "units": units}),
+                        &json!({"provision": p.id, "test_case": c.case, "carried_over": c.carried_over, "units": units_json(catalog, edition, &c)}),
                     );
                 }
                 let mut out = format!(
@@ -499,17 +563,18 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
                 );
                 for u in units {
                     let _ = writeln!(out, "  {} {}", u.id, u.focus.as_deref().unwrap_or(""));
+                    out.push_str(&unit_text(catalog, edition, &c, u, "    "));
                 }
                 return Ok(out);
             }
             if let Some(u) = units.iter().find(|u| u.id == id) {
                 if json_out {
                     return super::to_json(
-                        &json!({"provision": p.id, "test_case": c.case.id, "unit": u}),
+                        &json!({"provision": p.id, "test_case": c.case.id, "unit": unit_json(catalog, edition, &c, u)}),
                     );
                 }
                 return Ok(format!(
-                    "{} ({:?}) of test case {} / provision {}\nIXIT: {}\n{}{}\n",
+                    "{} ({:?}) of test case {} / provision {}\nIXIT: {}\n{}{}\n{}",
                     u.id,
                     u.kind,
                     c.case.id,
@@ -524,7 +589,8 @@ fn show(catalog: &Catalog, edition: Edition, id: &str, json_out: bool) -> Result
                         String::new()
                     } else {
                         format!("\nreuses {}", u.refs.join(", "))
-                    }
+                    },
+                    unit_text(catalog, edition, &c, u, "")
                 ));
             }
         }
