@@ -6,6 +6,7 @@
 //! walk an unpacked image's virtual tree build on them.
 
 pub mod boot;
+pub mod busybox;
 pub mod check;
 pub mod checks;
 pub mod components;

@@ -11,6 +11,8 @@
 //!   is not reachable: `vulnerable_code_cannot_be_controlled_by_adversary`);
 //!   a library or a multi-call binary (BusyBox is also init and the shell)
 //!   is never declared not affected;
+//!   or the vulnerable code is not built into the binary (the caller shows
+//!   it, for instance from a BusyBox applet table: `vulnerable_code_not_present`);
 //! - **affected** with the evidence: the component's program is started at
 //!   boot (the boot line is quoted);
 //! - **under investigation** otherwise (a library, or a program whose start
@@ -192,6 +194,21 @@ pub struct BootFacts {
     pub daemons: Vec<String>,
     /// What a live probe of the device found, when one ran.
     pub live: Option<LiveFacts>,
+    /// Vulnerabilities whose code the caller showed is not built into the
+    /// component at a path (for instance a BusyBox applet missing from the
+    /// binary's own applet table).
+    pub not_built: Vec<NotBuilt>,
+}
+
+/// Vulnerable code shown absent from one component's binary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotBuilt {
+    /// The component's path inside the image.
+    pub path: String,
+    /// Vulnerability id.
+    pub vulnerability: String,
+    /// The evidence, in words.
+    pub detail: String,
 }
 
 /// What a live probe of the running device showed.
@@ -250,7 +267,16 @@ pub fn statements(images: &[SbomImage], matches: &[Match], boot: &[BootFacts]) -
                     .any(|p| p.contains(&name) || name.contains(p.as_str()))
             }
         });
+        let absent = services
+            .not_built
+            .iter()
+            .find(|n| Some(n.path.as_str()) == path && n.vulnerability == m.vulnerability);
         let (status, justification, detail) = match (program.map(file_name), started.first()) {
+            _ if absent.is_some() => (
+                Status::NotAffected,
+                Some("vulnerable_code_not_present"),
+                absent.map(|n| n.detail.clone()).unwrap_or_default(),
+            ),
             (Some(p), Some(f)) if unreachable.is_some() => (
                 Status::NotAffected,
                 Some("vulnerable_code_cannot_be_controlled_by_adversary"),

@@ -70,6 +70,7 @@ fn facts(started: &[(&str, &str)]) -> BootFacts {
         complete: true,
         daemons: vec!["dropbear".into(), "lighttpd".into(), "telnetd".into()],
         live: None,
+        not_built: Vec::new(),
     }
 }
 

@@ -1058,8 +1058,8 @@ fn sbom_and_vex_documents_validate_and_name_the_product() {
             .is_some_and(|c| c.contains("OpenSSL 0.9.8g")),
         "{occurrence}"
     );
-    // Both matched vulnerabilities get a statement; a library and BusyBox
-    // (also init and the shell) are never declared not affected.
+    // Both matched vulnerabilities get a statement; a library is never
+    // declared not affected for not being started.
     let vex = read("a.openvex.json");
     let statuses: Vec<(&str, &str)> = vex["statements"]
         .as_array()
@@ -1076,9 +1076,28 @@ fn sbom_and_vex_documents_validate_and_name_the_product() {
         statuses.contains(&("CVE-2009-3555", "under_investigation")),
         "{statuses:?}"
     );
+    // BusyBox is init and the shell, so it is never "not started"; but the
+    // udhcpc applet CVE-2011-2716 lives in is not in this BusyBox's applet
+    // table: the vulnerable code is not built.
     assert!(
-        statuses.contains(&("CVE-2011-2716", "under_investigation")),
+        statuses.contains(&("CVE-2011-2716", "not_affected")),
         "{statuses:?}"
+    );
+    let udhcpc = vex["statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| s["vulnerability"]["name"] == "CVE-2011-2716")
+        .expect("statement");
+    assert_eq!(
+        udhcpc["justification"], "vulnerable_code_not_present",
+        "{udhcpc}"
+    );
+    assert!(
+        udhcpc["impact_statement"]
+            .as_str()
+            .is_some_and(|t| t.contains("udhcpc") && t.contains("applet table")),
+        "{udhcpc}"
     );
     let spdx = read("d.spdx.json");
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");

@@ -56,6 +56,7 @@ fn boot_facts(scan: &ImageScan, live: Option<&LiveFacts>) -> BootFacts {
             .map(|d| (*d).to_owned())
             .collect(),
         live: live.cloned(),
+        not_built: Vec::new(),
     };
     for f in scan
         .findings
@@ -110,6 +111,52 @@ pub(crate) fn regions(scans: &[ImageScan]) -> touchstone_report::sarif::Regions 
         }
     }
     out
+}
+
+/// Vulnerable code shown absent: a BusyBox vulnerability in applets that the
+/// binary's own applet table does not list.
+fn not_built(scans: &[ImageScan], images: &[SbomImage], matches: &[Match], boot: &mut [BootFacts]) {
+    use touchstone_core::Location;
+    let mut tables: std::collections::HashMap<(usize, String), Option<Vec<String>>> =
+        std::collections::HashMap::new();
+    for m in matches {
+        let Some(c) = images
+            .get(m.image)
+            .and_then(|i| i.components.get(m.component))
+        else {
+            continue;
+        };
+        let is_busybox = c.name.eq_ignore_ascii_case("busybox")
+            || c.purl.as_deref().is_some_and(|p| p.contains("/busybox@"));
+        let Some(Location::Firmware { path, .. }) = &c.location else {
+            continue;
+        };
+        if !is_busybox {
+            continue;
+        }
+        let built = tables.entry((m.image, path.clone())).or_insert_with(|| {
+            scans.get(m.image).and_then(|s| {
+                s.unpacked
+                    .trees
+                    .iter()
+                    .find_map(|t| t.read(path).ok())
+                    .and_then(touchstone_fwchecks::busybox::applets)
+            })
+        });
+        let Some(built) = built else { continue };
+        let ids = std::iter::once(&m.vulnerability).chain(m.aliases.iter());
+        if let Some(detail) = ids
+            .filter_map(|id| touchstone_fwchecks::busybox::not_built(id, built))
+            .next()
+            && let Some(facts) = boot.get_mut(m.image)
+        {
+            facts.not_built.push(touchstone_report::vex::NotBuilt {
+                path: path.clone(),
+                vulnerability: m.vulnerability.clone(),
+                detail,
+            });
+        }
+    }
 }
 
 /// What an assessment project adds to the SBOM and VEX: the device
@@ -242,7 +289,8 @@ pub(crate) fn write(
                 }
             }
         }
-        let boot: Vec<BootFacts> = scans.iter().map(|s| boot_facts(s, live)).collect();
+        let mut boot: Vec<BootFacts> = scans.iter().map(|s| boot_facts(s, live)).collect();
+        not_built(scans, &images, &matches, &mut boot);
         let mut list = statements(&images, &matches, &boot);
         if let Some(project) = project {
             for st in &mut list {
