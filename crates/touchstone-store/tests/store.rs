@@ -141,6 +141,7 @@ fn record(key: &str, verdict: &str, notes: &str, version: Option<i64>) -> Record
         date: "2026-12-02".to_owned(),
         notes: notes.to_owned(),
         record_version: version,
+        attachments: vec![],
     }
 }
 
