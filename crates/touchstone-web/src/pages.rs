@@ -999,6 +999,16 @@ enum ReadError {
     Broken(String),
 }
 
+/// A multipart error: the body limit's is "too large", the rest are broken forms.
+fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ReadError {
+    let text = e.body_text();
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || text.contains("too large") {
+        ReadError::TooLarge
+    } else {
+        ReadError::Broken(text)
+    }
+}
+
 async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted, ReadError> {
     let mut p = Posted::default();
     let mut pending_sha = None;
@@ -1006,7 +1016,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
     while let Some(mut field) = mp
         .next_field()
         .await
-        .map_err(|e| ReadError::Broken(e.body_text()))?
+        .map_err(|e| multipart_error(&e))?
     {
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
@@ -1016,7 +1026,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
                 while field
                     .chunk()
                     .await
-                    .map_err(|e| ReadError::Broken(e.body_text()))?
+                    .map_err(|e| multipart_error(&e))?
                     .is_some()
                 {}
                 continue;
@@ -1032,13 +1042,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
             while let Some(chunk) = field
                 .chunk()
                 .await
-                .map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ReadError::TooLarge
-                    } else {
-                        ReadError::Broken(e.body_text())
-                    }
-                })?
+                .map_err(|e| multipart_error(&e))?
             {
                 size += chunk.len() as u64;
                 if size > limit {
@@ -1057,7 +1061,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
         let text = field
             .text()
             .await
-            .map_err(|e| ReadError::Broken(e.body_text()))?;
+            .map_err(|e| multipart_error(&e))?;
         if text.len() > MAX_NOTES {
             return Err(ReadError::Broken(format!("the field `{name}` is too long")));
         }
