@@ -132,7 +132,10 @@ impl Store {
     }
 
     /// The sign-offs of an assessment: (login, role, version, at), oldest first.
-    pub async fn signoffs(&self, assessment_id: &str) -> Result<Vec<(String, String, i64, String)>> {
+    pub async fn signoffs(
+        &self,
+        assessment_id: &str,
+    ) -> Result<Vec<(String, String, i64, String)>> {
         Ok(sqlx::query_as(
             "SELECT u.login, s.role, s.assessment_version, s.created_at FROM signoffs s \
              JOIN users u ON u.id = s.user_id WHERE s.assessment_id = $1 ORDER BY s.created_at",

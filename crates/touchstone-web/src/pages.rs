@@ -82,8 +82,14 @@ fn headers_of(ctx: &Ctx, r: &mut Response) {
             "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
 }
 
 fn redirect(ctx: &Ctx, to: &str) -> Response {
@@ -381,7 +387,8 @@ pub(crate) async fn setup(
             "the password needs 12 characters or more",
         );
     }
-    if let Err(r) = create_account(&ctx, &state, &form.login, UserRole::Admin, &form.password).await {
+    if let Err(r) = create_account(&ctx, &state, &form.login, UserRole::Admin, &form.password).await
+    {
         return r;
     }
     log_in(&state, &ctx, form.login, UserRole::Admin)
@@ -591,7 +598,9 @@ async fn load(state: &Shared, ctx: &Ctx, id: &str) -> Result<Loaded, Response> {
     Ok(Loaded { row, ev })
 }
 
-fn cases(a: &Assessment) -> impl Iterator<Item = (&touchstone_engine::ProvisionResult, &CaseResult)> {
+fn cases(
+    a: &Assessment,
+) -> impl Iterator<Item = (&touchstone_engine::ProvisionResult, &CaseResult)> {
     a.provisions
         .iter()
         .flat_map(|p| p.cases.iter().map(move |c| (p, c)))
@@ -778,7 +787,11 @@ pub(crate) async fn queue(
             }
         }
     };
-    respond(&ctx, StatusCode::OK, layout(&ctx, &format!("{} — test cases", row.name), body))
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(&ctx, &format!("{} — test cases", row.name), body),
+    )
 }
 
 // ---------------------------------------------------------------- test case
@@ -813,7 +826,11 @@ async fn render_case(
     };
     let a = &ev.assessment;
     let Some((prov, case)) = cases(a).find(|(_, c)| c.id == case_id) else {
-        return problem(ctx, StatusCode::NOT_FOUND, "no such test case in this assessment");
+        return problem(
+            ctx,
+            StatusCode::NOT_FOUND,
+            "no such test case in this assessment",
+        );
     };
     let verdict_row = state.store.verdict(id, case_id).await.ok();
     let history = state
@@ -937,7 +954,11 @@ async fn render_case(
             }
         }
     };
-    respond(ctx, status, layout(ctx, &format!("Test case {case_id}"), body))
+    respond(
+        ctx,
+        status,
+        layout(ctx, &format!("Test case {case_id}"), body),
+    )
 }
 
 pub(crate) async fn case_page(
@@ -1013,11 +1034,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
     let mut p = Posted::default();
     let mut pending_sha = None;
     let mut pending_name = None;
-    while let Some(mut field) = mp
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(&e))?
-    {
+    while let Some(mut field) = mp.next_field().await.map_err(|e| multipart_error(&e))? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("").to_owned();
@@ -1039,11 +1056,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
             let (file, path) = tmp.into_parts();
             let mut out = tokio::fs::File::from_std(file);
             let mut size: u64 = 0;
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| multipart_error(&e))?
-            {
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
                 size += chunk.len() as u64;
                 if size > limit {
                     return Err(ReadError::TooLarge);
@@ -1058,10 +1071,7 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
             p.upload = Some((file_name, path));
             continue;
         }
-        let text = field
-            .text()
-            .await
-            .map_err(|e| multipart_error(&e))?;
+        let text = field.text().await.map_err(|e| multipart_error(&e))?;
         if text.len() > MAX_NOTES {
             return Err(ReadError::Broken(format!("the field `{name}` is too long")));
         }
@@ -1148,10 +1158,19 @@ pub(crate) async fn save_case(
         }
     };
     let Ok(version) = posted.version.parse::<i64>() else {
-        return problem(&ctx, StatusCode::BAD_REQUEST, "the form has no test-case version");
+        return problem(
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            "the form has no test-case version",
+        );
     };
     if !matches!(draft.verdict.as_str(), "PASS" | "FAIL" | "INCONCLUSIVE") {
-        return refuse(draft, "choose a verdict".to_owned(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse(
+            draft,
+            "choose a verdict".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     // The rationale rule needs the automated findings of the case.
     let ev = match state.store.evaluate(&id).await {
@@ -1159,7 +1178,11 @@ pub(crate) async fn save_case(
         Err(e) => return store_problem(&ctx, &e),
     };
     let Some((_, case)) = cases(&ev.assessment).find(|(_, c)| c.id == case_id) else {
-        return problem(&ctx, StatusCode::NOT_FOUND, "no such test case in this assessment");
+        return problem(
+            &ctx,
+            StatusCode::NOT_FOUND,
+            "no such test case in this assessment",
+        );
     };
     let supports: BTreeSet<String> = case
         .findings
@@ -1239,14 +1262,19 @@ pub(crate) async fn save_case(
                 &id,
                 &case_id,
                 None,
-                Some(Message { class: "good", text }),
+                Some(Message {
+                    class: "good",
+                    text,
+                }),
                 StatusCode::OK,
             )
             .await
         }
         Err(e @ (StoreError::Conflict(_) | StoreError::Frozen(_))) => {
             // Keep what was typed; the form now carries the current version.
-            let text = format!("Not saved: {e}. Your text is kept below: check the new state, then save again.");
+            let text = format!(
+                "Not saved: {e}. Your text is kept below: check the new state, then save again."
+            );
             refuse(draft, text, StatusCode::CONFLICT).await
         }
         Err(StoreError::InvalidProject(diags)) => {
@@ -1256,7 +1284,12 @@ pub(crate) async fn save_case(
                 .map(|d| d.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            refuse(draft, format!("Not saved: {text}"), StatusCode::UNPROCESSABLE_ENTITY).await
+            refuse(
+                draft,
+                format!("Not saved: {text}"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => store_problem(&ctx, &e),
     }
@@ -1321,7 +1354,11 @@ pub(crate) async fn review_page(
             tbody { @for e in audit.iter().rev().take(100) { tr { td { (e.seq) } td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.entity) " " (e.entity_id) } } } }
         }
     };
-    respond(&ctx, StatusCode::OK, layout(&ctx, &format!("{} — review", row.name), body))
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(&ctx, &format!("{} — review", row.name), body),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -1462,7 +1499,16 @@ mod tests {
             assert_eq!(upload_name(ok), Some(ok));
         }
         for bad in [
-            "", "../x", "..", ".hidden", "a/b", "a\\b", "/etc/passwd", "C:\\x", "a\0b", "é.txt",
+            "",
+            "../x",
+            "..",
+            ".hidden",
+            "a/b",
+            "a\\b",
+            "/etc/passwd",
+            "C:\\x",
+            "a\0b",
+            "é.txt",
             "a b",
         ] {
             assert_eq!(upload_name(bad), None, "{bad:?}");

@@ -57,7 +57,11 @@ async fn posts_without_the_sessions_csrf_token_are_refused() {
         .post_multipart(
             &b.case_path(&case),
             &alice,
-            &[("csrf", &bobs_token), ("version", &version), ("verdict", "PASS")],
+            &[
+                ("csrf", &bobs_token),
+                ("version", &version),
+                ("verdict", "PASS"),
+            ],
             None,
         )
         .await;
@@ -192,7 +196,12 @@ async fn oversized_uploads_are_refused_and_nothing_is_saved() {
                 Some(("big.bin", &big)),
             )
             .await;
-        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{size}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{size}: {}",
+            r.body
+        );
     }
     assert_eq!(b.record_count().await, before);
     assert_eq!(b.store.blob_totals().await.unwrap(), blobs);
@@ -243,11 +252,15 @@ async fn the_second_of_two_assessors_gets_a_conflict_and_keeps_their_text() {
     assert!(
         r.body
             .contains("Bob&#39;s &lt;b&gt;careful&lt;/b&gt; notes &amp; findings")
-            || r.body.contains("Bob's &lt;b&gt;careful&lt;/b&gt; notes &amp; findings"),
+            || r.body
+                .contains("Bob's &lt;b&gt;careful&lt;/b&gt; notes &amp; findings"),
         "{}",
         r.body
     );
-    assert!(r.body.contains("name=\"pending_name\" value=\"bob-photo.txt\""));
+    assert!(
+        r.body
+            .contains("name=\"pending_name\" value=\"bob-photo.txt\"")
+    );
     let version_now = hidden(&r.body, "version");
     assert_ne!(version_now, bob_version);
     let records = b.store.records(&b.id).await.unwrap();
@@ -277,7 +290,9 @@ async fn the_second_of_two_assessors_gets_a_conflict_and_keeps_their_text() {
     assert!(
         files
             .iter()
-            .any(|(p, role, sha)| p == "evidence/bob-photo.txt" && role == "attachment" && *sha == pending),
+            .any(|(p, role, sha)| p == "evidence/bob-photo.txt"
+                && role == "attachment"
+                && *sha == pending),
         "{files:?}"
     );
 }
@@ -293,7 +308,12 @@ async fn a_fail_needs_a_rationale() {
         .post_multipart(
             &b.case_path(&case),
             &alice,
-            &[("csrf", &token), ("version", &version), ("verdict", "FAIL"), ("notes", "  ")],
+            &[
+                ("csrf", &token),
+                ("version", &version),
+                ("verdict", "FAIL"),
+                ("notes", "  "),
+            ],
             None,
         )
         .await;
@@ -340,7 +360,10 @@ async fn a_verdict_with_an_attachment_then_sign_off_by_a_second_person_freezes()
         .post_form(
             &format!("/a/{}/signoff", b.id),
             &rita,
-            &[("csrf", &csrf(&review.body)), ("version", &hidden(&review.body, "version"))],
+            &[
+                ("csrf", &csrf(&review.body)),
+                ("version", &hidden(&review.body, "version")),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -354,7 +377,12 @@ async fn a_verdict_with_an_attachment_then_sign_off_by_a_second_person_freezes()
         .post_multipart(
             &b.case_path(&case),
             &lead,
-            &[("csrf", &token), ("version", &version), ("verdict", "PASS"), ("notes", "again")],
+            &[
+                ("csrf", &token),
+                ("version", &version),
+                ("verdict", "PASS"),
+                ("notes", "again"),
+            ],
             None,
         )
         .await;
@@ -374,7 +402,9 @@ async fn a_verdict_with_an_attachment_then_sign_off_by_a_second_person_freezes()
         assert_eq!(r.status, StatusCode::OK, "{name}");
         assert!(!r.body.is_empty(), "{name}");
     }
-    let json = b.get(&format!("/a/{}/report/report.json", b.id), &rita).await;
+    let json = b
+        .get(&format!("/a/{}/report/report.json", b.id), &rita)
+        .await;
     assert!(json.body.contains(&case));
     assert_eq!(
         b.get(&format!("/a/{}/report/..%2F..%2Fetc%2Fpasswd", b.id), &rita)
@@ -388,12 +418,19 @@ async fn a_verdict_with_an_attachment_then_sign_off_by_a_second_person_freezes()
         .post_form(
             &format!("/a/{}/reopen", b.id),
             &rita,
-            &[("csrf", &csrf(&review.body)), ("reason", "typo in a record")],
+            &[
+                ("csrf", &csrf(&review.body)),
+                ("reason", "typo in a record"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let audit = b.store.audit_of(&b.id).await.unwrap();
-    assert!(audit.iter().any(|e| e.action == "assessment.reopen" && e.actor == "rita"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "assessment.reopen" && e.actor == "rita")
+    );
 }
 
 #[tokio::test]
@@ -407,7 +444,12 @@ async fn the_first_run_token_creates_one_admin_once() {
         .post_form(
             "/setup",
             &anon,
-            &[("csrf", &t), ("token", "wrong"), ("login", "admin"), ("password", "a long password")],
+            &[
+                ("csrf", &t),
+                ("token", "wrong"),
+                ("login", "admin"),
+                ("password", "a long password"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -415,7 +457,12 @@ async fn the_first_run_token_creates_one_admin_once() {
         .post_form(
             "/setup",
             &anon,
-            &[("csrf", &t), ("token", &token), ("login", "admin"), ("password", "a long password")],
+            &[
+                ("csrf", &t),
+                ("token", &token),
+                ("login", "admin"),
+                ("password", "a long password"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -425,7 +472,12 @@ async fn the_first_run_token_creates_one_admin_once() {
         .post_form(
             "/setup",
             &anon,
-            &[("csrf", &t), ("token", &token), ("login", "second"), ("password", "a long password")],
+            &[
+                ("csrf", &t),
+                ("token", &token),
+                ("login", "second"),
+                ("password", "a long password"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -439,8 +491,13 @@ async fn the_first_run_token_creates_one_admin_once() {
     )
     .await
     .unwrap();
-    let set = res.headers()[axum::http::header::SET_COOKIE].to_str().unwrap();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let set = res.headers()[axum::http::header::SET_COOKIE]
+        .to_str()
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
 }
 
 #[test]

@@ -174,7 +174,9 @@ impl Bench {
 
     /// A logged-in session of `login`: its cookie.
     pub async fn login(&self, login: &str) -> String {
-        let page = self.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+        let page = self
+            .send(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
         let anon = page.cookie.unwrap();
         let csrf = csrf(&page.body);
         let r = self
