@@ -494,10 +494,10 @@ fn pct(c: Option<f64>) -> String {
 
 fn verdict_class(v: &str) -> &'static str {
     match v {
-        "pass" | "PASS" => "v-pass",
-        "fail" | "FAIL" => "v-fail",
-        "needs-manual" => "v-manual",
-        _ => "v-other",
+        "pass" | "PASS" => "wb-pass",
+        "fail" | "FAIL" => "wb-fail",
+        "needs-manual" => "wb-manual",
+        _ => "wb-other",
     }
 }
 

@@ -141,6 +141,18 @@ async fn create_user(c: &Client, base: &str, login: &str, role: &str) -> Step {
     Ok(())
 }
 
+/// With `UPDATE_SCREENSHOTS=1`, the page as it is now becomes
+/// `docs/workbench/NAME.png` (the screenshots of the README).
+async fn shot(c: &Client, name: &str) -> Step {
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_none() {
+        return Ok(());
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/workbench");
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let png = c.screenshot().await.map_err(err)?;
+    std::fs::write(dir.join(format!("{name}.png")), png).map_err(err)
+}
+
 async fn text_of(c: &Client, css: &str) -> Result<String, String> {
     wait_for(c, css).await?.text().await.map_err(err)
 }
@@ -148,6 +160,8 @@ async fn text_of(c: &Client, css: &str) -> Result<String, String> {
 async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
     // First run: the admin, then an assessor and a reviewer.
     c.goto(&format!("{base}/setup")).await.map_err(err)?;
+    wait_for(c, "#token").await?;
+    shot(c, "setup").await?;
     fill(c, "#token", token).await?;
     fill(c, "#login", "admin").await?;
     fill(c, "#password", ADMIN_PASSWORD).await?;
@@ -155,6 +169,7 @@ async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
     wait_for(c, "#assessments").await?;
     create_user(c, base, "alice", "assessor").await?;
     create_user(c, base, "rita", "reviewer").await?;
+    shot(c, "accounts").await?;
     log_out(c).await?;
 
     // The assessor imports the example and lands on its dashboard.
@@ -162,6 +177,7 @@ async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
     fill(c, "#import-dir", &support::example().display().to_string()).await?;
     click(c, "#import-submit").await?;
     wait_for(c, "#waiting").await?;
+    shot(c, "dashboard").await?;
     let coverage = text_of(c, "#coverage").await?;
     if !coverage.contains("applicable test cases evaluated") {
         return Err(format!("dashboard coverage: {coverage}"));
@@ -185,6 +201,7 @@ async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
     if !message.contains("Saved record") {
         return Err(format!("after saving: {message}"));
     }
+    shot(c, "test-case").await?;
     let records = text_of(c, "#records").await?;
     if !records.contains("alice") {
         return Err(format!("records: {records}"));
@@ -210,6 +227,10 @@ async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
     if !queue.contains(&case_id) {
         return Err(format!("queue for alice: {queue}"));
     }
+    shot(c, "queue").await?;
+    c.goto(&format!("{base}/")).await.map_err(err)?;
+    wait_for(c, "#assessments").await?;
+    shot(c, "assessments").await?;
     log_out(c).await?;
 
     // The reviewer signs off; the assessment freezes.
@@ -223,6 +244,7 @@ async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
         return Err(format!("sign-offs: {signoffs}"));
     }
     wait_for(c, ".state-frozen").await?;
+    shot(c, "review").await?;
 
     // The report from the frozen state.
     click(c, "#dl-report\\.html").await?;
