@@ -1,0 +1,131 @@
+//! What the pages show: the queue's filters agree with the engine, and text
+//! from the device and the assessors reaches every page escaped.
+
+#![allow(clippy::unwrap_used, unreachable_pub)]
+
+mod support;
+
+use axum::http::StatusCode;
+use support::Bench;
+use touchstone_core::Verdict;
+
+/// The rows of the queue table.
+fn rows(page: &str) -> usize {
+    let table = page.split("<table id=\"queue\">").nth(1).unwrap();
+    let body = table.split("</table>").next().unwrap();
+    body.matches("<tr>").count() - 1
+}
+
+#[tokio::test]
+async fn the_queue_filters_by_state_kind_category_and_assessor() {
+    let b = Bench::new(1 << 20).await;
+    let alice = b.login("alice").await;
+    let ev = b.store.evaluate(&b.id).await.unwrap();
+    let all: Vec<_> = ev
+        .assessment
+        .provisions
+        .iter()
+        .flat_map(|p| p.cases.iter().map(move |c| (p, c)))
+        .collect();
+    let queue = |q: &str| format!("/a/{}/queue{q}", b.id);
+    let page = b.get(&queue(""), &alice).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(rows(&page.body), all.len());
+    let manual = all
+        .iter()
+        .filter(|(_, c)| c.verdict == Verdict::NeedsManual)
+        .count();
+    assert!(manual > 0);
+    assert_eq!(
+        rows(&b.get(&queue("?state=needs-manual"), &alice).await.body),
+        manual
+    );
+    let conceptual = all
+        .iter()
+        .filter(|(_, c)| format!("{:?}", c.kind) == "Conceptual")
+        .count();
+    assert_eq!(
+        rows(&b.get(&queue("?kind=conceptual"), &alice).await.body),
+        conceptual
+    );
+    let category = &all[0].0.category;
+    let in_category = all.iter().filter(|(p, _)| &p.category == category).count();
+    assert_eq!(
+        rows(
+            &b.get(&queue(&format!("?category={category}")), &alice)
+                .await
+                .body
+        ),
+        in_category
+    );
+    // The example's records are by R. Okafor.
+    let okafor = b.store.records(&b.id).await.unwrap();
+    let cases: std::collections::BTreeSet<_> = okafor
+        .iter()
+        .filter(|r| r.assessor == "R. Okafor")
+        .map(|r| r.test_case.clone())
+        .collect();
+    assert!(!cases.is_empty());
+    assert_eq!(
+        rows(&b.get(&queue("?assessor=R.+Okafor"), &alice).await.body),
+        cases.len()
+    );
+    assert_eq!(
+        rows(&b.get(&queue("?assessor=nobody"), &alice).await.body),
+        0
+    );
+}
+
+#[tokio::test]
+async fn device_text_is_escaped_on_every_page() {
+    let b = Bench::new(1 << 20).await;
+    // A copy of the example whose device names carry markup.
+    let dir = tempfile::tempdir().unwrap();
+    copy(&support::example(), dir.path());
+    let toml = dir.path().join("touchstone.toml");
+    let text = std::fs::read_to_string(&toml).unwrap().replace(
+        "model = \"Lumio SP-20 Smart Plug\"",
+        "model = \"<script>alert('model')</script>\"",
+    );
+    std::fs::write(&toml, text).unwrap();
+    let id = b.store.import_project(dir.path(), "lead").await.unwrap().id;
+    let alice = b.login("alice").await;
+    let case = b.manual_case().await;
+    for path in [
+        "/".to_owned(),
+        format!("/a/{id}"),
+        format!("/a/{id}/queue"),
+        format!("/a/{id}/tc/{case}"),
+        format!("/a/{id}/review"),
+    ] {
+        let page = b.get(&path, &alice).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(!page.body.contains("<script>alert"), "{path}");
+    }
+    let list = b.get("/", &alice).await;
+    assert!(
+        list.body
+            .contains("&lt;script&gt;alert('model')&lt;/script&gt;")
+    );
+    // Query text comes back escaped too.
+    let page = b
+        .get(
+            &format!("/a/{id}/queue?assessor=%3Cimg%20src%3Dx%3E"),
+            &alice,
+        )
+        .await;
+    assert!(!page.body.contains("<img src=x>"));
+}
+
+fn copy(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
