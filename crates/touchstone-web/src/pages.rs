@@ -1442,9 +1442,31 @@ pub(crate) async fn report(
         Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let generated_at = row.updated_at.clone();
+    // The sign-offs made in the workbench on the current version are the
+    // report's reviewer and approver (a reopen raises the version, so older
+    // ones no longer count); without them the project's own stand.
+    let signoffs = match state.store.signoffs(&id).await {
+        Ok(s) => s,
+        Err(e) => return store_problem(&ctx, &e),
+    };
+    let mut project = ev.project.clone();
+    for (login, role, version, at) in &signoffs {
+        if *version != row.version {
+            continue;
+        }
+        let signature = Some(touchstone_project::Signature {
+            name: login.clone(),
+            role: Some(format!("{role} (workbench sign-off)")),
+            date: at.get(..10).unwrap_or(at).to_owned(),
+        });
+        match role.as_str() {
+            "approver" => project.deliverable.approver = signature,
+            _ => project.deliverable.reviewer = signature,
+        }
+    }
     let report = touchstone_report::build(&touchstone_report::ReportInputs {
         catalog,
-        project: &ev.project,
+        project: &project,
         project_name: &row.name,
         assessment: &ev.assessment,
         diagnostics: &ev.diagnostics,

@@ -406,6 +406,13 @@ async fn a_verdict_with_an_attachment_then_sign_off_by_a_second_person_freezes()
         .get(&format!("/a/{}/report/report.json", b.id), &rita)
         .await;
     assert!(json.body.contains(&case));
+    // The report carries the sign-off made here and the assessor of the case.
+    assert!(
+        json.body.contains("approver (workbench sign-off)"),
+        "no approver"
+    );
+    assert!(json.body.contains("\"rita\""), "no approver name");
+    assert!(json.body.contains("\"lead\""), "no assessor of the case");
     assert_eq!(
         b.get(&format!("/a/{}/report/..%2F..%2Fetc%2Fpasswd", b.id), &rita)
             .await
