@@ -2,8 +2,8 @@
 //! (maud, escaped by construction) over the store, with a little plain
 //! JavaScript and every asset embedded in the binary.
 //!
-//! Pages: the assessments list with an import of a project directory
-//! (`/`), an assessment's dashboard (`/a/ID`), its test-case queue with
+//! Pages: the assessments list with a new assessment (the templates of
+//! `touchstone init`) or an import of a project directory (`/`), an assessment's dashboard (`/a/ID`), its test-case queue with
 //! filters (`/a/ID/queue`), a test case with its record form and attachment
 //! upload (`/a/ID/tc/CASE`), review and sign-off (`/a/ID/review`), report
 //! downloads in every format of `touchstone-report` (`/a/ID/report.FMT`),
@@ -33,7 +33,8 @@
 //!
 //! **Architecture invariant:** the web layer only calls the store, the engine
 //! (through the store's evaluation), the catalogue and the report crate; it
-//! has no verdict rules and touches no file other than its upload temporaries.
+//! has no verdict rules and touches no file other than its temporaries (uploads,
+//! and the templates of a new assessment before the store imports them).
 
 mod auth;
 mod pages;
@@ -129,6 +130,7 @@ pub async fn app(store: Store, options: Options) -> Result<App, WebError> {
     let router = Router::new()
         .route("/", get(pages::list))
         .route("/import", post(pages::import))
+        .route("/new", post(pages::create))
         .route("/login", get(pages::login_page).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_page).post(pages::setup))

@@ -531,6 +531,18 @@ pub(crate) async fn list(State(state): State<Shared>, headers: HeaderMap) -> Res
         }
         @if rows.is_empty() { p { "No assessment yet." } }
         @if matches!(role, Some(UserRole::Assessor | UserRole::Admin)) {
+            h2 { "New assessment" }
+            form method="post" action="/new" {
+                (csrf_field(&ctx))
+                label { "Maker " input type="text" name="maker" id="new-maker" required; }
+                label { "Model " input type="text" name="model" id="new-model" required; }
+                label { "Hardware version " input type="text" name="hardware_version" id="new-hw" required; }
+                label { "Firmware version " input type="text" name="firmware_version" id="new-fw" required; }
+                label { "EN 303 645 edition " select name="edition" id="new-edition" {
+                    @for e in touchstone_catalog::Edition::ALL { option value=(e.version()) { (e.version()) } }
+                } }
+                button type="submit" id="new-submit" { "Create" }
+            }
             h2 { "Import a project directory" }
             form method="post" action="/import" {
                 (csrf_field(&ctx))
@@ -568,6 +580,109 @@ pub(crate) async fn import(
         .import_project(FsPath::new(form.dir.trim()), &login)
         .await
     {
+        Ok(imported) => redirect(&ctx, &format!("/a/{}", imported.id)),
+        Err(e) => store_problem(&ctx, &e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    maker: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    hardware_version: String,
+    #[serde(default)]
+    firmware_version: String,
+    #[serde(default)]
+    edition: String,
+}
+
+/// A directory name from free text: lowercase letters, digits and `-`.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "assessment".to_owned()
+    } else {
+        out
+    }
+}
+
+/// A new assessment: the templates of `touchstone init` (claiming nothing),
+/// written to a temporary directory and imported like any project.
+pub(crate) async fn create(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<NewForm>,
+) -> Response {
+    let ctx = ctx(&state, &headers);
+    if let Err(r) = csrf_ok(&ctx, &form.csrf) {
+        return r;
+    }
+    let login = match require(&ctx, ASSESSORS) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Some(edition) = touchstone_catalog::Edition::parse(&form.edition) else {
+        return problem(&ctx, StatusCode::UNPROCESSABLE_ENTITY, "unknown edition");
+    };
+    let fields = [
+        &form.maker,
+        &form.model,
+        &form.hardware_version,
+        &form.firmware_version,
+    ];
+    if fields.iter().any(|f| f.trim().is_empty() || f.len() > 200) {
+        return problem(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "maker, model, hardware and firmware version are each 1 to 200 characters",
+        );
+    }
+    let catalog = match touchstone_catalog::Catalog::embedded() {
+        Ok(c) => c,
+        Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let device = touchstone_project::Device {
+        maker: form.maker.trim().to_owned(),
+        model: form.model.trim().to_owned(),
+        hardware_version: form.hardware_version.trim().to_owned(),
+        firmware_version: form.firmware_version.trim().to_owned(),
+        description: None,
+        product_page: None,
+    };
+    let files = touchstone_project::scaffold::scaffold(catalog, edition, &device);
+    let written = (|| -> std::io::Result<(tempfile::TempDir, std::path::PathBuf)> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join(slug(&format!(
+            "{} {}",
+            device.model, device.firmware_version
+        )));
+        std::fs::create_dir(&dir)?;
+        for (name, text) in &files {
+            std::fs::write(dir.join(name), text)?;
+        }
+        Ok((tmp, dir))
+    })();
+    let (_tmp, dir) = match written {
+        Ok(w) => w,
+        Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    match state.store.import_project(&dir, &login).await {
         Ok(imported) => redirect(&ctx, &format!("/a/{}", imported.id)),
         Err(e) => store_problem(&ctx, &e),
     }
@@ -1535,6 +1650,16 @@ mod tests {
         ] {
             assert_eq!(upload_name(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn slugs_are_plain_directory_names() {
+        assert_eq!(
+            slug("Lumio SP-20 Smart Plug 2.4.1"),
+            "lumio-sp-20-smart-plug-2-4-1"
+        );
+        assert_eq!(slug("../../etc"), "etc");
+        assert_eq!(slug("<>"), "assessment");
     }
 
     #[test]

@@ -129,3 +129,55 @@ fn copy(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_new_assessment_starts_from_the_templates() {
+    let b = Bench::new(1 << 20).await;
+    let alice = b.login("alice").await;
+    let page = b.get("/", &alice).await;
+    let token = support::csrf(&page.body);
+    let r = b
+        .post_form(
+            "/new",
+            &alice,
+            &[
+                ("csrf", &token),
+                ("maker", "Acme <Labs>"),
+                ("model", "Cam 1"),
+                ("hardware_version", "A"),
+                ("firmware_version", "1.0"),
+                ("edition", "3.1.3"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let rows = b.store.list_assessments().await.unwrap();
+    let new = rows.iter().find(|a| a.model == "Cam 1").unwrap();
+    assert_eq!(new.maker, "Acme <Labs>");
+    assert_eq!(new.edition, "3.1.3");
+    assert_eq!(new.name, "cam-1-1-0");
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/a/{}", new.id).as_str())
+    );
+    let dashboard = b.get(&format!("/a/{}", new.id), &alice).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    // A reviewer cannot create one.
+    let rita = b.login("rita").await;
+    let token = support::csrf(&b.get("/", &rita).await.body);
+    let r = b
+        .post_form(
+            "/new",
+            &rita,
+            &[
+                ("csrf", &token),
+                ("maker", "x"),
+                ("model", "y"),
+                ("hardware_version", "1"),
+                ("firmware_version", "1"),
+                ("edition", "2.1.1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
