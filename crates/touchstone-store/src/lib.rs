@@ -45,6 +45,7 @@ mod accounts;
 pub mod audit;
 pub mod blob;
 mod clock;
+mod declarations;
 mod error;
 mod export;
 mod import;
@@ -63,6 +64,7 @@ use sqlx::{AnyPool, Executor as _};
 
 pub use accounts::Evaluated;
 pub use blob::BlobRef;
+pub use declarations::Declaration;
 pub use error::{Conflict, StoreError};
 pub use export::Exported;
 pub use import::{Imported, MAX_DEPTH, MAX_FILES};

@@ -145,6 +145,12 @@ pub async fn app(store: Store, options: Options) -> Result<App, WebError> {
                 .post(pages::save_case)
                 .layer(DefaultBodyLimit::max(limit)),
         )
+        .route(
+            "/a/{id}/edit/{which}",
+            get(pages::editor)
+                .post(pages::save_editor)
+                .layer(DefaultBodyLimit::max(8 << 20)),
+        )
         .route("/a/{id}/review", get(pages::review_page))
         .route("/a/{id}/signoff", post(pages::signoff))
         .route("/a/{id}/reopen", post(pages::reopen))

@@ -14,7 +14,7 @@ use tokio::io::AsyncWriteExt as _;
 use touchstone_core::{Supports, Verdict};
 use touchstone_engine::{Assessment, CaseResult};
 use touchstone_store::{
-    AssessmentRow, NewAttachment, RecordInput, SignoffRole, StoreError, UserRole,
+    AssessmentRow, Declaration, NewAttachment, RecordInput, SignoffRole, StoreError, UserRole,
 };
 
 use crate::Shared;
@@ -730,6 +730,8 @@ fn sub_nav(id: &str, row: &AssessmentRow) -> Markup {
         p.sub {
             a href={ "/a/" (id) } { "Dashboard" } " · "
             a href={ "/a/" (id) "/queue" } { "Test cases" } " · "
+            a href={ "/a/" (id) "/edit/ics" } { "ICS" } " · "
+            a href={ "/a/" (id) "/edit/ixit" } { "IXIT" } " · "
             a href={ "/a/" (id) "/review" } { "Review, sign-off and reports" }
             " · " span class={ "state-" (row.state) } { "state: " (row.state) }
         }
@@ -1403,6 +1405,202 @@ pub(crate) async fn save_case(
                 draft,
                 format!("Not saved: {text}"),
                 StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => store_problem(&ctx, &e),
+    }
+}
+
+// ---------------------------------------------------------------- editors
+
+fn which(name: &str) -> Option<Declaration> {
+    match name {
+        "ics" => Some(Declaration::Ics),
+        "ixit" => Some(Declaration::Ixit),
+        _ => None,
+    }
+}
+
+/// Longest declaration text accepted by the editors.
+const MAX_DECLARATION: usize = 4 << 20;
+
+fn diagnostics_list(diags: &[touchstone_project::Diagnostic], file: &str) -> Markup {
+    let mine: Vec<_> = diags.iter().filter(|d| d.file == file).collect();
+    let others = diags
+        .iter()
+        .filter(|d| d.file != file && d.is_error())
+        .count();
+    html! {
+        @if !mine.is_empty() || others > 0 {
+            ul #diagnostics {
+                @for d in &mine {
+                    li class=(if d.is_error() { "diag-error" } else { "diag-warning" }) {
+                        code { (d.code) } " "
+                        (d.file) @if let Some(l) = d.line { ":" (l) @if let Some(c) = d.column { ":" (c) } } " "
+                        (d.message)
+                        @if let Some(h) = &d.hint { br; small { "hint: " (h) } }
+                    }
+                }
+                @if others > 0 { li.diag-error { (others) " error(s) in other files of the project" } }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_editor(
+    state: &Shared,
+    ctx: &Ctx,
+    id: &str,
+    decl: Declaration,
+    text: Option<String>,
+    diags: Option<Vec<touchstone_project::Diagnostic>>,
+    message: Option<Message>,
+    status: StatusCode,
+) -> Response {
+    let Loaded { row, ev } = match load(state, ctx, id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let text = match text {
+        Some(t) => t,
+        None => match state.store.declaration_text(id, decl).await {
+            Ok(t) => t,
+            Err(e) => return store_problem(ctx, &e),
+        },
+    };
+    let diags = diags.unwrap_or(ev.diagnostics);
+    let can_edit = matches!(ctx.user(), Some((_, UserRole::Assessor | UserRole::Admin)))
+        && row.state == "open";
+    let name = if decl == Declaration::Ics {
+        "ics"
+    } else {
+        "ixit"
+    };
+    let body = html! {
+        (sub_nav(id, &row))
+        @if let Some(m) = &message { p class={ "msg " (m.class) } id="message" { (m.text) } }
+        p { "The same checks as " code { "touchstone validate" } "; a save that leaves the project invalid is refused with the problems below, and your text stays here." }
+        (diagnostics_list(&diags, decl.file()))
+        form #editor method="post" action={ "/a/" (id) "/edit/" (name) } {
+            (csrf_field(ctx))
+            input type="hidden" name="version" value=(row.version);
+            textarea name="text" id="text" rows="30" cols="110" spellcheck="false" readonly[!can_edit] { (text) }
+            @if can_edit { button type="submit" id="save-declaration" { "Validate and save" } }
+        }
+    };
+    respond(
+        ctx,
+        status,
+        layout(ctx, &format!("{} — {}", row.name, decl.file()), body),
+    )
+}
+
+pub(crate) async fn editor(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+) -> Response {
+    let ctx = ctx(&state, &headers);
+    if let Err(r) = require(&ctx, ANYONE) {
+        return r;
+    }
+    let Some(decl) = which(&name) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "no such editor");
+    };
+    render_editor(&state, &ctx, &id, decl, None, None, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EditorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    text: String,
+}
+
+pub(crate) async fn save_editor(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+    Form(form): Form<EditorForm>,
+) -> Response {
+    let ctx = ctx(&state, &headers);
+    if let Err(r) = csrf_ok(&ctx, &form.csrf) {
+        return r;
+    }
+    let login = match require(&ctx, ASSESSORS) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Some(decl) = which(&name) else {
+        return problem(&ctx, StatusCode::NOT_FOUND, "no such editor");
+    };
+    if form.text.len() > MAX_DECLARATION {
+        return problem(
+            &ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("{} is limited to {MAX_DECLARATION} bytes", decl.file()),
+        );
+    }
+    // Browsers send CRLF line ends from a textarea; the files keep LF.
+    let text = form.text.replace("\r\n", "\n");
+    match state
+        .store
+        .save_declaration(&id, decl, &text, form.version, &login)
+        .await
+    {
+        Ok(_) => {
+            let message = Message {
+                class: "good",
+                text: format!("Saved {}: the verdicts were evaluated again.", decl.file()),
+            };
+            render_editor(
+                &state,
+                &ctx,
+                &id,
+                decl,
+                None,
+                None,
+                Some(message),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StoreError::InvalidProject(diags)) => {
+            let message = Message {
+                class: "bad",
+                text: "Not saved: the project would not be valid.".to_owned(),
+            };
+            render_editor(
+                &state,
+                &ctx,
+                &id,
+                decl,
+                Some(text),
+                Some(diags),
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e @ (StoreError::Conflict(_) | StoreError::Frozen(_))) => {
+            let message = Message {
+                class: "bad",
+                text: format!("Not saved: {e}. Your text is kept below."),
+            };
+            render_editor(
+                &state,
+                &ctx,
+                &id,
+                decl,
+                Some(text),
+                None,
+                Some(message),
+                StatusCode::CONFLICT,
             )
             .await
         }

@@ -181,3 +181,97 @@ async fn a_new_assessment_starts_from_the_templates() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_ics_editor_validates_before_saving_and_keeps_the_text() {
+    let b = Bench::new(1 << 20).await;
+    let alice = b.login("alice").await;
+    let path = format!("/a/{}/edit/ics", b.id);
+    let page = b.get(&path, &alice).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("support = &quot;Y&quot;") || page.body.contains("support = \"Y\""));
+    let token = support::csrf(&page.body);
+    let version = support::hidden(&page.body, "version");
+    let original = b
+        .store
+        .declaration_text(&b.id, touchstone_store::Declaration::Ics)
+        .await
+        .unwrap();
+    // An unknown support word: refused with the validator's diagnostic and
+    // its line, the typed text kept, nothing stored.
+    let broken = original.replacen("support = \"Y\"", "support = \"MAYBE\"", 1);
+    let r = b
+        .post_form(
+            &path,
+            &alice,
+            &[("csrf", &token), ("version", &version), ("text", &broken)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"diagnostics\""));
+    assert!(r.body.contains("ics.toml:4"), "{}", r.body);
+    assert!(r.body.contains("MAYBE"));
+    assert_eq!(
+        b.store
+            .declaration_text(&b.id, touchstone_store::Declaration::Ics)
+            .await
+            .unwrap(),
+        original
+    );
+    // A valid change (CRLF from the browser, stored as LF) is saved and
+    // the ICS rows follow.
+    let edited = original
+        .replacen(
+            "Every recommendation answered N or N/A below carries its justification.",
+            "Edited in the workbench.",
+            1,
+        )
+        .replace('\n', "\r\n");
+    let r = b
+        .post_form(
+            &path,
+            &alice,
+            &[("csrf", &token), ("version", &version), ("text", &edited)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Saved ics.toml"));
+    let now = b
+        .store
+        .declaration_text(&b.id, touchstone_store::Declaration::Ics)
+        .await
+        .unwrap();
+    assert!(now.contains("Edited in the workbench.") && !now.contains('\r'));
+    let ev = b.store.evaluate(&b.id).await.unwrap();
+    assert_eq!(ev.project.ics["4-1"].detail, "Edited in the workbench.");
+    // The version read before that save is now stale: a conflict, text kept.
+    let r = b
+        .post_form(
+            &path,
+            &alice,
+            &[
+                ("csrf", &token),
+                ("version", &version),
+                ("text", "# stale edit\n"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("# stale edit"));
+    // A reviewer cannot edit.
+    let rita = b.login("rita").await;
+    let page = b.get(&path, &rita).await;
+    assert!(!page.body.contains("id=\"save-declaration\""));
+    let r = b
+        .post_form(
+            &path,
+            &rita,
+            &[
+                ("csrf", &support::csrf(&page.body)),
+                ("version", &support::hidden(&page.body, "version")),
+                ("text", &original),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
