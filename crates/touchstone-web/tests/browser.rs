@@ -228,6 +228,11 @@ async fn walk(c: &Client, base: &str, token: &str, dir: &Path) -> Step {
         return Err(format!("queue for alice: {queue}"));
     }
     shot(c, "queue").await?;
+    c.goto(&format!("{base}/a/{assessment}/edit/ixit"))
+        .await
+        .map_err(err)?;
+    wait_for(c, "#editor textarea").await?;
+    shot(c, "ixit-editor").await?;
     c.goto(&format!("{base}/")).await.map_err(err)?;
     wait_for(c, "#assessments").await?;
     shot(c, "assessments").await?;
