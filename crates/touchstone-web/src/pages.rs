@@ -1221,6 +1221,12 @@ pub(crate) async fn save_case(
     mp: Multipart,
 ) -> Response {
     let ctx = ctx(&state, &headers);
+    // The role first: nobody else gets to stream a body to disk. The CSRF
+    // token is in the body, checked as soon as it is read.
+    let login = match require(&ctx, ASSESSORS) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
     let dir = match tempfile::tempdir() {
         Ok(d) => d,
         Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
@@ -1251,10 +1257,6 @@ pub(crate) async fn save_case(
     if let Err(r) = csrf_ok(&ctx, &posted.csrf) {
         return r;
     }
-    let login = match require(&ctx, ASSESSORS) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
     let mut draft = posted.draft;
     let refuse = |draft: Draft, text: String, status: StatusCode| {
         let state = state.clone();
