@@ -119,3 +119,51 @@ pub(crate) fn cookie(headers: &HeaderMap) -> Option<String> {
 pub(crate) fn set_cookie(id: &str) -> String {
     format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/")
 }
+
+/// Failed logins allowed per login within [`LOCKOUT`] before it is locked.
+pub(crate) const MAX_FAILURES: u32 = 5;
+/// How long a login stays locked after too many failures.
+pub(crate) const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Failed logins per login name (bounded: names without an account count too,
+/// so the map is capped at [`MAX_SESSIONS`] entries, oldest dropped).
+#[derive(Debug, Default)]
+pub(crate) struct Throttle {
+    failures: HashMap<String, (u32, Instant)>,
+}
+
+impl Throttle {
+    /// Whether `login` may try now.
+    pub(crate) fn allowed(&mut self, login: &str) -> bool {
+        match self.failures.get(login) {
+            Some((_, since)) if since.elapsed() > LOCKOUT => {
+                self.failures.remove(login);
+                true
+            }
+            Some((n, _)) => *n < MAX_FAILURES,
+            None => true,
+        }
+    }
+
+    pub(crate) fn failed(&mut self, login: &str) {
+        if self.failures.len() >= MAX_SESSIONS && !self.failures.contains_key(login) {
+            if let Some(oldest) = self
+                .failures
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k.clone())
+            {
+                self.failures.remove(&oldest);
+            }
+        }
+        let e = self
+            .failures
+            .entry(login.to_owned())
+            .or_insert((0, Instant::now()));
+        e.0 += 1;
+    }
+
+    pub(crate) fn succeeded(&mut self, login: &str) {
+        self.failures.remove(login);
+    }
+}

@@ -18,7 +18,8 @@
 //!   printed once by the caller, and creates the first admin.
 //! - Sessions: a random 256-bit id in a cookie `HttpOnly; SameSite=Strict;
 //!   Path=/` (no `Secure`: there is no TLS), kept in memory (a restart logs
-//!   everyone out), rotated at login.
+//!   everyone out), rotated at login. Five failed logins lock a login for
+//!   15 minutes (in memory too).
 //! - Every form carries the session's CSRF token; a POST without the right
 //!   one is refused (403) before anything else happens.
 //! - Roles: `assessor` records verdicts and imports, `reviewer` reviews and
@@ -94,6 +95,7 @@ pub(crate) struct AppState {
     pub(crate) store: Store,
     pub(crate) options: Options,
     pub(crate) sessions: Mutex<auth::Sessions>,
+    pub(crate) throttle: Mutex<auth::Throttle>,
     pub(crate) setup_token: Mutex<Option<String>>,
 }
 
@@ -125,6 +127,7 @@ pub async fn app(store: Store, options: Options) -> Result<App, WebError> {
         store,
         options,
         sessions: Mutex::new(auth::Sessions::default()),
+        throttle: Mutex::new(auth::Throttle::default()),
         setup_token: Mutex::new(setup_token.clone()),
     });
     let router = Router::new()

@@ -284,19 +284,54 @@ pub(crate) async fn login(
     if let Err(r) = csrf_ok(&ctx, &form.csrf) {
         return r;
     }
+    let allowed = state
+        .throttle
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .allowed(&form.login);
+    if !allowed {
+        return respond(
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            login_form(
+                &ctx,
+                Some("Too many failed logins for this login: try again in 15 minutes."),
+            ),
+        );
+    }
     let account = match state.store.account(&form.login).await {
         Ok(a) => a,
         Err(e) => return store_problem(&ctx, &e),
     };
-    match account {
-        Some((role, hash)) if auth::verify_password(&form.password, &hash) => {
+    let password = form.password.clone();
+    let verified = match account {
+        Some((role, hash)) => {
+            tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+                .await
+                .unwrap_or(false)
+                .then_some(role)
+        }
+        None => None,
+    };
+    let mut throttle = state
+        .throttle
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match verified {
+        Some(role) => {
+            throttle.succeeded(&form.login);
+            drop(throttle);
             log_in(&state, &ctx, form.login, role)
         }
-        _ => respond(
-            &ctx,
-            StatusCode::UNAUTHORIZED,
-            login_form(&ctx, Some("Unknown login or wrong password.")),
-        ),
+        None => {
+            throttle.failed(&form.login);
+            drop(throttle);
+            respond(
+                &ctx,
+                StatusCode::UNAUTHORIZED,
+                login_form(&ctx, Some("Unknown login or wrong password.")),
+            )
+        }
     }
 }
 

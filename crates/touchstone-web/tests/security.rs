@@ -516,3 +516,35 @@ fn only_loopback_is_served() {
         assert!(e.to_string().contains("loopback only"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn five_failed_logins_lock_the_login() {
+    let b = Bench::new(1 << 20).await;
+    let page = b.get("/login", "").await;
+    let anon = page.cookie.clone().unwrap();
+    let token = csrf(&page.body);
+    for _ in 0..5 {
+        let r = b
+            .post_form(
+                "/login",
+                &anon,
+                &[("csrf", &token), ("login", "alice"), ("password", "guess")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password is refused for alice, not for bob.
+    let r = b
+        .post_form(
+            "/login",
+            &anon,
+            &[
+                ("csrf", &token),
+                ("login", "alice"),
+                ("password", support::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    b.login("bob").await;
+}
