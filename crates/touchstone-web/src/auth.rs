@@ -146,15 +146,15 @@ impl Throttle {
     }
 
     pub(crate) fn failed(&mut self, login: &str) {
-        if self.failures.len() >= MAX_SESSIONS && !self.failures.contains_key(login) {
-            if let Some(oldest) = self
+        if self.failures.len() >= MAX_SESSIONS
+            && !self.failures.contains_key(login)
+            && let Some(oldest) = self
                 .failures
                 .iter()
                 .min_by_key(|(_, (_, t))| *t)
                 .map(|(k, _)| k.clone())
-            {
-                self.failures.remove(&oldest);
-            }
+        {
+            self.failures.remove(&oldest);
         }
         let e = self
             .failures
