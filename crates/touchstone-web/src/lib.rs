@@ -143,6 +143,10 @@ pub async fn app(store: Store, options: Options) -> Result<App, WebError> {
         .route("/a/{id}", get(pages::dashboard))
         .route("/a/{id}/queue", get(pages::queue))
         .route(
+            "/a/{id}/findings",
+            post(pages::add_findings).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route(
             "/a/{id}/tc/{case}",
             get(pages::case_page)
                 .post(pages::save_case)

@@ -827,6 +827,16 @@ pub(crate) async fn dashboard(
         }
         h2 { "By category" }
         (chart(a))
+        @if row.state == "open" && matches!(ctx.user(), Some((_, UserRole::Assessor | UserRole::Admin))) {
+            h2 { "Add a findings file" }
+            form #findings-form method="post" enctype="multipart/form-data" action={ "/a/" (id) "/findings" } {
+                (csrf_field(&ctx))
+                input type="hidden" name="version" value=(row.version);
+                label.drop { "touchstone.findings/v1 JSON from a scan, a probe or another tool "
+                    input type="file" name="file" id="findings-file" accept=".json,application/json" required; }
+                button type="submit" id="findings-submit" { "Add and evaluate" }
+            }
+        }
         h2 { "What to do next" }
         h3 { "Contradictions to settle (" (a.unsettled.len()) ")" }
         @if a.unsettled.is_empty() { p { "None." } }
@@ -1445,6 +1455,68 @@ pub(crate) async fn save_case(
             )
             .await
         }
+        Err(e) => store_problem(&ctx, &e),
+    }
+}
+
+/// A findings file added to the assessment (a new run), from an upload.
+pub(crate) async fn add_findings(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let ctx = ctx(&state, &headers);
+    let login = match require(&ctx, ASSESSORS) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let posted = match read_form(mp, state.options.upload_limit, dir.path()).await {
+        Ok(p) => p,
+        Err(ReadError::TooLarge) => {
+            return problem(
+                &ctx,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the file is larger than the limit of {} bytes: nothing was stored",
+                    state.options.upload_limit
+                ),
+            );
+        }
+        Err(ReadError::BadName(n)) => {
+            return problem(
+                &ctx,
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "the file name `{n}` is refused: use letters, digits, `.`, `_` and `-` only, not starting with a dot"
+                ),
+            );
+        }
+        Err(ReadError::Broken(m)) => return problem(&ctx, StatusCode::BAD_REQUEST, &m),
+    };
+    if let Err(r) = csrf_ok(&ctx, &posted.csrf) {
+        return r;
+    }
+    let Ok(version) = posted.version.parse::<i64>() else {
+        return problem(&ctx, StatusCode::BAD_REQUEST, "the form has no version");
+    };
+    let Some((name, path)) = &posted.upload else {
+        return problem(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "choose a findings file",
+        );
+    };
+    match state
+        .store
+        .add_findings(&id, path, name, version, &login)
+        .await
+    {
+        Ok(_) => redirect(&ctx, &format!("/a/{id}")),
         Err(e) => store_problem(&ctx, &e),
     }
 }

@@ -275,3 +275,66 @@ async fn the_ics_editor_validates_before_saving_and_keeps_the_text() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_findings_file_becomes_a_run_and_changes_verdicts() {
+    let b = Bench::new(1 << 20).await;
+    let alice = b.login("alice").await;
+    let dashboard = b.get(&format!("/a/{}", b.id), &alice).await;
+    let token = support::csrf(&dashboard.body);
+    let version = support::hidden(&dashboard.body, "version");
+    let findings = r#"{"schema": "touchstone.findings/v1", "findings": [
+        {"check": "lab-manual-check", "severity": "high", "supports": "fail",
+         "provisions": ["5.1-1"], "test_units": ["5.1-1-2a"],
+         "message": "<b>default</b> password accepted"}]}"#;
+    // Not JSON of the format: refused, nothing stored.
+    let r = b
+        .post_multipart(
+            &format!("/a/{}/findings", b.id),
+            &alice,
+            &[("csrf", &token), ("version", &version)],
+            Some(("bad.json", b"{ not json")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let files = b.store.files(&b.id).await.unwrap();
+    assert!(!files.iter().any(|(p, _, _)| p == "findings/bad.json"));
+    let r = b
+        .post_multipart(
+            &format!("/a/{}/findings", b.id),
+            &alice,
+            &[("csrf", &token), ("version", &version)],
+            Some(("bench.json", findings.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ev = b.store.evaluate(&b.id).await.unwrap();
+    assert!(
+        ev.project
+            .findings_files
+            .contains(&"findings/bench.json".to_owned())
+    );
+    let case = ev
+        .assessment
+        .provisions
+        .iter()
+        .flat_map(|p| &p.cases)
+        .find(|c| c.id == "5.1-1-2")
+        .unwrap();
+    assert_eq!(case.verdict, Verdict::Fail, "{}", case.reason);
+    let page = b.get(&b.case_path("5.1-1-2"), &alice).await;
+    assert!(
+        page.body
+            .contains("&lt;b&gt;default&lt;/b&gt; password accepted")
+    );
+    // The same version again: a conflict.
+    let r = b
+        .post_multipart(
+            &format!("/a/{}/findings", b.id),
+            &alice,
+            &[("csrf", &token), ("version", &version)],
+            Some(("again.json", findings.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
