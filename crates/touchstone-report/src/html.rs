@@ -42,7 +42,8 @@ fn labelled(v: Verdict, label: &str) -> String {
     )
 }
 
-const STYLE: &str = r#"
+/// The report's stylesheet; the workbench (`touchstone-web`) serves it too, so both share one look.
+pub const STYLE: &str = r#"
 .cover{border:1px solid var(--line);padding:24px;margin:12px 0 24px}.cover h1{margin-top:0}.cover table td:first-child{color:#57606a;padding-right:16px}
 .sig{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:16px;margin:16px 0}.sig div{border-top:1px solid #000;padding-top:6px;min-height:70px}
 .proposed{border:1px dashed #8250df;color:#8250df;border-radius:4px;padding:0 4px;font-size:12px}.proposal{border-left:3px dashed #8250df;padding-left:8px}ol.checklist{margin-top:0}.notes{font-size:13px}

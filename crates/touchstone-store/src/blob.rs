@@ -56,7 +56,7 @@ fn read_chunk(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-async fn existing(conn: &mut AnyConnection, sha256: &str) -> Result<Option<u64>> {
+pub(crate) async fn existing(conn: &mut AnyConnection, sha256: &str) -> Result<Option<u64>> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT size FROM blobs WHERE sha256 = $1")
         .bind(sha256)
         .fetch_optional(&mut *conn)

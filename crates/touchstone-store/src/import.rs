@@ -245,43 +245,7 @@ impl Store {
                         "findings file `{rel}` is not a file of the project"
                     ))
                 })?;
-            let text = blob::read_all(&mut tx, &sha, InputKind::Findings.default_limit()).await?;
-            let text = String::from_utf8(text)
-                .map_err(|_| StoreError::Io(format!("findings file `{rel}` is not UTF-8")))?;
-            let set = parse_findings(&text, rel).map_err(|e| StoreError::Io(e.to_string()))?;
-            finding_count += set.findings.len();
-            let run_id = uuid::Uuid::new_v4().to_string();
-            sqlx::query(
-                "INSERT INTO runs (id, assessment_id, position, kind, label, input_sha256, status, started_by, started_at, finished_at) \
-                 VALUES ($1, $2, $3, 'findings-import', $4, $5, 'done', $6, $7, $7)",
-            )
-            .bind(&run_id)
-            .bind(&id)
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(rel)
-            .bind(&sha)
-            .bind(&user_id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-            for (pos, f) in set.findings.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO findings (run_id, position, check_id, severity, supports, fingerprint, provisions, test_units, message, body) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&run_id)
-                .bind(i64::try_from(pos).unwrap_or(i64::MAX))
-                .bind(&f.check)
-                .bind(f.severity.as_str())
-                .bind(f.supports.as_str())
-                .bind(f.fingerprint())
-                .bind(to_json(&f.provisions))
-                .bind(to_json(&f.test_units))
-                .bind(&f.message)
-                .bind(to_json(f))
-                .execute(&mut *tx)
-                .await?;
-            }
+            finding_count += insert_run(&mut tx, &id, position, rel, &sha, &user_id, &now).await?;
         }
         // The engine's verdicts on what was stored.
         let findings = stored::findings_of(&mut tx, &id).await?;
@@ -484,4 +448,54 @@ pub(crate) async fn write_attachments(
         }
     }
     Ok(())
+}
+
+/// A findings file already stored as blob `sha` becomes run number
+/// `position` of the assessment with its findings; returns how many.
+pub(crate) async fn insert_run(
+    conn: &mut AnyConnection,
+    id: &str,
+    position: usize,
+    rel: &str,
+    sha: &str,
+    user_id: &str,
+    now: &str,
+) -> Result<usize> {
+    let text = blob::read_all(conn, sha, InputKind::Findings.default_limit()).await?;
+    let text = String::from_utf8(text)
+        .map_err(|_| StoreError::Io(format!("findings file `{rel}` is not UTF-8")))?;
+    let set = parse_findings(&text, rel).map_err(|e| StoreError::Io(e.to_string()))?;
+    let run_id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO runs (id, assessment_id, position, kind, label, input_sha256, status, started_by, started_at, finished_at) \
+         VALUES ($1, $2, $3, 'findings-import', $4, $5, 'done', $6, $7, $7)",
+    )
+    .bind(&run_id)
+    .bind(id)
+    .bind(i64::try_from(position).unwrap_or(i64::MAX))
+    .bind(rel)
+    .bind(sha)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    for (pos, f) in set.findings.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO findings (run_id, position, check_id, severity, supports, fingerprint, provisions, test_units, message, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&run_id)
+        .bind(i64::try_from(pos).unwrap_or(i64::MAX))
+        .bind(&f.check)
+        .bind(f.severity.as_str())
+        .bind(f.supports.as_str())
+        .bind(f.fingerprint())
+        .bind(to_json(&f.provisions))
+        .bind(to_json(&f.test_units))
+        .bind(&f.message)
+        .bind(to_json(f))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(set.findings.len())
 }

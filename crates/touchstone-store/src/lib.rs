@@ -41,11 +41,14 @@
 //! - An import or a save is one transaction: a failure or a `kill -9`
 //!   leaves the store as it was.
 
+mod accounts;
 pub mod audit;
 pub mod blob;
 mod clock;
+mod declarations;
 mod error;
 mod export;
+mod findings_import;
 mod import;
 mod location;
 mod query;
@@ -60,11 +63,15 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor as _};
 
+pub use accounts::Evaluated;
+pub use blob::BlobRef;
+pub use declarations::Declaration;
 pub use error::{Conflict, StoreError};
 pub use export::Exported;
+pub use findings_import::AddedFindings;
 pub use import::{Imported, MAX_DEPTH, MAX_FILES};
 pub use location::{Backend, Location, create_postgres_database, default_location};
-pub use records::{RecordInput, SavedRecord};
+pub use records::{NewAttachment, RecordInput, SavedRecord};
 pub use review::{ReviewDecision, SignoffRole};
 pub use rows::{AssessmentRow, HistoryEntry, RecordRow, UserRole, VerdictChange, VerdictRow};
 

@@ -45,6 +45,20 @@ pub struct RecordInput {
     pub notes: String,
     /// `None` for a new record; the version read for an edit.
     pub record_version: Option<i64>,
+    /// Files to attach to the record, already stored as blobs
+    /// ([`Store::put_file`]).
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file attached to a record by a save: the blob is stored first, then the
+/// save adds it to the project under `evidence/` and cites it from the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewAttachment {
+    /// Path inside the project (`evidence/photo.png`): normalised, no `..`,
+    /// not absolute; a path already holding other bytes is refused.
+    pub path: String,
+    /// SHA-256 of the stored blob.
+    pub sha256: String,
 }
 
 /// What a save did.
@@ -112,6 +126,28 @@ fn patch_evidence(text: &str, input: &RecordInput) -> Result<String> {
     table.insert("assessor", value(input.assessor.as_str()));
     table.insert("date", value(date));
     table.insert("notes", value(input.notes.as_str()));
+    if !input.attachments.is_empty() {
+        let item = table
+            .entry("attachment")
+            .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()));
+        let Some(list) = item.as_array_of_tables_mut() else {
+            return Err(StoreError::Refused(format!(
+                "record {} writes its attachments inline: edit it as [[record.attachment]] tables",
+                input.key
+            )));
+        };
+        for a in &input.attachments {
+            let cited = list
+                .iter()
+                .any(|t| t.get("path").and_then(Item::as_str) == Some(a.path.as_str()));
+            if !cited {
+                let mut t = Table::new();
+                t.insert("path", value(a.path.as_str()));
+                t.insert("sha256", value(a.sha256.as_str()));
+                list.push(t);
+            }
+        }
+    }
     Ok(doc.to_string())
 }
 
@@ -261,11 +297,47 @@ impl Store {
         // The file, edited and validated with the rest of the project.
         let files = stored::files_of(&mut tx, assessment_id).await?;
         let texts = stored::texts_of(&mut tx, &files).await?;
-        let patched = patch_evidence(texts.evidence.as_deref().unwrap_or(""), input)?;
-        let by_path = files
+        let mut by_path: std::collections::BTreeMap<String, String> = files
             .iter()
             .map(|(p, _, s)| (p.clone(), s.clone()))
             .collect();
+        let mut input = input.clone();
+        for a in &mut input.attachments {
+            let path = stored::normalize(&a.path)
+                .filter(|p| !p.split('/').any(|c| c.starts_with('.')))
+                .ok_or_else(|| {
+                    StoreError::Refused(format!(
+                        "`{}` cannot be an attachment's path",
+                        touchstone_core::text::display_safe(&a.path)
+                    ))
+                })?;
+            if blob::existing(&mut tx, &a.sha256).await?.is_none() {
+                return Err(StoreError::NotFound(format!("no stored blob {}", a.sha256)));
+            }
+            match by_path.get(&path) {
+                Some(sha) if *sha == a.sha256 => {}
+                Some(_) => {
+                    return Err(StoreError::Refused(format!(
+                        "`{}` already holds another file: rename the upload",
+                        touchstone_core::text::display_safe(&path)
+                    )));
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO project_files (assessment_id, path, role, sha256) VALUES ($1, $2, 'attachment', $3)",
+                    )
+                    .bind(assessment_id)
+                    .bind(&path)
+                    .bind(&a.sha256)
+                    .execute(&mut *tx)
+                    .await?;
+                    by_path.insert(path.clone(), a.sha256.clone());
+                }
+            }
+            a.path = path;
+        }
+        let input = &input;
+        let patched = patch_evidence(texts.evidence.as_deref().unwrap_or(""), input)?;
         let (project, _) = stored::parse(
             &Texts {
                 evidence: Some(patched.clone()),
@@ -330,6 +402,9 @@ impl Store {
                 row.7 + 1
             }
         };
+        if !input.attachments.is_empty() {
+            crate::import::write_attachments(&mut tx, assessment_id, &project).await?;
+        }
         let after = record_row(&mut tx, assessment_id, &input.key).await?;
         // Verdicts, summary, audit.
         let findings = stored::findings_of(&mut tx, assessment_id).await?;
@@ -393,6 +468,7 @@ mod tests {
             date: "2026-12-02".to_owned(),
             notes: "Final manual, section 4.2.".to_owned(),
             record_version: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -294,7 +294,7 @@ impl Store {
     }
 }
 
-async fn conflict(
+pub(crate) async fn conflict(
     conn: &mut AnyConnection,
     assessment_id: &str,
     expected: i64,

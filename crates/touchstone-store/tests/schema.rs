@@ -54,7 +54,10 @@ fn both_backends_have_the_same_migrations_and_tables() {
             "CREATE TRIGGER"
         };
         assert_eq!(translated, tables(&pg, end), "{name}: the tables differ");
-        // Both make the same tables append-only.
+        // Both make the same tables append-only (where they are created).
+        if !lite.contains("CREATE TABLE audit_log") {
+            continue;
+        }
         for table in ["audit_log", "verdict_history"] {
             assert!(
                 lite.contains(&format!("BEFORE UPDATE ON {table}")),
@@ -168,7 +171,7 @@ async fn migrated_schemas_agree_and_sqlite_uses_wal() {
     assert_eq!(fk, 1);
     // Opening again migrates nothing and keeps the data.
     let migrations = held.migrations().await.unwrap();
-    assert_eq!(migrations, vec![1]);
+    assert_eq!(migrations, vec![1, 2]);
     let Some(pg) = support::postgres().await else {
         return;
     };
@@ -195,6 +198,6 @@ async fn a_store_reopens_without_migrating_again() {
         .id;
     store.close().await;
     let again = Store::open(&location).await.unwrap();
-    assert_eq!(again.migrations().await.unwrap(), vec![1]);
+    assert_eq!(again.migrations().await.unwrap(), vec![1, 2]);
     assert_eq!(again.list_assessments().await.unwrap()[0].id, id);
 }

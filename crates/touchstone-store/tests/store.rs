@@ -6,7 +6,10 @@
 
 mod support;
 
-use touchstone_store::{RecordInput, ReviewDecision, SignoffRole, Store, StoreError, UserRole};
+use touchstone_store::{
+    Declaration, NewAttachment, RecordInput, ReviewDecision, SignoffRole, Store, StoreError,
+    UserRole,
+};
 
 use support::{example, example_copy, tree};
 
@@ -21,6 +24,9 @@ on_both! {
     sign_off_freezes => sign_off;
     hostile_paths_are_refused => hostile_paths;
     files_over_one_chunk_round_trip => large_files;
+    accounts_keep_only_the_hash => accounts;
+    a_declaration_save_is_validated_locked_and_exported => declarations;
+    an_attachment_saved_with_a_record_is_exported => record_attachment;
 }
 
 async fn round_trip(store: &Store) {
@@ -141,6 +147,7 @@ fn record(key: &str, verdict: &str, notes: &str, version: Option<i64>) -> Record
         date: "2026-12-02".to_owned(),
         notes: notes.to_owned(),
         record_version: version,
+        attachments: vec![],
     }
 }
 
@@ -587,4 +594,124 @@ async fn large_files(store: &Store) {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn accounts(store: &Store) {
+    assert_eq!(store.account_count().await.unwrap(), 0);
+    store
+        .set_password_hash("ana", UserRole::Reviewer, "$argon2id$v=19$fake", "admin")
+        .await
+        .unwrap();
+    store
+        .set_password_hash("ana", UserRole::Reviewer, "$argon2id$v=19$second", "ana")
+        .await
+        .unwrap();
+    assert_eq!(store.account_count().await.unwrap(), 1);
+    let (role, hash) = store.account("ana").await.unwrap().unwrap();
+    assert_eq!(role, UserRole::Reviewer);
+    assert_eq!(hash, "$argon2id$v=19$second");
+    assert!(store.account("nobody").await.unwrap().is_none());
+    for bad in ["", "a b", "../x", "é", &"x".repeat(65)] {
+        assert!(matches!(
+            store
+                .set_password_hash(bad, UserRole::Admin, "h", "admin")
+                .await,
+            Err(StoreError::Refused(_))
+        ));
+    }
+    // The audit log names the change, never the hash.
+    let log = store.audit_log(0, 100).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "user.password"));
+    assert!(
+        log.iter()
+            .all(|e| !e.after.as_deref().unwrap_or("").contains("argon2"))
+    );
+}
+
+async fn declarations(store: &Store) {
+    let id = store.import_project(&example(), "lead").await.unwrap().id;
+    let version = store.list_assessments().await.unwrap()[0].version;
+    let ics = store.declaration_text(&id, Declaration::Ics).await.unwrap();
+    // Invalid: refused with diagnostics, nothing changes.
+    let broken = ics.replacen("support = \"Y\"", "support = \"MAYBE\"", 1);
+    match store
+        .save_declaration(&id, Declaration::Ics, &broken, version, "lead")
+        .await
+    {
+        Err(StoreError::InvalidProject(d)) => assert!(d.iter().any(|d| d.file == "ics.toml")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.declaration_text(&id, Declaration::Ics).await.unwrap(),
+        ics
+    );
+    // Valid: saved, the rows follow, the version grows.
+    let edited = ics.replacen(
+        "Every recommendation answered N or N/A below carries its justification.",
+        "Edited through the store.",
+        1,
+    );
+    let new_version = store
+        .save_declaration(&id, Declaration::Ics, &edited, version, "lead")
+        .await
+        .unwrap();
+    assert_eq!(new_version, version + 1);
+    let (detail,): (String,) = sqlx::query_as(
+        "SELECT detail FROM ics_answers WHERE assessment_id = $1 AND provision = $2",
+    )
+    .bind(&id)
+    .bind("4-1")
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(detail, "Edited through the store.");
+    // Stale version: a conflict.
+    assert!(matches!(
+        store
+            .save_declaration(&id, Declaration::Ics, &ics, version, "lead")
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // The export carries the new text.
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("p");
+    store.export_project(&id, &target).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(target.join("ics.toml")).unwrap(),
+        edited
+    );
+}
+
+async fn record_attachment(store: &Store) {
+    let id = store.import_project(&example(), "lead").await.unwrap().id;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("upload");
+    std::fs::write(&file, b"photo bytes").unwrap();
+    let blob = store.put_file(&file, 1 << 20).await.unwrap();
+    let version = store.verdict(&id, "5.1-4-1").await.unwrap().version;
+    // A path leaving the project is refused.
+    let mut input = record("EV-100", "PASS", "with a photo", None);
+    input.attachments = vec![NewAttachment {
+        path: "../outside.png".to_owned(),
+        sha256: blob.sha256.clone(),
+    }];
+    assert!(matches!(
+        store.save_record(&id, &input, version, "lead").await,
+        Err(StoreError::Refused(_))
+    ));
+    input.attachments[0].path = "evidence/photo.png".to_owned();
+    store
+        .save_record(&id, &input, version, "lead")
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("p");
+    store.export_project(&id, &target).await.unwrap();
+    assert_eq!(
+        std::fs::read(target.join("evidence/photo.png")).unwrap(),
+        b"photo bytes"
+    );
+    let evidence = std::fs::read_to_string(target.join("evidence.toml")).unwrap();
+    assert!(evidence.contains("path = \"evidence/photo.png\""));
+    assert!(evidence.contains(&blob.sha256));
 }

@@ -89,6 +89,9 @@ pub(crate) enum Command {
     /// Keep assessments in a database: SQLite by default, PostgreSQL for a lab server.
     #[command(subcommand, after_help = EXIT_CODES)]
     Store(StoreCommand),
+    /// Start the assessor workbench (web pages over the store) on loopback.
+    #[command(after_help = EXIT_CODES)]
+    Serve(ServeArgs),
     /// Validate a security.txt (RFC 9116) from a file or an http(s):// URL.
     #[command(name = "security-txt", after_help = EXIT_CODES)]
     SecurityTxt(SecurityTxtArgs),
@@ -293,6 +296,20 @@ pub(crate) enum VulndbCommand {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+}
+
+/// `touchstone serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArg,
+    /// Address to listen on. Loopback only (127.0.0.1 or ::1): this version has no TLS of its
+    /// own, so any other address is refused; put a TLS reverse proxy in front for a lab network.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8645")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Largest attachment accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 16)]
+    pub(crate) upload_limit: u64,
 }
 
 /// Where the store is.

@@ -216,3 +216,17 @@ fn errors_exit_2_and_store_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(home.join("data/touchstone/touchstone.db").is_file());
 }
+
+#[test]
+fn serve_refuses_addresses_other_than_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    for addr in ["0.0.0.0:8645", "[::]:8645", "192.0.2.1:80"] {
+        let out = touchstone(&["serve", "--db", &db, "--listen", addr]);
+        assert_eq!(out.status.code(), Some(2), "{addr}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("loopback only"), "{addr}: {err}");
+    }
+    // Refused before anything is opened or created.
+    assert!(!dir.path().join("s.db").exists());
+}

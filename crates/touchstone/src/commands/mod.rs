@@ -13,6 +13,7 @@ mod probe;
 mod proforma;
 mod sbom;
 mod security_txt;
+mod serve;
 mod store;
 mod validate;
 mod vulndb;
@@ -38,6 +39,7 @@ pub(crate) fn run(cli: Cli, ui: &Ui) -> Result<ExitCode> {
         Command::Firmware(cmd) => firmware::run(&cmd, ui),
         Command::Vulndb(cmd) => vulndb::run(&cmd, ui),
         Command::Store(cmd) => store::run(&cmd, ui),
+        Command::Serve(args) => serve::run(&args, ui),
         Command::Probe(args) => probe::run(&args, ui),
         Command::Mitm(args) => mitm::run(&args, ui),
         Command::SecurityTxt(args) => security_txt::run(&args, ui),

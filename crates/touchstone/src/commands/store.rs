@@ -11,7 +11,7 @@ use touchstone_store::{Location, Store, StoreError, default_location};
 use crate::cli::{DbArg, Format, StoreCommand};
 use crate::output::Ui;
 
-fn location(arg: &DbArg) -> Result<Location> {
+pub(crate) fn location(arg: &DbArg) -> Result<Location> {
     let text = arg.db.clone().or_else(|| {
         std::env::var("TOUCHSTONE_DB")
             .ok()
