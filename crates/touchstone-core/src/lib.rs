@@ -6,6 +6,7 @@
 //! checks (built in or external) feed evidence into the verdict engine.
 
 pub mod credentials;
+pub mod date;
 pub mod findings;
 pub mod text;
 pub mod verdict;

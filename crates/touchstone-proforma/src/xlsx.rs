@@ -141,16 +141,7 @@ fn excel_date(serial: f64) -> String {
         return serial.to_string();
     }
     // Days since 1970-01-01; Excel's day 25569 is that date.
-    let z = serial.floor() as i64 - 25569 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    touchstone_core::date::date(serial.floor() as i64 - 25569)
 }
 
 /// One sheet to write.
