@@ -146,12 +146,13 @@ pub fn registry() -> &'static [Check] {
 }
 
 /// Run every check whose inputs exist: firmware checks when an image was
-/// scanned, live checks when the device was probed, both-checks when both.
+/// scanned, live checks when the device was probed, both-checks when both;
+/// then mask every known password (unless `show_secrets`).
 pub fn run_all(project: &Project, observed: &Observations) -> Vec<Finding> {
     let input = Input::new(project, observed);
     let firmware = !observed.images.is_empty();
     let live = observed.live.is_some();
-    registry()
+    let mut findings: Vec<Finding> = registry()
         .iter()
         .filter(|c| match c.info.needs {
             Needs::Firmware => firmware,
@@ -160,5 +161,15 @@ pub fn run_all(project: &Project, observed: &Observations) -> Vec<Finding> {
             Needs::Either => firmware || live,
         })
         .flat_map(|c| (c.run)(&input))
-        .collect()
+        .collect();
+    // One redaction over everything, as the firmware scan does: a password
+    // quoted from a command line or shown by a check is masked wherever it
+    // appears in evidence and in quoted message text.
+    if !observed.show_secrets {
+        let known = observed.secrets();
+        for f in &mut findings {
+            touchstone_fwchecks::check::redact_finding(f, &known);
+        }
+    }
+    findings
 }

@@ -36,6 +36,9 @@ pub struct FirmwareImage {
     pub findings: Vec<Finding>,
     /// Part of the image was not analysed: absence of evidence proves less.
     pub incomplete: bool,
+    /// Every cleartext secret the scan knows (masked in the cross-checks'
+    /// findings unless [`Observations::show_secrets`]).
+    pub known_secrets: Vec<String>,
 }
 
 impl FirmwareImage {
@@ -47,6 +50,7 @@ impl FirmwareImage {
             components: scan.components.clone(),
             findings: scan.findings.clone(),
             incomplete: scan.incomplete(),
+            known_secrets: scan.known_secrets.clone(),
         }
     }
 
@@ -80,6 +84,32 @@ impl Live {
             swept_all,
             confirmations: Vec::new(),
         }
+    }
+}
+
+impl Observations {
+    /// Every cleartext secret of the observations: what the scans know,
+    /// the passwords recovered from the images and those tried live.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for image in &self.images {
+            out.extend(image.known_secrets.iter().cloned());
+            for tree in &image.trees {
+                out.extend(tree.cracked.iter().map(|c| c.password.clone()));
+                out.extend(
+                    touchstone_fwchecks::checks::cmdline_credentials::found(&tree.boot)
+                        .into_iter()
+                        .map(|(_, _, p)| p.to_owned()),
+                );
+            }
+        }
+        if let Some(live) = &self.live {
+            out.extend(live.confirmations.iter().map(|c| c.password.clone()));
+        }
+        out.retain(|s| !s.is_empty());
+        out.sort();
+        out.dedup();
+        out
     }
 }
 

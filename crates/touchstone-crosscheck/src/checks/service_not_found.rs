@@ -66,12 +66,12 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
         if seen_live || seen_boot {
             continue;
         }
-        let mut looked = Vec::new();
+        let mut missing = Vec::new();
         if live.is_some() {
-            looked.push("the probe of every port");
+            missing.push("the probe of every port found no such service");
         }
         if !images.is_empty() {
-            looked.push("the services the firmware starts");
+            missing.push("the firmware starts none at boot");
         }
         let what = if named.is_empty() {
             format!("port {}", ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))
@@ -87,14 +87,7 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
             Location::Document {
                 uri: format!("ixit.toml#{}", d.entry.id.as_deref().unwrap_or(&d.entry.table)),
             },
-            match looked.as_slice() {
-                [one] => format!("{} declares {what}, which {one} does not show", d.label()),
-                _ => format!(
-                    "{} declares {what}, which neither {} shows",
-                    d.label(),
-                    looked.join(" nor ")
-                ),
-            },
+            format!("{} declares {what}, but {}", d.label(), missing.join(" and ")),
             d.field("description").map(str::to_owned),
         );
         f.supports = Supports::Info;
