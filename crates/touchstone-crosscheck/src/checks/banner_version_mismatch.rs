@@ -3,7 +3,7 @@
 use touchstone_core::{Component, Finding, Severity};
 
 use crate::check::{Check, CheckInfo, Input, Needs, finding, network};
-use crate::checks::{excerpt, narrow};
+use crate::checks::{banner, narrow};
 
 /// The check.
 pub const CHECK: Check = Check {
@@ -68,7 +68,7 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
         }
         let same: Vec<&&Component> = components.iter().filter(|c| key(&c.name) == k).collect();
         let location = network(&s.host, s.port, s.transport.as_str(), &s.service);
-        let evidence = s.evidence.as_deref().map(|e| excerpt(e, 160));
+        let evidence = banner(s.evidence.as_deref());
         if same.is_empty() {
             if complete && known.contains(&k) {
                 let mut f = finding(

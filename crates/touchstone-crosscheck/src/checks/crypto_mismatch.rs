@@ -204,7 +204,24 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                 .iter()
                 .any(|w| has_word(&d.text, w))
         });
-        if fs_declared {
+        // `ECDHE suites only` rules out DHE as well; otherwise any
+        // forward-secret key exchange fits a declared ECDHE or DHE.
+        let ecdhe_only = entries.iter().any(|d| {
+            has_word(&d.text, "ecdhe") && has_word(&d.text, "only") && !has_word(&d.text, "dhe")
+        });
+        if ecdhe_only {
+            let other: Vec<&str> = suites
+                .iter()
+                .copied()
+                .filter(|s| s.contains("_WITH_") && !s.starts_with("TLS_ECDHE_"))
+                .collect();
+            if !other.is_empty() {
+                problems.push(format!(
+                    "accepts suites without ECDHE although only ECDHE is declared: {}",
+                    other.join(", ")
+                ));
+            }
+        } else if fs_declared {
             let static_kex: Vec<&str> = suites.iter().copied().filter(|s| !forward_secret(s)).collect();
             if !static_kex.is_empty() {
                 problems.push(format!(

@@ -29,7 +29,9 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for c in &live.confirmations {
         let location = network(&c.host, c.port, "tcp", &c.service);
-        let pair = format!("`{}` / `{}`", c.user, input.secret(&c.password));
+        // The user name stays outside back quotes: only quoted text is
+        // masked in messages, and a user named like its password would be.
+        let pair = format!("of user {} (password `{}`)", c.user, input.secret(&c.password));
         match &c.outcome {
             Attempt::Success { proof } => {
                 let how = if c.earlier {

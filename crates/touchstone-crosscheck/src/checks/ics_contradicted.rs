@@ -17,7 +17,7 @@ pub const CHECK: Check = Check {
         title: "ICS declares absent what the device shows",
         severity: Severity::Medium,
         provisions: &["5.6-4", "5.1-1", "5.1-4", "5.3-9", "5.3-10"],
-        test_units: &["5.6-4-2a", "5.6-4-2b", "5.1-1-2a", "5.1-4-2a", "5.3-10-1c"],
+        test_units: &["5.6-4-2a", "5.6-4-2b", "5.1-1-2a", "5.1-4-2a", "5.3-9-1a", "5.3-10-1c"],
         what: "Reads the conditions the project declares not to hold and the provisions the ICS answers N/A, and looks for observations that contradict them: a debug interface declared unreachable (condition 13, 5.6-4) while the image opens a serial console or shell, starts a debug daemon, or the device offers telnet or another debug service; passwords declared unused (condition 1, 5.1-1) or no user authentication (condition 8, 5.1-4) while the image holds password hashes of login accounts or the device asks for a login; no update mechanism (condition 12, 5.3-9) while the image has update tools; no network updates (condition 11, 5.3-10) while an update script downloads from the network. One finding per observation, naming the contested provision.",
         why: "An N/A answer removes the provision's test cases from the plan: the engine never evaluates them. If the observation shows the condition does hold, the ICS answer is wrong and the provision must be assessed (the report also notes that findings bear on a provision answered N/A).",
         fix: "Correct the ICS (answer Y or N and declare the condition as holding), or remove what contradicts it from the product (the console, the debug service, the accounts, the update tools).",
@@ -59,7 +59,7 @@ const UPDATES: Claim = Claim {
     condition: 12,
     provision: "5.3-9",
     says: "no update mechanism exists",
-    units: &[],
+    units: &["5.3-9-1a"],
 };
 const NETWORK_UPDATES: Claim = Claim {
     condition: 11,
@@ -157,7 +157,7 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                         &how,
                         network(&s.host, s.port, s.transport.as_str(), &s.service),
                         format!("the device offers {} on port {}", k.title, s.port),
-                        s.evidence.clone(),
+                        crate::checks::banner(s.evidence.as_deref()),
                         &mut count,
                     );
                 }

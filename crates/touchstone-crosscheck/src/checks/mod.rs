@@ -31,6 +31,19 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
+/// The first line of what a live service sent, without bytes that are not
+/// text (a KEXINIT's random cookie, telnet negotiation): the same device
+/// gives the same evidence, so the finding keeps its fingerprint.
+pub(crate) fn banner(evidence: Option<&str>) -> Option<String> {
+    let first = evidence?.split(['\r', '\n']).next()?;
+    let clean: String = first
+        .chars()
+        .filter(|c| *c != '\u{fffd}' && !touchstone_core::text::is_unsafe_for_display(*c))
+        .collect();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| excerpt(clean, 160))
+}
+
 /// Words by which a 1-AuthMech entry describes a login mechanism of the
 /// probe (besides the words of the service's kind).
 pub(crate) fn mechanism_words(mechanism: &str) -> &'static [&'static str] {

@@ -3,7 +3,7 @@
 use touchstone_core::{Finding, Severity};
 
 use crate::check::{Check, CheckInfo, Input, Needs, finding, network};
-use crate::checks::excerpt;
+use crate::checks::banner;
 use crate::declared::{SERVICE_TABLES, labels};
 use crate::kinds;
 
@@ -63,7 +63,7 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
         };
         // The evidence is what the device sent (the fingerprint then stays
         // the same when unrelated IXIT entries change).
-        let evidence = s.evidence.as_deref().map(|e| excerpt(e, 160));
+        let evidence = banner(s.evidence.as_deref());
         out.push(finding(
             &CHECK.info,
             network(&s.host, s.port, s.transport.as_str(), &s.service),
