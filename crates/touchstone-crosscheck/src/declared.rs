@@ -61,9 +61,17 @@ impl Declared<'_> {
             return false;
         };
         let s = status.to_lowercase();
-        ["disabled", "removed", "off", "absent", "not present", "not available", "inactive"]
-            .iter()
-            .any(|w| kinds::has_word(&s, w))
+        [
+            "disabled",
+            "removed",
+            "off",
+            "absent",
+            "not present",
+            "not available",
+            "inactive",
+        ]
+        .iter()
+        .any(|w| kinds::has_word(&s, w))
             && !kinds::has_word(&s, "enabled")
     }
 

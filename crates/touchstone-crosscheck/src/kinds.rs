@@ -218,8 +218,14 @@ mod tests {
     fn ports_are_read_where_text_names_them() {
         assert_eq!(ports_named("local https api on port 443"), [443]);
         assert_eq!(ports_named("ports 80, 443 and 8080"), [80, 443, 8080]);
-        assert_eq!(ports_named("listens on 0.0.0.0:8443 and 5683/udp"), [5683, 8443]);
-        assert_eq!(ports_named("tls 1.2/1.3, 2.4 ghz wi-fi, 100k iterations, 15 minutes"), Vec::<u16>::new());
+        assert_eq!(
+            ports_named("listens on 0.0.0.0:8443 and 5683/udp"),
+            [5683, 8443]
+        );
+        assert_eq!(
+            ports_named("tls 1.2/1.3, 2.4 ghz wi-fi, 100k iterations, 15 minutes"),
+            Vec::<u16>::new()
+        );
         assert_eq!(ports_named("port: 1883"), [1883]);
         assert_eq!(ports_named("port 99999"), Vec::<u16>::new());
     }

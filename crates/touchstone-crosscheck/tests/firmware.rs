@@ -31,7 +31,11 @@ fn trendnet_router_against_the_smart_plug() {
         c.iter()
             .map(|c| (c.user.as_str(), c.password.as_str(), c.protocols.join(",")))
             .collect::<Vec<_>>(),
-        [("Alphanetworks", "wrgn80_trendnet_tew733gr", "telnet".to_owned())]
+        [(
+            "Alphanetworks",
+            "wrgn80_trendnet_tew733gr",
+            "telnet".to_owned()
+        )]
     );
 }
 
@@ -64,7 +68,9 @@ fn broadcom_router_against_the_smart_plug_and_a_declared_telnet() {
         .collect();
     assert_eq!(
         gone,
-        ["The image configures (launcher not seen starting) `telnetd` (telnet, /etc/inetd.conf line 12), and no IXIT entry of 13-SoftServ, 15-Intf or 28 declares it"]
+        [
+            "The image configures (launcher not seen starting) `telnetd` (telnet, /etc/inetd.conf line 12), and no IXIT entry of 13-SoftServ, 15-Intf or 28 declares it"
+        ]
     );
     assert!(after.iter().all(|f| findings.contains(f)));
 }
@@ -74,11 +80,26 @@ fn broadcom_router_against_the_smart_plug_and_a_declared_telnet() {
 /// update script that downloads over plain HTTP, Dropbear and a serial getty.
 fn built_image(dir: &std::path::Path) -> std::path::PathBuf {
     let root = dir.join("root");
-    for d in ["etc/init.d", "www", "bin", "sbin", "usr/sbin", "etc/dropbear"] {
+    for d in [
+        "etc/init.d",
+        "www",
+        "bin",
+        "sbin",
+        "usr/sbin",
+        "etc/dropbear",
+    ] {
         std::fs::create_dir_all(root.join(d)).expect("mkdir");
     }
-    let md5 = run("openssl", &["passwd", "-1", "-salt", "k3y5alt", "admin"], dir);
-    let apr1 = run("openssl", &["passwd", "-apr1", "-salt", "w3bsalt", "1234"], dir);
+    let md5 = run(
+        "openssl",
+        &["passwd", "-1", "-salt", "k3y5alt", "admin"],
+        dir,
+    );
+    let apr1 = run(
+        "openssl",
+        &["passwd", "-apr1", "-salt", "w3bsalt", "1234"],
+        dir,
+    );
     let files = [
         ("etc/passwd", "root:x:0:0:root:/root:/bin/ash\nadmin:x:1000:1000:admin:/home/admin:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/false\n".to_owned()),
         ("etc/shadow", format!("root:*:19000:0:99999:7:::\nadmin:{md5}:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n")),
@@ -117,7 +138,11 @@ fn built_image_against_the_smart_plug() {
     assert_eq!(
         c,
         [
-            ("admin".to_owned(), "admin".to_owned(), "telnet,ssh,ftp".to_owned()),
+            (
+                "admin".to_owned(),
+                "admin".to_owned(),
+                "telnet,ssh,ftp".to_owned()
+            ),
             ("web".to_owned(), "1234".to_owned(), "http".to_owned()),
         ]
     );

@@ -38,7 +38,11 @@ fn plug_image(dir: &Path, key: &Path, cert: &Path) -> std::path::PathBuf {
     }
     std::fs::copy(key, root.join("etc/ssl/private/plug.key")).expect("key");
     std::fs::copy(cert, root.join("etc/ssl/certs/plug.pem")).expect("cert");
-    let md5 = run("openssl", &["passwd", "-1", "-salt", "pLugSalt", "admin"], dir);
+    let md5 = run(
+        "openssl",
+        &["passwd", "-1", "-salt", "pLugSalt", "admin"],
+        dir,
+    );
     std::fs::write(
         root.join("etc/passwd"),
         "root:x:0:0:root:/root:/bin/sh\nadmin:x:1000:1000::/home/admin:/bin/sh\n",
@@ -75,8 +79,19 @@ fn a_plug_that_deviates_from_its_declarations() {
     d.setup(
         "openssl",
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj",
-            "/CN=lumio-sp20", "-keyout", "plug.key", "-out", "plug.pem",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=lumio-sp20",
+            "-keyout",
+            "plug.key",
+            "-out",
+            "plug.pem",
         ],
     );
     // Telnet on 23: a real shell behind the TRENDnet telnetd credential.
@@ -90,22 +105,42 @@ fn a_plug_that_deviates_from_its_declarations() {
     d.spawn(
         "dropbear",
         &[
-            "-F", "-E", "-p", &format!("{addr}:22"), "-r",
+            "-F",
+            "-E",
+            "-p",
+            &format!("{addr}:22"),
+            "-r",
             host_key.to_str().unwrap_or_default(),
         ],
     );
     d.spawn(
         "busybox",
         &[
-            "telnetd", "-F", "-p", "23", "-b", &addr, "-l",
+            "telnetd",
+            "-F",
+            "-p",
+            "23",
+            "-b",
+            &addr,
+            "-l",
             login.to_str().unwrap_or_default(),
         ],
     );
     d.spawn(
         "openssl",
         &[
-            "s_server", "-www", "-accept", &format!("{addr}:443"), "-cert", "plug.pem", "-key",
-            "plug.key", "-min_protocol", "TLSv1", "-cipher", "DEFAULT:AES128-SHA:@SECLEVEL=0",
+            "s_server",
+            "-www",
+            "-accept",
+            &format!("{addr}:443"),
+            "-cert",
+            "plug.pem",
+            "-key",
+            "plug.key",
+            "-min_protocol",
+            "TLSv1",
+            "-cipher",
+            "DEFAULT:AES128-SHA:@SECLEVEL=0",
         ],
     );
     for port in [22, 23, 443] {
@@ -135,7 +170,13 @@ fn a_plug_that_deviates_from_its_declarations() {
     let tried: Vec<(String, u16, String)> = live
         .confirmations
         .iter()
-        .map(|c| (c.user.clone(), c.port, format!("{:?}", std::mem::discriminant(&c.outcome))))
+        .map(|c| {
+            (
+                c.user.clone(),
+                c.port,
+                format!("{:?}", std::mem::discriminant(&c.outcome)),
+            )
+        })
         .collect();
     assert_eq!(tried.len(), 3, "{tried:?}");
 

@@ -15,7 +15,11 @@ fn check_ids_are_unique_documented_and_mapped() {
     let edition = touchstone_catalog::Edition::V2_1_1;
     for c in registry() {
         let i = &c.info;
-        assert!(i.id.starts_with("decl-") || i.id.starts_with("xc-"), "{}", i.id);
+        assert!(
+            i.id.starts_with("decl-") || i.id.starts_with("xc-"),
+            "{}",
+            i.id
+        );
         assert!(
             !i.title.is_empty() && !i.what.is_empty() && !i.why.is_empty() && !i.fix.is_empty(),
             "{}",
@@ -23,7 +27,11 @@ fn check_ids_are_unique_documented_and_mapped() {
         );
         assert!(!i.provisions.is_empty(), "{}", i.id);
         for p in i.provisions {
-            assert!(catalog.provision(edition, p).is_some(), "{}: unknown provision {p}", i.id);
+            assert!(
+                catalog.provision(edition, p).is_some(),
+                "{}: unknown provision {p}",
+                i.id
+            );
         }
         for u in i.test_units {
             let known = catalog
@@ -57,7 +65,12 @@ fn every_check_file_is_registered_once() {
             .unwrap_or_else(|| panic!("{} declares no id", path.display()));
         let id = text[at..].split('"').nth(1).expect("id");
         let registered = registry().iter().filter(|c| c.info.id == id).count();
-        assert_eq!(registered, 1, "{id} ({}) registered {registered} times", path.display());
+        assert_eq!(
+            registered,
+            1,
+            "{id} ({}) registered {registered} times",
+            path.display()
+        );
         // The file's first line documents the check under its id.
         assert!(
             text.starts_with(&format!("//! `{id}`: ")),
@@ -66,5 +79,9 @@ fn every_check_file_is_registered_once() {
         );
         files += 1;
     }
-    assert_eq!(files, registry().len(), "a registry entry without its own file");
+    assert_eq!(
+        files,
+        registry().len(),
+        "a registry entry without its own file"
+    );
 }

@@ -70,10 +70,21 @@ pub struct KeyFact {
 /// A public key, as numbers and points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum PublicKey {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
-    Ec { curve: Curve, q: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    Ec {
+        curve: Curve,
+        q: Vec<u8>,
+    },
     Ed25519(Vec<u8>),
-    Dsa { p: Vec<u8>, q: Vec<u8>, g: Vec<u8>, y: Vec<u8> },
+    Dsa {
+        p: Vec<u8>,
+        q: Vec<u8>,
+        g: Vec<u8>,
+        y: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -711,18 +722,14 @@ pub fn analyse(path: &str, bytes: &[u8]) -> Vec<KeyFact> {
                 "RSA PRIVATE KEY" if !encrypted => {
                     Some(("PEM PKCS#1", KeyKind::PrivateKey, pkcs1(&body)))
                 }
-                "EC PRIVATE KEY" if !encrypted => Some((
-                    "PEM SEC1",
-                    KeyKind::PrivateKey,
-                    sec1(&body, None).flatten(),
-                )),
+                "EC PRIVATE KEY" if !encrypted => {
+                    Some(("PEM SEC1", KeyKind::PrivateKey, sec1(&body, None).flatten()))
+                }
                 "DSA PRIVATE KEY" if !encrypted => {
                     Some(("PEM DSA", KeyKind::PrivateKey, dsa_private(&body)))
                 }
                 "PRIVATE KEY" => Some(("PEM PKCS#8", KeyKind::PrivateKey, pkcs8(&body).flatten())),
-                "OPENSSH PRIVATE KEY" => {
-                    Some(("OpenSSH", KeyKind::PrivateKey, openssh(&body)))
-                }
+                "OPENSSH PRIVATE KEY" => Some(("OpenSSH", KeyKind::PrivateKey, openssh(&body))),
                 "PUBLIC KEY" => Some(("PEM public key", KeyKind::PublicKey, spki(&body))),
                 "CERTIFICATE" | "TRUSTED CERTIFICATE" => {
                     if let Some(f) = certificate(path, &body, "PEM certificate") {
@@ -748,7 +755,12 @@ pub fn analyse(path: &str, bytes: &[u8]) -> Vec<KeyFact> {
                 continue;
             }
             if let Some(key) = base64_decode(b64).as_deref().and_then(ssh_public) {
-                out.push(fact(path, KeyKind::PublicKey, "OpenSSH public key", Some(&key)));
+                out.push(fact(
+                    path,
+                    KeyKind::PublicKey,
+                    "OpenSSH public key",
+                    Some(&key),
+                ));
             }
         }
     }
@@ -789,8 +801,10 @@ fn may_hold_keys(path: &str, bytes: &[u8]) -> bool {
     bytes.len() <= 4 << 20
         && MARKERS
             .get_or_init(|| {
-                regex::bytes::Regex::new("-----BEGIN (?:CERTIFICATE|TRUSTED CERTIFICATE|PUBLIC KEY)-----")
-                    .ok()
+                regex::bytes::Regex::new(
+                    "-----BEGIN (?:CERTIFICATE|TRUSTED CERTIFICATE|PUBLIC KEY)-----",
+                )
+                .ok()
             })
             .as_ref()
             .is_some_and(|re| re.is_match(bytes))
@@ -851,7 +865,10 @@ mod tests {
         assert_eq!(positive(&[0x00, 0x80]), [0x00, 0x80]);
         assert_eq!(positive(&[]), [0x00]);
         assert_eq!(bits(&[0x00, 0x80, 0x00]), 16);
-        assert_eq!(der(0x04, &[0u8; 200]).get(..3), Some(&[0x04, 0x81, 200][..]));
+        assert_eq!(
+            der(0x04, &[0u8; 200]).get(..3),
+            Some(&[0x04, 0x81, 200][..])
+        );
     }
 
     #[test]

@@ -30,7 +30,10 @@ fn sh(script: &str, dir: &Path) -> String {
 /// `SHA256:...` as ssh-keygen prints it for a key file.
 fn ssh_keygen_fingerprint(file: &str, dir: &Path) -> String {
     let line = sh(&format!("ssh-keygen -l -E sha256 -f {file}"), dir);
-    line.split_whitespace().nth(1).unwrap_or_default().to_owned()
+    line.split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// SHA-256 of the SubjectPublicKeyInfo as openssl writes it.
@@ -60,19 +63,31 @@ fn dropbear_keys_of_every_type() {
         let file = format!("db_{kind}_{size}");
         tool("dropbearkey", &["-t", kind, "-s", size, "-f", &file], d);
         // dropbearkey prints the public key line: ssh-keygen fingerprints it.
-        let public = sh(&format!("dropbearkey -y -f {file} | grep -E '^(ssh|ecdsa)-' > {file}.pub && ssh-keygen -l -E sha256 -f {file}.pub"), d);
+        let public = sh(
+            &format!(
+                "dropbearkey -y -f {file} | grep -E '^(ssh|ecdsa)-' > {file}.pub && ssh-keygen -l -E sha256 -f {file}.pub"
+            ),
+            d,
+        );
         let expected = public.split_whitespace().nth(1).unwrap_or_default();
         let bytes = std::fs::read(d.join(&file)).expect("key");
         let f = one("/etc/dropbear/dropbear_rsa_host_key", &bytes);
         assert_eq!(
-            (f.kind, f.format, f.algorithm.as_str(), f.ssh_fingerprint.as_deref()),
+            (
+                f.kind,
+                f.format,
+                f.algorithm.as_str(),
+                f.ssh_fingerprint.as_deref()
+            ),
             (KeyKind::PrivateKey, "Dropbear", algorithm, Some(expected)),
             "{kind} {size}"
         );
         // The .pub line reads to the same key.
         let pub_line = std::fs::read(d.join(format!("{file}.pub"))).expect("pub");
         assert_eq!(
-            one("/etc/dropbear/host.pub", &pub_line).ssh_fingerprint.as_deref(),
+            one("/etc/dropbear/host.pub", &pub_line)
+                .ssh_fingerprint
+                .as_deref(),
             Some(expected)
         );
         // Converted to OpenSSH's format, the same public key.
@@ -83,10 +98,13 @@ fn dropbear_keys_of_every_type() {
         );
         let converted = std::fs::read(d.join(format!("{file}.openssh"))).expect("converted");
         let c = one("/etc/ssh/ssh_host_key", &converted);
-        assert_eq!(c.ssh_fingerprint.as_deref(), Some(expected), "{kind} converted");
         assert_eq!(
-            c.spki_sha256,
-            f.spki_sha256,
+            c.ssh_fingerprint.as_deref(),
+            Some(expected),
+            "{kind} converted"
+        );
+        assert_eq!(
+            c.spki_sha256, f.spki_sha256,
             "{kind}: the SubjectPublicKeyInfo does not depend on the file format"
         );
     }
@@ -97,11 +115,31 @@ fn openssh_and_pem_keys_match_ssh_keygen_and_openssl() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     for (args, file, format, algorithm) in [
-        (&["-t", "rsa", "-b", "2048"][..], "o_rsa", "OpenSSH", "RSA 2048"),
+        (
+            &["-t", "rsa", "-b", "2048"][..],
+            "o_rsa",
+            "OpenSSH",
+            "RSA 2048",
+        ),
         (&["-t", "ed25519"][..], "o_ed", "OpenSSH", "Ed25519"),
-        (&["-t", "ecdsa", "-b", "384"][..], "o_ec", "OpenSSH", "ECDSA P-384"),
-        (&["-t", "rsa", "-b", "1024", "-m", "PEM"][..], "p_rsa", "PEM PKCS#1", "RSA 1024"),
-        (&["-t", "ecdsa", "-b", "256", "-m", "PEM"][..], "p_ec", "PEM SEC1", "ECDSA P-256"),
+        (
+            &["-t", "ecdsa", "-b", "384"][..],
+            "o_ec",
+            "OpenSSH",
+            "ECDSA P-384",
+        ),
+        (
+            &["-t", "rsa", "-b", "1024", "-m", "PEM"][..],
+            "p_rsa",
+            "PEM PKCS#1",
+            "RSA 1024",
+        ),
+        (
+            &["-t", "ecdsa", "-b", "256", "-m", "PEM"][..],
+            "p_ec",
+            "PEM SEC1",
+            "ECDSA P-256",
+        ),
     ] {
         let mut a: Vec<&str> = args.to_vec();
         a.extend(["-N", "", "-q", "-f", file]);
@@ -125,7 +163,10 @@ fn openssh_and_pem_keys_match_ssh_keygen_and_openssl() {
         &["-t", "ed25519", "-N", "secret-pass", "-q", "-f", "enc"],
         d,
     );
-    let f = one("/root/.ssh/id_ed25519", &std::fs::read(d.join("enc")).expect("key"));
+    let f = one(
+        "/root/.ssh/id_ed25519",
+        &std::fs::read(d.join("enc")).expect("key"),
+    );
     assert_eq!(
         f.ssh_fingerprint.as_deref(),
         Some(ssh_keygen_fingerprint("enc.pub", d).as_str())
@@ -141,13 +182,22 @@ fn pkcs8_keys_and_certificates_match_openssl() {
         ("EC", "-pkeyopt ec_paramgen_curve:P-256", "ECDSA P-256"),
     ] {
         let key = format!("{alg}.key");
-        sh(&format!("openssl genpkey -algorithm {alg} {opts} -out {key}"), d);
+        sh(
+            &format!("openssl genpkey -algorithm {alg} {opts} -out {key}"),
+            d,
+        );
         let bytes = std::fs::read(d.join(&key)).expect("key");
         let f = one("/etc/ssl/private/server.key", &bytes);
         assert_eq!((f.format, f.algorithm.as_str()), ("PEM PKCS#8", algorithm));
-        assert_eq!(f.spki_sha256.as_deref(), Some(openssl_spki(&key, d).as_str()));
+        assert_eq!(
+            f.spki_sha256.as_deref(),
+            Some(openssl_spki(&key, d).as_str())
+        );
         // The same key in DER, alone in a file and embedded in a binary.
-        sh(&format!("openssl pkey -in {key} -outform DER -out {alg}.der"), d);
+        sh(
+            &format!("openssl pkey -in {key} -outform DER -out {alg}.der"),
+            d,
+        );
         let der = std::fs::read(d.join(format!("{alg}.der"))).expect("der");
         let g = one("/etc/ssl/private/server.der", &der);
         assert_eq!(g.spki_sha256, f.spki_sha256);
@@ -170,13 +220,20 @@ fn pkcs8_keys_and_certificates_match_openssl() {
         );
         assert_eq!(
             (c.kind, c.spki_sha256.clone(), c.cert_sha256.as_deref()),
-            (KeyKind::Certificate, f.spki_sha256.clone(), Some(cert_sha.as_str()))
+            (
+                KeyKind::Certificate,
+                f.spki_sha256.clone(),
+                Some(cert_sha.as_str())
+            )
         );
     }
     // Ed25519 in PKCS#8 v1 holds only the seed: the key is reported
     // without a public half rather than guessed.
     sh("openssl genpkey -algorithm ED25519 -out ed.key", d);
-    let f = one("/etc/ssl/private/ed.key", &std::fs::read(d.join("ed.key")).expect("key"));
+    let f = one(
+        "/etc/ssl/private/ed.key",
+        &std::fs::read(d.join("ed.key")).expect("key"),
+    );
     assert_eq!(
         (f.algorithm.as_str(), f.spki_sha256.as_deref()),
         ("unknown", None)
@@ -192,5 +249,33 @@ fn pkcs8_keys_and_certificates_match_openssl() {
         "openssl genrsa -aes128 -passout pass:x -traditional -out enc.key 1024",
         d,
     );
-    assert!(analyse("/etc/enc.key", &std::fs::read(d.join("enc.key")).expect("key")).is_empty());
+    assert!(
+        analyse(
+            "/etc/enc.key",
+            &std::fs::read(d.join("enc.key")).expect("key")
+        )
+        .is_empty()
+    );
+}
+
+/// The fuzz target's seeds (first byte: the harness's choice of file name)
+/// each read to a key, so fuzzing starts inside the parsers.
+#[test]
+fn fuzz_seeds_read_to_keys() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/fw_keys");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz/seeds/fw_keys") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("seed");
+        let Some((first, rest)) = bytes.split_first() else {
+            panic!("empty seed");
+        };
+        let path = if first & 1 == 1 { "/etc/host.pub" } else { "/etc/ssl/x" };
+        let facts = analyse(path, rest);
+        assert!(
+            facts.iter().any(|f| f.spki_sha256.is_some()),
+            "{path}: {facts:?}"
+        );
+        n += 1;
+    }
+    assert!(n >= 3);
 }

@@ -93,10 +93,7 @@ fn plan<'a>(
             if !r.control_failed || r.no_authentication {
                 continue;
             }
-            if c.protocols
-                .iter()
-                .any(|p| p == protocol_of(&r.mechanism))
-            {
+            if c.protocols.iter().any(|p| p == protocol_of(&r.mechanism)) {
                 out.push((c, e));
             }
         }
@@ -192,7 +189,9 @@ mod tests {
             service: mechanism.into(),
             report: CredentialReport {
                 mechanism: mechanism.into(),
-                negative_control: Attempt::Failure { answer: "no".into() },
+                negative_control: Attempt::Failure {
+                    answer: "no".into(),
+                },
                 control_failed,
                 no_authentication: false,
                 working: Vec::new(),

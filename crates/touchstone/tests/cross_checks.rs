@@ -40,8 +40,8 @@ fn corpus(rel: &str) -> Option<String> {
 
 /// (check, supports, port, message) of the cross-check findings of a JSON report.
 fn cross_checks(o: &Output) -> Vec<(String, String, u64, String)> {
-    let report: serde_json::Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)));
     report["findings"]
         .as_array()
         .expect("findings")
@@ -78,7 +78,16 @@ fn assess_with_firmware_and_probe_confirms_the_back_door_once() {
     d.setup("chmod", &["755", login.to_str().unwrap_or_default()]);
     d.spawn(
         "busybox",
-        &["telnetd", "-F", "-p", "23", "-b", &addr, "-l", login.to_str().unwrap_or_default()],
+        &[
+            "telnetd",
+            "-F",
+            "-p",
+            "23",
+            "-b",
+            &addr,
+            "-l",
+            login.to_str().unwrap_or_default(),
+        ],
     );
     d.wait_tcp(23);
     let assess = |extra: &[&str]| {
@@ -101,7 +110,12 @@ fn assess_with_firmware_and_probe_confirms_the_back_door_once() {
     };
 
     let o = assess(&[]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("trying 1 credential(s) found in the firmware"),
@@ -114,9 +128,17 @@ fn assess_with_firmware_and_probe_confirms_the_back_door_once() {
         .unwrap_or_else(|| panic!("no firmware login in {found:#?}"));
     assert_eq!((login.1.as_str(), login.2), ("fail", 23));
     // The password is masked without --show-secrets.
-    assert!(login.3.contains("of user Alphanetworks (password `wr****"), "{}", login.3);
+    assert!(
+        login.3.contains("of user Alphanetworks (password `wr****"),
+        "{}",
+        login.3
+    );
     assert!(!String::from_utf8_lossy(&o.stdout).contains("wrgn80_trendnet_tew733gr"));
-    for check in ["decl-undeclared-service", "decl-undeclared-login", "decl-ics-contradicted"] {
+    for check in [
+        "decl-undeclared-service",
+        "decl-undeclared-login",
+        "decl-ics-contradicted",
+    ] {
         assert!(
             found.iter().any(|f| f.0 == check && f.2 == 23),
             "{check} on port 23 missing from {found:#?}"
@@ -125,9 +147,21 @@ fn assess_with_firmware_and_probe_confirms_the_back_door_once() {
 
     // Without credential tests, no login is tried: the declaration checks still run.
     let o = assess(&["--no-credentials"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!String::from_utf8_lossy(&o.stderr).contains("trying 1 credential"));
     let found = cross_checks(&o);
-    assert!(found.iter().all(|f| f.0 != "xc-firmware-credential-login"), "{found:#?}");
-    assert!(found.iter().any(|f| f.0 == "decl-undeclared-service" && f.2 == 23));
+    assert!(
+        found.iter().all(|f| f.0 != "xc-firmware-credential-login"),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "decl-undeclared-service" && f.2 == 23)
+    );
 }

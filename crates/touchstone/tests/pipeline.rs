@@ -709,7 +709,10 @@ fn sarif_of_a_firmware_assessment_is_ready_for_code_scanning() {
         .filter_map(|r| r["ruleId"].as_str())
         .filter(|id| id.starts_with("check/decl-") || id.starts_with("check/xc-"))
         .collect();
-    for want in ["check/decl-undeclared-boot-service", "check/decl-ics-contradicted"] {
+    for want in [
+        "check/decl-undeclared-boot-service",
+        "check/decl-ics-contradicted",
+    ] {
         assert!(ids.contains(&want), "{want} not in {ids:?}");
         let rule = run["tool"]["driver"]["rules"]
             .as_array()

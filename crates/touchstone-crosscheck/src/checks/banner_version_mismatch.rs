@@ -85,10 +85,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
             }
             continue;
         }
-        if same
-            .iter()
-            .any(|c| c.version.as_deref().is_some_and(|v| same_version(v, version)))
-        {
+        if same.iter().any(|c| {
+            c.version
+                .as_deref()
+                .is_some_and(|v| same_version(v, version))
+        }) {
             continue;
         }
         let versions: Vec<String> = same
@@ -100,7 +101,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                     }
                     _ => String::new(),
                 };
-                format!("{} {}{at}", c.name, c.version.as_deref().unwrap_or("without version"))
+                format!(
+                    "{} {}{at}",
+                    c.name,
+                    c.version.as_deref().unwrap_or("without version")
+                )
             })
             .collect();
         out.push(finding(

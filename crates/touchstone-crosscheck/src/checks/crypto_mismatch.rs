@@ -33,8 +33,15 @@ const VERSIONS: [(&str, &str); 4] = [
 
 /// Words after a version that make it a minimum.
 const OPEN_ENDED: &[&str] = &[
-    "or later", "or higher", "or newer", "or above", "and later", "and higher", "and newer",
-    "and above", "onwards",
+    "or later",
+    "or higher",
+    "or newer",
+    "or above",
+    "and later",
+    "and higher",
+    "and newer",
+    "and above",
+    "onwards",
 ];
 
 /// The TLS versions a text declares (`TLSv1.2` ...), or `None` when it names none.
@@ -51,7 +58,9 @@ pub(crate) fn declared_tls_versions(text: &str) -> Option<BTreeSet<&'static str>
         {
             continue;
         }
-        let before = text.get(start.saturating_sub(14)..start).unwrap_or_default();
+        let before = text
+            .get(start.saturating_sub(14)..start)
+            .unwrap_or_default();
         let mut open = ["at least", "minimum", "min.", "min "]
             .iter()
             .any(|w| before.contains(w));
@@ -119,44 +128,73 @@ const SSH_VOCABULARY: &[(&str, &[&str])] = &[
     (
         "key exchange",
         &[
-            "curve25519-sha256", "curve25519-sha256@libssh.org", "sntrup761x25519-sha512@openssh.com",
-            "mlkem768x25519-sha256", "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
-            "diffie-hellman-group14-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
-            "diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1", "diffie-hellman-group-exchange-sha256",
+            "curve25519-sha256",
+            "curve25519-sha256@libssh.org",
+            "sntrup761x25519-sha512@openssh.com",
+            "mlkem768x25519-sha256",
+            "ecdh-sha2-nistp256",
+            "ecdh-sha2-nistp384",
+            "ecdh-sha2-nistp521",
+            "diffie-hellman-group14-sha256",
+            "diffie-hellman-group16-sha512",
+            "diffie-hellman-group18-sha512",
+            "diffie-hellman-group14-sha1",
+            "diffie-hellman-group1-sha1",
+            "diffie-hellman-group-exchange-sha256",
             "diffie-hellman-group-exchange-sha1",
         ],
     ),
     (
         "host key",
         &[
-            "ssh-ed25519", "rsa-sha2-256", "rsa-sha2-512", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256",
-            "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+            "ssh-ed25519",
+            "rsa-sha2-256",
+            "rsa-sha2-512",
+            "ssh-rsa",
+            "ssh-dss",
+            "ecdsa-sha2-nistp256",
+            "ecdsa-sha2-nistp384",
+            "ecdsa-sha2-nistp521",
         ],
     ),
     (
         "cipher",
         &[
-            "chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr",
-            "aes192-ctr", "aes256-ctr", "aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc", "3des-ctr",
-            "blowfish-cbc", "arcfour",
+            "chacha20-poly1305@openssh.com",
+            "aes128-gcm@openssh.com",
+            "aes256-gcm@openssh.com",
+            "aes128-ctr",
+            "aes192-ctr",
+            "aes256-ctr",
+            "aes128-cbc",
+            "aes192-cbc",
+            "aes256-cbc",
+            "3des-cbc",
+            "3des-ctr",
+            "blowfish-cbc",
+            "arcfour",
         ],
     ),
     (
         "MAC",
         &[
-            "hmac-sha2-256", "hmac-sha2-512", "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com",
-            "umac-64@openssh.com", "umac-128@openssh.com", "umac-64-etm@openssh.com", "umac-128-etm@openssh.com",
-            "hmac-sha1", "hmac-sha1-etm@openssh.com", "hmac-md5",
+            "hmac-sha2-256",
+            "hmac-sha2-512",
+            "hmac-sha2-256-etm@openssh.com",
+            "hmac-sha2-512-etm@openssh.com",
+            "umac-64@openssh.com",
+            "umac-128@openssh.com",
+            "umac-64-etm@openssh.com",
+            "umac-128-etm@openssh.com",
+            "hmac-sha1",
+            "hmac-sha1-etm@openssh.com",
+            "hmac-md5",
         ],
     ),
 ];
 
 /// The entries of 11-ComMech and 1-AuthMech that describe a service.
-fn describing<'i, 'a>(
-    input: &'i Input<'a>,
-    service: &str,
-    port: u16,
-) -> Vec<&'i Declared<'a>> {
+fn describing<'i, 'a>(input: &'i Input<'a>, service: &str, port: u16) -> Vec<&'i Declared<'a>> {
     let kind = kinds::of_service(service, port);
     input
         .declared
@@ -198,7 +236,12 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                 ));
             }
         }
-        let suites: BTreeSet<&str> = t.report.cipher_suites.iter().map(|s| s.name.as_str()).collect();
+        let suites: BTreeSet<&str> = t
+            .report
+            .cipher_suites
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
         let fs_declared = entries.iter().any(|d| {
             ["ecdhe", "dhe", "forward secrecy", "pfs", "ephemeral"]
                 .iter()
@@ -222,7 +265,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                 ));
             }
         } else if fs_declared {
-            let static_kex: Vec<&str> = suites.iter().copied().filter(|s| !forward_secret(s)).collect();
+            let static_kex: Vec<&str> = suites
+                .iter()
+                .copied()
+                .filter(|s| !forward_secret(s))
+                .collect();
             if !static_kex.is_empty() {
                 problems.push(format!(
                     "accepts suites without forward secrecy although ECDHE/DHE is declared: {}",
@@ -231,9 +278,17 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
             }
         }
         let aead_declared = entries.iter().any(|d| {
-            ["aes-gcm", "aes_gcm", "gcm", "chacha20", "chacha20-poly1305", "aead", "ccm"]
-                .iter()
-                .any(|w| has_word(&d.text, w))
+            [
+                "aes-gcm",
+                "aes_gcm",
+                "gcm",
+                "chacha20",
+                "chacha20-poly1305",
+                "aead",
+                "ccm",
+            ]
+            .iter()
+            .any(|w| has_word(&d.text, w))
                 && !has_word(&d.text, "cbc")
         });
         if aead_declared {
@@ -295,7 +350,9 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                 .copied()
                 .filter(|d| {
                     vocabulary.iter().any(|w| has_word(&d.text, w))
-                        || algorithms.iter().any(|a| has_word(&d.text, &a.to_lowercase()))
+                        || algorithms
+                            .iter()
+                            .any(|a| has_word(&d.text, &a.to_lowercase()))
                 })
                 .collect();
             if claims.is_empty() {

@@ -31,7 +31,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
         let location = network(&c.host, c.port, "tcp", &c.service);
         // The user name stays outside back quotes: only quoted text is
         // masked in messages, and a user named like its password would be.
-        let pair = format!("of user {} (password `{}`)", c.user, input.secret(&c.password));
+        let pair = format!(
+            "of user {} (password `{}`)",
+            c.user,
+            input.secret(&c.password)
+        );
         match &c.outcome {
             Attempt::Success { proof } => {
                 let how = if c.earlier {
@@ -58,7 +62,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                             "The firmware credential {pair} was refused by {} on port {}",
                             c.mechanism, c.port
                         ),
-                        Some(format!("from {}\nanswer: {}", c.source, excerpt(answer, 200))),
+                        Some(format!(
+                            "from {}\nanswer: {}",
+                            c.source,
+                            excerpt(answer, 200)
+                        )),
                     ),
                     &["5.1-1"],
                     &["5.1-1-2a"],
@@ -76,7 +84,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                             "The login with the firmware credential {pair} on {} port {} gave no verdict",
                             c.mechanism, c.port
                         ),
-                        Some(format!("from {}\nreason: {}", c.source, excerpt(reason, 200))),
+                        Some(format!(
+                            "from {}\nreason: {}",
+                            c.source,
+                            excerpt(reason, 200)
+                        )),
                     ),
                     &["5.1-1"],
                     &["5.1-1-2a"],

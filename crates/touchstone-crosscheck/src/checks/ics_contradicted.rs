@@ -17,7 +17,14 @@ pub const CHECK: Check = Check {
         title: "ICS declares absent what the device shows",
         severity: Severity::Medium,
         provisions: &["5.6-4", "5.1-1", "5.1-4", "5.3-9", "5.3-10"],
-        test_units: &["5.6-4-2a", "5.6-4-2b", "5.1-1-2a", "5.1-4-2a", "5.3-9-1a", "5.3-10-1c"],
+        test_units: &[
+            "5.6-4-2a",
+            "5.6-4-2b",
+            "5.1-1-2a",
+            "5.1-4-2a",
+            "5.3-9-1a",
+            "5.3-10-1c",
+        ],
         what: "Reads the conditions the project declares not to hold and the provisions the ICS answers N/A, and looks for observations that contradict them: a debug interface declared unreachable (condition 13, 5.6-4) while the image opens a serial console or shell, starts a debug daemon, or the device offers telnet or another debug service; passwords declared unused (condition 1, 5.1-1) or no user authentication (condition 8, 5.1-4) while the image holds password hashes of login accounts or the device asks for a login; no update mechanism (condition 12, 5.3-9) while the image has update tools; no network updates (condition 11, 5.3-10) while an update script downloads from the network. One finding per observation, naming the contested provision.",
         why: "An N/A answer removes the provision's test cases from the plan: the engine never evaluates them. If the observation shows the condition does hold, the ICS answer is wrong and the provision must be assessed (the report also notes that findings bear on a provision answered N/A).",
         fix: "Correct the ICS (answer Y or N and declare the condition as holding), or remove what contradicts it from the product (the console, the debug service, the accounts, the update tools).",
@@ -77,7 +84,10 @@ fn made(input: &Input<'_>, claim: &Claim) -> Option<String> {
             "condition {} is declared not to hold and the ICS answers {} N/A",
             claim.condition, claim.provision
         )),
-        (true, false) => Some(format!("condition {} is declared not to hold", claim.condition)),
+        (true, false) => Some(format!(
+            "condition {} is declared not to hold",
+            claim.condition
+        )),
         (false, true) => Some(format!("the ICS answers {} N/A", claim.provision)),
         (false, false) => None,
     }
@@ -97,7 +107,12 @@ const MAX_PER_CLAIM: usize = 10;
 
 fn run(input: &Input<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut push = |claim: &Claim, how: &str, location: Location, seen: String, evidence: Option<String>, count: &mut usize| {
+    let mut push = |claim: &Claim,
+                    how: &str,
+                    location: Location,
+                    seen: String,
+                    evidence: Option<String>,
+                    count: &mut usize| {
         if *count >= MAX_PER_CLAIM {
             return;
         }
@@ -133,7 +148,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
         let n = claim.condition;
         if n == DEBUG.condition {
             for image in input.images() {
-                for f in image.findings.iter().filter(|f| DEBUG_CHECKS.contains(&f.check.as_str())) {
+                for f in image
+                    .findings
+                    .iter()
+                    .filter(|f| DEBUG_CHECKS.contains(&f.check.as_str()))
+                {
                     let location = f.location.clone().unwrap_or(Location::Document {
                         uri: image.name.clone(),
                     });
@@ -141,7 +160,10 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                         claim,
                         &how,
                         location,
-                        format!("the firmware shows a debug interface: {} ({})", f.message, f.check),
+                        format!(
+                            "the firmware shows a debug interface: {} ({})",
+                            f.message, f.check
+                        ),
                         f.evidence.clone(),
                         &mut count,
                     );
@@ -181,7 +203,8 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                 for tree in &image.trees {
                     for a in tree.accounts.iter().filter(|a| {
                         matches!(a.account.password, PasswordField::Hash(_))
-                            && (a.file.contains("htpasswd") || can_log_in(&tree.accounts, &a.account.user))
+                            && (a.file.contains("htpasswd")
+                                || can_log_in(&tree.accounts, &a.account.user))
                     }) {
                         push(
                             claim,

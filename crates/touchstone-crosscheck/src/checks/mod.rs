@@ -49,13 +49,39 @@ pub(crate) fn banner(evidence: Option<&str>) -> Option<String> {
 pub(crate) fn mechanism_words(mechanism: &str) -> &'static [&'static str] {
     match mechanism {
         "telnet" => &["telnet", "console login", "remote shell"],
-        "ssh" => &["ssh", "secure shell", "public key", "publickey", "dropbear", "openssh"],
+        "ssh" => &[
+            "ssh",
+            "secure shell",
+            "public key",
+            "publickey",
+            "dropbear",
+            "openssh",
+        ],
         "ftp" => &["ftp"],
         "mqtt" => &["mqtt", "broker"],
         "rtsp" => &["rtsp", "stream", "video"],
-        "http-basic" => &["http basic", "basic auth", "basic authentication", "basic access authentication", "http authentication"],
-        "http-digest" => &["http digest", "digest auth", "digest authentication", "digest access authentication", "http authentication"],
-        "http-form" => &["login form", "login page", "web login", "sign-in page", "sign in page", "session cookie"],
+        "http-basic" => &[
+            "http basic",
+            "basic auth",
+            "basic authentication",
+            "basic access authentication",
+            "http authentication",
+        ],
+        "http-digest" => &[
+            "http digest",
+            "digest auth",
+            "digest authentication",
+            "digest access authentication",
+            "http authentication",
+        ],
+        "http-form" => &[
+            "login form",
+            "login page",
+            "web login",
+            "sign-in page",
+            "sign in page",
+            "session cookie",
+        ],
         _ => &[],
     }
 }
@@ -63,15 +89,37 @@ pub(crate) fn mechanism_words(mechanism: &str) -> &'static [&'static str] {
 /// Words by which a 1-AuthMech entry describes logins to the system's
 /// accounts (passwd and shadow).
 pub(crate) const SYSTEM_LOGIN_WORDS: &[&str] = &[
-    "shell", "console", "system account", "system accounts", "linux account", "unix account",
-    "root", "operating system", "os account", "local login", "ssh", "telnet", "serial", "uart",
-    "passwd", "shadow", "crypt",
+    "shell",
+    "console",
+    "system account",
+    "system accounts",
+    "linux account",
+    "unix account",
+    "root",
+    "operating system",
+    "os account",
+    "local login",
+    "ssh",
+    "telnet",
+    "serial",
+    "uart",
+    "passwd",
+    "shadow",
+    "crypt",
 ];
 
 /// Words by which a 1-AuthMech entry describes a web server's password file.
 pub(crate) const WEB_LOGIN_WORDS: &[&str] = &[
-    "http", "https", "web", "web server", "web interface", "web ui", "basic auth", "http basic",
-    "digest", "htpasswd",
+    "http",
+    "https",
+    "web",
+    "web server",
+    "web interface",
+    "web ui",
+    "basic auth",
+    "http basic",
+    "digest",
+    "htpasswd",
 ];
 
 /// Whether a lowercase text names any of `words` whole.

@@ -34,9 +34,25 @@ const SCHEMES: &[(&[&str], &[&str])] = &[
     (&["scrypt"], &[]),
     (&["argon2", "argon2id", "argon2i"], &[]),
     (&["yescrypt"], &["yescrypt"]),
-    (&["sha512crypt", "sha-512 crypt", "sha512-crypt", "sha-512", "sha512", "$6$"], &["sha512crypt"]),
-    (&["sha256crypt", "sha-256 crypt", "sha256-crypt", "$5$"], &["sha256crypt"]),
-    (&["md5crypt", "md5-crypt", "md5", "$1$", "apr1"], &["md5crypt", "apr1 (Apache md5)"]),
+    (
+        &[
+            "sha512crypt",
+            "sha-512 crypt",
+            "sha512-crypt",
+            "sha-512",
+            "sha512",
+            "$6$",
+        ],
+        &["sha512crypt"],
+    ),
+    (
+        &["sha256crypt", "sha-256 crypt", "sha256-crypt", "$5$"],
+        &["sha256crypt"],
+    ),
+    (
+        &["md5crypt", "md5-crypt", "md5", "$1$", "apr1"],
+        &["md5crypt", "apr1 (Apache md5)"],
+    ),
     (&["des crypt", "des-crypt", "crypt(3)"], &["DES crypt"]),
 ];
 
@@ -76,14 +92,20 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
             }
             for ((file, scheme), users) in found {
                 let web = file.contains("htpasswd");
-                let words = if web { WEB_LOGIN_WORDS } else { SYSTEM_LOGIN_WORDS };
+                let words = if web {
+                    WEB_LOGIN_WORDS
+                } else {
+                    SYSTEM_LOGIN_WORDS
+                };
                 let related: Vec<_> = auth
                     .iter()
                     .filter(|d| names_any(&d.text, words))
                     .filter_map(|d| declared_schemes(&d.text).map(|s| (d, s)))
                     .collect();
                 if related.is_empty()
-                    || related.iter().any(|(_, (names, _))| names.contains(&scheme))
+                    || related
+                        .iter()
+                        .any(|(_, (names, _))| names.contains(&scheme))
                 {
                     continue;
                 }

@@ -74,7 +74,14 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
             missing.push("the firmware starts none at boot");
         }
         let what = if named.is_empty() {
-            format!("port {}", ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))
+            format!(
+                "port {}",
+                ports
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         } else {
             named
                 .iter()
@@ -85,9 +92,16 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
         let mut f = finding(
             &CHECK.info,
             Location::Document {
-                uri: format!("ixit.toml#{}", d.entry.id.as_deref().unwrap_or(&d.entry.table)),
+                uri: format!(
+                    "ixit.toml#{}",
+                    d.entry.id.as_deref().unwrap_or(&d.entry.table)
+                ),
             },
-            format!("{} declares {what}, but {}", d.label(), missing.join(" and ")),
+            format!(
+                "{} declares {what}, but {}",
+                d.label(),
+                missing.join(" and ")
+            ),
             d.field("description").map(str::to_owned),
         );
         f.supports = Supports::Info;

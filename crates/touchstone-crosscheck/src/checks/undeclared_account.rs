@@ -46,15 +46,27 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                 if !matches!(a.account.password, PasswordField::Hash(_)) {
                     continue;
                 }
-                let web = a.file.rsplit('/').next().unwrap_or(&a.file).contains("htpasswd");
+                let web = a
+                    .file
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&a.file)
+                    .contains("htpasswd");
                 if !web && !can_log_in(&tree.accounts, &a.account.user) {
                     continue;
                 }
-                files.entry(a.file.as_str()).or_default().push(&a.account.user);
+                files
+                    .entry(a.file.as_str())
+                    .or_default()
+                    .push(&a.account.user);
             }
             for (file, mut users) in files {
                 let web = file.rsplit('/').next().unwrap_or(file).contains("htpasswd");
-                let words = if web { WEB_LOGIN_WORDS } else { SYSTEM_LOGIN_WORDS };
+                let words = if web {
+                    WEB_LOGIN_WORDS
+                } else {
+                    SYSTEM_LOGIN_WORDS
+                };
                 if auth.iter().any(|d| names_any(&d.text, words)) {
                     continue;
                 }

@@ -24,8 +24,17 @@ pub const CHECK: Check = Check {
 };
 
 const SIGNED: &[&str] = &[
-    "sign", "signed", "signature", "signatures", "ecdsa", "ed25519", "rsa", "rsa-pss", "authenticity",
-    "usign", "signify",
+    "sign",
+    "signed",
+    "signature",
+    "signatures",
+    "ecdsa",
+    "ed25519",
+    "rsa",
+    "rsa-pss",
+    "authenticity",
+    "usign",
+    "signify",
 ];
 const TLS: &[&str] = &["https", "tls"];
 const PACKAGES: &[&str] = &["opkg", "package", "packages", "ipk", "package manager"];
@@ -120,7 +129,11 @@ fn run(input: &Input<'_>) -> Vec<Finding> {
                     finding(
                         &CHECK.info,
                         image.place(&tree.layers, &u.path),
-                        format!("{}, although {} declares {claim}", u.message, labels(by.iter().copied())),
+                        format!(
+                            "{}, although {} declares {claim}",
+                            u.message,
+                            labels(by.iter().copied())
+                        ),
                         u.evidence.clone(),
                     ),
                     provisions,

@@ -42,7 +42,11 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     c.scheme,
                     c.line,
                     c.tries,
-                    if c.can_log_in { "" } else { "; the account has no login shell" }
+                    if c.can_log_in {
+                        ""
+                    } else {
+                        "; the account has no login shell"
+                    }
                 ),
                 Some(c.text.clone()),
             )

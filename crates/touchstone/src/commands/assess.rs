@@ -225,9 +225,8 @@ fn cross_checks(
             candidates.len()
         ));
         let options = super::probe::options(&args.probe_options)?;
-        live.confirmations =
-            touchstone_probe::confirm_logins(&live.report, &candidates, &options)
-                .with_context(|| format!("cannot confirm firmware credentials on `{target}`"))?;
+        live.confirmations = touchstone_probe::confirm_logins(&live.report, &candidates, &options)
+            .with_context(|| format!("cannot confirm firmware credentials on `{target}`"))?;
     }
     let findings = touchstone_crosscheck::run_all(project, &observed);
     ui.err_line(&format!(
