@@ -269,7 +269,11 @@ fn fuzz_seeds_read_to_keys() {
         let Some((first, rest)) = bytes.split_first() else {
             panic!("empty seed");
         };
-        let path = if first & 1 == 1 { "/etc/host.pub" } else { "/etc/ssl/x" };
+        let path = if first & 1 == 1 {
+            "/etc/host.pub"
+        } else {
+            "/etc/ssl/x"
+        };
         let facts = analyse(path, rest);
         assert!(
             facts.iter().any(|f| f.spki_sha256.is_some()),
