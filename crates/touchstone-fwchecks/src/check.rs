@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -56,6 +56,31 @@ pub struct SourcedAccount {
     pub file: String,
     /// The account.
     pub account: Account,
+}
+
+/// A password recovered from an account's hash by offline cracking
+/// ([`Context::cracked`]), shared by `fw-default-password` and the
+/// observations the cross-checks compare with a live device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cracked {
+    /// The file the account was read from.
+    pub file: String,
+    /// User name.
+    pub user: String,
+    /// 1-based line of the account in its file.
+    pub line: usize,
+    /// The line as written.
+    pub text: String,
+    /// Hash scheme (`md5crypt`, `DES crypt` ...).
+    pub scheme: &'static str,
+    /// The password (empty: the hash is of the empty string).
+    pub password: String,
+    /// Candidates tried.
+    pub tries: usize,
+    /// Whether the account has a login shell.
+    pub can_log_in: bool,
+    /// `passwd`/`shadow` (system login) or `htpasswd` (web server).
+    pub web: bool,
 }
 
 /// Something that kept part of an image from being analysed, or that the
@@ -112,6 +137,8 @@ pub struct Context<'a> {
     /// Every cleartext secret a check showed through [`Context::secret`]:
     /// [`Context::redact_findings`] masks them wherever else they appear.
     known_secrets: Mutex<BTreeSet<String>>,
+    /// Passwords cracked from the accounts' hashes, computed once.
+    cracked: OnceLock<Vec<Cracked>>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -291,7 +318,39 @@ impl<'a> Context<'a> {
             unique,
             aliases,
             known_secrets: Mutex::new(BTreeSet::new()),
+            cracked: OnceLock::new(),
         }
+    }
+
+    /// Every account hash cracked with the bundled credential list (each
+    /// hash tried once per scan, bounded by the cost of its scheme).
+    pub fn cracked(&self) -> &[Cracked] {
+        self.cracked.get_or_init(|| {
+            use crate::credentials::{CrackOutcome, PasswordField, crack, credentials, identify};
+            let creds = credentials();
+            let mut out = Vec::new();
+            for a in &self.accounts {
+                let PasswordField::Hash(hash) = &a.account.password else {
+                    continue;
+                };
+                if let CrackOutcome::Found { password, tries } = crack(&a.account.user, hash, creds)
+                {
+                    let name = a.file.rsplit('/').next().unwrap_or(&a.file);
+                    out.push(Cracked {
+                        file: a.file.clone(),
+                        user: a.account.user.clone(),
+                        line: a.account.line,
+                        text: a.account.text.clone(),
+                        scheme: identify(hash).name(),
+                        password,
+                        tries,
+                        can_log_in: self.can_log_in(&a.account.user),
+                        web: name.contains("htpasswd"),
+                    });
+                }
+            }
+            out
+        })
     }
 
     /// A secret as findings show it: in full with `show_secrets`, otherwise

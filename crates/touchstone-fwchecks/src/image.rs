@@ -145,6 +145,41 @@ pub fn layer_chain(unpacked: &Unpacked, index: usize) -> Vec<String> {
     chain
 }
 
+/// What one file tree of an image shows beyond its findings: the facts the
+/// cross-checks compare with the maker's declarations and with a live
+/// device (services started at boot, accounts and cracked passwords,
+/// update evidence, keys and certificates).
+#[derive(Debug, Clone, Default)]
+pub struct TreeFacts {
+    /// The chain of layers of the tree.
+    pub layers: Vec<String>,
+    /// What starts at boot.
+    pub boot: crate::boot::Boot,
+    /// Accounts of passwd, shadow and htpasswd files.
+    pub accounts: Vec<crate::check::SourcedAccount>,
+    /// Passwords cracked from the accounts' hashes (cleartext: redact
+    /// before showing unless asked to show secrets).
+    pub cracked: Vec<crate::check::Cracked>,
+    /// Evidence about the update mechanism.
+    pub updates: Vec<crate::checks::update_evidence::UpdateFact>,
+    /// Keys and certificates, with their public fingerprints.
+    pub keys: Vec<crate::keys::KeyFact>,
+}
+
+impl TreeFacts {
+    /// The facts of the tree a context reads.
+    pub fn of(ctx: &Context<'_>) -> TreeFacts {
+        TreeFacts {
+            layers: ctx.layers.clone(),
+            boot: ctx.boot.clone(),
+            accounts: ctx.accounts.clone(),
+            cracked: ctx.cracked().to_vec(),
+            updates: crate::checks::update_evidence::collect(ctx),
+            keys: crate::keys::collect(ctx),
+        }
+    }
+}
+
 /// The findings for one image.
 #[derive(Debug)]
 pub struct ImageScan {
@@ -164,6 +199,8 @@ pub struct ImageScan {
     pub problems: Vec<AnalysisProblem>,
     /// Every cleartext secret the checks know (for redaction tests and comparisons).
     pub known_secrets: Vec<String>,
+    /// Facts per file tree, for the cross-checks.
+    pub facts: Vec<TreeFacts>,
 }
 
 impl ImageScan {
@@ -330,6 +367,7 @@ pub fn scan_unpacked(image: &str, unpacked: Unpacked, options: &ScanOptions) -> 
     let mut components = Vec::new();
     let mut problems = unpack_problems(&unpacked);
     let mut known_secrets = Vec::new();
+    let mut facts = Vec::new();
     for tree in &unpacked.trees {
         let layers = layer_chain(&unpacked, tree.layer);
         let mut ctx =
@@ -337,6 +375,7 @@ pub fn scan_unpacked(image: &str, unpacked: Unpacked, options: &ScanOptions) -> 
         ctx.show_secrets = options.show_secrets;
         ctx.vulndb = options.vulndb.as_ref();
         findings.extend(run_all(&ctx));
+        facts.push(TreeFacts::of(&ctx));
         known_secrets.extend(ctx.known_secrets());
         components.extend(inventory(&ctx.components, image, &layers));
         problems.extend(ctx.problems.iter().cloned());
@@ -372,5 +411,6 @@ pub fn scan_unpacked(image: &str, unpacked: Unpacked, options: &ScanOptions) -> 
         components,
         problems,
         known_secrets,
+        facts,
     }
 }

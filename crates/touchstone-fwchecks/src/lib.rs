@@ -15,5 +15,6 @@ pub mod elf;
 pub mod esp;
 pub mod files;
 pub mod image;
+pub mod keys;
 pub mod secrets;
 pub mod vulndb;

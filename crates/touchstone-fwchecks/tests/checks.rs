@@ -259,6 +259,7 @@ fn private_keys_tokens_and_keys_shared_between_images() {
             components: Vec::new(),
             problems: Vec::new(),
             known_secrets: Vec::new(),
+            facts: Vec::new(),
         }
     };
     let (sa, sb) = (scan(&a, "a.bin"), scan(&b, "b.bin"));

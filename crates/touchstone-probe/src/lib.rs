@@ -27,6 +27,9 @@
 //! 8. **Password generation** ([`passwords`]): whether sample devices'
 //!    passwords follow from their MAC or serial (pure; input is a CSV).
 //!
+//! After a firmware scan, [`confirm_logins`] tries each credential found in
+//! the image once on the login services the probe found ([`confirm`]).
+//!
 //! Separately, [`mitm`] tests the device's own TLS client: a server with an
 //! untrusted certificate records which clients accept it
 //! (`touchstone mitm --listen ADDR`).
@@ -73,6 +76,7 @@
 //! target or options); otherwise the findings decide, as for `assess`.
 
 pub mod checks;
+pub mod confirm;
 pub mod creds;
 mod http;
 mod ident;
@@ -107,6 +111,7 @@ pub use policy::{CryptoPolicy, Grade, Rated};
 pub use target::{MAX_RANGE_HOSTS, resolve_target};
 pub use udp::{UDP_PROBES, UdpProbe, is_valid_reply as is_valid_udp_reply, request as udp_request};
 
+pub use confirm::{LoginCandidate, LoginConfirmation, confirm_logins};
 pub use options::{Options, Ports};
 #[cfg(test)]
 pub(crate) use report::empty_report;

@@ -387,7 +387,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
                 report.tls.push(TlsEndpoint {
                     host: host.clone(),
                     port,
-                    report: r,
+                    report: *r,
                 });
             }
             Deep::Ssh(port, r) => {
@@ -467,7 +467,7 @@ fn spawn_deep(
         deep.spawn(async move {
             Deep::Tls(
                 addr.port(),
-                tls::analyse(addr, sni.as_deref(), &lab, &limiter, timeout).await,
+                Box::new(tls::analyse(addr, sni.as_deref(), &lab, &limiter, timeout).await),
             )
         });
     } else if options.ssh && service == "ssh" {
@@ -600,7 +600,7 @@ fn millis(since: Instant) -> u64 {
 }
 
 enum Deep {
-    Tls(u16, tls::TlsReport),
+    Tls(u16, Box<tls::TlsReport>),
     Ssh(u16, ssh::SshReport),
     Creds(u16, String, Option<creds::CredentialReport>),
 }

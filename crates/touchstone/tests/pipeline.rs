@@ -766,6 +766,34 @@ fn sarif_of_a_firmware_assessment_is_ready_for_code_scanning() {
         help.contains("What:") && help.contains("Why:") && help.contains("Fix:"),
         "{help}"
     );
+    // The cross-checks run with the firmware: the image starts a telnetd the
+    // example's IXIT does not declare, and contradicts its condition 13
+    // (no debug interface); their rules carry what / why / fix too.
+    let ids: Vec<&str> = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .filter(|id| id.starts_with("check/decl-") || id.starts_with("check/xc-"))
+        .collect();
+    for want in [
+        "check/decl-undeclared-boot-service",
+        "check/decl-ics-contradicted",
+    ] {
+        assert!(ids.contains(&want), "{want} not in {ids:?}");
+        let rule = run["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .find(|r| r["id"] == want)
+            .expect("rule");
+        assert!(
+            rule["help"]["text"]
+                .as_str()
+                .is_some_and(|h| h.contains("What:") && h.contains("Why:") && h.contains("Fix:")),
+            "{rule}"
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Every built-in check has reviewed weights: for each test unit or case it
-//! names, the weights say on which units its findings are decisive and on
+//! names (firmware, probe and cross-checks), the weights say on which units its findings are decisive and on
 //! which they are indications (engine data `data/weights.toml`).
 
 use touchstone_catalog::{Catalog, Edition};
@@ -32,6 +32,11 @@ fn registered() -> Vec<(&'static str, &'static [&'static str])> {
             .collect();
     ids.extend(
         touchstone_probe::checks::CHECKS
+            .iter()
+            .map(|c| (c.info.id, c.info.test_units)),
+    );
+    ids.extend(
+        touchstone_crosscheck::registry()
             .iter()
             .map(|c| (c.info.id, c.info.test_units)),
     );

@@ -2,7 +2,7 @@
 
 use touchstone_core::{Finding, Severity};
 
-use crate::boot::Certainty;
+use crate::boot::{Boot, Certainty, Started};
 use crate::check::{Check, CheckInfo, Context};
 
 /// The check.
@@ -23,18 +23,22 @@ pub const CHECK: Check = Check {
 /// Daemons whose `-u user:password` option sets a login credential.
 const USER_PASS_FLAG: &[&str] = &["telnetd", "utelnetd"];
 
+/// Every command of the boot that sets a login credential on its command
+/// line: the command, the user and the password.
+pub fn found(boot: &Boot) -> Vec<(&Started, &str, &str)> {
+    boot.started
+        .iter()
+        .filter(|s| USER_PASS_FLAG.contains(&s.program.as_str()))
+        .filter_map(|s| {
+            let (user, password) = s.flag_value("-u")?.split_once(':')?;
+            Some((s, user, password))
+        })
+        .collect()
+}
+
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for s in &ctx.boot.started {
-        if !USER_PASS_FLAG.contains(&s.program.as_str()) {
-            continue;
-        }
-        let Some(value) = s.flag_value("-u") else {
-            continue;
-        };
-        let Some((user, password)) = value.split_once(':') else {
-            continue;
-        };
+    for (s, user, password) in found(&ctx.boot) {
         let when = match s.certainty {
             Certainty::Boot => "at every boot",
             Certainty::Conditional => "under a condition of the boot scripts",

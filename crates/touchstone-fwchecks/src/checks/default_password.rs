@@ -3,7 +3,7 @@
 use touchstone_core::{Finding, Severity};
 
 use crate::check::{Check, CheckInfo, Context};
-use crate::credentials::{CrackOutcome, PasswordField, crack, credentials, identify};
+use crate::credentials::credentials;
 
 /// The check.
 pub const CHECK: Check = Check {
@@ -22,33 +22,34 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let creds = credentials();
-    let mut out = Vec::new();
-    for a in &ctx.accounts {
-        let PasswordField::Hash(hash) = &a.account.password else {
-            continue;
-        };
-        if let CrackOutcome::Found { password, tries } = crack(&a.account.user, hash, creds) {
+    ctx.cracked()
+        .iter()
+        .map(|c| {
             let list = creds
-                .source_of(&a.account.user, &password)
+                .source_of(&c.user, &c.password)
                 .map_or("bundled lists", |l| l.title.as_str());
-            let shown = if password.is_empty() {
+            let shown = if c.password.is_empty() {
                 "an empty password (the hash is of the empty string)".to_owned()
             } else {
-                format!("the password `{}`", ctx.secret(&password))
+                format!("the password `{}`", ctx.secret(&c.password))
             };
-            out.push(ctx.finding(
+            ctx.finding(
                 &CHECK.info,
-                &a.file,
+                &c.file,
                 format!(
-                    "Account `{}` ({} hash, line {}) has {shown}, found after {tries} tries ({list}){}",
-                    a.account.user,
-                    identify(hash).name(),
-                    a.account.line,
-                    if ctx.can_log_in(&a.account.user) { "" } else { "; the account has no login shell" }
+                    "Account `{}` ({} hash, line {}) has {shown}, found after {} tries ({list}){}",
+                    c.user,
+                    c.scheme,
+                    c.line,
+                    c.tries,
+                    if c.can_log_in {
+                        ""
+                    } else {
+                        "; the account has no login shell"
+                    }
                 ),
-                Some(a.account.text.clone()),
-            ));
-        }
-    }
-    out
+                Some(c.text.clone()),
+            )
+        })
+        .collect()
 }

@@ -27,7 +27,8 @@ const SERIAL: &[&str] = &[
     "ttyS", "ttyAMA", "ttyUSB", "ttyMSM", "ttyHS", "ttymxc", "ttyO", "ttySAC", "console",
 ];
 
-fn is_serial(tty: &str) -> bool {
+/// Whether a terminal name is a serial port (`ttyS0`, `/dev/ttyAMA0` ...).
+pub fn is_serial(tty: &str) -> bool {
     let tty = tty.trim_start_matches("/dev/");
     SERIAL.iter().any(|p| tty.starts_with(p))
 }

@@ -31,19 +31,70 @@ const TOOLS: &[(&str, &str)] = &[
     ("upgrade_firmware", "vendor firmware upgrade tool"),
 ];
 
-fn info(
-    ctx: &Context<'_>,
+/// What kind of update evidence a fact is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateKind {
+    /// An update tool is installed (the fact's `tool` names it).
+    Tool,
+    /// usign/opkg package-signing public keys are installed.
+    SigningKeys,
+    /// opkg is configured to check package signatures.
+    SignatureCheck,
+    /// opkg is configured without signature checking.
+    NoSignatureCheck,
+    /// A public key that may verify updates.
+    VerificationKey,
+    /// An update script downloads over plain HTTP.
+    PlainHttp,
+    /// An update script checks only a checksum.
+    ChecksumOnly,
+}
+
+/// One piece of update evidence, as the check reports it and as the
+/// cross-checks compare it with the declared update mechanism.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateFact {
+    /// What it is.
+    pub kind: UpdateKind,
+    /// Where, inside the image.
+    pub path: String,
+    /// The finding's message.
+    pub message: String,
+    /// The line it rests on, when there is one.
+    pub evidence: Option<String>,
+    /// For a [`UpdateKind::Tool`], the tool's name (`sysupgrade`, `opkg` ...).
+    pub tool: Option<&'static str>,
+}
+
+fn fact(
+    kind: UpdateKind,
     path: &str,
     message: String,
     evidence: Option<String>,
-    supports: Supports,
-) -> Finding {
-    let mut f = ctx.finding(&CHECK.info, path, message, evidence);
-    f.supports = supports;
-    f
+    tool: Option<&'static str>,
+) -> UpdateFact {
+    UpdateFact {
+        kind,
+        path: path.to_owned(),
+        message,
+        evidence,
+        tool,
+    }
 }
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    collect(ctx)
+        .into_iter()
+        .map(|f| {
+            let mut finding = ctx.finding(&CHECK.info, &f.path, f.message, f.evidence);
+            finding.supports = Supports::Info;
+            finding
+        })
+        .collect()
+}
+
+/// Every piece of update evidence in the files of `ctx`, in report order.
+pub fn collect(ctx: &Context<'_>) -> Vec<UpdateFact> {
     let mut out = Vec::new();
     let paths = ctx.files.paths();
     // Tools are often links (to busybox or a multi-call CGI binary): look them up as the shell would.
@@ -52,12 +103,12 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             for name in [tool.to_string(), format!("{tool}.sh")] {
                 let p = format!("{dir}/{name}");
                 if ctx.files.read(&p).is_some() {
-                    out.push(info(
-                        ctx,
+                    out.push(fact(
+                        UpdateKind::Tool,
                         &p,
                         format!("Update tool present: {what} (`{p}`)"),
                         None,
-                        Supports::Info,
+                        Some(*tool),
                     ));
                 }
             }
@@ -69,8 +120,8 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
         .filter(|p| p.starts_with("/etc/opkg/keys/") || p.starts_with("/etc/usign/"))
         .collect();
     if let Some(first) = keys.first() {
-        out.push(info(
-            ctx,
+        out.push(fact(
+            UpdateKind::SigningKeys,
             first,
             format!(
                 "{} package-signing public key(s) for usign/opkg are installed",
@@ -83,7 +134,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),
-            Supports::Info,
+            None,
         ));
     }
     if let Some(bytes) = ctx.files.read("/etc/opkg.conf") {
@@ -92,8 +143,12 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             let t = l.trim();
             !t.starts_with('#') && t.contains("check_signature")
         });
-        out.push(info(
-            ctx,
+        out.push(fact(
+            if checks {
+                UpdateKind::SignatureCheck
+            } else {
+                UpdateKind::NoSignatureCheck
+            },
             "/etc/opkg.conf",
             if checks {
                 "opkg is configured to check package signatures (check_signature)".to_owned()
@@ -101,7 +156,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 "opkg does not enable signature checking (no check_signature option)".to_owned()
             },
             None,
-            Supports::Info,
+            None,
         ));
     }
     // Public verification keys shipped for updates.
@@ -116,12 +171,12 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 .windows(26)
                 .any(|w| w == b"-----BEGIN PUBLIC KEY-----")
         {
-            out.push(info(
-                ctx,
+            out.push(fact(
+                UpdateKind::VerificationKey,
                 path,
                 format!("Public key that may verify updates: `{path}`"),
                 None,
-                Supports::Info,
+                None,
             ));
         }
     }
@@ -149,24 +204,24 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             if (t.contains("wget ") || t.contains("curl ") || t.contains("tftp "))
                 && t.contains("http://")
             {
-                out.push(info(
-                    ctx,
+                out.push(fact(
+                    UpdateKind::PlainHttp,
                     p,
                     format!("Update script downloads over plain HTTP (line {})", n + 1),
                     Some(t.to_owned()),
-                    Supports::Info,
+                    None,
                 ));
             }
             if t.contains("md5sum") || t.contains("crc32") {
-                out.push(info(
-                    ctx,
+                out.push(fact(
+                    UpdateKind::ChecksumOnly,
                     p,
                     format!(
                         "Update script checks a checksum, which proves no origin (line {})",
                         n + 1
                     ),
                     Some(t.to_owned()),
-                    Supports::Info,
+                    None,
                 ));
             }
         }

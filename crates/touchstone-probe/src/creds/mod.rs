@@ -619,6 +619,57 @@ async fn attempt(
     }
 }
 
+/// One login with `cred` on a service whose credential phase already ran
+/// (its negative control failed): the baseline the mechanism needs is
+/// fetched again (the unauthenticated 401 answer, the login form), then
+/// exactly one attempt is made.
+pub(crate) async fn single_attempt(
+    addr: SocketAddr,
+    mechanism: &str,
+    limiter: &Limiter,
+    cred: &Credential,
+    timeout: Duration,
+) -> Attempt {
+    let baseline = match mechanism {
+        "http-basic" | "http-digest" => match http_get(addr, limiter, None, timeout).await {
+            Some(answer) if answer.status == 401 => Baseline::Http(answer),
+            Some(answer) => {
+                return Attempt::Unknown {
+                    reason: format!(
+                        "the service no longer asks for a login (HTTP {})",
+                        answer.status
+                    ),
+                };
+            }
+            None => {
+                return Attempt::Unknown {
+                    reason: "no answer to the unauthenticated request".into(),
+                };
+            }
+        },
+        "http-form" => match forms::detect(addr, limiter, timeout).await {
+            Some(found) => Baseline::Form(std::sync::Arc::new(found)),
+            None => {
+                return Attempt::Unknown {
+                    reason: "the login form was not found again".into(),
+                };
+            }
+        },
+        "rtsp" => match rtsp::unauthenticated(addr, limiter, timeout).await {
+            Some(answer) => Baseline::Rtsp(answer),
+            None => {
+                return Attempt::Unknown {
+                    reason: "no answer to the unauthenticated DESCRIBE".into(),
+                };
+            }
+        },
+        _ => Baseline::None,
+    };
+    attempt(addr, mechanism, limiter, cred, &baseline, timeout)
+        .await
+        .0
+}
+
 /// What the attempts of a mechanism compare their answers with.
 #[derive(Debug, Clone)]
 enum Baseline {

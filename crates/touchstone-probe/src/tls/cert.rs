@@ -28,6 +28,12 @@ pub struct CertificateFacts {
     pub names: Vec<String>,
     /// SHA-256 of the DER encoding, lowercase hex.
     pub sha256: String,
+    /// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex (empty when
+    /// the certificate did not parse): the same key in another certificate
+    /// has the same value, which is how a key found in a firmware image is
+    /// recognised on the live device.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub spki_sha256: String,
     /// Why parsing failed, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parse_error: Option<String>,
@@ -89,6 +95,7 @@ pub fn facts(der: &[u8]) -> CertificateFacts {
         signature_hash: signature_hash.to_owned(),
         names,
         sha256,
+        spki_sha256: hex::encode(Sha256::digest(cert.public_key().raw)),
         parse_error: None,
     }
 }

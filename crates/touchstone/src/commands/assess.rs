@@ -183,6 +183,13 @@ pub(crate) fn advice() -> Vec<AdviceRow> {
             fix: c.info.fix.to_owned(),
         })
         .collect();
+    rows.extend(touchstone_crosscheck::registry().iter().map(|c| AdviceRow {
+        check: c.info.id.to_owned(),
+        title: c.info.title.to_owned(),
+        what: c.info.what.to_owned(),
+        why: c.info.why.to_owned(),
+        fix: c.info.fix.to_owned(),
+    }));
     rows.extend(touchstone_probe::checks::CHECKS.iter().map(|c| {
         let doc = PROBE_ADVICE.iter().find(|x| x.0 == c.info.id);
         AdviceRow {
@@ -194,6 +201,45 @@ pub(crate) fn advice() -> Vec<AdviceRow> {
         }
     }));
     rows
+}
+
+/// The declarations checked against what the firmware and the live device
+/// showed, after one live login with each credential recovered from the
+/// firmware (when both were given and credential tests are on).
+fn cross_checks(
+    project: &touchstone_project::Project,
+    mut observed: touchstone_crosscheck::Observations,
+    args: &AssessArgs,
+    ui: &Ui,
+) -> Result<Vec<SourcedFinding>> {
+    if observed.images.is_empty() && observed.live.is_none() {
+        return Ok(Vec::new());
+    }
+    let candidates = touchstone_crosscheck::candidates(&observed.images);
+    if let (Some(live), Some(target)) = (observed.live.as_mut(), &args.probe)
+        && !candidates.is_empty()
+        && !args.probe_options.no_credentials
+    {
+        ui.err_line(&format!(
+            "trying {} credential(s) found in the firmware on {target} (one login each per service)",
+            candidates.len()
+        ));
+        let options = super::probe::options(&args.probe_options)?;
+        live.confirmations = touchstone_probe::confirm_logins(&live.report, &candidates, &options)
+            .with_context(|| format!("cannot confirm firmware credentials on `{target}`"))?;
+    }
+    let findings = touchstone_crosscheck::run_all(project, &observed);
+    ui.err_line(&format!(
+        "cross-checks: {} finding(s) comparing the declarations with the observations",
+        findings.len()
+    ));
+    Ok(findings
+        .into_iter()
+        .map(|finding| SourcedFinding {
+            source: "cross-checks".to_owned(),
+            finding,
+        })
+        .collect())
 }
 
 // The probe checks' own documentation, collected by build.rs.
@@ -268,6 +314,10 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
         inputs.push(input_row(path, "firmware")?);
     }
     let mut live = None;
+    let mut observed = touchstone_crosscheck::Observations {
+        show_secrets: args.show_secrets,
+        ..touchstone_crosscheck::Observations::default()
+    };
     if let Some(target) = &args.probe {
         let report = super::probe::probe(target, &args.probe_options, ui)?;
         live = Some(super::sbom::live_facts(
@@ -285,6 +335,10 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
                     finding,
                 }),
         );
+        observed.live = Some(touchstone_crosscheck::Live::new(
+            report,
+            args.probe_options.ports.is_empty(),
+        ));
     }
     if !args.firmware.is_empty() {
         let scans = super::firmware::scan_images(
@@ -313,7 +367,12 @@ pub(crate) fn run(args: &AssessArgs, ui: &Ui) -> Result<ExitCode> {
             live.as_ref(),
             ui,
         )?;
+        observed.images = scans
+            .iter()
+            .map(touchstone_crosscheck::FirmwareImage::from_scan)
+            .collect();
     }
+    findings.extend(cross_checks(&project, observed, args, ui)?);
 
     let generated_at = timestamp();
     let today = generated_at.get(..10).unwrap_or("");

@@ -11,7 +11,7 @@ use touchstone_probe::{Options, Ports, ProbeReport, probe_blocking};
 use crate::cli::{Format, ProbeArgs, ProbeOptions};
 use crate::output::Ui;
 
-fn options(o: &ProbeOptions) -> Result<Options> {
+pub(crate) fn options(o: &ProbeOptions) -> Result<Options> {
     let mut options = Options {
         dry_run: o.dry_run,
         allow_range: o.allow_range,
