@@ -79,6 +79,9 @@ pub struct HttpEndpoint {
     pub port: u16,
     /// Response headers in order (values excerpted).
     pub headers: Vec<(String, String)>,
+    /// The head ended within what identification read (at most 100
+    /// headers and 4 KiB); `false`: the headers are only a part.
+    pub head_complete: bool,
 }
 
 /// Credential results of one endpoint.

@@ -33,7 +33,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::http::http_get;
 use crate::limiter::Limiter;
 use crate::wire::random_bytes;
 
@@ -217,6 +216,28 @@ pub(crate) struct CredentialSettings {
     pub(crate) max_attempts: usize,
     pub(crate) brute_force_attempts: u32,
     pub(crate) timeout: Duration,
+    /// How long a service that speaks first may take to greet (a telnet
+    /// login prompt, an FTP 220): at least `timeout`, longer on a device
+    /// whose identification answer was slow.
+    pub(crate) greeting: Duration,
+}
+
+impl CredentialSettings {
+    fn waits(&self) -> Waits {
+        Waits {
+            answer: self.timeout,
+            greeting: self.greeting.max(self.timeout),
+        }
+    }
+}
+
+/// How long one login attempt waits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waits {
+    /// For each answer.
+    pub(crate) answer: Duration,
+    /// For the service's first words (prompt, greeting).
+    pub(crate) greeting: Duration,
 }
 
 /// Which mechanism a service offers, if any we test (`http-basic` becomes
@@ -234,15 +255,25 @@ pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
 }
 
 /// Run the control, the list and the brute-force measurement on one service.
+/// `Ok(None)`: the service asks for no login the probe tests (a web page
+/// without a challenge or a known form, an RTSP stream that is neither
+/// open nor behind Basic or Digest).
+///
+/// # Errors
+///
+/// Why the service could not be examined (no answer, an answer whose head
+/// cannot be read): the caller names it in the problems.
 pub(crate) async fn assess(
     addr: SocketAddr,
     mut mechanism: &'static str,
     limiter: &Limiter,
     settings: &CredentialSettings,
-) -> Option<CredentialReport> {
+) -> Result<Option<CredentialReport>, String> {
     let mut baseline = Baseline::None;
     if mechanism == "http-basic" {
-        let answer = http_get(addr, limiter, None, settings.timeout).await?;
+        let answer = crate::http::http_get_checked(addr, limiter, settings.timeout)
+            .await
+            .map_err(|e| format!("GET /: {e}"))?;
         if answer.status == 401 && (answer.basic || answer.digest.is_some()) {
             // Basic or Digest on `/`.
             if !answer.basic {
@@ -251,15 +282,20 @@ pub(crate) async fn assess(
             baseline = Baseline::Http(answer);
         } else {
             // A login form of a device family described in data.
-            let (form, protected) = forms::detect(addr, limiter, settings.timeout).await?;
+            let Some((form, protected)) = forms::detect(addr, limiter, settings.timeout).await
+            else {
+                return Ok(None);
+            };
             mechanism = "http-form";
             baseline = Baseline::Form(std::sync::Arc::new((form, protected)));
         }
     } else if mechanism == "rtsp" {
-        let answer = rtsp::unauthenticated(addr, limiter, settings.timeout).await?;
+        let answer = rtsp::unauthenticated(addr, limiter, settings.timeout)
+            .await
+            .ok_or_else(|| "no RTSP answer to DESCRIBE".to_owned())?;
         if answer.has_sdp() {
             // The stream description is served to anyone.
-            return Some(CredentialReport {
+            return Ok(Some(CredentialReport {
                 mechanism: mechanism.to_owned(),
                 negative_control: Attempt::Success {
                     proof: "DESCRIBE without credentials answered 200 with an SDP description"
@@ -272,10 +308,10 @@ pub(crate) async fn assess(
                 unanswered: 0,
                 unanswered_reason: None,
                 brute_force: None,
-            });
+            }));
         }
         if answer.status != 401 || !(answer.basic || answer.digest.is_some()) {
-            return None;
+            return Ok(None);
         }
         baseline = Baseline::Rtsp(answer);
     }
@@ -283,7 +319,7 @@ pub(crate) async fn assess(
         let baseline = baseline.clone();
         async move {
             let cred = Credential { user, password };
-            attempt(addr, mechanism, limiter, &cred, &baseline, settings.timeout).await
+            attempt(addr, mechanism, limiter, &cred, &baseline, settings.waits()).await
         }
     };
     let random = random_token();
@@ -315,7 +351,7 @@ pub(crate) async fn assess(
         .take(settings.max_attempts)
         .cloned()
         .collect();
-    let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.timeout);
+    let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.waits());
     let (control, tried) = tokio::join!(control_run, list_run);
     let mut report = CredentialReport {
         mechanism: mechanism.to_owned(),
@@ -329,7 +365,7 @@ pub(crate) async fn assess(
         brute_force: None,
     };
     if report.no_authentication {
-        return Some(report);
+        return Ok(Some(report));
     }
     report.working = tried.working;
     report.attempts = tried.started;
@@ -355,7 +391,7 @@ pub(crate) async fn assess(
             .await,
         );
     }
-    Some(report)
+    Ok(Some(report))
 }
 
 /// Wrong logins one at a time (so a per-source delay shows as it grows),
@@ -385,7 +421,7 @@ async fn measure_brute_force(
             limiter,
             &wrong(),
             baseline,
-            settings.timeout,
+            settings.waits(),
         )
         .await;
         answer_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
@@ -409,7 +445,7 @@ async fn measure_brute_force(
             let mut set = tokio::task::JoinSet::new();
             for _ in 0..parallel {
                 let (limiter, baseline, cred) = (limiter.clone(), baseline.clone(), wrong());
-                let timeout = settings.timeout;
+                let timeout = settings.waits();
                 set.spawn(async move {
                     attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await
                 });
@@ -430,7 +466,7 @@ async fn measure_brute_force(
         match working {
             Some(cred) => {
                 let (again, _) =
-                    attempt(addr, mechanism, limiter, cred, baseline, settings.timeout).await;
+                    attempt(addr, mechanism, limiter, cred, baseline, settings.waits()).await;
                 matches!(again, Attempt::Failure { .. })
             }
             None => false,
@@ -526,7 +562,7 @@ async fn try_list(
     limiter: &Limiter,
     list: &[Credential],
     baseline: &Baseline,
-    timeout: Duration,
+    timeout: Waits,
 ) -> Tried {
     let mut set = tokio::task::JoinSet::new();
     let mut next = 0usize;
@@ -594,13 +630,14 @@ async fn attempt(
     limiter: &Limiter,
     cred: &Credential,
     baseline: &Baseline,
-    timeout: Duration,
+    waits: Waits,
 ) -> (Attempt, Duration) {
+    let timeout = waits.answer;
     // Each mechanism measures its answer time after it holds a connection
     // slot, so waiting for the per-host cap never looks like a delay.
     match mechanism {
-        "telnet" => telnet_attempt(addr, limiter, cred, timeout).await,
-        "ftp" => ftp_attempt(addr, limiter, cred, timeout).await,
+        "telnet" => telnet_attempt(addr, limiter, cred, waits).await,
+        "ftp" => ftp_attempt(addr, limiter, cred, waits).await,
         "mqtt" => mqtt_attempt(addr, limiter, Some(cred), timeout).await,
         "ssh" => ssh::attempt(addr, limiter, cred, timeout).await,
         "http-basic" | "http-digest" => match baseline {

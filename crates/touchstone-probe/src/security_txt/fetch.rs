@@ -189,11 +189,11 @@ pub(crate) struct Answer {
     pub(crate) body: Vec<u8>,
 }
 
-/// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded).
-/// `None` when it is not HTTP. The head is read by the probe's one HTTP
-/// parser, [`crate::http::parse_http_answer`].
-pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
-    let answer = crate::http::parse_http_answer(data)?;
+/// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded),
+/// or say why it is not one. The head is read by the probe's one HTTP
+/// parser, [`crate::http::parse_http_answer_checked`].
+fn parse_answer_checked(data: &[u8]) -> Result<Answer, crate::http::HeadError> {
+    let answer = crate::http::parse_http_answer_checked(data)?;
     let location = answer.header_values("location").next().map(str::to_owned);
     let chunked = answer
         .header_values("transfer-encoding")
@@ -203,7 +203,7 @@ pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
     } else {
         answer.body
     };
-    Some(Answer {
+    Ok(Answer {
         status: answer.status,
         content_type: answer.content_type,
         location,
@@ -211,22 +211,20 @@ pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
     })
 }
 
-/// Decode a chunked body, keeping what is complete.
+/// Decode a chunked body, keeping what is complete (chunk sizes read by
+/// `httparse`).
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for _ in 0..4096 {
-        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
+        let Ok(httparse::Status::Complete((start, size))) = httparse::parse_chunk_size(raw) else {
             break;
         };
-        let size_text = String::from_utf8_lossy(raw.get(..eol).unwrap_or_default()).into_owned();
-        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-        else {
+        let Ok(size) = usize::try_from(size) else {
             break;
         };
         if size == 0 {
             break;
         }
-        let start = eol + 2;
         let Some(chunk) = raw.get(start..start.saturating_add(size)) else {
             out.extend_from_slice(raw.get(start..).unwrap_or_default());
             break;
@@ -284,8 +282,14 @@ async fn get(
         url.authority()
     );
     if url.https {
-        let (stream, chain) =
-            handshake(addr, &url.host, &options.lab_anchors, options.timeout, true).await;
+        let (stream, chain) = handshake(
+            addr,
+            &url.host,
+            &options.lab_anchors,
+            options.timeout,
+            &[b"http/1.1"],
+        )
+        .await;
         let Some(mut stream) = stream else {
             let why = chain
                 .handshake_error
@@ -296,22 +300,19 @@ async fn get(
         let data = tokio::time::timeout(options.timeout, exchange(&mut stream, request.as_bytes()))
             .await
             .unwrap_or_default();
-        let answer = parse_answer(&data);
-        let note = if answer.is_some() {
-            String::new()
-        } else {
-            "no HTTP answer".into()
-        };
-        (answer, Some(chain), note)
+        match parse_answer_checked(&data) {
+            Ok(a) => (Some(a), Some(chain), String::new()),
+            Err(e) => (None, Some(chain), no_answer(&data, &e)),
+        }
     } else {
         let work = async {
             let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
             Some(exchange(&mut stream, request.as_bytes()).await)
         };
         match tokio::time::timeout(options.timeout, work).await {
-            Ok(Some(data)) => match parse_answer(&data) {
-                Some(a) => (Some(a), None, String::new()),
-                None => (None, None, "no HTTP answer".into()),
+            Ok(Some(data)) => match parse_answer_checked(&data) {
+                Ok(a) => (Some(a), None, String::new()),
+                Err(e) => (None, None, no_answer(&data, &e)),
             },
             Ok(None) => (None, None, "cannot connect".into()),
             Err(_) => (
@@ -320,6 +321,20 @@ async fn get(
                 format!("no answer within {:?}", options.timeout),
             ),
         }
+    }
+}
+
+/// Why an answer is not a usable HTTP answer: `no HTTP answer`, or the
+/// head's fault when it began like one.
+fn no_answer(data: &[u8], e: &crate::http::HeadError) -> String {
+    use crate::http::HeadError;
+    match e {
+        _ if !data.starts_with(b"HTTP/") => "no HTTP answer".into(),
+        HeadError::Incomplete if data.len() >= MAX_ANSWER => format!(
+            "no HTTP answer: its head is larger than {} KiB",
+            MAX_ANSWER / 1024
+        ),
+        e => format!("no HTTP answer: {e}"),
     }
 }
 
@@ -599,12 +614,14 @@ mod tests {
 
     #[test]
     fn chunked_and_truncated_answers_parse() {
-        let a = parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n5\r\nConta\r\n3\r\nct:\r\n0\r\n\r\n")
-            .unwrap_or_else(|| panic!("parses"));
+        let a = parse_answer_checked(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n5\r\nConta\r\n3\r\nct:\r\n0\r\n\r\n")
+            .unwrap_or_else(|e| panic!("parses: {e}"));
         assert_eq!(a.body, b"Contact:");
-        let b = parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nabc")
-            .unwrap_or_else(|| panic!("parses"));
+        let b = parse_answer_checked(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nabc",
+        )
+        .unwrap_or_else(|e| panic!("parses: {e}"));
         assert_eq!(b.body, b"abc");
-        assert!(parse_answer(b"SSH-2.0-x\r\n\r\n").is_none());
+        assert!(parse_answer_checked(b"SSH-2.0-x\r\n\r\n").is_err());
     }
 }
