@@ -413,7 +413,9 @@ async fn identify_unbounded(
     // A port silent to the banner wait gets a longer wait for the answer
     // to a ClientHello: a slow device's ServerHello, or its banner after
     // all (a login prompt seconds late), arrives on this connection.
-    let (tls, latency) = crate::tls::speaks_tls(ip, port, limiter, timeout * 2).await;
+    // A web server still waiting for the end of a request is nudged with an
+    // empty line pair after the usual timeout and answers it.
+    let (tls, latency) = crate::tls::speaks_tls(ip, port, limiter, timeout * 2, timeout).await;
     match tls {
         crate::tls::TlsProbe::Tls => {
             return Identified {
@@ -422,7 +424,7 @@ async fn identify_unbounded(
             };
         }
         crate::tls::TlsProbe::Other(data) => {
-            if let Some(id) = classify_banner(&data) {
+            if let Some(id) = classify_banner(&data).or_else(|| classify_http(&data)) {
                 return Identified { latency, ..id };
             }
         }

@@ -561,11 +561,11 @@ async fn security_txt_on_web(
     report: &mut ProbeReport,
 ) {
     let host = ip.to_string();
-    let mut urls: Vec<(u16, &str)> = report
+    let mut urls: Vec<(u16, &str, std::time::Duration)> = report
         .http
         .iter()
         .filter(|h| h.host == host)
-        .map(|h| (h.port, "http"))
+        .map(|h| (h.port, "http", options.io_timeout))
         .collect();
     for t in report.tls.iter().filter(|t| t.host == host) {
         if t.report
@@ -589,7 +589,13 @@ async fn security_txt_on_web(
             .as_ref()
             .is_some_and(|c| c.handshake_error.is_none());
         if modern && completed {
-            urls.push((t.port, "https"));
+            // A slow device gets the waits its TLS analysis measured: a
+            // handshake and an answer.
+            let waits = tls::Waits::for_latency(
+                options.io_timeout,
+                t.report.latency_ms.map(std::time::Duration::from_millis),
+            );
+            urls.push((t.port, "https", waits.answer + waits.flight));
         } else {
             report.problems.push(Problem {
                 host: host.clone(),
@@ -620,9 +626,10 @@ async fn security_txt_on_web(
     // The services are independent: fetch from all at once, within the
     // host's limiter.
     let mut set = JoinSet::new();
-    for (port, scheme) in urls {
+    for (port, scheme, timeout) in urls {
         let url = format!("{scheme}://{authority}:{port}/");
-        let (options, limiter) = (fetch_options.clone(), limiter.clone());
+        let (mut options, limiter) = (fetch_options.clone(), limiter.clone());
+        options.timeout = timeout;
         set.spawn(async move {
             let fetched = security_txt::fetch::fetch_limited(&url, &options, Some(&limiter)).await;
             (port, url, fetched)

@@ -517,12 +517,19 @@ pub(crate) fn brute_force_verdict(b: &BruteForce) -> BruteForceVerdict {
     let median = sorted.get(n / 2).copied().unwrap_or(0);
     // Growth: the last answer at least twice the first plus 0.5 s (a fixed
     // 1 s delay on a 1 s timer tick, as lighttpd's, sometimes answers after
-    // 2 s: jitter, not growth), and still growing at the end (lighttpd also
-    // answers a first failure at once now and then: 0, 1, 1 s is a fixed
-    // delay, not growth).
+    // 2 s: jitter, not growth), and growing at each of the last two steps
+    // (lighttpd also answers failures at once now and then: 0, 1, 1 s and
+    // 1, 1, 1001 ms are a fixed delay on a timer tick, not growth).
+    let before_before = n
+        .checked_sub(3)
+        .and_then(|i| b.answer_ms.get(i))
+        .copied()
+        .unwrap_or(0);
     if n >= 2
         && last >= first.saturating_mul(2).saturating_add(500)
-        && (n < 3 || last >= before_last.saturating_add(250))
+        && (n < 3
+            || (last >= before_last.saturating_add(250)
+                && before_last >= before_before.saturating_add(250)))
     {
         return BruteForceVerdict::DelayGrowth;
     }
@@ -893,6 +900,9 @@ mod tests {
             ),
             // Growth.
             (measured(&[100, 400, 1800], 3, &[], 0), V::DelayGrowth),
+            // lighttpd's one-second tick answering two failures at once:
+            // one step is not growth.
+            (measured(&[1, 1, 1001], 3, &[1000, 1001, 1002], 3), V::None),
             // Fast answers.
             (measured(&[5, 6, 4], 3, &[5, 5, 6], 3), V::None),
             // No attempt completed (an SSH server with only legacy

@@ -237,28 +237,56 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
 
 const MAX_ANSWER: usize = 64 * 1024;
 
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, request: &[u8]) -> Vec<u8> {
-    if stream.write_all(request).await.is_err() {
+/// Send `request` and read the answer until the server closes, the body
+/// its `Content-Length` announces is in, [`MAX_ANSWER`] bytes, or `wait`:
+/// what arrived is kept when the wait ends (a server that ignores
+/// `Connection: close` still gives its answer).
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+    wait: Duration,
+) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + wait;
+    if !matches!(
+        tokio::time::timeout_at(deadline, stream.write_all(request)).await,
+        Ok(Ok(()))
+    ) {
         return Vec::new();
     }
-    let _ = stream.flush().await;
+    let _ = tokio::time::timeout_at(deadline, stream.flush()).await;
     let mut data = Vec::new();
     let mut chunk = [0u8; 8192];
     for _ in 0..64 {
-        match stream.read(&mut chunk).await {
-            Ok(n) if n > 0 => {
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => {
                 data.extend_from_slice(chunk.get(..n).unwrap_or_default());
                 if data.len() >= MAX_ANSWER {
                     data.truncate(MAX_ANSWER);
                     break;
                 }
+                if body_complete(&data) {
+                    break;
+                }
             }
-            // End of stream, or a TLS peer that closed without close_notify:
-            // what arrived is the answer.
+            // End of stream, a TLS peer that closed without close_notify,
+            // or the wait is over: what arrived is the answer.
             _ => break,
         }
     }
     data
+}
+
+/// Whether `data` holds a whole head and the body its `Content-Length`
+/// announces.
+fn body_complete(data: &[u8]) -> bool {
+    let Ok((_, headers, head)) = crate::http::parse_head(data) else {
+        return false;
+    };
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .is_some_and(|length| data.len() >= head.saturating_add(length))
 }
 
 /// One GET. Returns the answer (if any) and, for https, the chain report.
@@ -297,29 +325,33 @@ async fn get(
                 .unwrap_or_else(|| "TLS handshake failed".into());
             return (None, Some(chain), why);
         };
-        let data = tokio::time::timeout(options.timeout, exchange(&mut stream, request.as_bytes()))
-            .await
-            .unwrap_or_default();
+        let data = exchange(&mut stream, request.as_bytes(), options.timeout).await;
         match parse_answer_checked(&data) {
             Ok(a) => (Some(a), Some(chain), String::new()),
             Err(e) => (None, Some(chain), no_answer(&data, &e)),
         }
     } else {
-        let work = async {
-            let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-            Some(exchange(&mut stream, request.as_bytes()).await)
+        let connected = tokio::time::timeout(options.timeout, tokio::net::TcpStream::connect(addr));
+        let mut stream = match connected.await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(_)) => return (None, None, "cannot connect".into()),
+            Err(_) => {
+                return (
+                    None,
+                    None,
+                    format!("no connection within {:?}", options.timeout),
+                );
+            }
         };
-        match tokio::time::timeout(options.timeout, work).await {
-            Ok(Some(data)) => match parse_answer_checked(&data) {
-                Ok(a) => (Some(a), None, String::new()),
-                Err(e) => (None, None, no_answer(&data, &e)),
-            },
-            Ok(None) => (None, None, "cannot connect".into()),
-            Err(_) => (
+        let data = exchange(&mut stream, request.as_bytes(), options.timeout).await;
+        match parse_answer_checked(&data) {
+            Ok(a) => (Some(a), None, String::new()),
+            Err(_) if data.is_empty() => (
                 None,
                 None,
                 format!("no answer within {:?}", options.timeout),
             ),
+            Err(e) => (None, None, no_answer(&data, &e)),
         }
     }
 }

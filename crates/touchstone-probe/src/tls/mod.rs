@@ -117,6 +117,34 @@ pub(crate) async fn send_hello(
     waits: Waits,
     whole_flight: bool,
 ) -> Hello {
+    send_hello_nudged(
+        addr,
+        version,
+        suites,
+        server_name,
+        limiter,
+        waits,
+        whole_flight,
+        None,
+    )
+    .await
+}
+
+/// [`send_hello`]; with `nudge`, when nothing arrived by then, an empty
+/// line pair is sent after the ClientHello: a web server still waiting for
+/// the end of a request head answers it (a TLS server has already read
+/// its ClientHello and answers that first).
+#[allow(clippy::too_many_arguments)]
+async fn send_hello_nudged(
+    addr: SocketAddr,
+    version: TlsVersion,
+    suites: &[u16],
+    server_name: Option<&str>,
+    limiter: &Limiter,
+    waits: Waits,
+    whole_flight: bool,
+    nudge: Option<Duration>,
+) -> Hello {
     let unreachable = Hello {
         outcome: HelloOutcome::Unreachable,
         latency: None,
@@ -138,14 +166,28 @@ pub(crate) async fn send_hello(
     }
     let sent = Instant::now();
     let mut deadline = sent + waits.answer;
+    let mut nudge_at = nudge.map(|after| sent + after);
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let mut latency = None;
     let mut closed = false;
     let mut hello_seen = false;
     for _ in 0..64 {
-        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+        let until = nudge_at.map_or(deadline, |at| at.min(deadline));
+        let read = tokio::time::timeout_at(until, stream.read(&mut chunk)).await;
+        if read.is_err()
+            && let Some(at) = nudge_at.take()
+            && at < deadline
+        {
+            if stream.write_all(b"\r\n\r\n").await.is_err() {
+                closed = true;
+                break;
+            }
+            continue;
+        }
+        match read {
             Ok(Ok(n)) if n > 0 => {
+                nudge_at = None;
                 latency.get_or_insert_with(|| sent.elapsed());
                 buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
                 let flight = parse_server_flight(&buf);
@@ -617,12 +659,16 @@ pub(crate) enum TlsProbe {
 }
 
 /// Whether a service speaks TLS: one TLS 1.2 hello with every suite,
-/// answered within `wait`; with the latency of the answer.
+/// answered within `wait`; with the latency of the answer. When nothing
+/// came after `nudge`, an empty line pair follows the hello (see
+/// [`send_hello_nudged`]): a web server waiting for the end of a request
+/// then answers at once, instead of costing the whole wait.
 pub(crate) async fn speaks_tls(
     ip: IpAddr,
     port: u16,
     limiter: &Limiter,
     wait: Duration,
+    nudge: Duration,
 ) -> (TlsProbe, Option<Duration>) {
     let mut offer: Vec<u16> = suites::LEGACY_SUITES.iter().map(|(id, _)| *id).collect();
     offer.extend(suites::TLS13_SUITES.iter().map(|(id, _)| *id));
@@ -630,7 +676,7 @@ pub(crate) async fn speaks_tls(
         answer: wait,
         flight: wait,
     };
-    let hello = send_hello(
+    let hello = send_hello_nudged(
         SocketAddr::new(ip, port),
         TlsVersion::Tls12,
         &offer,
@@ -638,6 +684,7 @@ pub(crate) async fn speaks_tls(
         limiter,
         waits,
         false,
+        Some(nudge),
     )
     .await;
     let probe = match hello.outcome {
