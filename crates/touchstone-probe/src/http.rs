@@ -66,10 +66,21 @@ impl std::fmt::Display for HeadError {
     }
 }
 
+/// A response head as read by [`parse_head`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// Status code.
+    pub(crate) status: u16,
+    /// Headers in order, values trimmed (invalid UTF-8 replaced).
+    pub(crate) headers: Vec<(String, String)>,
+    /// Bytes of the head, its blank line included: the body follows.
+    pub(crate) length: usize,
+}
+
 /// The status, headers and head length of an HTTP/1.x response head, read
 /// by `httparse` with the leniencies devices need (spaces before a
 /// header's colon, folded lines, lines that are not headers skipped).
-pub(crate) fn parse_head(data: &[u8]) -> Result<(u16, Vec<(String, String)>, usize), HeadError> {
+pub(crate) fn parse_head(data: &[u8]) -> Result<Head, HeadError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     let parsed = httparse::ParserConfig::default()
@@ -94,7 +105,11 @@ pub(crate) fn parse_head(data: &[u8]) -> Result<(u16, Vec<(String, String)>, usi
             )
         })
         .collect();
-    Ok((status, headers, length))
+    Ok(Head {
+        status,
+        headers,
+        length,
+    })
 }
 
 /// The head at the start of `data` for a lenient reading of what arrived:
@@ -140,7 +155,11 @@ pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
 ///
 /// [`HeadError`] for an incomplete, oversized or malformed head.
 pub(crate) fn parse_http_answer_checked(data: &[u8]) -> Result<HttpAnswer, HeadError> {
-    let (status, headers, length) = parse_head(data)?;
+    let Head {
+        status,
+        headers,
+        length,
+    } = parse_head(data)?;
     let values = |name: &'static str| {
         headers
             .iter()

@@ -165,7 +165,7 @@ pub fn classify_http(data: &[u8]) -> Option<Identified> {
     {
         proto.copy_from_slice(b"HTTP");
     }
-    let Ok((_, headers, _)) = crate::http::parse_head(&head) else {
+    let Ok(crate::http::Head { headers, .. }) = crate::http::parse_head(&head) else {
         // Not a well-formed head: the status line alone identifies it.
         return Some(id);
     };

@@ -430,7 +430,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
                 report.tls.push(TlsEndpoint {
                     host: host.clone(),
                     port,
-                    report: r,
+                    report: *r,
                 });
             }
             Deep::Ssh(port, r) => {
@@ -517,9 +517,12 @@ fn spawn_deep(
             banner_wait: options.banner_wait,
             latency: id.latency,
         };
-        deep.spawn(
-            async move { Deep::Tls(addr.port(), tls::analyse(addr, &settings, &limiter).await) },
-        );
+        deep.spawn(async move {
+            Deep::Tls(
+                addr.port(),
+                Box::new(tls::analyse(addr, &settings, &limiter).await),
+            )
+        });
     } else if options.ssh && service == "ssh" {
         started.push("ssh");
         deep.spawn(
@@ -687,7 +690,7 @@ fn millis(since: Instant) -> u64 {
 }
 
 enum Deep {
-    Tls(u16, tls::TlsReport),
+    Tls(u16, Box<tls::TlsReport>),
     Ssh(u16, ssh::SshReport),
     Creds(u16, String, Result<Option<creds::CredentialReport>, String>),
 }

@@ -198,7 +198,7 @@ pub(crate) async fn probe_udp(
 /// by the probe's HTTP head parser).
 fn ssdp_header(reply: &[u8], name: &str) -> Option<String> {
     let (head, _) = crate::http::complete_head(reply);
-    let (_, headers, _) = crate::http::parse_head(&head).ok()?;
+    let headers = crate::http::parse_head(&head).ok()?.headers;
     headers
         .into_iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))

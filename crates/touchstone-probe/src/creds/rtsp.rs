@@ -62,7 +62,11 @@ pub fn parse_rtsp_answer(data: &[u8]) -> Option<RtspAnswer> {
     let rest = data.strip_prefix(b"RTSP/1.")?;
     let mut head = b"HTTP/1.".to_vec();
     head.extend_from_slice(rest.get(..rest.len().min(MAX_ANSWER))?);
-    let (status, headers, length) = crate::http::parse_head(&head).ok()?;
+    let crate::http::Head {
+        status,
+        headers,
+        length,
+    } = crate::http::parse_head(&head).ok()?;
     let mut answer = RtspAnswer {
         status,
         ..RtspAnswer::default()

@@ -279,7 +279,12 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 /// Whether `data` holds a whole head and the body its `Content-Length`
 /// announces.
 fn body_complete(data: &[u8]) -> bool {
-    let Ok((_, headers, head)) = crate::http::parse_head(data) else {
+    let Ok(crate::http::Head {
+        headers,
+        length: head,
+        ..
+    }) = crate::http::parse_head(data)
+    else {
         return false;
     };
     headers
