@@ -35,7 +35,8 @@ pub struct Service {
     pub port: u16,
     /// `tcp` or `udp`.
     pub transport: Transport,
-    /// Service name (`ssh`, `http`, `tls`, `mqtt`, `dns` … or `unknown`).
+    /// Service name (`ssh`, `http`, `https`, `mqtt`, `mqtts`, `dns` …;
+    /// `tls` when the protocol inside TLS was not identified; `unknown`).
     pub service: String,
     /// Product, when known.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,8 +6,10 @@
 //! on a fresh connection and counted as working only with a **positive
 //! proof**:
 //!
-//! * telnet: after the login, `echo TS$((6*7))X` must print `TS42X`, which
-//!   only a shell computes (a prompt character is not proof);
+//! * telnet: after the login, `echo TS$((A+B))X` with numbers random per
+//!   attempt must print their sum, which only a shell computes (a prompt
+//!   character is not proof); the first prompt is waited for as long as the
+//!   device's greeting took at identification (twice, plus a second);
 //! * FTP: `230` to `PASS` and then `257` to `PWD`;
 //! * MQTT: CONNACK return code 0 where the control got 4 or 5;
 //! * HTTP Basic and Digest (MD5, qop `auth` or none): a 2xx answer whose
