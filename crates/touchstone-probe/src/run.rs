@@ -435,6 +435,20 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             }
             Deep::Ssh(port, r) => {
                 pending_deep.remove(&(port, "ssh"));
+                let missing = if r.kexinit.is_none() {
+                    Some(
+                        "no key exchange offer (KEXINIT) came: its algorithms and host keys were not examined",
+                    )
+                } else if r.host_keys.is_empty() {
+                    Some("no host key could be fetched: the host key was not examined")
+                } else {
+                    None
+                };
+                if let Some(why) = missing {
+                    report
+                        .problems
+                        .push(problem(format!("ssh: TCP port {port}: {why}")));
+                }
                 report.ssh.push(SshEndpoint {
                     host: host.clone(),
                     port,

@@ -38,6 +38,9 @@ fn assert_within_budget(report: &ProbeReport, budget: Duration) {
         report.services.len(),
         report.problems.len()
     );
+    for p in &report.problems {
+        eprintln!("  problem: {}", p.message);
+    }
     let limit = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX) + 3000;
     assert!(
         report.stats.duration_ms <= limit,
