@@ -578,11 +578,11 @@ async fn security_txt_on_web(
     report: &mut ProbeReport,
 ) {
     let host = ip.to_string();
-    let mut urls: Vec<(u16, &str, std::time::Duration)> = report
+    let mut urls: Vec<(u16, &str, std::time::Duration, Option<tls::TlsVersion>)> = report
         .http
         .iter()
         .filter(|h| h.host == host)
-        .map(|h| (h.port, "http", options.io_timeout))
+        .map(|h| (h.port, "http", options.io_timeout, None))
         .collect();
     for t in report.tls.iter().filter(|t| t.host == host) {
         if t.report
@@ -612,7 +612,18 @@ async fn security_txt_on_web(
                 options.io_timeout,
                 t.report.latency_ms.map(std::time::Duration::from_millis),
             );
-            urls.push((t.port, "https", waits.answer + waits.flight));
+            urls.push((t.port, "https", waits.answer + waits.flight, None));
+        } else if let Some(version) = t
+            .report
+            .legacy_client
+            .and_then(|name| tls::TlsVersion::ALL.into_iter().find(|v| v.name() == name))
+        {
+            // rustls refuses it; the probe's own client read it.
+            let waits = tls::Waits::for_latency(
+                options.io_timeout,
+                t.report.latency_ms.map(std::time::Duration::from_millis),
+            );
+            urls.push((t.port, "https", waits.answer + waits.flight, Some(version)));
         } else {
             report.problems.push(Problem {
                 host: host.clone(),
@@ -643,10 +654,11 @@ async fn security_txt_on_web(
     // The services are independent: fetch from all at once, within the
     // host's limiter.
     let mut set = JoinSet::new();
-    for (port, scheme, timeout) in urls {
+    for (port, scheme, timeout, legacy) in urls {
         let url = format!("{scheme}://{authority}:{port}/");
         let (mut options, limiter) = (fetch_options.clone(), limiter.clone());
         options.timeout = timeout;
+        options.legacy_tls = legacy;
         set.spawn(async move {
             let fetched = security_txt::fetch::fetch_limited(&url, &options, Some(&limiter)).await;
             (port, url, fetched)

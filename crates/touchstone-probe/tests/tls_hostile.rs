@@ -445,8 +445,9 @@ fn mqtt_and_http_inside_tls_are_named() {
     assert_eq!(problems(&report), Vec::<&str>::new());
 }
 
-/// A TLS 1.0-only `openssl s_server -www` (the camera's weak server) with a
-/// certificate from rcgen. Killed in `Drop`.
+/// A TLS 1.0-only `openssl s_server -WWW` serving the files of a scratch
+/// directory (an index page and a security.txt), with a certificate from
+/// rcgen. Killed in `Drop`.
 struct OpensslServer {
     child: std::process::Child,
     dir: std::path::PathBuf,
@@ -468,19 +469,27 @@ fn tls10_only_server(ip: IpAddr) -> (OpensslServer, u16) {
     std::fs::write(dir.join("cert.pem"), certified.cert.pem()).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join("key.pem"), certified.signing_key.serialize_pem())
         .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.join(".well-known")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("index.html"), "<h1>cam</h1>\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join(".well-known/security.txt"),
+        "Contact: mailto:psirt@example.com\nExpires: 2099-01-01T00:00:00Z\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // A free port: bind, note it, release it for s_server.
     let port = TcpListener::bind(SocketAddr::new(ip, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
     let child = std::process::Command::new("timeout")
-        .args(["120", "openssl", "s_server", "-www", "-quiet", "-tls1"])
+        .args(["120", "openssl", "s_server", "-WWW", "-quiet", "-tls1"])
         .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-accept"])
         .arg(format!("{ip}:{port}"))
         .arg("-cert")
         .arg(dir.join("cert.pem"))
         .arg("-key")
         .arg(dir.join("key.pem"))
+        .current_dir(&dir)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -499,32 +508,55 @@ fn tls10_only_server(ip: IpAddr) -> (OpensslServer, u16) {
 }
 
 #[test]
-fn security_txt_on_a_tls_1_0_only_service_is_named_as_not_examined() {
+fn a_tls_1_0_only_service_is_read_by_the_probes_own_client() {
     let ip = loopback(5);
     let (_server, port) = tls10_only_server(ip);
     let report = run(ip, &options(vec![port]));
-    assert_eq!(inventory(&report), [(port, "tls".into())]);
-    let accepted: Vec<&str> = report
+    // rustls refuses TLS 1.0; the probe's own client completes the
+    // handshake, finds HTTP inside and fetches the security.txt.
+    assert_eq!(
+        inventory(&report),
+        [(port, "https".into())],
+        "{:?}",
+        report.problems
+    );
+    let tls = report
         .tls
+        .first()
+        .unwrap_or_else(|| panic!("no TLS analysis"));
+    let accepted: Vec<&str> = tls
+        .report
+        .versions
         .iter()
-        .flat_map(|t| {
-            t.report
-                .versions
-                .iter()
-                .filter(|v| v.accepted)
-                .map(|v| v.version)
-        })
+        .filter(|v| v.accepted)
+        .map(|v| v.version)
         .collect();
     assert_eq!(accepted, ["TLSv1.0"]);
+    assert_eq!(tls.report.legacy_client, Some("TLSv1.0"));
+    assert_eq!(problems(&report), Vec::<&str>::new());
+    let fetched = report
+        .security_txt
+        .first()
+        .unwrap_or_else(|| panic!("security.txt not asked"));
     assert_eq!(
-        problems(&report),
-        [
-            format!(
-                "tls: TCP port {port}: the protocol inside TLS was not identified: the service accepts no TLS 1.2 or 1.3, which the probe's TLS client needs (the hand-built ClientHellos complete no handshake)"
-            ),
-            format!(
-                "security.txt: not examined on TLS port {port}: the service accepts no TLS 1.2 or 1.3, which the HTTPS client needs"
-            ),
-        ]
+        fetched.url.as_deref(),
+        Some(format!("https://{ip}:{port}/.well-known/security.txt").as_str())
+    );
+    let codes: Vec<&str> = fetched
+        .document
+        .as_ref()
+        .map(|d| d.problems.iter().map(|p| p.code).collect())
+        .unwrap_or_default();
+    // Out of current clients' reach, and behind a self-signed certificate
+    // for another name.
+    assert!(codes.contains(&"legacy_tls"), "{codes:?}");
+    assert!(codes.contains(&"invalid_cert"), "{codes:?}");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.check == "net-security-txt" && f.message.contains("current clients refuse")),
+        "{:?}",
+        report.findings
     );
 }

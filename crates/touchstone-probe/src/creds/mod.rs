@@ -536,7 +536,25 @@ pub(crate) fn brute_force_verdict(b: &BruteForce) -> BruteForceVerdict {
         return BruteForceVerdict::DelayGrowth;
     }
     if median < FIXED_DELAY_MS {
-        return BruteForceVerdict::None;
+        // lighttpd's one-second timer now and then answers failures at
+        // once: a delay seen on a sequential attempt and on every parallel
+        // one, all served together, is a per-connection delay; otherwise
+        // nothing limits guessing.
+        let parallel_all_delayed = b.parallel_ms.len() >= 2
+            && b.parallel_completed == u32::try_from(b.parallel_ms.len()).unwrap_or(u32::MAX)
+            && b.parallel_ms
+                .first()
+                .is_some_and(|ms| *ms >= FIXED_DELAY_MS);
+        let slowest_parallel = b.parallel_ms.last().copied().unwrap_or(0);
+        let fastest_parallel = b.parallel_ms.first().copied().unwrap_or(0);
+        return if sorted.last().is_some_and(|ms| *ms >= FIXED_DELAY_MS)
+            && parallel_all_delayed
+            && slowest_parallel < fastest_parallel.saturating_mul(2)
+        {
+            BruteForceVerdict::PerConnectionDelay
+        } else {
+            BruteForceVerdict::None
+        };
     }
     let fastest = sorted
         .iter()
@@ -903,8 +921,14 @@ mod tests {
             // Growth.
             (measured(&[100, 400, 1800], 3, &[], 0), V::DelayGrowth),
             // lighttpd's one-second tick answering two failures at once:
-            // one step is not growth.
-            (measured(&[1, 1, 1001], 3, &[1000, 1001, 1002], 3), V::None),
+            // one step is not growth, and the parallel attempts show the
+            // delay is per connection.
+            (
+                measured(&[1, 1, 1001], 3, &[1000, 1001, 1002], 3),
+                V::PerConnectionDelay,
+            ),
+            (measured(&[1, 1, 1001], 3, &[5, 6, 7], 3), V::None),
+            (measured(&[1, 1, 1001], 3, &[1000, 2000, 3000], 3), V::None),
             // Fast answers.
             (measured(&[5, 6, 4], 3, &[5, 5, 6], 3), V::None),
             // No attempt completed (an SSH server with only legacy

@@ -32,6 +32,10 @@ pub struct FetchOptions {
     pub max_redirects: u8,
     /// Extra trust anchors for `https://` (the lab's CA).
     pub lab_anchors: LabAnchors,
+    /// For `https://`: the TLS 1.0/1.1 version the probe's own client
+    /// ([`crate::tls::legacy`]) speaks, for a service rustls refuses;
+    /// `None` (the default): rustls, TLS 1.2/1.3.
+    pub legacy_tls: Option<crate::tls::TlsVersion>,
     /// Now, seconds since the Unix epoch (for `Expires`).
     pub now: i64,
 }
@@ -42,6 +46,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(5),
             max_redirects: 3,
             lab_anchors: LabAnchors::default(),
+            legacy_tls: None,
             now: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
@@ -314,6 +319,11 @@ async fn get(
         url.path,
         url.authority()
     );
+    if url.https
+        && let Some(version) = options.legacy_tls
+    {
+        return get_legacy(addr, url, version, &request, options).await;
+    }
     if url.https {
         let (stream, chain) = handshake(
             addr,
@@ -358,6 +368,51 @@ async fn get(
             ),
             Err(e) => (None, None, no_answer(&data, &e)),
         }
+    }
+}
+
+/// One GET through the probe's own TLS 1.0–1.2 client; the chain is judged
+/// from the certificates of its clear-text handshake.
+async fn get_legacy(
+    addr: SocketAddr,
+    url: &Url,
+    version: crate::tls::TlsVersion,
+    request: &str,
+    options: &FetchOptions,
+) -> (Option<Answer>, Option<ChainReport>, String) {
+    let sni = (!url.host.contains(':')).then_some(url.host.as_str());
+    let mut session = match crate::tls::legacy::connect(addr, version, sni, options.timeout).await {
+        Ok(s) => s,
+        Err(why) => {
+            return (
+                None,
+                None,
+                format!("no {} handshake: {why}", version.name()),
+            );
+        }
+    };
+    let now = u64::try_from(options.now).unwrap_or(0);
+    let mut chain =
+        crate::tls::chain::judge(&session.certificates, &url.host, &options.lab_anchors, now);
+    chain.negotiated = Some(format!(
+        "{} {} (the probe's own client: current clients refuse this version)",
+        version.name(),
+        crate::tls::suites::suite_name(session.suite)
+    ));
+    let data = match session.send(request.as_bytes(), options.timeout).await {
+        Ok(()) => {
+            session
+                .receive(options.timeout, |d| {
+                    d.len() >= MAX_ANSWER || body_complete(d)
+                })
+                .await
+        }
+        Err(_) => Vec::new(),
+    };
+    session.abort();
+    match parse_answer_checked(&data) {
+        Ok(a) => (Some(a), Some(chain), String::new()),
+        Err(e) => (None, Some(chain), no_answer(&data, &e)),
     }
 }
 
@@ -557,6 +612,18 @@ pub(crate) async fn fetch_limited(
             ),
             });
         }
+    }
+    if served_from.https
+        && let Some(version) = options.legacy_tls
+    {
+        extra.push(SecurityTxtProblem {
+            code: "legacy_tls",
+            level: Level::Error,
+            message: format!(
+                "served only over {}, which current clients refuse (RFC 8996 deprecates TLS 1.0 and 1.1): the file is out of their reach",
+                version.name()
+            ),
+        });
     }
     if served_from.path == "/security.txt" {
         extra.push(SecurityTxtProblem {

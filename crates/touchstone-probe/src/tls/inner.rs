@@ -10,9 +10,10 @@
 //! 3. the answer to `GET /` on the same connection (`HTTP/`, `RTSP/`);
 //! 4. on a second handshake, the answer to an MQTT CONNECT (a CONNACK).
 //!
-//! Only TLS 1.2/1.3 services are reached: the hand-built ClientHellos of
-//! the version scan complete no handshake, so a TLS 1.0-only service stays
-//! `tls` and the analysis names why in its problems.
+//! A TLS 1.0/1.1-only service, which rustls refuses, gets the same steps
+//! 2–4 through the probe's own client ([`super::legacy`], ECDHE with
+//! AES-CBC only); where that completes no handshake either the service
+//! stays `tls` and the analysis names why in its problems.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -207,6 +208,100 @@ pub(crate) async fn identify(
         )),
         1,
     )
+}
+
+/// [`identify`] through the probe's own TLS 1.0–1.2 client: a banner,
+/// `GET /`, then an MQTT CONNECT on a second session.
+pub(crate) async fn identify_legacy(
+    probe: &Probe,
+    version: super::TlsVersion,
+    server_name: Option<&str>,
+    limiter: &Limiter,
+) -> (Result<Inner, String>, u32) {
+    use super::legacy;
+    let head_done = |d: &[u8]| d.windows(4).any(|w| w == b"\r\n\r\n") || d.len() >= MAX_BANNER;
+    let mut connections = 0;
+    let identified = |id: crate::ident::Identified| Inner {
+        product: id.product,
+        version: id.version,
+        evidence: id.evidence.unwrap_or_default(),
+        ..found(&id.service, String::new())
+    };
+    {
+        let Some(_permit) = limiter.acquire().await else {
+            return (Err("no connection slot".into()), 0);
+        };
+        connections += 1;
+        let mut session =
+            match legacy::connect(probe.addr, version, server_name, probe.handshake_wait).await {
+                Ok(s) => s,
+                Err(why) => return (Err(why), connections),
+            };
+        let banner = session
+            .receive(probe.banner_wait, |d| {
+                d.ends_with(b"\n") || d.len() >= MAX_BANNER
+            })
+            .await;
+        if !banner.is_empty() {
+            session.abort();
+            return match classify_banner(&banner) {
+                Some(id) => (Ok(identified(id)), connections),
+                None => (
+                    Err(format!(
+                        "the server spoke first, in no protocol the probe knows: {}",
+                        excerpt(&banner, 80)
+                    )),
+                    connections,
+                ),
+            };
+        }
+        let request = format!(
+            "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n\r\n",
+            crate::http::host_header(probe.addr.ip())
+        );
+        let answer = match session.send(request.as_bytes(), probe.answer_wait).await {
+            Ok(()) => session.receive(probe.answer_wait, head_done).await,
+            Err(_) => Vec::new(),
+        };
+        session.abort();
+        if let Some(id) = classify_http(&answer) {
+            return (Ok(identified(id)), connections);
+        }
+    }
+    let Some(_permit) = limiter.acquire().await else {
+        return (
+            Err("no connection slot for the MQTT probe".into()),
+            connections,
+        );
+    };
+    connections += 1;
+    let mut session =
+        match legacy::connect(probe.addr, version, server_name, probe.handshake_wait).await {
+            Ok(s) => s,
+            Err(why) => return (Err(why), connections),
+        };
+    let answer = match session
+        .send(&mqtt_connect("touchstone-probe", None), probe.answer_wait)
+        .await
+    {
+        Ok(()) => session.receive(probe.answer_wait, |d| d.len() >= 4).await,
+        Err(_) => Vec::new(),
+    };
+    session.abort();
+    match parse_connack(&answer) {
+        Some(code) => (
+            Ok(found("mqtt", format!("CONNACK return code {code}"))),
+            connections,
+        ),
+        None => (
+            Err(format!(
+                "no banner within {} ms, no answer to an HTTP request or an MQTT CONNECT within {} ms",
+                probe.banner_wait.as_millis(),
+                probe.answer_wait.as_millis()
+            )),
+            connections,
+        ),
+    }
 }
 
 fn found(protocol: &str, evidence: String) -> Inner {

@@ -16,6 +16,7 @@ pub mod cert;
 pub mod chain;
 pub mod hello;
 pub mod inner;
+pub(crate) mod legacy;
 pub(crate) mod suites;
 
 use std::net::{IpAddr, SocketAddr};
@@ -249,6 +250,12 @@ pub struct TlsReport {
     /// The protocol inside TLS (`https`, `mqtts` …), when identified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inner: Option<Inner>,
+    /// The version the probe's own TLS 1.0–1.2 client ([`legacy`])
+    /// completed a handshake with, on a service rustls cannot reach (TLS
+    /// 1.0/1.1 only): the protocol inside and security.txt were read
+    /// through it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legacy_client: Option<&'static str>,
     /// The slowest first answer measured (identification and version
     /// hellos), milliseconds: the waits were derived from it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -506,9 +513,37 @@ pub(crate) async fn analyse(
         ));
         report.chain = Some(chain);
     }
-    if !modern_accepted && !accepted_versions.is_empty() {
+    let legacy = accepted_versions
+        .iter()
+        .copied()
+        .filter(|v| matches!(v, TlsVersion::Tls10 | TlsVersion::Tls11))
+        .max();
+    if !modern_accepted && let Some(version) = legacy {
+        // rustls refuses TLS 1.0/1.1: the probe's own client reads it.
+        let probe = inner::Probe {
+            addr,
+            name: name.clone(),
+            lab: settings.lab.clone(),
+            handshake_wait: waits.answer.max(waits.flight),
+            answer_wait: waits.answer,
+            banner_wait: settings.banner_wait,
+        };
+        let (found, connections) =
+            inner::identify_legacy(&probe, version, server_name, limiter).await;
+        report.connections += connections;
+        match found {
+            Ok(inner) => {
+                report.inner = Some(inner);
+                report.legacy_client = Some(version.name());
+            }
+            Err(why) => report.problems.push(format!(
+                "the protocol inside TLS was not identified: the service accepts no TLS 1.2 or 1.3, and the probe's own {} client completed no handshake with it ({why})",
+                version.name()
+            )),
+        }
+    } else if !modern_accepted && !accepted_versions.is_empty() {
         report.problems.push(
-            "the protocol inside TLS was not identified: the service accepts no TLS 1.2 or 1.3, which the probe's TLS client needs (the hand-built ClientHellos complete no handshake)"
+            "the protocol inside TLS was not identified: the service accepts only SSL 3.0, which no client of the probe completes a handshake with"
                 .into(),
         );
     }
