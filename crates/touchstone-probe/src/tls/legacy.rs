@@ -243,6 +243,42 @@ fn parse_message(ty: u8, body: &[u8], flight: &mut Flight) -> Result<(), String>
     Ok(())
 }
 
+/// Read the whole handshake messages at the start of `data` into
+/// `flight`; the bytes they took.
+fn parse_messages(data: &[u8], flight: &mut Flight) -> Result<usize, String> {
+    let mut r = Reader::new(data);
+    let mut used = 0;
+    while let (Some(ty), Some(body)) = (r.u8(), r.vec24()) {
+        used += 4 + body.len();
+        parse_message(ty, body, flight)?;
+    }
+    Ok(used)
+}
+
+/// Every parser of this module over `data` as peer bytes: the server's
+/// handshake messages, and `data` as a record payload decrypted with fixed
+/// keys in each version (for the `probe_tls_flight` fuzz target).
+#[doc(hidden)]
+pub fn fuzz_peer_bytes(data: &[u8]) {
+    let mut flight = Flight::default();
+    let _ = parse_messages(data, &mut flight);
+    for (version, key_len) in [
+        (TlsVersion::Tls10, 16),
+        (TlsVersion::Tls11, 32),
+        (TlsVersion::Tls12, 16),
+    ] {
+        if let Some(cipher) = Cipher::new(&vec![7; key_len]) {
+            let mut read = Direction {
+                cipher,
+                mac_key: vec![1; MAC_LEN],
+                iv: [9; 16],
+                seq: 0,
+            };
+            let _ = open_record(&mut read, version, data);
+        }
+    }
+}
+
 impl Session {
     /// The next record `(type, payload)` within `deadline`; `None` at the
     /// end of the stream, the deadline or a malformed header.
@@ -316,33 +352,7 @@ impl Session {
     /// Decrypt one record's payload; `None` when it is not well formed.
     /// The MAC is removed, not checked.
     fn open(&mut self, payload: &[u8]) -> Option<Vec<u8>> {
-        let r = &mut self.read;
-        let (mut iv, ciphertext) = if self.version >= TlsVersion::Tls11 {
-            let (iv, rest) = payload.split_at_checked(16)?;
-            (<[u8; 16]>::try_from(iv).ok()?, rest)
-        } else {
-            (r.iv, payload)
-        };
-        if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
-            return None;
-        }
-        let mut plain = Vec::with_capacity(ciphertext.len());
-        for block in ciphertext.chunks(16) {
-            let cipher_block = <[u8; 16]>::try_from(block).ok()?;
-            let mut b = cipher_block;
-            r.cipher.decrypt(&mut b);
-            for (x, v) in b.iter_mut().zip(iv.iter()) {
-                *x ^= v;
-            }
-            plain.extend_from_slice(&b);
-            iv = cipher_block;
-        }
-        r.iv = iv;
-        r.seq += 1;
-        let pad = usize::from(*plain.last()?);
-        let keep = plain.len().checked_sub(pad + 1 + MAC_LEN)?;
-        plain.truncate(keep);
-        Some(plain)
+        open_record(&mut self.read, self.version, payload)
     }
 
     /// Send application data.
@@ -394,6 +404,37 @@ impl Session {
     pub(crate) fn abort(self) {
         let _ = self.stream.set_zero_linger();
     }
+}
+
+/// Decrypt one record's payload with `r` (CBC, then the padding and the
+/// MAC removed, not checked); `None` when it is not well formed.
+fn open_record(r: &mut Direction, version: TlsVersion, payload: &[u8]) -> Option<Vec<u8>> {
+    let (mut iv, ciphertext) = if version >= TlsVersion::Tls11 {
+        let (iv, rest) = payload.split_at_checked(16)?;
+        (<[u8; 16]>::try_from(iv).ok()?, rest)
+    } else {
+        (r.iv, payload)
+    };
+    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+        return None;
+    }
+    let mut plain = Vec::with_capacity(ciphertext.len());
+    for block in ciphertext.chunks(16) {
+        let cipher_block = <[u8; 16]>::try_from(block).ok()?;
+        let mut b = cipher_block;
+        r.cipher.decrypt(&mut b);
+        for (x, v) in b.iter_mut().zip(iv.iter()) {
+            *x ^= v;
+        }
+        plain.extend_from_slice(&b);
+        iv = cipher_block;
+    }
+    r.iv = iv;
+    r.seq += 1;
+    let pad = usize::from(*plain.last()?);
+    let keep = plain.len().checked_sub(pad + 1 + MAC_LEN)?;
+    plain.truncate(keep);
+    Some(plain)
 }
 
 /// Connect and complete a handshake with `version` within `wait` for each
@@ -461,12 +502,7 @@ pub(crate) async fn connect(
             _ => return Err("the server sent something other than its handshake".into()),
         }
         // Whole messages go to the transcript and are read.
-        let mut r = Reader::new(&messages);
-        let mut used = 0;
-        while let (Some(ty), Some(body)) = (r.u8(), r.vec24()) {
-            used += 4 + body.len();
-            parse_message(ty, body, &mut flight)?;
-        }
+        let used = parse_messages(&messages, &mut flight)?;
         transcript.extend_from_slice(messages.get(..used).unwrap_or_default());
         messages.drain(..used);
     }

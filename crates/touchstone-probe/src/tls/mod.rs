@@ -16,7 +16,8 @@ pub mod cert;
 pub mod chain;
 pub mod hello;
 pub mod inner;
-pub(crate) mod legacy;
+#[doc(hidden)]
+pub mod legacy;
 pub(crate) mod suites;
 
 use std::net::{IpAddr, SocketAddr};
