@@ -1,6 +1,7 @@
 //! A TLS server's first flight comes from the device under test: parsing it
-//! (records, ServerHello, Certificate) and the certificates in it must
-//! never panic, whatever the peer sends.
+//! (records, ServerHello, Certificate) and the certificates in it, and the
+//! probe's own TLS 1.0-1.2 client reading handshake messages and
+//! decrypting records, must never panic, whatever the peer sends.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,4 +14,5 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = hello::parse_server_hello(data);
     let _ = cert::facts(data);
+    touchstone_probe::tls::legacy::fuzz_peer_bytes(data);
 });

@@ -37,46 +37,148 @@ impl HttpAnswer {
     }
 }
 
-/// Parse an HTTP/1.x response.
-pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
-    let split = data.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(data.get(..split)?);
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()?
-        .strip_prefix("HTTP/1.")?
-        .get(2..5)?
-        .parse()
-        .ok()?;
-    let headers: Vec<(&str, &str)> = lines
-        .take(100)
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim(), v.trim()))
-        .collect();
-    let basic = headers.iter().any(|(k, v)| {
-        k.eq_ignore_ascii_case("www-authenticate") && v.to_ascii_lowercase().starts_with("basic")
-    });
-    let digest = headers.iter().find_map(|(k, v)| {
-        if !k.eq_ignore_ascii_case("www-authenticate") {
-            return None;
+/// Headers kept from one answer; a head with more is refused
+/// ([`HeadError::TooManyHeaders`]) rather than read in part.
+pub(crate) const MAX_HEADERS: usize = 100;
+
+/// Why an answer's head could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeadError {
+    /// The head did not end within what was read.
+    Incomplete,
+    /// More than [`MAX_HEADERS`] header lines.
+    TooManyHeaders,
+    /// Not an HTTP/1.x answer, or malformed (`httparse`'s reason).
+    Invalid(String),
+}
+
+impl std::fmt::Display for HeadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeadError::Incomplete => {
+                f.write_str("the answer's head did not end within what was read")
+            }
+            HeadError::TooManyHeaders => {
+                write!(f, "the answer has more than {MAX_HEADERS} header lines")
+            }
+            HeadError::Invalid(why) => write!(f, "not an HTTP/1.x answer ({why})"),
         }
+    }
+}
+
+/// A response head as read by [`parse_head`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// Status code.
+    pub(crate) status: u16,
+    /// Headers in order, values trimmed (invalid UTF-8 replaced).
+    pub(crate) headers: Vec<(String, String)>,
+    /// Bytes of the head, its blank line included: the body follows.
+    pub(crate) length: usize,
+}
+
+/// The status, headers and head length of an HTTP/1.x response head, read
+/// by `httparse` with the leniencies devices need (spaces before a
+/// header's colon, folded lines, lines that are not headers skipped).
+pub(crate) fn parse_head(data: &[u8]) -> Result<Head, HeadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let parsed = httparse::ParserConfig::default()
+        .allow_spaces_after_header_name_in_responses(true)
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .ignore_invalid_headers_in_responses(true)
+        .parse_response(&mut response, data);
+    let length = match parsed {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Err(HeadError::Incomplete),
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
+        Err(e) => return Err(HeadError::Invalid(e.to_string())),
+    };
+    let status = response.code.unwrap_or(0);
+    let headers = response
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).trim().to_owned(),
+            )
+        })
+        .collect();
+    Ok(Head {
+        status,
+        headers,
+        length,
+    })
+}
+
+/// The head at the start of `data` for a lenient reading of what arrived:
+/// up to its blank line when it has one; otherwise the complete lines
+/// received (at most the first line and [`MAX_HEADERS`] headers) ended as a
+/// head, and `true` (cut).
+pub(crate) fn complete_head(data: &[u8]) -> (Vec<u8>, bool) {
+    let ends: Vec<usize> = data
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+        .take(MAX_HEADERS + 2)
+        .collect();
+    let blank = ends
+        .windows(2)
+        .find(
+            |w| matches!(w, [a, b] if data.get(*a..*b).is_some_and(|l| l.trim_ascii().is_empty())),
+        )
+        .and_then(|w| w.get(1).copied());
+    match blank {
+        Some(end) => (data.get(..end).unwrap_or_default().to_vec(), false),
+        None => {
+            let cut = ends
+                .get(..ends.len().min(MAX_HEADERS + 1))
+                .and_then(|e| e.last().copied())
+                .unwrap_or(0);
+            let mut head = data.get(..cut).unwrap_or_default().to_vec();
+            head.extend_from_slice(b"\r\n");
+            (head, true)
+        }
+    }
+}
+
+/// Parse an HTTP/1.x response (head and the body that follows).
+pub fn parse_http_answer(data: &[u8]) -> Option<HttpAnswer> {
+    parse_http_answer_checked(data).ok()
+}
+
+/// [`parse_http_answer`], with the reason when the head cannot be read.
+///
+/// # Errors
+///
+/// [`HeadError`] for an incomplete, oversized or malformed head.
+pub(crate) fn parse_http_answer_checked(data: &[u8]) -> Result<HttpAnswer, HeadError> {
+    let Head {
+        status,
+        headers,
+        length,
+    } = parse_head(data)?;
+    let values = |name: &'static str| {
+        headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let basic = values("www-authenticate").any(|v| v.to_ascii_lowercase().starts_with("basic"));
+    let digest = values("www-authenticate").find_map(|v| {
         let rest = v.get(..7).filter(|p| p.eq_ignore_ascii_case("digest "))?;
         parse_digest_challenge(v.get(rest.len()..)?)
     });
-    let content_type = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| (*v).to_owned());
-    Some(HttpAnswer {
+    let content_type = values("content-type").next().map(str::to_owned);
+    Ok(HttpAnswer {
         status,
         basic,
         content_type,
         digest,
-        body: data.get(split + 4..).unwrap_or_default().to_vec(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+        body: data.get(length..).unwrap_or_default().to_vec(),
+        headers,
     })
 }
 
@@ -87,6 +189,22 @@ pub(crate) async fn http_get(
     timeout: Duration,
 ) -> Option<HttpAnswer> {
     http_get_path(addr, "/", limiter, auth, timeout).await
+}
+
+/// `GET /` with the reason when no answer could be read.
+pub(crate) async fn http_get_checked(
+    addr: SocketAddr,
+    limiter: &Limiter,
+    timeout: Duration,
+) -> Result<HttpAnswer, String> {
+    let Some(_permit) = limiter.acquire().await else {
+        return Err("no connection slot".into());
+    };
+    let request = format!(
+        "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n\r\n",
+        host_header(addr.ip())
+    );
+    http_raw_checked(addr, &request, timeout).await
 }
 
 /// `GET path` over plain HTTP/1.0, bounded to 256 KiB and `timeout`.
@@ -127,6 +245,15 @@ pub(crate) async fn http_raw(
     request: &str,
     timeout: Duration,
 ) -> Option<HttpAnswer> {
+    http_raw_checked(addr, request, timeout).await.ok()
+}
+
+/// [`http_raw`], with the reason when no answer could be read.
+pub(crate) async fn http_raw_checked(
+    addr: SocketAddr,
+    request: &str,
+    timeout: Duration,
+) -> Result<HttpAnswer, String> {
     let work = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;
         stream.write_all(request.as_bytes()).await.ok()?;
@@ -134,7 +261,7 @@ pub(crate) async fn http_raw(
         let mut chunk = [0u8; 4096];
         for _ in 0..64 {
             match stream.read(&mut chunk).await {
-                Ok(n) if n > 0 && data.len() < 256 * 1024 => {
+                Ok(n) if n > 0 && data.len() < MAX_ANSWER => {
                     data.extend_from_slice(chunk.get(..n).unwrap_or_default())
                 }
                 _ => break,
@@ -142,9 +269,27 @@ pub(crate) async fn http_raw(
         }
         Some(data)
     };
-    let data = tokio::time::timeout(timeout, work).await.ok().flatten()?;
-    parse_http_answer(&data)
+    let data = match tokio::time::timeout(timeout, work).await {
+        Ok(Some(data)) => data,
+        Ok(None) => return Err("cannot connect".into()),
+        Err(_) => {
+            return Err(format!(
+                "no complete answer within {} ms",
+                timeout.as_millis()
+            ));
+        }
+    };
+    parse_http_answer_checked(&data).map_err(|e| match e {
+        HeadError::Incomplete if data.len() >= MAX_ANSWER => {
+            format!("the answer's head is larger than {} KiB", MAX_ANSWER / 1024)
+        }
+        HeadError::Incomplete if data.is_empty() => "no answer".into(),
+        e => e.to_string(),
+    })
 }
+
+/// Bytes read from one answer, at most.
+const MAX_ANSWER: usize = 256 * 1024;
 
 /// The parameters of a Digest challenge (RFC 7616) that the prober uses.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -32,6 +32,13 @@ pub struct Identified {
     pub evidence: Option<String>,
     /// Response headers, for HTTP services (at most 100).
     pub http_headers: Vec<(String, String)>,
+    /// The HTTP head did not end within what identification reads (more
+    /// than 100 headers or [`MAX_BANNER`] bytes): the headers are a part.
+    pub http_truncated: bool,
+    /// How long the identifying answer took (from connecting, or from
+    /// sending the request that it answered): the later analyses wait
+    /// in proportion on a slow device.
+    pub latency: Option<Duration>,
 }
 
 impl Identified {
@@ -73,6 +80,15 @@ pub fn classify_banner(data: &[u8]) -> Option<Identified> {
         });
     }
     let first_line = text.lines().next().unwrap_or_default();
+    // IMAP (RFC 9051 greeting) and POP3 (RFC 1939) speak first too.
+    for (prefix, service) in [("* OK", "imap"), ("* PREAUTH", "imap"), ("+OK", "pop3")] {
+        if first_line.starts_with(prefix) {
+            return Some(Identified {
+                evidence,
+                ..Identified::new(service)
+            });
+        }
+    }
     if first_line.starts_with("220") {
         let lower = first_line.to_ascii_lowercase();
         let service = if lower.contains("smtp") || lower.contains("esmtp") {
@@ -117,37 +133,44 @@ fn product_in_text(line: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Parse an HTTP response head: status code and `Server` header split into
-/// product and version.
+/// product and version. The head is read by `httparse` (RTSP's, which has
+/// HTTP/1.1's syntax, with its protocol name swapped for the parser); only
+/// the complete lines that arrived and at most [`crate::http::MAX_HEADERS`]
+/// headers count, so a device is identified by what fits into
+/// [`MAX_BANNER`] ([`Identified::http_truncated`] then says the head was
+/// cut).
 pub fn classify_http(data: &[u8]) -> Option<Identified> {
-    let text = String::from_utf8_lossy(data.get(..data.len().min(MAX_BANNER)).unwrap_or_default());
-    let mut lines = text.lines();
-    let status = lines.next()?;
-    let service = if status.starts_with("HTTP/") {
+    let data = data.get(..data.len().min(MAX_BANNER)).unwrap_or_default();
+    let service = if data.starts_with(b"HTTP/") {
         "http"
-    } else if status.starts_with("RTSP/") {
+    } else if data.starts_with(b"RTSP/") {
         // An RTSP server answers the HTTP probe in its own protocol.
         "rtsp"
     } else {
         return None;
     };
+    let status = data
+        .split(|b| *b == b'\n')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii_end();
     let mut id = Identified {
-        evidence: Some(excerpt(status.as_bytes(), 120)),
+        evidence: Some(excerpt(status, 120)),
         ..Identified::new(service)
     };
-    for line in lines.take(100) {
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            id.http_headers.push((
-                name.trim().to_owned(),
-                excerpt(value.trim().as_bytes(), 200),
-            ));
-        }
-        if let Some((name, value)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("server")
-        {
-            let value = value.trim();
+    let (mut head, truncated) = crate::http::complete_head(data);
+    id.http_truncated = truncated;
+    if service == "rtsp"
+        && let Some(proto) = head.get_mut(..4)
+    {
+        proto.copy_from_slice(b"HTTP");
+    }
+    let Ok(crate::http::Head { headers, .. }) = crate::http::parse_head(&head) else {
+        // Not a well-formed head: the status line alone identifies it.
+        return Some(id);
+    };
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("server") {
             // UPnP servers say `OS/version UPnP/1.1 product/version`: the
             // product is the last token, not the operating system.
             let upnp = value
@@ -166,8 +189,10 @@ pub fn classify_http(data: &[u8]) -> Option<Identified> {
                 None if !software.is_empty() => id.product = Some(software.to_owned()),
                 None => {}
             }
-            id.evidence = Some(excerpt(line.as_bytes(), 120));
+            id.evidence = Some(excerpt(format!("{name}: {value}").as_bytes(), 120));
         }
+        id.http_headers
+            .push((name.clone(), excerpt(value.as_bytes(), 200)));
     }
     Some(id)
 }
@@ -240,12 +265,22 @@ pub(crate) async fn read_some(stream: &mut TcpStream, wait: Duration) -> Vec<u8>
     buf
 }
 
+/// What one exchange on a fresh connection got.
+struct Exchanged {
+    /// The answer (at most [`MAX_BANNER`] bytes).
+    data: Vec<u8>,
+    /// From sending (or connecting, when nothing is sent) to the first byte.
+    latency: Option<Duration>,
+    /// The connection stayed open without a byte until the wait ended.
+    silent: bool,
+}
+
 async fn exchange(
     addr: SocketAddr,
     limiter: &Limiter,
     send: Option<&[u8]>,
     wait: Duration,
-) -> Option<Vec<u8>> {
+) -> Option<Exchanged> {
     let _permit = limiter.acquire().await?;
     let mut stream = tokio::time::timeout(wait, TcpStream::connect(addr))
         .await
@@ -254,9 +289,47 @@ async fn exchange(
     if let Some(bytes) = send {
         stream.write_all(bytes).await.ok()?;
     }
-    let data = read_some(&mut stream, wait).await;
+    let sent = tokio::time::Instant::now();
+    let mut data = read_some(&mut stream, wait).await;
+    let latency = (!data.is_empty()).then(|| sent.elapsed());
+    // Nothing and still open: silent (a closed connection reads as end of
+    // stream at once).
+    let silent = data.is_empty() && sent.elapsed() >= wait;
+    if data.first() == Some(&0xFF) && send.is_none() {
+        // Telnet option negotiation: wait for the login prompt after it
+        // (a slow device prints it seconds later), to measure how long
+        // the logins must wait for it.
+        let mut replies = Vec::new();
+        let deadline = sent + wait.saturating_mul(2).max(Duration::from_secs(6));
+        for _ in 0..16 {
+            let text = crate::creds::telnet_filter(&data, &mut replies);
+            if text.iter().any(|b| b.is_ascii_graphic()) || data.len() >= MAX_BANNER {
+                break;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let more = read_some(&mut stream, left).await;
+            if more.is_empty() {
+                break;
+            }
+            data.extend_from_slice(&more);
+        }
+        data.truncate(MAX_BANNER);
+        let _ = stream.set_zero_linger();
+        return Some(Exchanged {
+            latency: Some(sent.elapsed()),
+            data,
+            silent: false,
+        });
+    }
     let _ = stream.set_zero_linger();
-    Some(data)
+    Some(Exchanged {
+        data,
+        latency,
+        silent,
+    })
 }
 
 /// Whether `port` is a printer port that must receive no payloads.
@@ -300,10 +373,12 @@ pub(crate) async fn identify(
 /// Longest product or version name kept, in characters.
 const MAX_NAME: usize = 64;
 
-/// The total time one port's identification may take: the banner wait,
-/// two full exchanges (TLS, HTTP) and three short ones.
+/// The total time one port's identification may take: the banner wait
+/// (and on telnet the wait for a slow login prompt), the TLS probe (twice
+/// the timeout while the port stays silent: a slow device's ServerHello
+/// or late banner), the HTTP probe and three short ones.
 pub(crate) fn identify_budget(banner_wait: Duration, timeout: Duration) -> Duration {
-    banner_wait * 4 + timeout * 2
+    banner_wait * 4 + timeout * 4
 }
 
 async fn identify_unbounded(
@@ -316,12 +391,15 @@ async fn identify_unbounded(
 ) -> Identified {
     let addr = SocketAddr::new(ip, port);
     if let Some(banner) = exchange(addr, limiter, None, banner_wait).await {
-        if let Some(id) = classify_banner(&banner) {
-            return id;
-        }
-        if !banner.is_empty() {
+        if let Some(id) = classify_banner(&banner.data) {
             return Identified {
-                evidence: Some(excerpt(&banner, 120)),
+                latency: banner.latency,
+                ..id
+            };
+        }
+        if !banner.data.is_empty() {
+            return Identified {
+                evidence: Some(excerpt(&banner.data, 120)),
                 ..Identified::new("unknown")
             };
         }
@@ -332,55 +410,92 @@ async fn identify_unbounded(
             ..Identified::new("unknown")
         };
     }
-    if crate::tls::speaks_tls(ip, port, limiter, timeout).await {
-        return Identified::new("tls");
+    // A port silent to the banner wait gets a longer wait for the answer
+    // to a ClientHello: a slow device's ServerHello, or its banner after
+    // all (a login prompt seconds late), arrives on this connection.
+    // A web server still waiting for the end of a request is nudged with an
+    // empty line pair after the usual timeout and answers it.
+    let (tls, latency) = crate::tls::speaks_tls(ip, port, limiter, timeout * 2, timeout).await;
+    match tls {
+        crate::tls::TlsProbe::Tls => {
+            return Identified {
+                latency,
+                ..Identified::new("tls")
+            };
+        }
+        crate::tls::TlsProbe::Other(data) => {
+            if let Some(id) = classify_banner(&data).or_else(|| classify_http(&data)) {
+                return Identified { latency, ..id };
+            }
+        }
+        crate::tls::TlsProbe::Silent | crate::tls::TlsProbe::Closed => {}
     }
     let request = format!(
         "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: Touchstone\r\n\r\n",
         crate::http::host_header(ip)
     );
     let http = exchange(addr, limiter, Some(request.as_bytes()), timeout).await;
-    if let Some(id) = http.as_deref().and_then(classify_http) {
-        return id;
+    if let Some(h) = &http
+        && let Some(id) = classify_http(&h.data)
+    {
+        return Identified {
+            latency: h.latency,
+            ..id
+        };
     }
     // A port silent to a banner wait, a ClientHello and an HTTP request
     // gets only short waits for the last probes.
-    let timeout = if http.as_ref().is_some_and(Vec::is_empty) {
+    let timeout = if http.as_ref().is_some_and(|h| h.data.is_empty()) {
         banner_wait.min(timeout)
     } else {
         timeout
     };
     let connect = mqtt_connect("touchstone-probe", None);
     if let Some(answer) = exchange(addr, limiter, Some(&connect), timeout).await
-        && let Some(code) = parse_connack(&answer)
+        && let Some(code) = parse_connack(&answer.data)
     {
         return Identified {
             evidence: Some(format!("CONNACK return code {code}")),
+            latency: answer.latency,
             ..Identified::new("mqtt")
         };
     }
     // CoAP over TCP (RFC 8323): a Capabilities and Settings Message is
     // answered with the server's own.
     if let Some(answer) = exchange(addr, limiter, Some(&COAP_TCP_CSM), timeout).await
-        && is_coap_tcp_csm(&answer)
+        && is_coap_tcp_csm(&answer.data)
     {
         return Identified {
             evidence: Some("CoAP over TCP: answered a CSM (7.01) with a CSM".into()),
+            latency: answer.latency,
             ..Identified::new("coap")
         };
     }
     // RTSP servers that ignore the HTTP probe (camera streams on 554/8554).
     let options = b"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: Touchstone\r\n\r\n";
     if let Some(answer) = exchange(addr, limiter, Some(options), timeout).await
-        && answer.starts_with(b"RTSP/1.")
+        && answer.data.starts_with(b"RTSP/1.")
     {
-        let line = answer.split(|b| *b == b'\r').next().unwrap_or_default();
+        let line = answer
+            .data
+            .split(|b| *b == b'\r')
+            .next()
+            .unwrap_or_default();
         return Identified {
             evidence: Some(excerpt(line, 120)),
+            latency: answer.latency,
             ..Identified::new("rtsp")
         };
     }
-    Identified::new("unknown")
+    let silent = http.as_ref().is_some_and(|h| h.silent);
+    Identified {
+        evidence: Some(if silent {
+            "open, but silent to a banner wait, a ClientHello, an HTTP request and the MQTT, CoAP and RTSP probes".into()
+        } else {
+            "no probe identified it".into()
+        }),
+        ..Identified::new("unknown")
+    }
 }
 
 /// An empty CoAP-over-TCP CSM message (length 0, no token, code 7.01).

@@ -8,9 +8,12 @@
 //!    concurrency, bounded retries) and UDP requests of real protocols (DNS,
 //!    NTP, SNMP, SSDP, mDNS, CoAP); a UDP port is open only when it answers.
 //! 2. **Identification** by the services' own handshakes and banners (SSH,
-//!    telnet IAC, FTP 220, TLS ClientHello, HTTP, MQTT CONNECT).
+//!    telnet IAC, FTP 220, IMAP, POP3, TLS ClientHello, HTTP, MQTT
+//!    CONNECT), and of the protocol inside TLS ([`tls::inner`]: `https`,
+//!    `mqtts` …).
 //! 3. **TLS**: versions SSL 3.0 to TLS 1.3 and cipher suites by hand-built
-//!    ClientHellos, certificate facts with `x509-parser`, and chain
+//!    ClientHellos (asked at once, with waits that follow the measured
+//!    latency), certificate facts with `x509-parser`, and chain
 //!    validation by one rustls handshake ([`tls::chain`]: Mozilla roots,
 //!    [`Options::lab_anchors`], name, validity).
 //! 4. **SSH**: banner, KEXINIT algorithm lists, host keys and fingerprints.

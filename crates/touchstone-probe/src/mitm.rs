@@ -483,27 +483,28 @@ pub fn is_certificate_alert(code: u8) -> bool {
 /// request line without its query string and the names (not values) of the
 /// headers; MQTT CONNECT flags; otherwise the size and the first bytes.
 pub fn describe_application_data(data: &[u8]) -> String {
-    let text = String::from_utf8_lossy(data.get(..data.len().min(2048)).unwrap_or_default());
-    let first = text.lines().next().unwrap_or_default();
-    let mut parts = first.split(' ');
-    if let (Some(method), Some(target), Some(proto)) = (parts.next(), parts.next(), parts.next())
-        && !method.is_empty()
+    // The request head as far as it arrived (the complete lines of the
+    // first 2 KiB), read by `httparse`.
+    let (head, _) =
+        crate::http::complete_head(data.get(..data.len().min(2048)).unwrap_or_default());
+    let mut header_slots = [httparse::EMPTY_HEADER; crate::http::MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut header_slots);
+    let parsed = httparse::ParserConfig::default()
+        .ignore_invalid_headers_in_requests(true)
+        .parse_request(&mut request, &head);
+    if let Ok(httparse::Status::Complete(_)) = parsed
+        && let (Some(method), Some(target), Some(minor)) =
+            (request.method, request.path, request.version)
         && method.len() <= 16
         && method.bytes().all(|b| b.is_ascii_uppercase())
-        && proto.starts_with("HTTP/")
     {
+        let proto = format!("HTTP/1.{minor}");
         let path = match target.split_once('?') {
             Some((p, _)) => format!("{p}?…"),
             None => target.to_owned(),
         };
         let path: String = crate::wire::excerpt(path.as_bytes(), 100);
-        let headers: Vec<&str> = text
-            .lines()
-            .skip(1)
-            .take_while(|l| !l.is_empty())
-            .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim()))
-            .take(20)
-            .collect();
+        let headers: Vec<&str> = request.headers.iter().map(|h| h.name).take(20).collect();
         let mut out = format!(
             "{method} {path} {}",
             crate::wire::excerpt(proto.as_bytes(), 10)

@@ -42,7 +42,7 @@ pub(crate) fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
         transport: Transport::Tcp,
         ports: "each open port".into(),
         action: format!(
-            "passive banner read; then{printers} TLS ClientHello, HTTP `GET /`, MQTT CONNECT, RTSP OPTIONS until one is answered"
+            "passive banner read; then{printers} TLS ClientHello (followed by an empty line pair when unanswered after the timeout), HTTP `GET /`, MQTT CONNECT, CoAP CSM, RTSP OPTIONS until one is answered"
         ),
         payload_hex: None,
     });
@@ -51,7 +51,7 @@ pub(crate) fn plan(ip: IpAddr, options: &Options) -> Vec<PlannedProbe> {
             host: host.clone(),
             transport: Transport::Tcp,
             ports: "each TLS port".into(),
-            action: "one ClientHello per version SSLv3..TLSv1.3, then one per accepted cipher suite (sequential); if TLS 1.2/1.3 is accepted, one rustls handshake to validate the chain and an HTTPS GET of /.well-known/security.txt (then /security.txt)".into(),
+            action: "one ClientHello per version SSLv3..TLSv1.3 (at once), then one per accepted cipher suite in four groups at once; if TLS 1.2/1.3 is accepted, one rustls handshake (offering ALPN) to validate the chain and identify the protocol inside (a banner wait, `GET /`, an MQTT CONNECT on a second handshake); if only TLS 1.0/1.1, the same through the probe's own TLS client; on web services an HTTPS GET of /.well-known/security.txt (then /security.txt)".into(),
             payload_hex: None,
         });
     }

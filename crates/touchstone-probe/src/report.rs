@@ -35,7 +35,8 @@ pub struct Service {
     pub port: u16,
     /// `tcp` or `udp`.
     pub transport: Transport,
-    /// Service name (`ssh`, `http`, `tls`, `mqtt`, `dns` … or `unknown`).
+    /// Service name (`ssh`, `http`, `https`, `mqtt`, `mqtts`, `dns` …;
+    /// `tls` when the protocol inside TLS was not identified; `unknown`).
     pub service: String,
     /// Product, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +80,9 @@ pub struct HttpEndpoint {
     pub port: u16,
     /// Response headers in order (values excerpted).
     pub headers: Vec<(String, String)>,
+    /// The head ended within what identification read (at most 100
+    /// headers and 4 KiB); `false`: the headers are only a part.
+    pub head_complete: bool,
 }
 
 /// Credential results of one endpoint.

@@ -239,6 +239,7 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
     // identified, while the other services and UDP are still answering.
     let mut deep = JoinSet::new();
     let mut pending_deep = std::collections::BTreeSet::new();
+    let mut not_identified: Vec<(u16, String)> = Vec::new();
     loop {
         let next = tokio::time::timeout_at(deadlines.identify, ident.join_next()).await;
         let Ok(Some(r)) = next else {
@@ -249,18 +250,29 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             for kind in spawn_deep(
                 &mut deep,
                 SocketAddr::new(ip, port),
-                &id.service,
+                &id,
                 options,
                 &probe_limiter,
             ) {
                 pending_deep.insert((port, kind));
             }
             if id.service == "http" {
+                if id.http_truncated {
+                    report.problems.push(problem(format!(
+                        "http: TCP port {port}: the answer to GET / has more than {} header lines or a head over {} KiB: its headers were examined only in part",
+                        crate::http::MAX_HEADERS,
+                        ident::MAX_BANNER / 1024
+                    )));
+                }
                 report.http.push(HttpEndpoint {
                     host: host.clone(),
                     port,
                     headers: id.http_headers.clone(),
+                    head_complete: !id.http_truncated,
                 });
+            }
+            if id.service == "unknown" {
+                not_identified.push((port, id.evidence.clone().unwrap_or_default()));
             }
             services.push(Service {
                 host: host.clone(),
@@ -274,6 +286,22 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         }
     }
     ident.abort_all();
+    if !not_identified.is_empty() {
+        not_identified.sort_unstable();
+        let shown: Vec<String> = not_identified
+            .iter()
+            .take(12)
+            .map(|(port, why)| format!("{port} ({})", crate::wire::excerpt(why.as_bytes(), 120)))
+            .collect();
+        report.problems.push(problem(format!(
+            "identify: open but not identified, so not analysed: TCP {}{}",
+            shown.join(", "),
+            match not_identified.len().saturating_sub(shown.len()) {
+                0 => String::new(),
+                more => format!(" and {more} more"),
+            }
+        )));
+    }
     let unidentified: Vec<u16> = open
         .iter()
         .copied()
@@ -384,6 +412,21 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
         match d {
             Deep::Tls(port, r) => {
                 pending_deep.remove(&(port, "tls"));
+                for message in &r.problems {
+                    report
+                        .problems
+                        .push(problem(format!("tls: TCP port {port}: {message}")));
+                }
+                if let Some(inner) = &r.inner
+                    && let Some(s) = services
+                        .iter_mut()
+                        .find(|s| s.port == port && s.transport == Transport::Tcp)
+                {
+                    s.service.clone_from(&inner.service);
+                    s.product.clone_from(&inner.product);
+                    s.version.clone_from(&inner.version);
+                    s.evidence = Some(format!("inside TLS: {}", inner.evidence));
+                }
                 report.tls.push(TlsEndpoint {
                     host: host.clone(),
                     port,
@@ -392,6 +435,20 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             }
             Deep::Ssh(port, r) => {
                 pending_deep.remove(&(port, "ssh"));
+                let missing = if r.kexinit.is_none() {
+                    Some(
+                        "no key exchange offer (KEXINIT) came: its algorithms and host keys were not examined",
+                    )
+                } else if r.host_keys.is_empty() {
+                    Some("no host key could be fetched: the host key was not examined")
+                } else {
+                    None
+                };
+                if let Some(why) = missing {
+                    report
+                        .problems
+                        .push(problem(format!("ssh: TCP port {port}: {why}")));
+                }
                 report.ssh.push(SshEndpoint {
                     host: host.clone(),
                     port,
@@ -400,13 +457,17 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
             }
             Deep::Creds(port, service, found) => {
                 pending_deep.remove(&(port, "credentials"));
-                if let Some(r) = found {
-                    report.credentials.push(CredentialEndpoint {
+                match found {
+                    Ok(Some(r)) => report.credentials.push(CredentialEndpoint {
                         host: host.clone(),
                         port,
                         service,
                         report: r,
-                    });
+                    }),
+                    Ok(None) => {}
+                    Err(why) => report.problems.push(problem(format!(
+                        "credentials: TCP port {port} ({service}) not examined: {why}"
+                    ))),
                 }
             }
         }
@@ -453,21 +514,27 @@ async fn probe_host(ip: IpAddr, options: &Options, report: &mut ProbeReport) {
 fn spawn_deep(
     deep: &mut JoinSet<Deep>,
     addr: SocketAddr,
-    service: &str,
+    id: &ident::Identified,
     options: &Options,
     probe_limiter: &Limiter,
 ) -> Vec<&'static str> {
+    let service = id.service.as_str();
     let mut started = Vec::new();
     let limiter = probe_limiter.clone();
     let timeout = options.io_timeout;
     if options.tls && service == "tls" {
         started.push("tls");
-        let sni = options.server_name.clone();
-        let lab = options.lab_anchors.clone();
+        let settings = tls::AnalyseSettings {
+            server_name: options.server_name.clone(),
+            lab: options.lab_anchors.clone(),
+            io_timeout: timeout,
+            banner_wait: options.banner_wait,
+            latency: id.latency,
+        };
         deep.spawn(async move {
             Deep::Tls(
                 addr.port(),
-                Box::new(tls::analyse(addr, sni.as_deref(), &lab, &limiter, timeout).await),
+                Box::new(tls::analyse(addr, &settings, &limiter).await),
             )
         });
     } else if options.ssh && service == "ssh" {
@@ -482,6 +549,11 @@ fn spawn_deep(
             max_attempts: options.max_credential_attempts,
             brute_force_attempts: options.brute_force_attempts,
             timeout: options.io_timeout,
+            // Twice what the greeting took at identification, and a second.
+            greeting: id.latency.map_or(options.io_timeout, |l| {
+                (l.saturating_mul(2) + std::time::Duration::from_secs(1))
+                    .min(options.io_timeout * 4)
+            }),
         };
         let limiter = probe_limiter.clone();
         let service = service.to_owned();
@@ -506,13 +578,22 @@ async fn security_txt_on_web(
     report: &mut ProbeReport,
 ) {
     let host = ip.to_string();
-    let mut urls: Vec<(u16, &str)> = report
+    let mut urls: Vec<(u16, &str, std::time::Duration, Option<tls::TlsVersion>)> = report
         .http
         .iter()
         .filter(|h| h.host == host)
-        .map(|h| (h.port, "http"))
+        .map(|h| (h.port, "http", options.io_timeout, None))
         .collect();
     for t in report.tls.iter().filter(|t| t.host == host) {
+        if t.report
+            .inner
+            .as_ref()
+            .is_some_and(|i| i.protocol != "http")
+        {
+            // Identified as another protocol (mqtts, imaps …): not a web
+            // service.
+            continue;
+        }
         // Only where the rustls handshake (TLS 1.2/1.3) completed.
         let modern = t
             .report
@@ -525,7 +606,24 @@ async fn security_txt_on_web(
             .as_ref()
             .is_some_and(|c| c.handshake_error.is_none());
         if modern && completed {
-            urls.push((t.port, "https"));
+            // A slow device gets the waits its TLS analysis measured: a
+            // handshake and an answer.
+            let waits = tls::Waits::for_latency(
+                options.io_timeout,
+                t.report.latency_ms.map(std::time::Duration::from_millis),
+            );
+            urls.push((t.port, "https", waits.answer + waits.flight, None));
+        } else if let Some(version) = t
+            .report
+            .legacy_client
+            .and_then(|name| tls::TlsVersion::ALL.into_iter().find(|v| v.name() == name))
+        {
+            // rustls refuses it; the probe's own client read it.
+            let waits = tls::Waits::for_latency(
+                options.io_timeout,
+                t.report.latency_ms.map(std::time::Duration::from_millis),
+            );
+            urls.push((t.port, "https", waits.answer + waits.flight, Some(version)));
         } else {
             report.problems.push(Problem {
                 host: host.clone(),
@@ -556,9 +654,11 @@ async fn security_txt_on_web(
     // The services are independent: fetch from all at once, within the
     // host's limiter.
     let mut set = JoinSet::new();
-    for (port, scheme) in urls {
+    for (port, scheme, timeout, legacy) in urls {
         let url = format!("{scheme}://{authority}:{port}/");
-        let (options, limiter) = (fetch_options.clone(), limiter.clone());
+        let (mut options, limiter) = (fetch_options.clone(), limiter.clone());
+        options.timeout = timeout;
+        options.legacy_tls = legacy;
         set.spawn(async move {
             let fetched = security_txt::fetch::fetch_limited(&url, &options, Some(&limiter)).await;
             (port, url, fetched)
@@ -586,7 +686,23 @@ async fn security_txt_on_web(
     fetched_all.sort_by_key(|(port, _, _)| *port);
     for (port, _, fetched) in fetched_all {
         match fetched {
-            Ok(fetched) => report.security_txt.push(fetched),
+            Ok(fetched) => {
+                // The last request got no usable HTTP answer: the file was
+                // not looked for, which is not "no security.txt".
+                if fetched.document.is_none()
+                    && let Some(last) = fetched.attempts.last()
+                    && last.status.is_none()
+                {
+                    report.problems.push(Problem {
+                        host: host.clone(),
+                        message: format!(
+                            "security.txt: not examined on TCP port {port}: {}",
+                            last.describe()
+                        ),
+                    });
+                }
+                report.security_txt.push(fetched);
+            }
             Err(e) => report.problems.push(Problem {
                 host: host.clone(),
                 message: format!("security.txt on port {port}: {e}"),
@@ -602,5 +718,5 @@ fn millis(since: Instant) -> u64 {
 enum Deep {
     Tls(u16, Box<tls::TlsReport>),
     Ssh(u16, ssh::SshReport),
-    Creds(u16, String, Option<creds::CredentialReport>),
+    Creds(u16, String, Result<Option<creds::CredentialReport>, String>),
 }

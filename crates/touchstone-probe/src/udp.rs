@@ -194,15 +194,15 @@ pub(crate) async fn probe_udp(
     None
 }
 
+/// A header of an SSDP answer (an HTTP/1.1 response head over UDP, read
+/// by the probe's HTTP head parser).
 fn ssdp_header(reply: &[u8], name: &str) -> Option<String> {
-    String::from_utf8_lossy(reply)
-        .lines()
-        .take(50)
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim().to_owned())
-        })
+    let (head, _) = crate::http::complete_head(reply);
+    let headers = crate::http::parse_head(&head).ok()?.headers;
+    headers
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
 }
 
 #[cfg(test)]

@@ -36,20 +36,25 @@ pub struct UpnpDescription {
     pub fields: Vec<(String, String)>,
 }
 
-/// Split an `http://host:port/path` URL; `None` for anything else.
+/// Split an `http://host:port/path` URL (parsed by the `url` crate) whose
+/// host is an address; `None` for anything else.
 pub fn split_http_url(url: &str) -> Option<(IpAddr, u16, String)> {
-    let rest = url.strip_prefix("http://")?;
-    let (authority, path) = match rest.split_once('/') {
-        Some((a, p)) => (a, format!("/{p}")),
-        None => (rest, "/".to_owned()),
+    let parsed = url::Url::parse(url).ok()?;
+    if parsed.scheme() != "http" {
+        return None;
+    }
+    let host: IpAddr = match parsed.host()? {
+        url::Host::Ipv4(a) => a.into(),
+        url::Host::Ipv6(a) => a.into(),
+        url::Host::Domain(_) => return None,
     };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.ends_with(']') => {
-            (h.trim_matches(['[', ']']), p.parse().ok()?)
-        }
-        _ => (authority.trim_matches(['[', ']']), 80),
-    };
-    Some((host.parse().ok()?, port, path))
+    let port = parsed.port_or_known_default()?;
+    let mut path = parsed.path().to_owned();
+    if let Some(query) = parsed.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    Some((host, port, path))
 }
 
 /// The text of the first `<tag>…</tag>` in `xml`, entity-decoded for the
@@ -133,6 +138,13 @@ mod tests {
         assert_eq!(split_http_url("https://10.1.2.3/x"), None);
         assert_eq!(split_http_url("http://cam.local/x"), None);
         assert_eq!(split_http_url("http://10.1.2.3:99999/x"), None);
+        let v6: IpAddr = "fe80::1"
+            .parse()
+            .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        assert_eq!(
+            split_http_url("http://[fe80::1]:1900/d.xml?x=1"),
+            Some((v6, 1900, "/d.xml?x=1".into()))
+        );
     }
 
     #[test]

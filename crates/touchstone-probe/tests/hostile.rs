@@ -38,6 +38,9 @@ fn assert_within_budget(report: &ProbeReport, budget: Duration) {
         report.services.len(),
         report.problems.len()
     );
+    for p in &report.problems {
+        eprintln!("  problem: {}", p.message);
+    }
     let limit = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX) + 3000;
     assert!(
         report.stats.duration_ms <= limit,
@@ -325,4 +328,160 @@ fn liars_yield_no_credential() {
         "{:?}",
         report.findings
     );
+}
+
+/// A web server whose 401 answer carries 100,000 headers (1.9 MB of head).
+fn many_headers(mut s: TcpStream) {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut buf = [0u8; 4096];
+    let _ = s.read(&mut buf);
+    if s.write_all(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"cam\"\r\n")
+        .is_err()
+    {
+        return;
+    }
+    for i in 0..100_000 {
+        if s.write_all(format!("X-Filler-{i}: v\r\n").as_bytes())
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = s.write_all(b"\r\n");
+}
+
+#[test]
+fn a_401_with_100000_headers_is_named_in_the_problems() {
+    let ip = loopback(5);
+    let port = serve(ip, 100, many_headers);
+    let budget = Duration::from_secs(60);
+    let report = run(ip, &options(vec![port], budget));
+    assert_within_budget(&report, budget);
+    let services: Vec<(u16, &str)> = report
+        .services
+        .iter()
+        .map(|s| (s.port, s.service.as_str()))
+        .collect();
+    assert_eq!(services, [(port, "http")]);
+    let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        problems,
+        [
+            format!(
+                "http: TCP port {port}: the answer to GET / has more than 100 header lines or a head over 4 KiB: its headers were examined only in part"
+            ),
+            format!(
+                "credentials: TCP port {port} (http) not examined: GET /: the answer has more than 100 header lines"
+            ),
+            format!(
+                "security.txt: not examined on TCP port {port}: http://{ip}:{port}/.well-known/security.txt (no HTTP answer: the answer has more than 100 header lines)"
+            ),
+        ]
+    );
+    // No hardening-header verdict from a head read only in part.
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.check == "net-http-headers"),
+        "{:?}",
+        report.findings
+    );
+}
+
+/// Reads lines from a console client; answers the proof command
+/// `echo TS$((A+B))X` like a shell would.
+fn shell_answer(line: &str) -> String {
+    let sum = line
+        .trim()
+        .strip_prefix("echo TS$((")
+        .and_then(|rest| rest.strip_suffix("))X"))
+        .and_then(|expr| expr.split_once('+'))
+        .and_then(|(a, b)| Some(a.parse::<u64>().ok()? + b.parse::<u64>().ok()?));
+    match sum {
+        Some(sum) => format!("TS{sum}X\r\n# "),
+        None => "# ".to_owned(),
+    }
+}
+
+/// A telnet console that says nothing for 4 s, then asks for a login,
+/// takes any password and runs a shell (no authentication at all). With
+/// `iac`, it sends its option negotiation at once and only the prompt late.
+fn slow_telnet(mut s: TcpStream, iac: bool) {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+    if iac && s.write_all(&[0xFF, 0xFB, 0x01, 0xFF, 0xFB, 0x03]).is_err() {
+        return;
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    if s.write_all(b"\r\ncam login: ").is_err() {
+        return;
+    }
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 512];
+    let mut lines = 0;
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            return;
+        }
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let line: String = String::from_utf8_lossy(&line)
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect();
+            lines += 1;
+            let reply = match lines {
+                1 => "Password: ".to_owned(),
+                2 => "\r\n# ".to_owned(),
+                _ => shell_answer(&line),
+            };
+            if s.write_all(reply.as_bytes()).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn slow_telnet_silent(s: TcpStream) {
+    slow_telnet(s, false);
+}
+
+fn slow_telnet_iac(s: TcpStream) {
+    slow_telnet(s, true);
+}
+
+#[test]
+fn a_telnet_whose_prompt_comes_after_4_s_and_takes_any_password_has_no_authentication() {
+    let ip = loopback(6);
+    let silent = serve(ip, 400, slow_telnet_silent);
+    let iac = serve(ip, 400, slow_telnet_iac);
+    let budget = Duration::from_secs(120);
+    let report = run(ip, &options(vec![silent, iac], budget));
+    assert_within_budget(&report, budget);
+    let services: Vec<(u16, &str)> = report
+        .services
+        .iter()
+        .map(|s| (s.port, s.service.as_str()))
+        .collect();
+    let mut want = vec![(silent, "telnet"), (iac, "telnet")];
+    want.sort_unstable();
+    assert_eq!(services, want, "{:?}", report.problems);
+    let mut got: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check != "net-service-inventory" && f.check != "net-cleartext-service")
+        .map(|f| format!("{} {}: {}", f.check, f.supports.as_str(), f.message))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "net-no-authentication fail: telnet accepts logins without valid credentials",
+            "net-no-authentication fail: telnet accepts logins without valid credentials",
+        ],
+        "{:?}",
+        report.problems
+    );
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }

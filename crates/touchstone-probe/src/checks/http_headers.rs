@@ -81,7 +81,9 @@ pub fn run(report: &ProbeReport) -> Vec<Finding> {
         {
             missing.push("X-Frame-Options (or CSP frame-ancestors)");
         }
-        if !missing.is_empty() {
+        // A head cut short may carry them further on (the probe names the
+        // cut in its problems).
+        if !missing.is_empty() && h.head_complete {
             out.push(finding(
                 &INFO,
                 Severity::Info,

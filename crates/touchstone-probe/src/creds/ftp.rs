@@ -49,8 +49,9 @@ pub(super) async fn ftp_attempt(
     addr: SocketAddr,
     limiter: &Limiter,
     cred: &Credential,
-    timeout: Duration,
+    waits: super::Waits,
 ) -> (Attempt, Duration) {
+    let timeout = waits.answer;
     let (_permit, stream) = match open_attempt(addr, limiter, timeout).await {
         Ok(open) => open,
         Err(outcome) => return outcome,
@@ -60,7 +61,7 @@ pub(super) async fn ftp_attempt(
         text: Vec::new(),
         closed: false,
     };
-    if ftp_exchange(&mut c, None, timeout).await != Some(220) {
+    if ftp_exchange(&mut c, None, waits.greeting).await != Some(220) {
         return unknown("no 220 greeting");
     }
     let started = Instant::now();

@@ -6,8 +6,10 @@
 //! on a fresh connection and counted as working only with a **positive
 //! proof**:
 //!
-//! * telnet: after the login, `echo TS$((6*7))X` must print `TS42X`, which
-//!   only a shell computes (a prompt character is not proof);
+//! * telnet: after the login, `echo TS$((A+B))X` with numbers random per
+//!   attempt must print their sum, which only a shell computes (a prompt
+//!   character is not proof); the first prompt is waited for as long as the
+//!   device's greeting took at identification (twice, plus a second);
 //! * FTP: `230` to `PASS` and then `257` to `PWD`;
 //! * MQTT: CONNACK return code 0 where the control got 4 or 5;
 //! * HTTP Basic and Digest (MD5, qop `auth` or none): a 2xx answer whose
@@ -33,7 +35,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::http::http_get;
 use crate::limiter::Limiter;
 use crate::wire::random_bytes;
 
@@ -217,6 +218,28 @@ pub(crate) struct CredentialSettings {
     pub(crate) max_attempts: usize,
     pub(crate) brute_force_attempts: u32,
     pub(crate) timeout: Duration,
+    /// How long a service that speaks first may take to greet (a telnet
+    /// login prompt, an FTP 220): at least `timeout`, longer on a device
+    /// whose identification answer was slow.
+    pub(crate) greeting: Duration,
+}
+
+impl CredentialSettings {
+    fn waits(&self) -> Waits {
+        Waits {
+            answer: self.timeout,
+            greeting: self.greeting.max(self.timeout),
+        }
+    }
+}
+
+/// How long one login attempt waits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waits {
+    /// For each answer.
+    pub(crate) answer: Duration,
+    /// For the service's first words (prompt, greeting).
+    pub(crate) greeting: Duration,
 }
 
 /// Which mechanism a service offers, if any we test (`http-basic` becomes
@@ -234,15 +257,25 @@ pub(crate) fn mechanism_for(service: &str) -> Option<&'static str> {
 }
 
 /// Run the control, the list and the brute-force measurement on one service.
+/// `Ok(None)`: the service asks for no login the probe tests (a web page
+/// without a challenge or a known form, an RTSP stream that is neither
+/// open nor behind Basic or Digest).
+///
+/// # Errors
+///
+/// Why the service could not be examined (no answer, an answer whose head
+/// cannot be read): the caller names it in the problems.
 pub(crate) async fn assess(
     addr: SocketAddr,
     mut mechanism: &'static str,
     limiter: &Limiter,
     settings: &CredentialSettings,
-) -> Option<CredentialReport> {
+) -> Result<Option<CredentialReport>, String> {
     let mut baseline = Baseline::None;
     if mechanism == "http-basic" {
-        let answer = http_get(addr, limiter, None, settings.timeout).await?;
+        let answer = crate::http::http_get_checked(addr, limiter, settings.timeout)
+            .await
+            .map_err(|e| format!("GET /: {e}"))?;
         if answer.status == 401 && (answer.basic || answer.digest.is_some()) {
             // Basic or Digest on `/`.
             if !answer.basic {
@@ -251,15 +284,20 @@ pub(crate) async fn assess(
             baseline = Baseline::Http(answer);
         } else {
             // A login form of a device family described in data.
-            let (form, protected) = forms::detect(addr, limiter, settings.timeout).await?;
+            let Some((form, protected)) = forms::detect(addr, limiter, settings.timeout).await
+            else {
+                return Ok(None);
+            };
             mechanism = "http-form";
             baseline = Baseline::Form(std::sync::Arc::new((form, protected)));
         }
     } else if mechanism == "rtsp" {
-        let answer = rtsp::unauthenticated(addr, limiter, settings.timeout).await?;
+        let answer = rtsp::unauthenticated(addr, limiter, settings.timeout)
+            .await
+            .ok_or_else(|| "no RTSP answer to DESCRIBE".to_owned())?;
         if answer.has_sdp() {
             // The stream description is served to anyone.
-            return Some(CredentialReport {
+            return Ok(Some(CredentialReport {
                 mechanism: mechanism.to_owned(),
                 negative_control: Attempt::Success {
                     proof: "DESCRIBE without credentials answered 200 with an SDP description"
@@ -272,10 +310,10 @@ pub(crate) async fn assess(
                 unanswered: 0,
                 unanswered_reason: None,
                 brute_force: None,
-            });
+            }));
         }
         if answer.status != 401 || !(answer.basic || answer.digest.is_some()) {
-            return None;
+            return Ok(None);
         }
         baseline = Baseline::Rtsp(answer);
     }
@@ -283,7 +321,7 @@ pub(crate) async fn assess(
         let baseline = baseline.clone();
         async move {
             let cred = Credential { user, password };
-            attempt(addr, mechanism, limiter, &cred, &baseline, settings.timeout).await
+            attempt(addr, mechanism, limiter, &cred, &baseline, settings.waits()).await
         }
     };
     let random = random_token();
@@ -315,7 +353,7 @@ pub(crate) async fn assess(
         .take(settings.max_attempts)
         .cloned()
         .collect();
-    let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.timeout);
+    let list_run = try_list(addr, mechanism, limiter, &list, &baseline, settings.waits());
     let (control, tried) = tokio::join!(control_run, list_run);
     let mut report = CredentialReport {
         mechanism: mechanism.to_owned(),
@@ -329,7 +367,7 @@ pub(crate) async fn assess(
         brute_force: None,
     };
     if report.no_authentication {
-        return Some(report);
+        return Ok(Some(report));
     }
     report.working = tried.working;
     report.attempts = tried.started;
@@ -355,7 +393,7 @@ pub(crate) async fn assess(
             .await,
         );
     }
-    Some(report)
+    Ok(Some(report))
 }
 
 /// Wrong logins one at a time (so a per-source delay shows as it grows),
@@ -385,7 +423,7 @@ async fn measure_brute_force(
             limiter,
             &wrong(),
             baseline,
-            settings.timeout,
+            settings.waits(),
         )
         .await;
         answer_ms.push(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
@@ -409,7 +447,7 @@ async fn measure_brute_force(
             let mut set = tokio::task::JoinSet::new();
             for _ in 0..parallel {
                 let (limiter, baseline, cred) = (limiter.clone(), baseline.clone(), wrong());
-                let timeout = settings.timeout;
+                let timeout = settings.waits();
                 set.spawn(async move {
                     attempt(addr, mechanism, &limiter, &cred, &baseline, timeout).await
                 });
@@ -430,7 +468,7 @@ async fn measure_brute_force(
         match working {
             Some(cred) => {
                 let (again, _) =
-                    attempt(addr, mechanism, limiter, cred, baseline, settings.timeout).await;
+                    attempt(addr, mechanism, limiter, cred, baseline, settings.waits()).await;
                 matches!(again, Attempt::Failure { .. })
             }
             None => false,
@@ -481,17 +519,42 @@ pub(crate) fn brute_force_verdict(b: &BruteForce) -> BruteForceVerdict {
     let median = sorted.get(n / 2).copied().unwrap_or(0);
     // Growth: the last answer at least twice the first plus 0.5 s (a fixed
     // 1 s delay on a 1 s timer tick, as lighttpd's, sometimes answers after
-    // 2 s: jitter, not growth), and still growing at the end (lighttpd also
-    // answers a first failure at once now and then: 0, 1, 1 s is a fixed
-    // delay, not growth).
+    // 2 s: jitter, not growth), and growing at each of the last two steps
+    // (lighttpd also answers failures at once now and then: 0, 1, 1 s and
+    // 1, 1, 1001 ms are a fixed delay on a timer tick, not growth).
+    let before_before = n
+        .checked_sub(3)
+        .and_then(|i| b.answer_ms.get(i))
+        .copied()
+        .unwrap_or(0);
     if n >= 2
         && last >= first.saturating_mul(2).saturating_add(500)
-        && (n < 3 || last >= before_last.saturating_add(250))
+        && (n < 3
+            || (last >= before_last.saturating_add(250)
+                && before_last >= before_before.saturating_add(250)))
     {
         return BruteForceVerdict::DelayGrowth;
     }
     if median < FIXED_DELAY_MS {
-        return BruteForceVerdict::None;
+        // lighttpd's one-second timer now and then answers failures at
+        // once: a delay seen on a sequential attempt and on every parallel
+        // one, all served together, is a per-connection delay; otherwise
+        // nothing limits guessing.
+        let parallel_all_delayed = b.parallel_ms.len() >= 2
+            && b.parallel_completed == u32::try_from(b.parallel_ms.len()).unwrap_or(u32::MAX)
+            && b.parallel_ms
+                .first()
+                .is_some_and(|ms| *ms >= FIXED_DELAY_MS);
+        let slowest_parallel = b.parallel_ms.last().copied().unwrap_or(0);
+        let fastest_parallel = b.parallel_ms.first().copied().unwrap_or(0);
+        return if sorted.last().is_some_and(|ms| *ms >= FIXED_DELAY_MS)
+            && parallel_all_delayed
+            && slowest_parallel < fastest_parallel.saturating_mul(2)
+        {
+            BruteForceVerdict::PerConnectionDelay
+        } else {
+            BruteForceVerdict::None
+        };
     }
     let fastest = sorted
         .iter()
@@ -526,7 +589,7 @@ async fn try_list(
     limiter: &Limiter,
     list: &[Credential],
     baseline: &Baseline,
-    timeout: Duration,
+    timeout: Waits,
 ) -> Tried {
     let mut set = tokio::task::JoinSet::new();
     let mut next = 0usize;
@@ -594,13 +657,14 @@ async fn attempt(
     limiter: &Limiter,
     cred: &Credential,
     baseline: &Baseline,
-    timeout: Duration,
+    waits: Waits,
 ) -> (Attempt, Duration) {
+    let timeout = waits.answer;
     // Each mechanism measures its answer time after it holds a connection
     // slot, so waiting for the per-host cap never looks like a delay.
     match mechanism {
-        "telnet" => telnet_attempt(addr, limiter, cred, timeout).await,
-        "ftp" => ftp_attempt(addr, limiter, cred, timeout).await,
+        "telnet" => telnet_attempt(addr, limiter, cred, waits).await,
+        "ftp" => ftp_attempt(addr, limiter, cred, waits).await,
         "mqtt" => mqtt_attempt(addr, limiter, Some(cred), timeout).await,
         "ssh" => ssh::attempt(addr, limiter, cred, timeout).await,
         "http-basic" | "http-digest" => match baseline {
@@ -631,22 +695,24 @@ pub(crate) async fn single_attempt(
     timeout: Duration,
 ) -> Attempt {
     let baseline = match mechanism {
-        "http-basic" | "http-digest" => match http_get(addr, limiter, None, timeout).await {
-            Some(answer) if answer.status == 401 => Baseline::Http(answer),
-            Some(answer) => {
-                return Attempt::Unknown {
-                    reason: format!(
-                        "the service no longer asks for a login (HTTP {})",
-                        answer.status
-                    ),
-                };
+        "http-basic" | "http-digest" => {
+            match crate::http::http_get(addr, limiter, None, timeout).await {
+                Some(answer) if answer.status == 401 => Baseline::Http(answer),
+                Some(answer) => {
+                    return Attempt::Unknown {
+                        reason: format!(
+                            "the service no longer asks for a login (HTTP {})",
+                            answer.status
+                        ),
+                    };
+                }
+                None => {
+                    return Attempt::Unknown {
+                        reason: "no answer to the unauthenticated request".into(),
+                    };
+                }
             }
-            None => {
-                return Attempt::Unknown {
-                    reason: "no answer to the unauthenticated request".into(),
-                };
-            }
-        },
+        }
         "http-form" => match forms::detect(addr, limiter, timeout).await {
             Some(found) => Baseline::Form(std::sync::Arc::new(found)),
             None => {
@@ -665,7 +731,13 @@ pub(crate) async fn single_attempt(
         },
         _ => Baseline::None,
     };
-    attempt(addr, mechanism, limiter, cred, &baseline, timeout)
+    // A device slow to greet (a late telnet prompt) gets twice the answer
+    // time for its first words, as the credential phase gives it.
+    let waits = Waits {
+        answer: timeout,
+        greeting: timeout.saturating_mul(2),
+    };
+    attempt(addr, mechanism, limiter, cred, &baseline, waits)
         .await
         .0
 }
@@ -907,6 +979,15 @@ mod tests {
             ),
             // Growth.
             (measured(&[100, 400, 1800], 3, &[], 0), V::DelayGrowth),
+            // lighttpd's one-second tick answering two failures at once:
+            // one step is not growth, and the parallel attempts show the
+            // delay is per connection.
+            (
+                measured(&[1, 1, 1001], 3, &[1000, 1001, 1002], 3),
+                V::PerConnectionDelay,
+            ),
+            (measured(&[1, 1, 1001], 3, &[5, 6, 7], 3), V::None),
+            (measured(&[1, 1, 1001], 3, &[1000, 2000, 3000], 3), V::None),
             // Fast answers.
             (measured(&[5, 6, 4], 3, &[5, 5, 6], 3), V::None),
             // No attempt completed (an SSH server with only legacy

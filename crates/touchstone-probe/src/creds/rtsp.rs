@@ -57,31 +57,28 @@ impl RtspAnswer {
 /// while the head or the `Content-Length` body is incomplete, or when it is
 /// not RTSP. Bounded: at most 100 header lines, bodies up to 64 KiB.
 pub fn parse_rtsp_answer(data: &[u8]) -> Option<RtspAnswer> {
-    let split = data.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(data.get(..split)?);
-    let mut lines = head.lines();
-    let status_line = lines.next()?;
-    let status: u16 = status_line
-        .strip_prefix("RTSP/1.")?
-        .get(2..5)?
-        .parse()
-        .ok()?;
+    // RTSP/1.0 has HTTP/1.1's message syntax (RFC 2326 section 6): the head
+    // is read by `httparse` with the protocol name swapped for it.
+    let rest = data.strip_prefix(b"RTSP/1.")?;
+    let mut head = b"HTTP/1.".to_vec();
+    head.extend_from_slice(rest.get(..rest.len().min(MAX_ANSWER))?);
+    let crate::http::Head {
+        status,
+        headers,
+        length,
+    } = crate::http::parse_head(&head).ok()?;
     let mut answer = RtspAnswer {
         status,
         ..RtspAnswer::default()
     };
-    let mut length = 0usize;
-    for line in lines.take(100) {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let (name, value) = (name.trim(), value.trim());
+    let mut body_length = 0usize;
+    for (name, value) in &headers {
         if name.eq_ignore_ascii_case("cseq") {
             answer.cseq = value.parse().ok();
         } else if name.eq_ignore_ascii_case("content-length") {
-            length = value.parse().ok().filter(|n| *n <= MAX_ANSWER)?;
+            body_length = value.parse().ok().filter(|n| *n <= MAX_ANSWER)?;
         } else if name.eq_ignore_ascii_case("content-type") {
-            answer.content_type = Some(value.to_owned());
+            answer.content_type = Some(value.clone());
         } else if name.eq_ignore_ascii_case("www-authenticate") {
             let lower = value.to_ascii_lowercase();
             if lower.starts_with("basic") {
@@ -91,8 +88,8 @@ pub fn parse_rtsp_answer(data: &[u8]) -> Option<RtspAnswer> {
             }
         }
     }
-    let body = data.get(split + 4..)?;
-    answer.body = body.get(..length)?.to_vec();
+    let body = data.get(length..)?;
+    answer.body = body.get(..body_length)?.to_vec();
     Some(answer)
 }
 

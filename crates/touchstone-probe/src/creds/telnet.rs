@@ -69,8 +69,9 @@ pub(super) async fn telnet_attempt(
     addr: SocketAddr,
     limiter: &Limiter,
     cred: &Credential,
-    timeout: Duration,
+    waits: super::Waits,
 ) -> (Attempt, Duration) {
+    let timeout = waits.answer;
     let (_permit, stream) = match open_attempt(addr, limiter, timeout).await {
         Ok(open) => open,
         Err(outcome) => return outcome,
@@ -82,7 +83,8 @@ pub(super) async fn telnet_attempt(
         closed: false,
     };
     let prompts = ["login:", "username:", "user:", "password:"];
-    let Some(first) = c.read_until(0, &prompts, timeout).await else {
+    // A slow device prints its first prompt late: the greeting wait.
+    let Some(first) = c.read_until(0, &prompts, waits.greeting).await else {
         return unknown(&format!("no login prompt: {}", excerpt(&c.text, 80)));
     };
     let mut mark = c.text.len();

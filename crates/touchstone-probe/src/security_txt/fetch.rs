@@ -32,6 +32,10 @@ pub struct FetchOptions {
     pub max_redirects: u8,
     /// Extra trust anchors for `https://` (the lab's CA).
     pub lab_anchors: LabAnchors,
+    /// For `https://`: the TLS 1.0/1.1 version the probe's own client
+    /// ([`crate::tls::legacy`]) speaks, for a service rustls refuses;
+    /// `None` (the default): rustls, TLS 1.2/1.3.
+    pub legacy_tls: Option<crate::tls::TlsVersion>,
     /// Now, seconds since the Unix epoch (for `Expires`).
     pub now: i64,
 }
@@ -42,6 +46,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(5),
             max_redirects: 3,
             lab_anchors: LabAnchors::default(),
+            legacy_tls: None,
             now: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
@@ -189,11 +194,11 @@ pub(crate) struct Answer {
     pub(crate) body: Vec<u8>,
 }
 
-/// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded).
-/// `None` when it is not HTTP. The head is read by the probe's one HTTP
-/// parser, [`crate::http::parse_http_answer`].
-pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
-    let answer = crate::http::parse_http_answer(data)?;
+/// Parse an HTTP/1.x answer (head and body; chunked bodies are decoded),
+/// or say why it is not one. The head is read by the probe's one HTTP
+/// parser, [`crate::http::parse_http_answer_checked`].
+fn parse_answer_checked(data: &[u8]) -> Result<Answer, crate::http::HeadError> {
+    let answer = crate::http::parse_http_answer_checked(data)?;
     let location = answer.header_values("location").next().map(str::to_owned);
     let chunked = answer
         .header_values("transfer-encoding")
@@ -203,7 +208,7 @@ pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
     } else {
         answer.body
     };
-    Some(Answer {
+    Ok(Answer {
         status: answer.status,
         content_type: answer.content_type,
         location,
@@ -211,22 +216,20 @@ pub(crate) fn parse_answer(data: &[u8]) -> Option<Answer> {
     })
 }
 
-/// Decode a chunked body, keeping what is complete.
+/// Decode a chunked body, keeping what is complete (chunk sizes read by
+/// `httparse`).
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for _ in 0..4096 {
-        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
+        let Ok(httparse::Status::Complete((start, size))) = httparse::parse_chunk_size(raw) else {
             break;
         };
-        let size_text = String::from_utf8_lossy(raw.get(..eol).unwrap_or_default()).into_owned();
-        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-        else {
+        let Ok(size) = usize::try_from(size) else {
             break;
         };
         if size == 0 {
             break;
         }
-        let start = eol + 2;
         let Some(chunk) = raw.get(start..start.saturating_add(size)) else {
             out.extend_from_slice(raw.get(start..).unwrap_or_default());
             break;
@@ -239,28 +242,61 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
 
 const MAX_ANSWER: usize = 64 * 1024;
 
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, request: &[u8]) -> Vec<u8> {
-    if stream.write_all(request).await.is_err() {
+/// Send `request` and read the answer until the server closes, the body
+/// its `Content-Length` announces is in, [`MAX_ANSWER`] bytes, or `wait`:
+/// what arrived is kept when the wait ends (a server that ignores
+/// `Connection: close` still gives its answer).
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+    wait: Duration,
+) -> Vec<u8> {
+    let deadline = tokio::time::Instant::now() + wait;
+    if !matches!(
+        tokio::time::timeout_at(deadline, stream.write_all(request)).await,
+        Ok(Ok(()))
+    ) {
         return Vec::new();
     }
-    let _ = stream.flush().await;
+    let _ = tokio::time::timeout_at(deadline, stream.flush()).await;
     let mut data = Vec::new();
     let mut chunk = [0u8; 8192];
     for _ in 0..64 {
-        match stream.read(&mut chunk).await {
-            Ok(n) if n > 0 => {
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => {
                 data.extend_from_slice(chunk.get(..n).unwrap_or_default());
                 if data.len() >= MAX_ANSWER {
                     data.truncate(MAX_ANSWER);
                     break;
                 }
+                if body_complete(&data) {
+                    break;
+                }
             }
-            // End of stream, or a TLS peer that closed without close_notify:
-            // what arrived is the answer.
+            // End of stream, a TLS peer that closed without close_notify,
+            // or the wait is over: what arrived is the answer.
             _ => break,
         }
     }
     data
+}
+
+/// Whether `data` holds a whole head and the body its `Content-Length`
+/// announces.
+fn body_complete(data: &[u8]) -> bool {
+    let Ok(crate::http::Head {
+        headers,
+        length: head,
+        ..
+    }) = crate::http::parse_head(data)
+    else {
+        return false;
+    };
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .is_some_and(|length| data.len() >= head.saturating_add(length))
 }
 
 /// One GET. Returns the answer (if any) and, for https, the chain report.
@@ -283,9 +319,20 @@ async fn get(
         url.path,
         url.authority()
     );
+    if url.https
+        && let Some(version) = options.legacy_tls
+    {
+        return get_legacy(addr, url, version, &request, options).await;
+    }
     if url.https {
-        let (stream, chain) =
-            handshake(addr, &url.host, &options.lab_anchors, options.timeout, true).await;
+        let (stream, chain) = handshake(
+            addr,
+            &url.host,
+            &options.lab_anchors,
+            options.timeout,
+            &[b"http/1.1"],
+        )
+        .await;
         let Some(mut stream) = stream else {
             let why = chain
                 .handshake_error
@@ -293,33 +340,93 @@ async fn get(
                 .unwrap_or_else(|| "TLS handshake failed".into());
             return (None, Some(chain), why);
         };
-        let data = tokio::time::timeout(options.timeout, exchange(&mut stream, request.as_bytes()))
-            .await
-            .unwrap_or_default();
-        let answer = parse_answer(&data);
-        let note = if answer.is_some() {
-            String::new()
-        } else {
-            "no HTTP answer".into()
-        };
-        (answer, Some(chain), note)
+        let data = exchange(&mut stream, request.as_bytes(), options.timeout).await;
+        match parse_answer_checked(&data) {
+            Ok(a) => (Some(a), Some(chain), String::new()),
+            Err(e) => (None, Some(chain), no_answer(&data, &e)),
+        }
     } else {
-        let work = async {
-            let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-            Some(exchange(&mut stream, request.as_bytes()).await)
+        let connected = tokio::time::timeout(options.timeout, tokio::net::TcpStream::connect(addr));
+        let mut stream = match connected.await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(_)) => return (None, None, "cannot connect".into()),
+            Err(_) => {
+                return (
+                    None,
+                    None,
+                    format!("no connection within {:?}", options.timeout),
+                );
+            }
         };
-        match tokio::time::timeout(options.timeout, work).await {
-            Ok(Some(data)) => match parse_answer(&data) {
-                Some(a) => (Some(a), None, String::new()),
-                None => (None, None, "no HTTP answer".into()),
-            },
-            Ok(None) => (None, None, "cannot connect".into()),
-            Err(_) => (
+        let data = exchange(&mut stream, request.as_bytes(), options.timeout).await;
+        match parse_answer_checked(&data) {
+            Ok(a) => (Some(a), None, String::new()),
+            Err(_) if data.is_empty() => (
                 None,
                 None,
                 format!("no answer within {:?}", options.timeout),
             ),
+            Err(e) => (None, None, no_answer(&data, &e)),
         }
+    }
+}
+
+/// One GET through the probe's own TLS 1.0–1.2 client; the chain is judged
+/// from the certificates of its clear-text handshake.
+async fn get_legacy(
+    addr: SocketAddr,
+    url: &Url,
+    version: crate::tls::TlsVersion,
+    request: &str,
+    options: &FetchOptions,
+) -> (Option<Answer>, Option<ChainReport>, String) {
+    let sni = (!url.host.contains(':')).then_some(url.host.as_str());
+    let mut session = match crate::tls::legacy::connect(addr, version, sni, options.timeout).await {
+        Ok(s) => s,
+        Err(why) => {
+            return (
+                None,
+                None,
+                format!("no {} handshake: {why}", version.name()),
+            );
+        }
+    };
+    let now = u64::try_from(options.now).unwrap_or(0);
+    let mut chain =
+        crate::tls::chain::judge(&session.certificates, &url.host, &options.lab_anchors, now);
+    chain.negotiated = Some(format!(
+        "{} {} (the probe's own client: current clients refuse this version)",
+        version.name(),
+        crate::tls::suites::suite_name(session.suite)
+    ));
+    let data = match session.send(request.as_bytes(), options.timeout).await {
+        Ok(()) => {
+            session
+                .receive(options.timeout, |d| {
+                    d.len() >= MAX_ANSWER || body_complete(d)
+                })
+                .await
+        }
+        Err(_) => Vec::new(),
+    };
+    session.abort();
+    match parse_answer_checked(&data) {
+        Ok(a) => (Some(a), Some(chain), String::new()),
+        Err(e) => (None, Some(chain), no_answer(&data, &e)),
+    }
+}
+
+/// Why an answer is not a usable HTTP answer: `no HTTP answer`, or the
+/// head's fault when it began like one.
+fn no_answer(data: &[u8], e: &crate::http::HeadError) -> String {
+    use crate::http::HeadError;
+    match e {
+        _ if !data.starts_with(b"HTTP/") => "no HTTP answer".into(),
+        HeadError::Incomplete if data.len() >= MAX_ANSWER => format!(
+            "no HTTP answer: its head is larger than {} KiB",
+            MAX_ANSWER / 1024
+        ),
+        e => format!("no HTTP answer: {e}"),
     }
 }
 
@@ -506,6 +613,18 @@ pub(crate) async fn fetch_limited(
             });
         }
     }
+    if served_from.https
+        && let Some(version) = options.legacy_tls
+    {
+        extra.push(SecurityTxtProblem {
+            code: "legacy_tls",
+            level: Level::Error,
+            message: format!(
+                "served only over {}, which current clients refuse (RFC 8996 deprecates TLS 1.0 and 1.1): the file is out of their reach",
+                version.name()
+            ),
+        });
+    }
     if served_from.path == "/security.txt" {
         extra.push(SecurityTxtProblem {
             code: "legacy_location",
@@ -599,12 +718,14 @@ mod tests {
 
     #[test]
     fn chunked_and_truncated_answers_parse() {
-        let a = parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n5\r\nConta\r\n3\r\nct:\r\n0\r\n\r\n")
-            .unwrap_or_else(|| panic!("parses"));
+        let a = parse_answer_checked(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n5\r\nConta\r\n3\r\nct:\r\n0\r\n\r\n")
+            .unwrap_or_else(|e| panic!("parses: {e}"));
         assert_eq!(a.body, b"Contact:");
-        let b = parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nabc")
-            .unwrap_or_else(|| panic!("parses"));
+        let b = parse_answer_checked(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nabc",
+        )
+        .unwrap_or_else(|e| panic!("parses: {e}"));
         assert_eq!(b.body, b"abc");
-        assert!(parse_answer(b"SSH-2.0-x\r\n\r\n").is_none());
+        assert!(parse_answer_checked(b"SSH-2.0-x\r\n\r\n").is_err());
     }
 }

@@ -388,7 +388,7 @@ pub(crate) async fn handshake(
     server_name: &str,
     lab: &LabAnchors,
     timeout: Duration,
-    alpn_http: bool,
+    alpn: &[&[u8]],
 ) -> Connected {
     let provider = Arc::new(ring_provider::default_provider());
     let recorder = Arc::new(Recorder {
@@ -414,9 +414,7 @@ pub(crate) async fn handshake(
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
-    if alpn_http {
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    }
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     let name = match ServerName::try_from(server_name.to_owned()) {
         Ok(n) => n,
         Err(_) => ServerName::IpAddress(addr.ip().into()),
