@@ -80,14 +80,35 @@ pub(crate) struct Head {
 /// The status, headers and head length of an HTTP/1.x response head, read
 /// by `httparse` with the leniencies devices need (spaces before a
 /// header's colon, folded lines, lines that are not headers skipped).
+///
+/// A device may put control bytes (terminal escapes) in a header value,
+/// which `httparse` would skip as an invalid line: the head is parsed from a
+/// copy with such bytes replaced one for one, and each value is taken from
+/// the original bytes at the same place, so what the device sent is kept
+/// exactly (and escaped only when shown to people).
 pub(crate) fn parse_head(data: &[u8]) -> Result<Head, HeadError> {
+    let clean: Vec<u8> = data
+        .iter()
+        .map(|&b| {
+            if (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f {
+                b'?'
+            } else {
+                b
+            }
+        })
+        .collect();
+    let original = |part: &[u8]| -> String {
+        let at = (part.as_ptr() as usize).wrapping_sub(clean.as_ptr() as usize);
+        let bytes = data.get(at..at + part.len()).unwrap_or(part);
+        String::from_utf8_lossy(bytes).into_owned()
+    };
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     let parsed = httparse::ParserConfig::default()
         .allow_spaces_after_header_name_in_responses(true)
         .allow_obsolete_multiline_headers_in_responses(true)
         .ignore_invalid_headers_in_responses(true)
-        .parse_response(&mut response, data);
+        .parse_response(&mut response, &clean);
     let length = match parsed {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Err(HeadError::Incomplete),
@@ -98,12 +119,7 @@ pub(crate) fn parse_head(data: &[u8]) -> Result<Head, HeadError> {
     let headers = response
         .headers
         .iter()
-        .map(|h| {
-            (
-                h.name.to_owned(),
-                String::from_utf8_lossy(h.value).trim().to_owned(),
-            )
-        })
+        .map(|h| (h.name.to_owned(), original(h.value).trim().to_owned()))
         .collect();
     Ok(Head {
         status,
