@@ -50,11 +50,10 @@ impl Store {
             })?;
         let mut tx = self.begin_write().await?;
         let user_id = ensure_user(&mut tx, actor, UserRole::Assessor).await?;
-        let state: Option<(String, i64)> =
-            sqlx::query_as("SELECT state, version FROM assessments WHERE id = $1")
-                .bind(assessment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let state: Option<(String, i64)> = sqlx::query_as(self.assessment_for_write())
+            .bind(assessment_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some((state, current)) = state else {
             return Err(StoreError::NotFound(format!(
                 "no assessment `{assessment_id}`"

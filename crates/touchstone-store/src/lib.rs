@@ -147,6 +147,17 @@ impl Store {
     /// Begin a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout
     /// instead of failing when a read would have to become a write.
+    /// The query that reads an assessment's state and version at the start
+    /// of a write. On PostgreSQL it also locks the row until the transaction
+    /// ends, so writes to one assessment (which all edit its project files)
+    /// run one after another, as `BEGIN IMMEDIATE` makes them on SQLite.
+    pub(crate) fn assessment_for_write(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "SELECT state, version FROM assessments WHERE id = $1",
+            Backend::Postgres => "SELECT state, version FROM assessments WHERE id = $1 FOR UPDATE",
+        }
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,

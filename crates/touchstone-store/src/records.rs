@@ -194,8 +194,25 @@ async fn last_change(
     Ok(found.unwrap_or_default())
 }
 
+/// The next `EV-NNN` after every record id of the assessment.
+async fn next_record_key(conn: &mut AnyConnection, assessment_id: &str) -> Result<String> {
+    let keys: Vec<(String,)> =
+        sqlx::query_as("SELECT record_key FROM records WHERE assessment_id = $1")
+            .bind(assessment_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let next = keys
+        .iter()
+        .filter_map(|(k,)| k.strip_prefix("EV-").and_then(|n| n.parse::<u32>().ok()))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    Ok(format!("EV-{next:03}"))
+}
+
 impl Store {
-    /// Save an evidence record (new or edited) of a test case whose version
+    /// Save an evidence record (new or edited; a new one with an empty key
+    /// gets the next free `EV-NNN`) of a test case whose version
     /// the caller read as `test_case_version`, as user `actor`.
     pub async fn save_record(
         &self,
@@ -206,11 +223,10 @@ impl Store {
     ) -> Result<SavedRecord> {
         let mut tx = self.begin_write().await?;
         let user_id = ensure_user(&mut tx, actor, UserRole::Assessor).await?;
-        let state: Option<(String, i64)> =
-            sqlx::query_as("SELECT state, version FROM assessments WHERE id = $1")
-                .bind(assessment_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let state: Option<(String, i64)> = sqlx::query_as(self.assessment_for_write())
+            .bind(assessment_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some((state, assessment_version)) = state else {
             return Err(StoreError::NotFound(format!(
                 "no assessment `{assessment_id}`"
@@ -263,6 +279,13 @@ impl Store {
             }));
         }
         let new_case_version = test_case_version + 1;
+        // A new record without an id gets the next free `EV-NNN` here,
+        // inside the write transaction, so two assessors adding records to
+        // different test cases never claim the same id.
+        let mut input = input.clone();
+        if input.key.is_empty() {
+            input.key = next_record_key(&mut tx, assessment_id).await?;
+        }
         // The record's own lock.
         let before = record_row(&mut tx, assessment_id, &input.key).await?;
         match (&before, input.record_version) {
@@ -301,7 +324,6 @@ impl Store {
             .iter()
             .map(|(p, _, s)| (p.clone(), s.clone()))
             .collect();
-        let mut input = input.clone();
         for a in &mut input.attachments {
             let path = stored::normalize(&a.path)
                 .filter(|p| !p.split('/').any(|c| c.starts_with('.')))

@@ -18,6 +18,7 @@ on_both! {
     content_is_stored_once => stored_once;
     second_save_of_a_test_case_conflicts => conflicting_saves;
     concurrent_saves_one_wins => concurrent_saves;
+    new_records_on_different_cases_get_distinct_ids => distinct_new_ids;
     saved_record_reaches_the_export_and_the_history => saved_record_exported;
     audit_log_refuses_update_and_delete => audit_append_only;
     invalid_project_stores_nothing => invalid_project;
@@ -257,6 +258,36 @@ async fn concurrent_saves(store: &Store) {
         store.verdict(&id, "5.1-4-1").await.unwrap().version,
         seen + 1
     );
+}
+
+/// Two assessors adding a record each to different test cases at the same
+/// time: both are saved, with distinct ids given by the store.
+async fn distinct_new_ids(store: &Store) {
+    let id = store.import_project(&example(), "lead").await.unwrap().id;
+    let mut tasks = Vec::new();
+    for (case, who) in [("5.1-4-1", "alice"), ("5.2-1-1", "bob")] {
+        let (s, id) = (store.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            let seen = s.verdict(&id, case).await.unwrap().version;
+            let mut r = record("", "PASS", who, None);
+            r.test_case = case.to_owned();
+            s.save_record(&id, &r, seen, who).await
+        }));
+    }
+    let mut keys = Vec::new();
+    for t in tasks {
+        let saved = t.await.unwrap();
+        assert!(saved.is_ok(), "{saved:?}");
+    }
+    for r in store.records(&id).await.unwrap() {
+        if r.notes == "alice" || r.notes == "bob" {
+            keys.push(r.key);
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().all(|k| k.starts_with("EV-")), "{keys:?}");
 }
 
 async fn saved_record_exported(store: &Store) {

@@ -1378,17 +1378,9 @@ pub(crate) async fn save_case(
             Ok(v) => (k.to_owned(), Some(v)),
             Err(_) => return problem(&ctx, StatusCode::BAD_REQUEST, "bad record version"),
         },
-        None => {
-            let next = ev
-                .project
-                .records
-                .iter()
-                .filter_map(|r| r.id.strip_prefix("EV-").and_then(|n| n.parse::<u32>().ok()))
-                .max()
-                .unwrap_or(0)
-                + 1;
-            (format!("EV-{next:03}"), None)
-        }
+        // A new record: the store gives it the next free id inside its
+        // write transaction.
+        None => (String::new(), None),
     };
     let input = RecordInput {
         key,
