@@ -1248,6 +1248,49 @@ async fn read_form(mut mp: Multipart, limit: u64, dir: &FsPath) -> Result<Posted
     Ok(p)
 }
 
+/// What every upload form does first: the role (nobody else gets to stream
+/// a body to disk), the body read into a temporary directory within the
+/// upload limit, then the CSRF token it carries. `what`, `name` and `verb`
+/// word the refusals ("the file is larger than ...: nothing was stored").
+/// The directory is returned so the upload lives as long as the caller needs it.
+async fn receive_upload(
+    state: &Shared,
+    ctx: &Ctx,
+    mp: Multipart,
+    what: &str,
+    name: &str,
+    verb: &str,
+) -> Result<(String, tempfile::TempDir, Posted), Response> {
+    let login = require(ctx, ASSESSORS)?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| problem(ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    let posted = match read_form(mp, state.options.upload_limit, dir.path()).await {
+        Ok(p) => p,
+        Err(ReadError::TooLarge) => {
+            return Err(problem(
+                ctx,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "{what} is larger than the limit of {} bytes: nothing was {verb}",
+                    state.options.upload_limit
+                ),
+            ));
+        }
+        Err(ReadError::BadName(n)) => {
+            return Err(problem(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "{name} `{n}` is refused: use letters, digits, `.`, `_` and `-` only, not starting with a dot"
+                ),
+            ));
+        }
+        Err(ReadError::Broken(m)) => return Err(problem(ctx, StatusCode::BAD_REQUEST, &m)),
+    };
+    csrf_ok(ctx, &posted.csrf)?;
+    Ok((login, dir, posted))
+}
+
 pub(crate) async fn save_case(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -1255,42 +1298,19 @@ pub(crate) async fn save_case(
     mp: Multipart,
 ) -> Response {
     let ctx = ctx(&state, &headers);
-    // The role first: nobody else gets to stream a body to disk. The CSRF
-    // token is in the body, checked as soon as it is read.
-    let login = match require(&ctx, ASSESSORS) {
-        Ok(l) => l,
+    let (login, _dir, posted) = match receive_upload(
+        &state,
+        &ctx,
+        mp,
+        "the attachment",
+        "the attachment's name",
+        "saved",
+    )
+    .await
+    {
+        Ok(r) => r,
         Err(r) => return r,
     };
-    let dir = match tempfile::tempdir() {
-        Ok(d) => d,
-        Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    };
-    let posted = match read_form(mp, state.options.upload_limit, dir.path()).await {
-        Ok(p) => p,
-        Err(ReadError::TooLarge) => {
-            return problem(
-                &ctx,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "the attachment is larger than the limit of {} bytes: nothing was saved",
-                    state.options.upload_limit
-                ),
-            );
-        }
-        Err(ReadError::BadName(n)) => {
-            return problem(
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "the attachment's name `{n}` is refused: use letters, digits, `.`, `_` and `-` only, not starting with a dot"
-                ),
-            );
-        }
-        Err(ReadError::Broken(m)) => return problem(&ctx, StatusCode::BAD_REQUEST, &m),
-    };
-    if let Err(r) = csrf_ok(&ctx, &posted.csrf) {
-        return r;
-    }
     let mut draft = posted.draft;
     let refuse = |draft: Draft, text: String, status: StatusCode| {
         let state = state.clone();
@@ -1448,40 +1468,11 @@ pub(crate) async fn add_findings(
     mp: Multipart,
 ) -> Response {
     let ctx = ctx(&state, &headers);
-    let login = match require(&ctx, ASSESSORS) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let dir = match tempfile::tempdir() {
-        Ok(d) => d,
-        Err(e) => return problem(&ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    };
-    let posted = match read_form(mp, state.options.upload_limit, dir.path()).await {
-        Ok(p) => p,
-        Err(ReadError::TooLarge) => {
-            return problem(
-                &ctx,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "the file is larger than the limit of {} bytes: nothing was stored",
-                    state.options.upload_limit
-                ),
-            );
-        }
-        Err(ReadError::BadName(n)) => {
-            return problem(
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "the file name `{n}` is refused: use letters, digits, `.`, `_` and `-` only, not starting with a dot"
-                ),
-            );
-        }
-        Err(ReadError::Broken(m)) => return problem(&ctx, StatusCode::BAD_REQUEST, &m),
-    };
-    if let Err(r) = csrf_ok(&ctx, &posted.csrf) {
-        return r;
-    }
+    let (login, _dir, posted) =
+        match receive_upload(&state, &ctx, mp, "the file", "the file name", "stored").await {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
     let Ok(version) = posted.version.parse::<i64>() else {
         return problem(&ctx, StatusCode::BAD_REQUEST, "the form has no version");
     };
