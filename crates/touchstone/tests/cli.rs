@@ -2,15 +2,14 @@
 //! smart-plug example is snapshotted, exit codes are checked, and invalid
 //! input must exit 2 with a precise message and write nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod support;
+use support::{corpus, root};
 
 /// A fixed timestamp so that reports are reproducible.
 const EPOCH: &str = "1795920706";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn touchstone(args: &[&str]) -> Output {
     touchstone_in(&root(), args)
@@ -648,16 +647,6 @@ fn sarif_results_all_have_a_physical_location() {
         junit.contains("<failure message=\"1 decisive finding(s) support FAIL"),
         "{junit}"
     );
-}
-
-fn corpus(rel: &str) -> Option<String> {
-    let p = root().join("../shared/corpus").join(rel);
-    assert!(
-        p.exists() || std::env::var("CI").as_deref() != Ok("true"),
-        "corpus file {} is missing and CI=true: corpus tests must not pass without it",
-        p.display()
-    );
-    p.exists().then(|| p.to_string_lossy().into_owned())
 }
 
 #[test]

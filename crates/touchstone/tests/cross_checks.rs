@@ -3,15 +3,14 @@
 //! test harness) that accepts the TRENDnet image's telnetd back-door
 //! credential, assessed with that image against the example project.
 
+#[path = "support/mod.rs"]
+mod common;
 #[path = "../../touchstone-probe/tests/support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{corpus, root};
 
 fn touchstone(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_touchstone"))
@@ -22,20 +21,6 @@ fn touchstone(args: &[&str]) -> Output {
         .env("TOUCHSTONE_VULNDB", "/nonexistent/touchstone-vulndb.json")
         .output()
         .expect("the touchstone binary runs")
-}
-
-#[allow(clippy::print_stderr)]
-fn corpus(rel: &str) -> Option<String> {
-    let p = root().join("../shared/corpus").join(rel);
-    if p.exists() {
-        return Some(p.to_string_lossy().into_owned());
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus file {rel} is missing"
-    );
-    eprintln!("SKIPPED: corpus file {rel} is missing");
-    None
 }
 
 /// (check, supports, port, message) of the cross-check findings of a JSON report.

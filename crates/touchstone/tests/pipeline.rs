@@ -11,11 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const EPOCH: &str = "1795920706";
+mod support;
+use support::{corpus, have, root, schema};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+const EPOCH: &str = "1795920706";
 
 fn touchstone(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_touchstone"))
@@ -81,46 +80,6 @@ fn stderr(o: &Output) -> String {
 
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
-}
-
-/// Whether a validator is available; without it the test is skipped with a
-/// note, and under `CI=true` it fails.
-fn have(what: &str, probe: &mut Command) -> bool {
-    let ok = probe.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{what} is missing (scripts/test installs it from scripts/pip-packages or scripts/apt-packages)"
-        );
-        eprintln!("SKIPPED: {what} is missing");
-    }
-    ok
-}
-
-fn corpus(rel: &str) -> Option<String> {
-    let p = root().join("../shared/corpus").join(rel);
-    if p.exists() {
-        return Some(p.to_string_lossy().into_owned());
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus file {rel} is missing"
-    );
-    eprintln!("SKIPPED: corpus file {rel} is missing");
-    None
-}
-
-fn schema(name: &str) -> Option<PathBuf> {
-    let p = root().join("../shared/schemas").join(name);
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "schema {name} is missing from ../shared/schemas"
-    );
-    eprintln!("SKIPPED: schema {name} is missing");
-    None
 }
 
 /// Validate a JSON document against a JSON Schema file with Python's
