@@ -1102,18 +1102,17 @@ fn sbom_and_vex_documents_validate_and_name_the_product() {
         "json",
     ]);
     let set = touchstone_core::parse_findings(&stdout(&o), "scan.json").expect("findings");
-    let busybox = set
-        .findings
-        .iter()
-        .find(|f| f.check == "fw-known-vulnerability" && f.message.contains("CVE-2011-2716"))
-        .expect("BusyBox match")
-        .fingerprint();
-    let openssl = set
-        .findings
-        .iter()
-        .find(|f| f.check == "fw-known-vulnerability" && f.message.contains("CVE-2009-3555"))
-        .expect("OpenSSL match")
-        .fingerprint();
+    let fingerprint_of = |cve: &str| {
+        set.findings
+            .iter()
+            .find(|f| f.check == "fw-known-vulnerability" && f.message.contains(cve))
+            .unwrap_or_else(|| panic!("{cve} matched"))
+            .fingerprint()
+    };
+    let (busybox, openssl) = (
+        fingerprint_of("CVE-2011-2716"),
+        fingerprint_of("CVE-2009-3555"),
+    );
     assert_ne!(busybox, openssl);
     let project = tmp.path().join("project");
     copy_dir(&root().join("examples/smart-plug"), &project);
